@@ -1,0 +1,93 @@
+// Package catalog is the list of services people can report on, seeded from
+// an embedded file of real services.
+package catalog
+
+import (
+	_ "embed"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"slices"
+	"sort"
+)
+
+//go:embed services.json
+var seed []byte
+
+// Service is one reportable service.
+type Service struct {
+	Slug       string   `json:"slug"`
+	Name       string   `json:"name"`
+	Category   string   `json:"category"`
+	Countries  []string `json:"countries"`
+	Aliases    []string `json:"aliases"`
+	URL        string   `json:"url"`
+	Indicators []string `json:"indicators"`
+}
+
+// HasIndicator reports whether symptom is one of the service's indicators.
+func (s *Service) HasIndicator(symptom string) bool {
+	return slices.Contains(s.Indicators, symptom)
+}
+
+// Catalog is an immutable, validated set of services.
+type Catalog struct {
+	services []Service
+	bySlug   map[string]int
+}
+
+var slugRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
+var indicatorRE = regexp.MustCompile(`^[a-z][a-z0-9_-]{0,31}$`)
+
+// Load returns the embedded seed catalog.
+func Load() (*Catalog, error) { return Parse(seed) }
+
+// Parse validates a catalog file.
+func Parse(data []byte) (*Catalog, error) {
+	var svcs []Service
+	if err := json.Unmarshal(data, &svcs); err != nil {
+		return nil, fmt.Errorf("parse catalog: %w", err)
+	}
+	c := &Catalog{bySlug: make(map[string]int, len(svcs))}
+	for i, s := range svcs {
+		if !slugRE.MatchString(s.Slug) {
+			return nil, fmt.Errorf("catalog entry %d: bad slug %q", i, s.Slug)
+		}
+		if _, dup := c.bySlug[s.Slug]; dup {
+			return nil, fmt.Errorf("catalog: duplicate slug %q", s.Slug)
+		}
+		if s.Name == "" {
+			return nil, fmt.Errorf("catalog %s: missing name", s.Slug)
+		}
+		if len(s.Indicators) == 0 {
+			return nil, fmt.Errorf("catalog %s: no indicators", s.Slug)
+		}
+		for _, in := range s.Indicators {
+			if !indicatorRE.MatchString(in) {
+				return nil, fmt.Errorf("catalog %s: bad indicator %q", s.Slug, in)
+			}
+		}
+		c.bySlug[s.Slug] = len(c.services)
+		c.services = append(c.services, s)
+	}
+	sort.SliceStable(c.services, func(i, j int) bool { return c.services[i].Name < c.services[j].Name })
+	for i, s := range c.services {
+		c.bySlug[s.Slug] = i
+	}
+	return c, nil
+}
+
+// Get returns the service with the slug.
+func (c *Catalog) Get(slug string) (Service, bool) {
+	i, ok := c.bySlug[slug]
+	if !ok {
+		return Service{}, false
+	}
+	return c.services[i], true
+}
+
+// All returns every service, sorted by name. The slice must not be changed.
+func (c *Catalog) All() []Service { return c.services }
+
+// Len is the number of services.
+func (c *Catalog) Len() int { return len(c.services) }

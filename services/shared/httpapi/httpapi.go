@@ -1,0 +1,117 @@
+// Package httpapi holds what every Lapor HTTP service shares: the one error
+// response shape, health endpoints, the gin engine set-up and a server that
+// shuts down cleanly when its context ends.
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+)
+
+// ErrorDetail says what is wrong with a request.
+type ErrorDetail struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	Field   string `json:"field,omitempty"`
+}
+
+// ErrorBody is the JSON body of every error response.
+type ErrorBody struct {
+	Error ErrorDetail `json:"error"`
+}
+
+// Abort answers with the error shape and stops the handler chain.
+func Abort(c *gin.Context, status int, code, message, field string) {
+	c.AbortWithStatusJSON(status, ErrorBody{Error: ErrorDetail{Code: code, Message: message, Field: field}})
+}
+
+// AbortRetry is Abort with a Retry-After header, for 429 and 503.
+func AbortRetry(c *gin.Context, status int, retryAfter time.Duration, code, message string) {
+	secs := int(retryAfter.Round(time.Second) / time.Second)
+	if secs < 1 {
+		secs = 1
+	}
+	c.Header("Retry-After", strconv.Itoa(secs))
+	Abort(c, status, code, message, "")
+}
+
+// NewEngine returns a gin engine in release mode that trusts client-address
+// headers only from the given proxies (none when the list is empty).
+func NewEngine(log *slog.Logger, trustedProxies []string) (*gin.Engine, error) {
+	gin.SetMode(gin.ReleaseMode)
+	r := gin.New()
+	if err := r.SetTrustedProxies(trustedProxies); err != nil {
+		return nil, fmt.Errorf("set trusted proxies: %w", err)
+	}
+	r.HandleMethodNotAllowed = true
+	r.Use(recoverJSON(log))
+	r.NoRoute(func(c *gin.Context) { Abort(c, http.StatusNotFound, "not_found", "no such endpoint", "") })
+	r.NoMethod(func(c *gin.Context) {
+		Abort(c, http.StatusMethodNotAllowed, "method_not_allowed", "method not allowed on this endpoint", "")
+	})
+	return r, nil
+}
+
+func recoverJSON(log *slog.Logger) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		defer func() {
+			if v := recover(); v != nil {
+				log.Error("handler panic", "path", c.FullPath(), "panic", fmt.Sprint(v))
+				Abort(c, http.StatusInternalServerError, "internal", "internal error", "")
+			}
+		}()
+		c.Next()
+	}
+}
+
+// Health registers /healthz (the process is up) and /readyz (its
+// dependencies answer, as ready reports).
+func Health(r gin.IRoutes, ready func(context.Context) error) {
+	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
+	r.GET("/readyz", func(c *gin.Context) {
+		ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
+		defer cancel()
+		if err := ready(ctx); err != nil {
+			Abort(c, http.StatusServiceUnavailable, "not_ready", err.Error(), "")
+			return
+		}
+		c.JSON(http.StatusOK, gin.H{"status": "ready"})
+	})
+}
+
+// Serve runs an HTTP server on ln until ctx ends, then drains in-flight
+// requests for up to grace.
+func Serve(ctx context.Context, ln net.Listener, h http.Handler, log *slog.Logger, grace time.Duration) error {
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       15 * time.Second,
+		IdleTimeout:       120 * time.Second,
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	log.Info("listening", "addr", ln.Addr().String())
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve http: %w", err)
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), grace)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shut down http server: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve http: %w", err)
+	}
+	log.Info("http server stopped")
+	return nil
+}

@@ -1,0 +1,134 @@
+// Package incident defines an outage incident and its ClickHouse storage,
+// shared by the detector that writes incidents and the web that reads them.
+package incident
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+)
+
+// Levels, in rising order of certainty, as the public sees them.
+const (
+	LevelPossible = "possible" // "possible problems"
+	LevelDetected = "detected" // "problems detected"
+)
+
+// Statuses.
+const (
+	StatusOpen     = "open"
+	StatusResolved = "resolved"
+)
+
+// Incident is one outage of one service.
+type Incident struct {
+	ID               string    `json:"id"`
+	Service          string    `json:"service"`
+	Level            string    `json:"level"`
+	Status           string    `json:"status"`
+	StartedAt        time.Time `json:"started_at"`
+	UpdatedAt        time.Time `json:"updated_at"`
+	EndedAt          time.Time `json:"ended_at"`
+	Peak             uint32    `json:"peak"`
+	PeakAt           time.Time `json:"peak_at"`
+	Baseline         float64   `json:"baseline"`
+	LastCount        uint32    `json:"last_count"`
+	TopSymptoms      []string  `json:"top_symptoms"`
+	TopSymptomShares []float64 `json:"top_symptom_shares"`
+	TopCountries     []string  `json:"top_countries"`
+	Version          uint64    `json:"-"`
+}
+
+// Open reports whether the incident is still going on.
+func (i *Incident) Open() bool { return i.Status == StatusOpen }
+
+const columns = "id, service, level, status, started_at, updated_at, ended_at, peak, peak_at, baseline, last_count, top_symptoms, top_symptom_shares, top_countries, version"
+
+// Save writes the incidents' current states. Each write carries a version
+// that rises with every change, so the newest state wins.
+func Save(ctx context.Context, conn driver.Conn, incs []Incident) error {
+	if len(incs) == 0 {
+		return nil
+	}
+	batch, err := conn.PrepareBatch(ctx, "INSERT INTO incidents ("+columns+")")
+	if err != nil {
+		return fmt.Errorf("prepare incident batch: %w", err)
+	}
+	for _, in := range incs {
+		sym, shares, ctry := in.TopSymptoms, in.TopSymptomShares, in.TopCountries
+		if sym == nil {
+			sym = []string{}
+		}
+		if shares == nil {
+			shares = []float64{}
+		}
+		if ctry == nil {
+			ctry = []string{}
+		}
+		if err := batch.Append(in.ID, in.Service, in.Level, in.Status, in.StartedAt.UTC(), in.UpdatedAt.UTC(), in.EndedAt.UTC(),
+			in.Peak, in.PeakAt.UTC(), in.Baseline, in.LastCount, sym, shares, ctry, in.Version); err != nil {
+			batch.Abort()
+			return fmt.Errorf("append incident %s: %w", in.ID, err)
+		}
+	}
+	if err := batch.Send(); err != nil {
+		return fmt.Errorf("insert batch of %d incidents: %w", len(incs), err)
+	}
+	return nil
+}
+
+// Filter selects incidents to list.
+type Filter struct {
+	Service string
+	Status  string // "", open or resolved
+	Limit   int
+	ID      string
+}
+
+// List returns the newest state of the matching incidents, newest first.
+func List(ctx context.Context, conn driver.Conn, f Filter) ([]Incident, error) {
+	var where []string
+	var args []any
+	if f.Service != "" {
+		where = append(where, "service = ?")
+		args = append(args, f.Service)
+	}
+	if f.Status != "" {
+		where = append(where, "status = ?")
+		args = append(args, f.Status)
+	}
+	if f.ID != "" {
+		where = append(where, "id = ?")
+		args = append(args, f.ID)
+	}
+	limit := f.Limit
+	if limit <= 0 || limit > 1000 {
+		limit = 100
+	}
+	q := "SELECT " + columns + " FROM incidents FINAL"
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	q += fmt.Sprintf(" ORDER BY started_at DESC, id LIMIT %d", limit)
+	rows, err := conn.Query(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("query incidents: %w", err)
+	}
+	defer rows.Close()
+	var out []Incident
+	for rows.Next() {
+		var in Incident
+		if err := rows.Scan(&in.ID, &in.Service, &in.Level, &in.Status, &in.StartedAt, &in.UpdatedAt, &in.EndedAt,
+			&in.Peak, &in.PeakAt, &in.Baseline, &in.LastCount, &in.TopSymptoms, &in.TopSymptomShares, &in.TopCountries, &in.Version); err != nil {
+			return nil, fmt.Errorf("scan incident: %w", err)
+		}
+		out = append(out, in)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read incidents: %w", err)
+	}
+	return out, nil
+}

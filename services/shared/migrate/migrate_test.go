@@ -1,0 +1,84 @@
+package migrate_test
+
+import (
+	"os"
+	"testing"
+
+	"github.com/lapor/lapor/services/shared/chdb"
+	"github.com/lapor/lapor/services/shared/logging"
+	"github.com/lapor/lapor/services/shared/migrate"
+	"github.com/lapor/lapor/services/shared/testenv"
+)
+
+var env *testenv.Env
+
+func TestMain(m *testing.M) { os.Exit(testenv.Main(m, &env)) }
+
+func TestSplit(t *testing.T) {
+	tests := []struct {
+		name string
+		in   string
+		want int
+	}{
+		{"one", "CREATE TABLE a (x UInt8) ENGINE = Memory;\n", 1},
+		{"two with comments", "-- c\nCREATE TABLE a (x UInt8) ENGINE = Memory;\n\n-- d\nCREATE TABLE b (x UInt8)\nENGINE = Memory;\n", 2},
+		{"no trailing semicolon", "SELECT 1", 1},
+		{"empty", "-- only a comment\n", 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := migrate.Split(tt.in); len(got) != tt.want {
+				t.Fatalf("Split gave %d statements %q, want %d", len(got), got, tt.want)
+			}
+		})
+	}
+}
+
+func TestAllOrdered(t *testing.T) {
+	all, err := migrate.All()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, m := range all {
+		if m.Version != uint32(i+1) {
+			t.Fatalf("migration %d has version %d: versions must run 1, 2, 3 … without gaps", i, m.Version)
+		}
+		if len(m.Statements) == 0 {
+			t.Fatalf("migration %s has no statements", m.Name)
+		}
+	}
+}
+
+func TestApplyIdempotent(t *testing.T) {
+	testenv.Need(t, env)
+	ctx := testenv.Ctx(t)
+	conn, err := chdb.Open(ctx, env.Config(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	all, _ := migrate.All()
+	got, err := migrate.Apply(ctx, conn, logging.Discard())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(all) {
+		t.Fatalf("first apply ran %d migrations, want %d", len(got), len(all))
+	}
+	again, err := migrate.Apply(ctx, conn, logging.Discard())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(again) != 0 {
+		t.Fatalf("second apply ran %v, want nothing", again)
+	}
+	for _, table := range []string{"reports", "reports_minute", "incidents", "alert_events"} {
+		var n uint64
+		if err := conn.QueryRow(ctx, "SELECT count() FROM system.tables WHERE database = currentDatabase() AND name = ?", table).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n != 1 {
+			t.Errorf("table %s missing after migrate", table)
+		}
+	}
+}

@@ -1,0 +1,337 @@
+// Package testenv starts private Redis and ClickHouse servers for tests, on
+// free ports with their own temporary data folders, so tests never touch
+// the machine's default instances. Both die with the test process.
+package testenv
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/lapor/lapor/services/shared/config"
+)
+
+// FreePort asks the kernel for a free TCP port on loopback.
+func FreePort() (int, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, fmt.Errorf("find free port: %w", err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port, nil
+}
+
+func waitDial(addr string, d time.Duration) error {
+	deadline := time.Now().Add(d)
+	for {
+		c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
+		if err == nil {
+			c.Close()
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%s did not start listening within %s: %w", addr, d, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func startProc(name string, args []string, logPath string) (*exec.Cmd, error) {
+	cmd := exec.Command(name, args...)
+	logf, err := os.Create(logPath)
+	if err != nil {
+		return nil, fmt.Errorf("create %s: %w", logPath, err)
+	}
+	cmd.Stdout, cmd.Stderr = logf, logf
+	// The server must not outlive a test binary that crashes or is killed.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL, Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		logf.Close()
+		return nil, fmt.Errorf("start %s: %w", name, err)
+	}
+	go func() { _ = cmd.Wait(); logf.Close() }()
+	return cmd, nil
+}
+
+func stopProc(cmd *exec.Cmd) {
+	if cmd == nil || cmd.Process == nil {
+		return
+	}
+	_ = cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() {
+		for cmd.ProcessState == nil {
+			if err := cmd.Process.Signal(syscall.Signal(0)); err != nil {
+				break
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		_ = cmd.Process.Kill()
+	}
+}
+
+// Redis is a private redis-server.
+type Redis struct {
+	Addr       string
+	Dir        string
+	port       int
+	appendOnly bool
+	cmd        *exec.Cmd
+}
+
+// StartRedis starts redis-server on a free port. With appendOnly it keeps an
+// append-only file in its folder, so a restart recovers what it held.
+func StartRedis(appendOnly bool) (*Redis, error) {
+	dir, err := os.MkdirTemp("", "lapor-redis-")
+	if err != nil {
+		return nil, fmt.Errorf("make redis dir: %w", err)
+	}
+	port, err := FreePort()
+	if err != nil {
+		return nil, err
+	}
+	r := &Redis{Addr: "127.0.0.1:" + strconv.Itoa(port), Dir: dir, port: port, appendOnly: appendOnly}
+	if err := r.Start(); err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	return r, nil
+}
+
+// Start (re)starts the server on its port and folder.
+func (r *Redis) Start() error {
+	ao := "no"
+	if r.appendOnly {
+		ao = "yes"
+	}
+	args := []string{"--port", strconv.Itoa(r.port), "--bind", "127.0.0.1", "--dir", r.Dir,
+		"--save", "", "--appendonly", ao, "--appendfsync", "always", "--daemonize", "no"}
+	cmd, err := startProc("redis-server", args, filepath.Join(r.Dir, "redis.log"))
+	if err != nil {
+		return err
+	}
+	r.cmd = cmd
+	if err := waitDial(r.Addr, 10*time.Second); err != nil {
+		stopProc(cmd)
+		return fmt.Errorf("redis: %w", err)
+	}
+	return nil
+}
+
+// Kill stops the server abruptly (SIGKILL), as a crash would.
+func (r *Redis) Kill() {
+	if r.cmd != nil && r.cmd.Process != nil {
+		_ = r.cmd.Process.Kill()
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// Stop ends the server and removes its folder.
+func (r *Redis) Stop() {
+	stopProc(r.cmd)
+	os.RemoveAll(r.Dir)
+}
+
+// ClickHouse is a private clickhouse-server.
+type ClickHouse struct {
+	Addr string
+	Dir  string
+	cmd  *exec.Cmd
+	conf string
+	port int
+}
+
+var dbSeq atomic.Int64
+
+// StartClickHouse starts clickhouse-server from a config of its own.
+func StartClickHouse() (*ClickHouse, error) {
+	dir, err := os.MkdirTemp("", "lapor-clickhouse-")
+	if err != nil {
+		return nil, fmt.Errorf("make clickhouse dir: %w", err)
+	}
+	port, err := FreePort()
+	if err != nil {
+		return nil, err
+	}
+	httpPort, err := FreePort()
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range []string{"data", "tmp", "log", "user_files"} {
+		if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil {
+			return nil, fmt.Errorf("make clickhouse dir: %w", err)
+		}
+	}
+	users := `<yandex>
+ <profiles><default></default></profiles>
+ <users><default><password></password><networks><ip>::/0</ip></networks><profile>default</profile><quota>default</quota></default></users>
+ <quotas><default></default></quotas>
+</yandex>
+`
+	conf := fmt.Sprintf(`<yandex>
+  <logger><level>warning</level><log>%[1]s/log/server.log</log><errorlog>%[1]s/log/err.log</errorlog></logger>
+  <tcp_port>%[2]d</tcp_port>
+  <http_port>%[3]d</http_port>
+  <listen_host>127.0.0.1</listen_host>
+  <path>%[1]s/data/</path>
+  <tmp_path>%[1]s/tmp/</tmp_path>
+  <user_files_path>%[1]s/user_files/</user_files_path>
+  <users_config>%[1]s/users.xml</users_config>
+  <default_profile>default</default_profile>
+  <default_database>default</default_database>
+  <mark_cache_size>268435456</mark_cache_size>
+</yandex>
+`, dir, port, httpPort)
+	if err := os.WriteFile(filepath.Join(dir, "users.xml"), []byte(users), 0o644); err != nil {
+		return nil, fmt.Errorf("write users.xml: %w", err)
+	}
+	confPath := filepath.Join(dir, "config.xml")
+	if err := os.WriteFile(confPath, []byte(conf), 0o644); err != nil {
+		return nil, fmt.Errorf("write config.xml: %w", err)
+	}
+	ch := &ClickHouse{Addr: "127.0.0.1:" + strconv.Itoa(port), Dir: dir, conf: confPath, port: port}
+	if err := ch.Start(); err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	return ch, nil
+}
+
+// Start (re)starts the server.
+func (c *ClickHouse) Start() error {
+	bin, err := exec.LookPath("clickhouse-server")
+	if err != nil {
+		return fmt.Errorf("clickhouse-server not installed (make test installs it): %w", err)
+	}
+	cmd, err := startProc(bin, []string{"--config-file=" + c.conf}, filepath.Join(c.Dir, "stdout.log"))
+	if err != nil {
+		return err
+	}
+	c.cmd = cmd
+	if err := waitDial(c.Addr, 30*time.Second); err != nil {
+		stopProc(cmd)
+		errLog, _ := os.ReadFile(filepath.Join(c.Dir, "log", "err.log"))
+		return fmt.Errorf("clickhouse: %w; err.log: %s", err, lastLines(errLog, 10))
+	}
+	return nil
+}
+
+// Kill stops the server abruptly.
+func (c *ClickHouse) Kill() {
+	if c.cmd != nil && c.cmd.Process != nil {
+		_ = c.cmd.Process.Kill()
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// Stop ends the server and removes its folder.
+func (c *ClickHouse) Stop() {
+	stopProc(c.cmd)
+	os.RemoveAll(c.Dir)
+}
+
+func lastLines(b []byte, n int) string {
+	lines := bytes.Split(bytes.TrimSpace(b), []byte("\n"))
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return string(bytes.Join(lines, []byte("\n")))
+}
+
+// Env is a Redis and a ClickHouse started together.
+type Env struct {
+	Redis      *Redis
+	ClickHouse *ClickHouse
+}
+
+// Start starts both servers.
+func Start() (*Env, error) {
+	r, err := StartRedis(false)
+	if err != nil {
+		return nil, err
+	}
+	ch, err := StartClickHouse()
+	if err != nil {
+		r.Stop()
+		return nil, err
+	}
+	return &Env{Redis: r, ClickHouse: ch}, nil
+}
+
+// Stop stops both servers.
+func (e *Env) Stop() {
+	if e == nil {
+		return
+	}
+	e.Redis.Stop()
+	e.ClickHouse.Stop()
+}
+
+// Config returns settings that point at the servers, with a ClickHouse
+// database and Redis database unique to the caller, so tests sharing one
+// Env do not see each other's data.
+func (e *Env) Config(t testing.TB) config.Common {
+	n := dbSeq.Add(1)
+	name := strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
+			return r
+		}
+		return '_'
+	}, strings.ToLower(t.Name()))
+	if len(name) > 40 {
+		name = name[:40]
+	}
+	return config.Common{
+		LogLevel:       "error",
+		RedisAddr:      e.Redis.Addr,
+		RedisDB:        int(n % 16),
+		ClickHouseAddr: e.ClickHouse.Addr,
+		ClickHouseDB:   fmt.Sprintf("t%d_%s", n, name),
+		ClickHouseUser: "default",
+	}
+}
+
+// Main runs a package's tests with a fresh Env in *env, stopping it after.
+// Set LAPOR_SKIP_INTEGRATION=1 to run without servers (env stays nil).
+func Main(m *testing.M, env **Env) int {
+	if os.Getenv("LAPOR_SKIP_INTEGRATION") == "" {
+		e, err := Start()
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "testenv:", err)
+			return 1
+		}
+		*env = e
+		defer e.Stop()
+	}
+	return m.Run()
+}
+
+// Need skips the test when no Env is running.
+func Need(t testing.TB, env *Env) {
+	t.Helper()
+	if env == nil {
+		t.Skip("integration servers not started (LAPOR_SKIP_INTEGRATION set)")
+	}
+}
+
+// Ctx returns a context that ends with the test.
+func Ctx(t testing.TB) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	t.Cleanup(cancel)
+	return ctx
+}
