@@ -46,7 +46,13 @@ func waitDial(addr string, d time.Duration) error {
 	}
 }
 
-func startProc(name string, args []string, logPath string) (*exec.Cmd, error) {
+// proc is a started server process; done closes once it has exited.
+type proc struct {
+	cmd  *exec.Cmd
+	done chan struct{}
+}
+
+func startProc(name string, args []string, logPath string) (*proc, error) {
 	cmd := exec.Command(name, args...)
 	logf, err := os.Create(logPath)
 	if err != nil {
@@ -59,30 +65,32 @@ func startProc(name string, args []string, logPath string) (*exec.Cmd, error) {
 		logf.Close()
 		return nil, fmt.Errorf("start %s: %w", name, err)
 	}
-	go func() { _ = cmd.Wait(); logf.Close() }()
-	return cmd, nil
+	p := &proc{cmd: cmd, done: make(chan struct{})}
+	go func() { _ = cmd.Wait(); logf.Close(); close(p.done) }()
+	return p, nil
 }
 
-func stopProc(cmd *exec.Cmd) {
-	if cmd == nil || cmd.Process == nil {
+// stop asks the process to end and kills it if it has not within 10s.
+func (p *proc) stop() {
+	if p == nil {
 		return
 	}
-	_ = cmd.Process.Signal(syscall.SIGTERM)
-	done := make(chan struct{})
-	go func() {
-		for cmd.ProcessState == nil {
-			if err := cmd.Process.Signal(syscall.Signal(0)); err != nil {
-				break
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
-		close(done)
-	}()
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
 	select {
-	case <-done:
-	case <-time.After(5 * time.Second):
-		_ = cmd.Process.Kill()
+	case <-p.done:
+	case <-time.After(10 * time.Second):
+		_ = p.cmd.Process.Kill()
+		<-p.done
 	}
+}
+
+// kill ends the process at once, as a crash would.
+func (p *proc) kill() {
+	if p == nil {
+		return
+	}
+	_ = p.cmd.Process.Kill()
+	<-p.done
 }
 
 // Redis is a private redis-server.
@@ -91,7 +99,8 @@ type Redis struct {
 	Dir        string
 	port       int
 	appendOnly bool
-	cmd        *exec.Cmd
+	keepDir    bool
+	proc       *proc
 }
 
 // StartRedis starts redis-server on a free port. With appendOnly it keeps an
@@ -113,6 +122,19 @@ func StartRedis(appendOnly bool) (*Redis, error) {
 	return r, nil
 }
 
+// StartRedisAt starts redis-server on a given port and folder, which Stop
+// keeps: the dev stack's data survives restarts.
+func StartRedisAt(dir string, port int, appendOnly bool) (*Redis, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("make redis dir: %w", err)
+	}
+	r := &Redis{Addr: "127.0.0.1:" + strconv.Itoa(port), Dir: dir, port: port, appendOnly: appendOnly, keepDir: true}
+	if err := r.Start(); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
 // Start (re)starts the server on its port and folder.
 func (r *Redis) Start() error {
 	ao := "no"
@@ -121,39 +143,37 @@ func (r *Redis) Start() error {
 	}
 	args := []string{"--port", strconv.Itoa(r.port), "--bind", "127.0.0.1", "--dir", r.Dir,
 		"--save", "", "--appendonly", ao, "--appendfsync", "always", "--daemonize", "no"}
-	cmd, err := startProc("redis-server", args, filepath.Join(r.Dir, "redis.log"))
+	p, err := startProc("redis-server", args, filepath.Join(r.Dir, "redis.log"))
 	if err != nil {
 		return err
 	}
-	r.cmd = cmd
+	r.proc = p
 	if err := waitDial(r.Addr, 10*time.Second); err != nil {
-		stopProc(cmd)
+		p.stop()
 		return fmt.Errorf("redis: %w", err)
 	}
 	return nil
 }
 
 // Kill stops the server abruptly (SIGKILL), as a crash would.
-func (r *Redis) Kill() {
-	if r.cmd != nil && r.cmd.Process != nil {
-		_ = r.cmd.Process.Kill()
-		time.Sleep(100 * time.Millisecond)
-	}
-}
+func (r *Redis) Kill() { r.proc.kill() }
 
-// Stop ends the server and removes its folder.
+// Stop ends the server and removes its folder unless it was given one.
 func (r *Redis) Stop() {
-	stopProc(r.cmd)
-	os.RemoveAll(r.Dir)
+	r.proc.stop()
+	if !r.keepDir {
+		os.RemoveAll(r.Dir)
+	}
 }
 
 // ClickHouse is a private clickhouse-server.
 type ClickHouse struct {
-	Addr string
-	Dir  string
-	cmd  *exec.Cmd
-	conf string
-	port int
+	Addr    string
+	Dir     string
+	proc    *proc
+	conf    string
+	port    int
+	keepDir bool
 }
 
 var dbSeq atomic.Int64
@@ -172,6 +192,21 @@ func StartClickHouse() (*ClickHouse, error) {
 	if err != nil {
 		return nil, err
 	}
+	ch, err := startClickHouse(dir, port, httpPort, false)
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	return ch, nil
+}
+
+// StartClickHouseAt starts clickhouse-server on given ports and folder,
+// which Stop keeps.
+func StartClickHouseAt(dir string, port, httpPort int) (*ClickHouse, error) {
+	return startClickHouse(dir, port, httpPort, true)
+}
+
+func startClickHouse(dir string, port, httpPort int, keep bool) (*ClickHouse, error) {
 	for _, d := range []string{"data", "tmp", "log", "user_files"} {
 		if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil {
 			return nil, fmt.Errorf("make clickhouse dir: %w", err)
@@ -204,9 +239,8 @@ func StartClickHouse() (*ClickHouse, error) {
 	if err := os.WriteFile(confPath, []byte(conf), 0o644); err != nil {
 		return nil, fmt.Errorf("write config.xml: %w", err)
 	}
-	ch := &ClickHouse{Addr: "127.0.0.1:" + strconv.Itoa(port), Dir: dir, conf: confPath, port: port}
+	ch := &ClickHouse{Addr: "127.0.0.1:" + strconv.Itoa(port), Dir: dir, conf: confPath, port: port, keepDir: keep}
 	if err := ch.Start(); err != nil {
-		os.RemoveAll(dir)
 		return nil, err
 	}
 	return ch, nil
@@ -218,13 +252,13 @@ func (c *ClickHouse) Start() error {
 	if err != nil {
 		return fmt.Errorf("clickhouse-server not installed (make test installs it): %w", err)
 	}
-	cmd, err := startProc(bin, []string{"--config-file=" + c.conf}, filepath.Join(c.Dir, "stdout.log"))
+	p, err := startProc(bin, []string{"--config-file=" + c.conf}, filepath.Join(c.Dir, "stdout.log"))
 	if err != nil {
 		return err
 	}
-	c.cmd = cmd
+	c.proc = p
 	if err := waitDial(c.Addr, 30*time.Second); err != nil {
-		stopProc(cmd)
+		p.stop()
 		errLog, _ := os.ReadFile(filepath.Join(c.Dir, "log", "err.log"))
 		return fmt.Errorf("clickhouse: %w; err.log: %s", err, lastLines(errLog, 10))
 	}
@@ -232,17 +266,14 @@ func (c *ClickHouse) Start() error {
 }
 
 // Kill stops the server abruptly.
-func (c *ClickHouse) Kill() {
-	if c.cmd != nil && c.cmd.Process != nil {
-		_ = c.cmd.Process.Kill()
-		time.Sleep(100 * time.Millisecond)
-	}
-}
+func (c *ClickHouse) Kill() { c.proc.kill() }
 
-// Stop ends the server and removes its folder.
+// Stop ends the server and removes its folder unless it was given one.
 func (c *ClickHouse) Stop() {
-	stopProc(c.cmd)
-	os.RemoveAll(c.Dir)
+	c.proc.stop()
+	if !c.keepDir {
+		os.RemoveAll(c.Dir)
+	}
 }
 
 func lastLines(b []byte, n int) string {

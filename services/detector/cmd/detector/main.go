@@ -1,0 +1,166 @@
+// Command detector compares every service's recent distinct reporters with
+// its baseline each bucket, opens, updates and resolves incidents, and
+// publishes alert events.
+//
+// Usage:
+//
+//	detector [flags]          run detection cycles and serve /healthz, /readyz
+//	detector migrate [flags]  apply ClickHouse migrations and exit
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/lapor/lapor/services/detector/internal/detect"
+	"github.com/lapor/lapor/services/shared/chdb"
+	"github.com/lapor/lapor/services/shared/config"
+	"github.com/lapor/lapor/services/shared/httpapi"
+	"github.com/lapor/lapor/services/shared/logging"
+	"github.com/lapor/lapor/services/shared/migrate"
+	"github.com/lapor/lapor/services/shared/redisclient"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "detector:", err)
+		os.Exit(1)
+	}
+}
+
+// settings are the detector's flags.
+type settings struct {
+	common         config.Common
+	httpAddr       string
+	bucket         time.Duration
+	interval       time.Duration
+	floor          float64
+	minReporters   int
+	resolveAfter   int
+	migrateOnStart bool
+}
+
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	// A leading word is a subcommand; flags may follow it.
+	cmd := ""
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		cmd, args = args[0], args[1:]
+	}
+	l := config.New("detector", getenv, stderr)
+	var s settings
+	l.BindCommon(&s.common)
+	l.String(&s.httpAddr, "http-addr", "127.0.0.1:8083", "address for /healthz and /readyz")
+	l.Duration(&s.bucket, "bucket", time.Minute, "length of a counting bucket, whole minutes")
+	l.Duration(&s.interval, "interval", 0, "time between detection cycles (0: one bucket)")
+	l.Float(&s.floor, "floor", 3, "lowest expected distinct reporters per bucket, for services with little history")
+	l.Int(&s.minReporters, "min-reporters", 5, "fewest distinct reporters in a bucket that can open an incident")
+	l.Int(&s.resolveAfter, "resolve-after", 3, "quiet buckets in a row that resolve an incident")
+	l.Bool(&s.migrateOnStart, "migrate-on-start", false, "apply ClickHouse migrations before starting")
+	if err := l.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return err
+	}
+	if rest := l.FlagSet().Args(); len(rest) > 0 {
+		return fmt.Errorf("unexpected arguments %q", rest)
+	}
+	log, err := logging.New(stderr, "detector", s.common.LogLevel)
+	if err != nil {
+		return err
+	}
+	switch cmd {
+	case "":
+		return serve(ctx, s, log)
+	case "migrate":
+		return migrateOnly(ctx, s.common, log)
+	default:
+		// "score" (re-scoring past data) is planned to live here too.
+		return fmt.Errorf("unknown command %q (want migrate or none)", cmd)
+	}
+}
+
+func migrateOnly(ctx context.Context, common config.Common, log *slog.Logger) error {
+	conn, err := chdb.Open(ctx, common)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if _, err := migrate.Apply(ctx, conn, log); err != nil {
+		return fmt.Errorf("apply migrations: %w", err)
+	}
+	return nil
+}
+
+func detectConfig(s settings) detect.Config {
+	cfg := detect.DefaultConfig()
+	cfg.Bucket = s.bucket
+	cfg.Interval = s.interval
+	if cfg.Interval == 0 {
+		cfg.Interval = s.bucket
+	}
+	cfg.Params.Floor = s.floor
+	cfg.Params.MinReporters = float64(s.minReporters)
+	cfg.Params.ResolveAfter = s.resolveAfter
+	return cfg
+}
+
+func serve(ctx context.Context, s settings, log *slog.Logger) error {
+	cfg := detectConfig(s)
+	if err := cfg.Validate(); err != nil {
+		return fmt.Errorf("config: %w", err)
+	}
+	conn, err := chdb.Open(ctx, s.common)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if s.migrateOnStart {
+		if _, err := migrate.Apply(ctx, conn, log); err != nil {
+			return fmt.Errorf("apply migrations: %w", err)
+		}
+	}
+	rdb, err := redisclient.New(ctx, s.common)
+	if err != nil {
+		return err
+	}
+	defer rdb.Close()
+	det, err := detect.New(conn, rdb, log, cfg)
+	if err != nil {
+		return err
+	}
+	h, err := routes(log, det.Ready)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", s.httpAddr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", s.httpAddr, err)
+	}
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	errc := make(chan error, 2)
+	go func() { errc <- httpapi.Serve(ctx, ln, h, log, 5*time.Second) }()
+	go func() { errc <- det.Run(ctx) }()
+	log.Info("detector started", "bucket", cfg.Bucket.String(), "interval", cfg.Interval.String())
+	// Whichever stops first stops the other.
+	first := <-errc
+	cancel()
+	second := <-errc
+	log.Info("detector stopped")
+	return errors.Join(first, second)
+}

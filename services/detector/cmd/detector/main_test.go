@@ -1,0 +1,114 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/lapor/lapor/services/shared/config"
+	"github.com/lapor/lapor/services/shared/testenv"
+)
+
+var env *testenv.Env
+
+func TestMain(m *testing.M) { os.Exit(testenv.Main(m, &env)) }
+
+// getenv serves the settings of c as LAPOR_ variables.
+func getenv(c config.Common, extra map[string]string) func(string) string {
+	vars := map[string]string{
+		"LAPOR_REDIS_ADDR":      c.RedisAddr,
+		"LAPOR_REDIS_DB":        fmt.Sprint(c.RedisDB),
+		"LAPOR_CLICKHOUSE_ADDR": c.ClickHouseAddr,
+		"LAPOR_CLICKHOUSE_DB":   c.ClickHouseDB,
+		"LAPOR_LOG_LEVEL":       "error",
+	}
+	for k, v := range extra {
+		vars[k] = v
+	}
+	return func(k string) string { return vars[k] }
+}
+
+func TestBadInvocations(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"unknown command", []string{"score-everything"}, "unknown command"},
+		{"stray argument", []string{"migrate", "now"}, "unexpected arguments"},
+		{"bad flag", []string{"-bucket", "soon"}, "parse flags"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stderr bytes.Buffer
+			err := run(context.Background(), tt.args, func(string) string { return "" }, &stderr, &stderr)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("run(%q) = %v, want an error about %q", tt.args, err, tt.want)
+			}
+		})
+	}
+}
+
+func TestBucketMustBeWholeMinutes(t *testing.T) {
+	testenv.Need(t, env)
+	var stderr bytes.Buffer
+	err := run(testenv.Ctx(t), []string{"-bucket", "90s"}, getenv(env.Config(t), nil), &stderr, &stderr)
+	if err == nil || !strings.Contains(err.Error(), "whole number of minutes") {
+		t.Fatalf("run with a 90s bucket = %v, want a config error", err)
+	}
+}
+
+func TestMigrateThenServe(t *testing.T) {
+	testenv.Need(t, env)
+	c := env.Config(t)
+	var stderr bytes.Buffer
+	if err := run(testenv.Ctx(t), []string{"migrate"}, getenv(c, nil), &stderr, &stderr); err != nil {
+		t.Fatalf("migrate: %v (%s)", err, stderr.String())
+	}
+
+	port, err := testenv.FreePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	ctx, cancel := context.WithCancel(testenv.Ctx(t))
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"-interval", "200ms"}, getenv(c, map[string]string{"LAPOR_HTTP_ADDR": addr}), &stderr, &stderr)
+	}()
+	for _, path := range []string{"/healthz", "/readyz"} {
+		waitOK(t, "http://"+addr+path)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("run after cancel = %v", err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("detector did not stop on cancel")
+	}
+}
+
+func waitOK(t *testing.T, url string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		resp, err := http.Get(url)
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s never answered 200 (last: %v)", url, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}

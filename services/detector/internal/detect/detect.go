@@ -1,0 +1,418 @@
+// Package detect is the detector's cycle: it reads every service's recent
+// distinct reporters and their history from ClickHouse, steps a
+// spike.Tracker, and stores and publishes what changed.
+//
+// # The partial bucket
+//
+// The current bucket is still filling while the detector looks at it. The
+// count a service is judged on is max(current partial bucket, previous full
+// bucket): a burst shows up as soon as it is in the current bucket, the
+// count does not drop to almost nothing each time a new bucket begins, and
+// nothing is extrapolated (scaling up three reports seen in the first
+// seconds of a minute would be an outage made of noise). It is compared
+// with the larger of the two buckets' baselines. The price is that counts
+// come down one bucket late, which only delays resolving; a quiet verdict
+// thus means a quiet full bucket before it too.
+//
+// # Cycle
+//
+// One cycle is a fixed number of queries whatever the number of services:
+// recent reporters for all services, their history at the same time of
+// week, and (only for incidents that changed) their symptoms and countries.
+// When each service's history starts is read at start and then hourly.
+package detect
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+	"github.com/google/uuid"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/lapor/lapor/services/shared/alert"
+	"github.com/lapor/lapor/services/shared/baseline"
+	"github.com/lapor/lapor/services/shared/incident"
+	"github.com/lapor/lapor/services/shared/spike"
+)
+
+// Config sets the detector's rhythm and thresholds.
+type Config struct {
+	Bucket         time.Duration // length of a bucket, a whole number of minutes
+	Interval       time.Duration // time between cycles
+	Weeks          int           // past weeks the baseline looks at
+	HistoryRefresh time.Duration // how often to re-read when each service's history starts
+	Params         spike.Params
+}
+
+// DefaultConfig returns one-minute buckets checked every minute against
+// four weeks of history, with spike.DefaultParams.
+func DefaultConfig() Config {
+	return Config{
+		Bucket:         time.Minute,
+		Interval:       time.Minute,
+		Weeks:          4,
+		HistoryRefresh: time.Hour,
+		Params:         spike.DefaultParams(),
+	}
+}
+
+// Validate checks the configuration.
+func (c Config) Validate() error {
+	switch {
+	case c.Bucket < time.Minute || c.Bucket%time.Minute != 0:
+		return fmt.Errorf("bucket %s must be a whole number of minutes (the rollup is per minute)", c.Bucket)
+	case (24*time.Hour)%c.Bucket != 0:
+		return fmt.Errorf("bucket %s must divide a day", c.Bucket)
+	case c.Interval <= 0:
+		return fmt.Errorf("interval %s must be positive", c.Interval)
+	case c.Weeks < 1:
+		return fmt.Errorf("weeks %d must be at least 1", c.Weeks)
+	case c.HistoryRefresh <= 0:
+		return fmt.Errorf("history refresh %s must be positive", c.HistoryRefresh)
+	}
+	if err := c.Params.Validate(); err != nil {
+		return fmt.Errorf("thresholds: %w", err)
+	}
+	return nil
+}
+
+// openInfo is what the detector knows of an open incident beyond the
+// tracker's numbers.
+type openInfo struct {
+	id  string
+	top breakdown
+}
+
+// Detector runs detection cycles. Cycle and Flush are not safe for
+// concurrent use; Ready is.
+type Detector struct {
+	conn    driver.Conn
+	rdb     *redis.Client
+	log     *slog.Logger
+	cfg     Config
+	tracker *spike.Tracker
+	open    map[string]openInfo
+
+	first   map[string]time.Time // start of each service's history
+	firstAt time.Time            // when first was read (cycle time)
+
+	out         outbox
+	lastVersion uint64
+	loaded      atomic.Bool
+}
+
+// New returns a detector. Call Load before the first cycle.
+func New(conn driver.Conn, rdb *redis.Client, log *slog.Logger, cfg Config) (*Detector, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	tr, err := spike.NewTracker(cfg.Params)
+	if err != nil {
+		return nil, err
+	}
+	return &Detector{conn: conn, rdb: rdb, log: log, cfg: cfg, tracker: tr, open: make(map[string]openInfo)}, nil
+}
+
+// Load restores the incidents that were open when the detector last
+// stopped, so a restart neither reopens nor forgets them.
+func (d *Detector) Load(ctx context.Context) error {
+	incs, err := incident.List(ctx, d.conn, incident.Filter{Status: incident.StatusOpen, Limit: 1000})
+	if err != nil {
+		return fmt.Errorf("load open incidents: %w", err)
+	}
+	for _, in := range incs { // newest first
+		if !in.Open() {
+			continue
+		}
+		if _, dup := d.open[in.Service]; dup {
+			d.log.Warn("more than one open incident for a service; tracking the newest", "service_slug", in.Service, "incident_id", in.ID)
+			continue
+		}
+		d.tracker.Restore(in.Service, spike.Incident{
+			Level:        levelFrom(in.Level),
+			StartedAt:    in.StartedAt.UTC(),
+			Peak:         in.Peak,
+			PeakAt:       in.PeakAt.UTC(),
+			PeakExpected: in.Baseline,
+			Last:         in.LastCount,
+			LastExpected: in.Baseline,
+			Announced:    in.Peak,
+		})
+		d.open[in.Service] = openInfo{id: in.ID, top: breakdown{symptoms: in.TopSymptoms, shares: in.TopSymptomShares, countries: in.TopCountries}}
+	}
+	d.loaded.Store(true)
+	d.log.Info("loaded open incidents", "count", len(d.open))
+	return nil
+}
+
+// Ready reports whether the detector has loaded its incidents and its
+// stores answer.
+func (d *Detector) Ready(ctx context.Context) error {
+	if !d.loaded.Load() {
+		return errors.New("open incidents not loaded yet")
+	}
+	if err := d.conn.Ping(ctx); err != nil {
+		return fmt.Errorf("clickhouse: %w", err)
+	}
+	if err := d.rdb.Ping(ctx).Err(); err != nil {
+		return fmt.Errorf("redis: %w", err)
+	}
+	return nil
+}
+
+// Run loads the open incidents and runs a cycle every interval until ctx
+// ends. A cycle that has begun is finished, and whatever it could not
+// write is tried once more, before Run returns.
+func (d *Detector) Run(ctx context.Context) error {
+	tick := time.NewTicker(d.cfg.Interval)
+	defer tick.Stop()
+	for {
+		if d.loaded.Load() {
+			d.runCycle(ctx)
+		} else if err := d.withCycleCtx(ctx, d.Load); err != nil {
+			d.log.Error("load open incidents", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			if !d.out.empty() {
+				if err := d.withCycleCtx(ctx, d.Flush); err != nil {
+					d.log.Error("unsent alert events at shutdown; they will be decided again on restart", "err", err)
+				}
+			}
+			return nil
+		case <-tick.C:
+		}
+	}
+}
+
+func (d *Detector) runCycle(ctx context.Context) {
+	start := time.Now()
+	if err := d.withCycleCtx(ctx, func(ctx context.Context) error { return d.Cycle(ctx, start) }); err != nil {
+		d.log.Error("detection cycle", "err", err)
+		return
+	}
+	d.log.Debug("detection cycle", "took_ms", time.Since(start).Milliseconds(), "open", d.tracker.Len())
+}
+
+// withCycleCtx runs f with a context that outlives ctx's cancellation, so
+// that shutting down finishes the cycle under way instead of cutting it.
+func (d *Detector) withCycleCtx(ctx context.Context, f func(context.Context) error) error {
+	timeout := min(max(d.cfg.Interval, 5*time.Second), 30*time.Second)
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
+	defer cancel()
+	return f(cctx)
+}
+
+// bucketStart is the start of the bucket holding t, aligned like the
+// queries' intDiv on Unix seconds.
+func (d *Detector) bucketStart(t time.Time) time.Time {
+	s := int64(d.cfg.Bucket / time.Second)
+	u := t.Unix()
+	return time.Unix(u-((u%s)+s)%s, 0).UTC()
+}
+
+// Cycle runs one detection pass as of now: it judges every service with
+// recent reports or an open incident, then writes and publishes what
+// changed. Tests pass their own now.
+func (d *Detector) Cycle(ctx context.Context, now time.Time) error {
+	cur := d.bucketStart(now)
+	prev := cur.Add(-d.cfg.Bucket)
+	if d.first == nil || now.Sub(d.firstAt) >= d.cfg.HistoryRefresh || now.Before(d.firstAt) {
+		first, err := d.firstSeen(ctx, prev.Add(-time.Duration(d.cfg.Weeks)*baseline.Week))
+		if err != nil {
+			return err
+		}
+		d.first, d.firstAt = first, now
+	}
+	recent, err := d.recent(ctx, prev, cur)
+	if err != nil {
+		return err
+	}
+	hist, err := d.history(ctx, prev, cur)
+	if err != nil {
+		return err
+	}
+
+	services := d.tracker.OpenServices(make([]string, 0, len(recent)+d.tracker.Len()))
+	for s := range recent {
+		if _, open := d.tracker.Lookup(s); !open {
+			services = append(services, s)
+		}
+	}
+	sort.Strings(services) // a stable order for the events of one cycle
+
+	type change struct {
+		service string
+		d       spike.Decision
+	}
+	var changes []change
+	for _, s := range services {
+		r := recent[s]
+		count := uint32(min(max(r.prev, r.cur), uint64(^uint32(0))))
+		expected := max(d.expected(hist[s], s, prev), d.expected(hist[s], s, cur))
+		dec := d.tracker.Step(s, cur, count, expected)
+		if dec.Kind != spike.None || dec.Save {
+			changes = append(changes, change{s, dec})
+		}
+	}
+	if len(changes) > 0 {
+		since := make(map[string]time.Time, len(changes))
+		for _, c := range changes {
+			// The count that opened it may be the previous full bucket's.
+			since[c.service] = c.d.Incident.StartedAt.Add(-d.cfg.Bucket)
+		}
+		tops, err := d.breakdowns(ctx, since)
+		if err != nil {
+			// The numbers matter more than the breakdown: keep the last one.
+			d.log.Warn("incident breakdown", "err", err)
+		}
+		var (
+			events []pendingEvent
+			incs   []incident.Incident
+		)
+		for _, c := range changes {
+			info, ok := d.open[c.service]
+			if !ok || c.d.Kind == spike.Opened {
+				info = openInfo{id: incidentID(c.service, c.d.Incident.StartedAt)}
+			}
+			if b, ok := tops[c.service]; ok {
+				info.top = b
+			}
+			in := d.record(c.service, info, c.d, now)
+			incs = append(incs, in)
+			if c.d.Kind != spike.None {
+				p, err := newEvent(in, c.d, now)
+				if err != nil {
+					return err
+				}
+				events = append(events, p)
+				d.log.Info("incident "+c.d.Kind.String(), "service_slug", c.service, "incident_id", in.ID,
+					"level", in.Level, "count", in.LastCount, "expected", c.d.Expected, "score", c.d.Score)
+			}
+			if c.d.Kind == spike.Resolved {
+				delete(d.open, c.service)
+			} else {
+				d.open[c.service] = info
+			}
+		}
+		d.out.add(events, incs)
+	}
+	if d.out.empty() {
+		return nil
+	}
+	return d.Flush(ctx)
+}
+
+// expected is a service's baseline for the bucket starting at t.
+func (d *Detector) expected(hist map[int64]float64, service string, t time.Time) float64 {
+	first, ok := d.first[service]
+	if !ok {
+		first = t // no history known: nothing to learn from
+	}
+	return baseline.Expected(baseline.SameSlot(hist, t, d.cfg.Weeks, first), d.cfg.Params.Floor)
+}
+
+// record is the stored form of the tracker's incident after a decision.
+func (d *Detector) record(service string, info openInfo, dec spike.Decision, now time.Time) incident.Incident {
+	st := dec.Incident
+	in := incident.Incident{
+		ID:               info.id,
+		Service:          service,
+		Level:            levelName(st.Level),
+		Status:           incident.StatusOpen,
+		StartedAt:        st.StartedAt,
+		UpdatedAt:        now.UTC(),
+		Peak:             st.Peak,
+		PeakAt:           st.PeakAt,
+		Baseline:         st.PeakExpected,
+		LastCount:        st.Last,
+		TopSymptoms:      info.top.symptoms,
+		TopSymptomShares: info.top.shares,
+		TopCountries:     info.top.countries,
+		Version:          d.nextVersion(),
+	}
+	if dec.Kind == spike.Resolved {
+		in.Status = incident.StatusResolved
+		in.EndedAt = st.EndedAt
+	}
+	return in
+}
+
+// nextVersion is the wall clock in nanoseconds, forced to rise even when
+// the clock steps back, so the newest incident state always wins.
+func (d *Detector) nextVersion() uint64 {
+	v := uint64(time.Now().UnixNano())
+	if v <= d.lastVersion {
+		v = d.lastVersion + 1
+	}
+	d.lastVersion = v
+	return v
+}
+
+func newEvent(in incident.Incident, dec spike.Decision, now time.Time) (pendingEvent, error) {
+	id, err := uuid.NewV7()
+	if err != nil {
+		return pendingEvent{}, fmt.Errorf("make alert event id: %w", err)
+	}
+	ev := alert.Event{
+		ID:         id.String(),
+		Kind:       kindName(dec.Kind),
+		IncidentID: in.ID,
+		Service:    in.Service,
+		Level:      in.Level,
+		At:         now.UTC().Truncate(time.Second),
+		Count:      in.LastCount,
+		Baseline:   dec.Expected,
+		Symptoms:   in.TopSymptoms,
+		Countries:  in.TopCountries,
+	}
+	payload, err := ev.Encode()
+	if err != nil {
+		return pendingEvent{}, err
+	}
+	return pendingEvent{ev: ev, payload: payload}, nil
+}
+
+// incidentNamespace scopes incident IDs.
+var incidentNamespace = uuid.NewSHA1(uuid.NameSpaceURL, []byte("https://lapor/incidents"))
+
+// incidentID names the incident of a service that started in a bucket. It
+// is derived, not random, so that a detector restarted before it stored a
+// new incident gives the incident it decides again the same ID.
+func incidentID(service string, started time.Time) string {
+	return uuid.NewSHA1(incidentNamespace, []byte(service+"\x00"+strconv.FormatInt(started.Unix(), 10))).String()
+}
+
+func levelName(l spike.Level) string {
+	if l == spike.LevelDetected {
+		return incident.LevelDetected
+	}
+	return incident.LevelPossible
+}
+
+func levelFrom(s string) spike.Level {
+	if s == incident.LevelDetected {
+		return spike.LevelDetected
+	}
+	return spike.LevelPossible
+}
+
+func kindName(k spike.Kind) string {
+	switch k {
+	case spike.Opened:
+		return alert.Opened
+	case spike.Escalated:
+		return alert.Escalated
+	case spike.Updated:
+		return alert.Updated
+	default:
+		return alert.Resolved
+	}
+}

@@ -1,0 +1,367 @@
+package detect_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/lapor/lapor/services/detector/internal/detect"
+	"github.com/lapor/lapor/services/shared/alert"
+	"github.com/lapor/lapor/services/shared/baseline"
+	"github.com/lapor/lapor/services/shared/chdb"
+	"github.com/lapor/lapor/services/shared/incident"
+	"github.com/lapor/lapor/services/shared/logging"
+	"github.com/lapor/lapor/services/shared/migrate"
+	"github.com/lapor/lapor/services/shared/redisclient"
+	"github.com/lapor/lapor/services/shared/report"
+	"github.com/lapor/lapor/services/shared/stream"
+	"github.com/lapor/lapor/services/shared/testenv"
+)
+
+var env *testenv.Env
+
+func TestMain(m *testing.M) { os.Exit(testenv.Main(m, &env)) }
+
+// now is the detector's clock in these tests: 30 seconds into a minute.
+var now = time.Date(2026, 3, 10, 12, 0, 30, 0, time.UTC)
+
+type stores struct {
+	conn driver.Conn
+	rdb  *redis.Client
+}
+
+func setup(t *testing.T) stores {
+	t.Helper()
+	testenv.Need(t, env)
+	ctx := testenv.Ctx(t)
+	cfg := env.Config(t)
+	conn, err := chdb.Open(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	if _, err := migrate.Apply(ctx, conn, logging.Discard()); err != nil {
+		t.Fatal(err)
+	}
+	rdb, err := redisclient.New(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { rdb.Close() })
+	if err := rdb.FlushDB(ctx).Err(); err != nil {
+		t.Fatal(err)
+	}
+	return stores{conn: conn, rdb: rdb}
+}
+
+func (s stores) detector(t *testing.T) *detect.Detector {
+	t.Helper()
+	cfg := detect.DefaultConfig()
+	cfg.Interval = time.Second
+	d, err := detect.New(s.conn, s.rdb, logging.Discard(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Load(testenv.Ctx(t)); err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+var seq int
+
+// burst makes n reports for a service at times spread over [from, from+span),
+// from the given number of distinct reporters, cycling through symptoms
+// and countries.
+func burst(service string, n, reporters int, from time.Time, span time.Duration, symptoms, countries []string) []report.Report {
+	out := make([]report.Report, n)
+	for i := range out {
+		seq++
+		out[i] = report.Report{
+			ID:       fmt.Sprintf("r-%d", seq),
+			Service:  service,
+			Symptom:  symptoms[i%len(symptoms)],
+			Time:     from.Add(span * time.Duration(i) / time.Duration(n)),
+			Country:  countries[i%len(countries)],
+			Reporter: fmt.Sprintf("%s-person-%d", service, i%reporters),
+		}
+	}
+	return out
+}
+
+func (s stores) insert(t *testing.T, rs []report.Report) {
+	t.Helper()
+	batch, err := s.conn.PrepareBatch(testenv.Ctx(t), "INSERT INTO reports (id, service, symptom, ts, country, region, city, asn, isp, platform, reporter, comment)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rs {
+		if err := batch.Append(r.ID, r.Service, r.Symptom, r.Time.UTC(), r.Country, r.Region, r.City, r.ASN, r.ISP, r.Platform, r.Reporter, r.Comment); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := batch.Send(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (s stores) events(t *testing.T) []alert.Event {
+	t.Helper()
+	msgs, err := s.rdb.XRange(testenv.Ctx(t), stream.Alerts, "-", "+").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []alert.Event
+	for _, m := range msgs {
+		v, _ := m.Values[stream.AlertField].(string)
+		e, err := alert.Decode(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+func kinds(evs []alert.Event) []string {
+	var out []string
+	for _, e := range evs {
+		out = append(out, e.Service+":"+e.Kind)
+	}
+	return out
+}
+
+func (s stores) archived(t *testing.T) []string {
+	t.Helper()
+	rows, err := s.conn.Query(testenv.Ctx(t), "SELECT service, kind FROM alert_events FINAL ORDER BY at, id")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var svc, kind string
+		if err := rows.Scan(&svc, &kind); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, svc+":"+kind)
+	}
+	return out
+}
+
+func (s stores) incidents(t *testing.T, f incident.Filter) []incident.Incident {
+	t.Helper()
+	incs, err := incident.List(testenv.Ctx(t), s.conn, f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return incs
+}
+
+func cycle(t *testing.T, d *detect.Detector, at time.Time) {
+	t.Helper()
+	if err := d.Cycle(testenv.Ctx(t), at); err != nil {
+		t.Fatalf("cycle at %s: %v", at.Format(time.TimeOnly), err)
+	}
+}
+
+func TestBurstOpensThenResolves(t *testing.T) {
+	s := setup(t)
+	s.insert(t, burst("gojek", 40, 40, now.Add(-25*time.Second), 20*time.Second,
+		[]string{"app", "app", "app", "login"}, []string{"ID", "ID", "ID", "ID", "ID", "ID", "ID", "SG"}))
+	d := s.detector(t)
+	cycle(t, d, now)
+
+	open := s.incidents(t, incident.Filter{Status: incident.StatusOpen})
+	if len(open) != 1 {
+		t.Fatalf("open incidents = %+v, want one", open)
+	}
+	in := open[0]
+	minute := now.Truncate(time.Minute)
+	checks := []struct {
+		name      string
+		got, want any
+	}{
+		{"service", in.Service, "gojek"},
+		{"level", in.Level, incident.LevelDetected},
+		{"started at the burst's minute", in.StartedAt.UTC(), minute},
+		{"peak", in.Peak, uint32(40)},
+		{"peak at", in.PeakAt.UTC(), minute},
+		{"baseline is the floor", in.Baseline, 3.0},
+		{"last count", in.LastCount, uint32(40)},
+		{"top symptoms", in.TopSymptoms, []string{"app", "login"}},
+		{"symptom shares", in.TopSymptomShares, []float64{0.75, 0.25}},
+		{"top countries", in.TopCountries, []string{"ID", "SG"}},
+	}
+	for _, c := range checks {
+		if !reflect.DeepEqual(c.got, c.want) {
+			t.Errorf("%s = %v, want %v", c.name, c.got, c.want)
+		}
+	}
+	evs := s.events(t)
+	if got := kinds(evs); !reflect.DeepEqual(got, []string{"gojek:opened"}) {
+		t.Fatalf("alert stream = %v, want one opened", got)
+	}
+	if evs[0].IncidentID != in.ID || evs[0].Level != incident.LevelDetected || evs[0].Count != 40 {
+		t.Fatalf("opened event = %+v, want incident %s, detected, count 40", evs[0], in.ID)
+	}
+	if got := s.archived(t); !reflect.DeepEqual(got, []string{"gojek:opened"}) {
+		t.Fatalf("alert_events = %v, want one opened", got)
+	}
+
+	// Nobody reports any more. The next minute still sees the full burst
+	// minute; then three quiet minutes resolve it.
+	resolvedAt := time.Time{}
+	for k := 1; k <= 6 && resolvedAt.IsZero(); k++ {
+		at := now.Add(time.Duration(k) * time.Minute)
+		cycle(t, d, at)
+		if len(s.incidents(t, incident.Filter{Status: incident.StatusOpen})) == 0 {
+			resolvedAt = at
+		}
+	}
+	if want := now.Add(4 * time.Minute); !resolvedAt.Equal(want) {
+		t.Fatalf("resolved at %s, want %s", resolvedAt.Format(time.TimeOnly), want.Format(time.TimeOnly))
+	}
+	got := s.incidents(t, incident.Filter{ID: in.ID})
+	if len(got) != 1 || got[0].Status != incident.StatusResolved || !got[0].EndedAt.Equal(minute.Add(2*time.Minute)) || got[0].Peak != 40 {
+		t.Fatalf("incident after resolving = %+v, want resolved, ended at the first quiet minute, peak kept", got)
+	}
+	want := []string{"gojek:opened", "gojek:resolved"}
+	if got := kinds(s.events(t)); !reflect.DeepEqual(got, want) {
+		t.Fatalf("alert stream = %v, want %v", got, want)
+	}
+	if got := s.archived(t); !reflect.DeepEqual(got, want) {
+		t.Fatalf("alert_events = %v, want %v", got, want)
+	}
+}
+
+func TestOneReporterCannotMakeAnOutage(t *testing.T) {
+	s := setup(t)
+	s.insert(t, burst("bca", 40, 1, now.Add(-25*time.Second), 20*time.Second, []string{"login"}, []string{"ID"}))
+	d := s.detector(t)
+	cycle(t, d, now)
+	cycle(t, d, now.Add(10*time.Second))
+	if got := s.incidents(t, incident.Filter{}); len(got) != 0 {
+		t.Fatalf("incidents = %+v, want none", got)
+	}
+	if got := s.events(t); len(got) != 0 {
+		t.Fatalf("alert stream = %v, want empty", kinds(got))
+	}
+	if got := s.archived(t); len(got) != 0 {
+		t.Fatalf("alert_events = %v, want empty", got)
+	}
+}
+
+func TestBaselineFromSameTimeOfWeek(t *testing.T) {
+	s := setup(t)
+	from := now.Truncate(time.Minute)
+	var rs []report.Report
+	for k := 1; k <= 4; k++ {
+		rs = append(rs, burst("whatsapp", 30, 30, from.Add(-time.Duration(k)*baseline.Week), 50*time.Second, []string{"messages"}, []string{"ID"})...)
+	}
+	// The same 30 people today are normal for whatsapp and an outage for a
+	// service that never had any reports.
+	rs = append(rs, burst("whatsapp", 30, 30, from, 25*time.Second, []string{"messages"}, []string{"ID"})...)
+	rs = append(rs, burst("gojek", 30, 30, from, 25*time.Second, []string{"app"}, []string{"ID"})...)
+	s.insert(t, rs)
+	d := s.detector(t)
+	cycle(t, d, now)
+	open := s.incidents(t, incident.Filter{Status: incident.StatusOpen})
+	if len(open) != 1 || open[0].Service != "gojek" {
+		t.Fatalf("open incidents = %+v, want only gojek's", open)
+	}
+	if got := kinds(s.events(t)); !reflect.DeepEqual(got, []string{"gojek:opened"}) {
+		t.Fatalf("alert stream = %v, want only gojek opened", got)
+	}
+}
+
+func TestBurstInPreviousMinuteCountsAtStartOfNext(t *testing.T) {
+	s := setup(t)
+	s.insert(t, burst("gojek", 40, 40, now.Add(-20*time.Second), 15*time.Second, []string{"app"}, []string{"ID"}))
+	d := s.detector(t)
+	cycle(t, d, now.Truncate(time.Minute).Add(time.Minute+2*time.Second)) // the new minute is all but empty
+	if open := s.incidents(t, incident.Filter{Status: incident.StatusOpen}); len(open) != 1 {
+		t.Fatalf("open incidents = %+v, want one", open)
+	}
+}
+
+func TestRestartKeepsOpenIncident(t *testing.T) {
+	s := setup(t)
+	s.insert(t, burst("gojek", 40, 40, now.Add(-25*time.Second), 20*time.Second, []string{"app"}, []string{"ID"}))
+	cycle(t, s.detector(t), now)
+	before := s.incidents(t, incident.Filter{Status: incident.StatusOpen})
+
+	d := s.detector(t) // a restarted detector
+	cycle(t, d, now.Add(10*time.Second))
+	after := s.incidents(t, incident.Filter{Status: incident.StatusOpen})
+	if len(before) != 1 || len(after) != 1 || after[0].ID != before[0].ID {
+		t.Fatalf("open before restart %+v, after %+v, want the same one", before, after)
+	}
+	if got := kinds(s.events(t)); !reflect.DeepEqual(got, []string{"gojek:opened"}) {
+		t.Fatalf("alert stream = %v, want the one opened from before the restart", got)
+	}
+}
+
+func TestEventsAreNotLostWhenRedisRefuses(t *testing.T) {
+	s := setup(t)
+	ctx := testenv.Ctx(t)
+	// A plain string where the stream should be makes every XADD fail.
+	if err := s.rdb.Set(ctx, stream.Alerts, "in the way", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	s.insert(t, burst("gojek", 40, 40, now.Add(-25*time.Second), 20*time.Second, []string{"app"}, []string{"ID"}))
+	d := s.detector(t)
+	if err := d.Cycle(ctx, now); err == nil {
+		t.Fatal("cycle succeeded although the alert could not be published")
+	}
+	if got := s.incidents(t, incident.Filter{}); len(got) != 0 {
+		t.Fatalf("incident stored before its event was published: %+v", got)
+	}
+	if got := s.archived(t); len(got) != 0 {
+		t.Fatalf("alert_events = %v before the stream took them", got)
+	}
+
+	if err := s.rdb.Del(ctx, stream.Alerts).Err(); err != nil {
+		t.Fatal(err)
+	}
+	cycle(t, d, now.Add(time.Second))
+	if got := kinds(s.events(t)); !reflect.DeepEqual(got, []string{"gojek:opened"}) {
+		t.Fatalf("alert stream = %v, want the held-back opened exactly once", got)
+	}
+	if got := s.archived(t); !reflect.DeepEqual(got, []string{"gojek:opened"}) {
+		t.Fatalf("alert_events = %v, want one opened", got)
+	}
+	if got := s.incidents(t, incident.Filter{Status: incident.StatusOpen}); len(got) != 1 {
+		t.Fatalf("open incidents = %+v, want one", got)
+	}
+}
+
+func TestRunStopsOnCancel(t *testing.T) {
+	s := setup(t)
+	d := s.detector(t)
+	ctx, cancel := context.WithCancel(testenv.Ctx(t))
+	done := make(chan error, 1)
+	go func() { done <- d.Run(ctx) }()
+	deadline := time.Now().Add(10 * time.Second)
+	for d.Ready(ctx) != nil {
+		if time.Now().After(deadline) {
+			t.Fatal("detector never became ready")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("Run = %v, want nil on cancel", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Run did not stop after cancel")
+	}
+}

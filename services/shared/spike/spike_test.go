@@ -1,0 +1,358 @@
+package spike_test
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/lapor/lapor/services/shared/spike"
+)
+
+func TestScore(t *testing.T) {
+	tests := []struct {
+		name            string
+		count, expected float64
+		dispersion      float64
+		min, max        float64
+	}{
+		{"as expected", 10, 10, 0.05, 0, 0},
+		{"below expected is negative", 0, 10, 0.05, -10, -0.1},
+		{"poisson 3 on 3", 3, 3, 0, 0, 0},
+		{"poisson 40 on 3", 40, 3, 0, 9, 10},
+		{"overdispersion shrinks a big service's score", 400, 40, 0.05, 15, 16.5},
+		{"same jump without overdispersion", 400, 40, 0, 27, 28},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := spike.Score(tt.count, tt.expected, tt.dispersion)
+			if got < tt.min || got > tt.max {
+				t.Fatalf("Score(%v, %v, %v) = %.3f, want within [%v, %v]", tt.count, tt.expected, tt.dispersion, got, tt.min, tt.max)
+			}
+		})
+	}
+}
+
+func TestClassify(t *testing.T) {
+	p := spike.DefaultParams()
+	tests := []struct {
+		name     string
+		count    uint32
+		baseline float64
+		want     spike.Level
+	}{
+		{"0 to 3 on a tiny service is no outage", 3, 0, spike.LevelNone},
+		{"one person is no outage", 1, 0, spike.LevelNone},
+		{"10 on a new service stays under the floor's bar", 10, 0, spike.LevelNone},
+		{"20 on a new service is possible", 20, 0, spike.LevelPossible},
+		{"40 at once on a new service is detected", 40, 0, spike.LevelDetected},
+		{"a baseline under the floor counts as the floor", 20, 1, spike.LevelPossible},
+		{"40 to 60 on a big service is noise", 60, 40, spike.LevelNone},
+		{"40 to 100 on a big service is possible", 100, 40, spike.LevelPossible},
+		{"40 to 400 on a big service is detected", 400, 40, spike.LevelDetected},
+		{"10000 to 12000 on a huge service is noise", 12000, 10000, spike.LevelNone},
+		{"10000 to 19000 on a huge service is not double", 19000, 10000, spike.LevelNone},
+		{"10000 to 40000 on a huge service is detected", 40000, 10000, spike.LevelDetected},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, z := p.Classify(tt.count, tt.baseline)
+			if got != tt.want {
+				t.Fatalf("Classify(%d, %v) = %v (z=%.2f), want %v", tt.count, tt.baseline, got, z, tt.want)
+			}
+		})
+	}
+}
+
+func TestMinReporters(t *testing.T) {
+	p := spike.DefaultParams()
+	p.MinReporters = 20
+	tests := []struct {
+		count uint32
+		want  spike.Level
+	}{
+		{19, spike.LevelNone},     // z and ratio are enough, people are not
+		{38, spike.LevelPossible}, // z ≥ 8 and 4×, but detected needs 2×20
+		{40, spike.LevelDetected},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprint(tt.count), func(t *testing.T) {
+			if got, z := p.Classify(tt.count, 0); got != tt.want {
+				t.Fatalf("Classify(%d) = %v (z=%.2f), want %v", tt.count, got, z, tt.want)
+			}
+		})
+	}
+}
+
+func TestParamsValidate(t *testing.T) {
+	tests := []struct {
+		name   string
+		change func(*spike.Params)
+		ok     bool
+	}{
+		{"defaults", func(*spike.Params) {}, true},
+		{"negative floor", func(p *spike.Params) { p.Floor = -1 }, false},
+		{"zero min reporters", func(p *spike.Params) { p.MinReporters = 0 }, false},
+		{"zero resolve-after", func(p *spike.Params) { p.ResolveAfter = 0 }, false},
+		{"quiet above opening", func(p *spike.Params) { p.QuietRatio = 3 }, false},
+		{"detected below possible", func(p *spike.Params) { p.DetectedZ = 3 }, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := spike.DefaultParams()
+			tt.change(&p)
+			if err := p.Validate(); (err == nil) != tt.ok {
+				t.Fatalf("Validate() = %v, want ok=%v", err, tt.ok)
+			}
+		})
+	}
+}
+
+// step is one call to Tracker.Step and what it must decide.
+type step struct {
+	bucket   int // minutes after t0
+	count    uint32
+	baseline float64
+	kind     spike.Kind
+	level    spike.Level // incident level after the step; none when closed
+}
+
+var t0 = time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)
+
+func at(min int) time.Time { return t0.Add(time.Duration(min) * time.Minute) }
+
+func TestTracker(t *testing.T) {
+	const (
+		none = spike.LevelNone
+		poss = spike.LevelPossible
+		det  = spike.LevelDetected
+	)
+	tests := []struct {
+		name  string
+		steps []step
+	}{
+		{"small noise never opens", []step{
+			{0, 3, 0, spike.None, none}, {1, 0, 0, spike.None, none}, {2, 4, 0, spike.None, none},
+		}},
+		{"opens, escalates, updates, resolves after 3 quiet buckets", []step{
+			{0, 20, 0, spike.Opened, poss},
+			{1, 40, 0, spike.Escalated, det},
+			{2, 45, 0, spike.None, det},    // +12% over the announced 40
+			{3, 60, 0, spike.Updated, det}, // +50%
+			{4, 2, 0, spike.None, det},
+			{5, 1, 0, spike.None, det},
+			{6, 0, 0, spike.Resolved, det},
+			{7, 0, 0, spike.None, none},
+		}},
+		{"no flapping on a count oscillating around the threshold", []step{
+			{0, 16, 0, spike.Opened, poss},
+			{1, 15, 0, spike.None, poss},
+			{2, 17, 0, spike.None, poss},
+			{3, 14, 0, spike.None, poss},
+			{4, 16, 0, spike.None, poss},
+			{5, 15, 0, spike.None, poss},
+			{6, 17, 0, spike.None, poss},
+		}},
+		{"never de-escalates within an incident", []step{
+			{0, 40, 0, spike.Opened, det},
+			{1, 20, 0, spike.None, det},
+			{2, 16, 0, spike.None, det},
+			{3, 40, 0, spike.None, det},
+		}},
+		{"quiet buckets must be consecutive", []step{
+			{0, 20, 0, spike.Opened, poss},
+			{1, 0, 0, spike.None, poss},
+			{2, 0, 0, spike.None, poss},
+			{3, 10, 0, spike.None, poss}, // not quiet: 10 ≥ 1.5·3 and z ≥ 2
+			{4, 0, 0, spike.None, poss},
+			{5, 0, 0, spike.None, poss},
+			{6, 0, 0, spike.Resolved, poss},
+		}},
+		{"steps within one bucket count as one quiet bucket", []step{
+			{0, 20, 0, spike.Opened, poss},
+			{1, 0, 0, spike.None, poss},
+			{1, 0, 0, spike.None, poss},
+			{1, 0, 0, spike.None, poss},
+			{2, 0, 0, spike.None, poss},
+			{2, 0, 0, spike.None, poss},
+			{3, 0, 0, spike.Resolved, poss},
+		}},
+		{"a bucket that fills up late breaks the quiet run", []step{
+			{0, 20, 0, spike.Opened, poss},
+			{1, 0, 0, spike.None, poss},
+			{2, 0, 0, spike.None, poss},
+			{2, 12, 0, spike.None, poss}, // same bucket, later: no longer quiet
+			{3, 0, 0, spike.None, poss},
+			{4, 0, 0, spike.None, poss},
+			{5, 0, 0, spike.Resolved, poss},
+		}},
+		{"a new spike after resolving opens a new incident", []step{
+			{0, 20, 0, spike.Opened, poss},
+			{1, 0, 0, spike.None, poss},
+			{2, 0, 0, spike.None, poss},
+			{3, 0, 0, spike.Resolved, poss},
+			{4, 50, 0, spike.Opened, det},
+		}},
+		{"a big service's normal day is quiet, its outage is not", []step{
+			{0, 45, 40, spike.None, none},
+			{1, 60, 40, spike.None, none},
+			{2, 400, 40, spike.Opened, det},
+			{3, 480, 40, spike.None, det}, // +20%: saved, not announced
+			{4, 520, 40, spike.Updated, det},
+			{5, 50, 40, spike.None, det},
+			{6, 40, 40, spike.None, det},
+			{7, 35, 40, spike.Resolved, det},
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tr, err := spike.NewTracker(spike.DefaultParams())
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, s := range tt.steps {
+				d := tr.Step("svc", at(s.bucket), s.count, s.baseline)
+				level := spike.LevelNone
+				if in, ok := tr.Lookup("svc"); ok {
+					level = in.Level
+				} else if d.Kind == spike.Resolved {
+					level = d.Incident.Level
+				}
+				if d.Kind != s.kind || level != s.level {
+					t.Fatalf("step %d (bucket %d, count %d): got %v at level %v, want %v at level %v",
+						i, s.bucket, s.count, d.Kind, level, s.kind, s.level)
+				}
+			}
+		})
+	}
+}
+
+func TestTrackerIncidentFields(t *testing.T) {
+	tr, err := spike.NewTracker(spike.DefaultParams())
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr.Step("svc", at(0), 20, 0)
+	tr.Step("svc", at(1), 50, 2)
+	tr.Step("svc", at(2), 30, 0)
+	tr.Step("svc", at(3), 0, 0)
+	tr.Step("svc", at(4), 0, 0)
+	d := tr.Step("svc", at(5), 0, 0)
+	if d.Kind != spike.Resolved || !d.Open || !d.Save {
+		t.Fatalf("decision = %+v, want a saved resolution", d)
+	}
+	in := d.Incident
+	checks := []struct {
+		name      string
+		got, want any
+	}{
+		{"started at the first bucket above threshold", in.StartedAt, at(0)},
+		{"peak", in.Peak, uint32(50)},
+		{"peak at", in.PeakAt, at(1)},
+		{"expected at the peak is floored", in.PeakExpected, 3.0},
+		{"last count", in.Last, uint32(0)},
+		{"ended at the start of the quiet run", in.EndedAt, at(3)},
+	}
+	for _, c := range checks {
+		t.Run(c.name, func(t *testing.T) {
+			if c.got != c.want {
+				t.Fatalf("got %v, want %v", c.got, c.want)
+			}
+		})
+	}
+	if tr.Len() != 0 {
+		t.Fatalf("%d incidents still open", tr.Len())
+	}
+}
+
+func TestTrackerSaves(t *testing.T) {
+	tr, err := spike.NewTracker(spike.DefaultParams())
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name   string
+		bucket int
+		count  uint32
+		save   bool
+	}{
+		{"open", 0, 20, true},
+		{"same bucket, same count", 0, 20, false},
+		{"same bucket, higher peak", 0, 22, true},
+		{"same bucket, lower count", 0, 21, false},
+		{"new bucket", 1, 21, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if d := tr.Step("svc", at(tt.bucket), tt.count, 0); d.Save != tt.save {
+				t.Fatalf("Save = %v, want %v", d.Save, tt.save)
+			}
+		})
+	}
+}
+
+func TestTrackerRestore(t *testing.T) {
+	tr, err := spike.NewTracker(spike.DefaultParams())
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr.Restore("svc", spike.Incident{Level: spike.LevelPossible, StartedAt: at(0), Peak: 30, PeakAt: at(0), PeakExpected: 3})
+	steps := []step{
+		{10, 30, 0, spike.None, spike.LevelPossible}, // still high: no second "opened"
+		{11, 40, 0, spike.Escalated, spike.LevelDetected},
+		{12, 0, 0, spike.None, spike.LevelDetected},
+		{13, 0, 0, spike.None, spike.LevelDetected},
+		{14, 0, 0, spike.Resolved, spike.LevelDetected},
+	}
+	for i, s := range steps {
+		d := tr.Step("svc", at(s.bucket), s.count, s.baseline)
+		if d.Kind != s.kind || d.Incident.Level != s.level {
+			t.Fatalf("step %d: got %v at %v, want %v at %v", i, d.Kind, d.Incident.Level, s.kind, s.level)
+		}
+	}
+}
+
+func TestTrackerServicesAreIndependent(t *testing.T) {
+	tr, err := spike.NewTracker(spike.DefaultParams())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := tr.Step("a", at(0), 40, 0); d.Kind != spike.Opened {
+		t.Fatalf("a: %v, want opened", d.Kind)
+	}
+	if d := tr.Step("b", at(0), 2, 0); d.Kind != spike.None || d.Open {
+		t.Fatalf("b: %+v, want nothing", d)
+	}
+	if got := tr.OpenServices(nil); len(got) != 1 || got[0] != "a" {
+		t.Fatalf("open services = %v, want [a]", got)
+	}
+}
+
+// BenchmarkTrackerCycle steps 10,000 services once each, as one detector
+// cycle does: most quiet, one in a hundred with an ongoing outage.
+func BenchmarkTrackerCycle(b *testing.B) {
+	const n = 10000
+	services := make([]string, n)
+	counts := make([]uint32, n)
+	baselines := make([]float64, n)
+	for i := range services {
+		services[i] = fmt.Sprintf("service-%05d", i)
+		baselines[i] = float64(i % 50)
+		counts[i] = uint32(i % 50)
+		if i%100 == 0 {
+			counts[i] = uint32(10*(i%50) + 40)
+		}
+	}
+	tr, err := spike.NewTracker(spike.DefaultParams())
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		bucket := t0.Add(time.Duration(i) * time.Minute)
+		for j, s := range services {
+			tr.Step(s, bucket, counts[j], baselines[j])
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/n, "ns/service")
+}

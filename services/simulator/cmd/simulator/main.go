@@ -1,0 +1,138 @@
+// Command simulator posts realistic outage reports to a running ingest:
+// every catalog service at a rate set by its popularity and its country's
+// time of day, scheduled and random outages on top, each report from a
+// distinct-looking person.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"os/signal"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/lapor/lapor/services/shared/catalog"
+	"github.com/lapor/lapor/services/shared/config"
+	"github.com/lapor/lapor/services/shared/logging"
+	"github.com/lapor/lapor/services/simulator/internal/outage"
+	"github.com/lapor/lapor/services/simulator/internal/sender"
+	"github.com/lapor/lapor/services/simulator/internal/simulation"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "simulator:", err)
+		os.Exit(1)
+	}
+}
+
+// summaryEvery is how often the running counters are logged.
+const summaryEvery = 30 * time.Second
+
+type settings struct {
+	target        string
+	rate          float64
+	seed          int
+	outages       []string
+	randomOutages bool
+	concurrency   int
+	duration      time.Duration
+	logLevel      string
+}
+
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	var s settings
+	l := config.New("simulator", getenv, stderr)
+	l.String(&s.target, "target", "http://127.0.0.1:8081/api/v1/reports", "ingest endpoint that reports are POSTed to")
+	l.Float(&s.rate, "rate", 10, "mean reports per second of all services together, averaged over a day")
+	l.Int(&s.seed, "seed", 0, "random seed for a repeatable run; 0 takes one from the clock")
+	l.List(&s.outages, "outages", "", "scheduled outages, service@start:duration:multiplier[:shape] with start +offset, now or RFC 3339 and shape step, spike or ramp, e.g. whatsapp@+2m:10m:20x,bca@+5m:15m:8x:spike")
+	l.Bool(&s.randomOutages, "random-outages", true, "start an outage on a random service every 10 to 30 minutes")
+	l.Int(&s.concurrency, "concurrency", 16, "requests in flight at most")
+	l.Duration(&s.duration, "duration", 0, "how long to run; 0 runs until stopped")
+	l.String(&s.logLevel, "log-level", "info", "log level: debug, info, warn, error")
+	if err := l.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil // usage was printed
+		}
+		return err
+	}
+	if l.FlagSet().NArg() > 0 {
+		return fmt.Errorf("unexpected arguments %q", l.FlagSet().Args())
+	}
+	log, err := logging.New(stderr, "simulator", s.logLevel)
+	if err != nil {
+		return fmt.Errorf("set up logging: %w", err)
+	}
+	if err := s.validate(); err != nil {
+		return err
+	}
+	cat, err := catalog.Load()
+	if err != nil {
+		return fmt.Errorf("load catalog: %w", err)
+	}
+	now := time.Now()
+	scheduled, err := outage.ParseList(s.outages, now, func(slug string) bool {
+		_, ok := cat.Get(slug)
+		return ok
+	})
+	if err != nil {
+		return fmt.Errorf("parse outages: %w", err)
+	}
+	seed := uint64(s.seed)
+	if seed == 0 {
+		seed = uint64(now.UnixNano())
+	}
+	if s.duration > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, s.duration)
+		defer cancel()
+	}
+
+	send := sender.New(sender.Config{Target: s.target, Workers: s.concurrency, Timeout: 10 * time.Second}, log)
+	sim, err := simulation.New(cat, simulation.Config{
+		Rate:          s.rate,
+		Seed:          seed,
+		Outages:       scheduled,
+		RandomOutages: s.randomOutages,
+	}, send, log)
+	if err != nil {
+		return fmt.Errorf("set up simulation: %w", err)
+	}
+	log.Info("simulator starting", "target", s.target, "rate", s.rate, "seed", seed, "services", cat.Len(),
+		"scheduled_outages", len(scheduled), "random_outages", s.randomOutages, "concurrency", s.concurrency,
+		"duration", s.duration.String())
+
+	var wg sync.WaitGroup
+	wg.Go(func() { send.Run(ctx) })
+	wg.Go(func() { send.LogSummary(ctx, summaryEvery) })
+	err = sim.Run(ctx)
+	wg.Wait()
+	send.LogFinal()
+	return err
+}
+
+func (s settings) validate() error {
+	u, err := url.Parse(s.target)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("target %q is not an http(s) URL", s.target)
+	}
+	if !(s.rate > 0) || s.rate > 100000 {
+		return fmt.Errorf("rate %v must be above 0 and at most 100000", s.rate)
+	}
+	if s.concurrency < 1 || s.concurrency > 4096 {
+		return fmt.Errorf("concurrency %d must be between 1 and 4096", s.concurrency)
+	}
+	if s.duration < 0 {
+		return fmt.Errorf("duration %v must not be negative", s.duration)
+	}
+	return nil
+}

@@ -1,0 +1,166 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/gorillamux"
+
+	"github.com/lapor/lapor/services/shared/catalog"
+	"github.com/lapor/lapor/services/shared/chdb"
+	"github.com/lapor/lapor/services/shared/logging"
+	"github.com/lapor/lapor/services/shared/migrate"
+	"github.com/lapor/lapor/services/shared/testenv"
+)
+
+var env *testenv.Env
+
+func TestMain(m *testing.M) { os.Exit(testenv.Main(m, &env)) }
+
+// testNow is the clock every API test runs at.
+var testNow = time.Date(2025, 3, 10, 12, 7, 30, 0, time.UTC)
+
+// fixture is a handler over a fresh, migrated ClickHouse database.
+type fixture struct {
+	h    http.Handler
+	conn driver.Conn
+	ctx  context.Context
+}
+
+type fixtureOption func(*Options)
+
+func newFixture(t *testing.T, opts ...fixtureOption) *fixture {
+	t.Helper()
+	testenv.Need(t, env)
+	ctx := testenv.Ctx(t)
+	conn, err := chdb.Open(ctx, env.Config(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	if _, err := migrate.Apply(ctx, conn, logging.Discard()); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(filepath.Join("testdata", "catalog.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat, err := catalog.Parse(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := Options{
+		Log: logging.Discard(), Conn: conn, Catalog: cat,
+		IngestURL: &url.URL{Scheme: "http", Host: "127.0.0.1:1"},
+		Now:       func() time.Time { return testNow },
+	}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	h, err := NewHandler(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &fixture{h: h, conn: conn, ctx: ctx}
+}
+
+// row is one raw report to insert.
+type row struct {
+	id, service, symptom, country, reporter string
+	ts                                      time.Time
+}
+
+func (f *fixture) insert(t *testing.T, rows ...row) {
+	t.Helper()
+	batch, err := f.conn.PrepareBatch(f.ctx, "INSERT INTO reports (id, service, symptom, ts, country, region, city, asn, isp, platform, reporter, comment)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rows {
+		if err := batch.Append(r.id, r.service, r.symptom, r.ts.UTC(), r.country, "", "", uint32(0), "", "web", r.reporter, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := batch.Send(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// get makes a request, checks the response against the OpenAPI contract and
+// returns it.
+func (f *fixture) get(t *testing.T, target string) *httptest.ResponseRecorder {
+	t.Helper()
+	return do(t, f.h, httptest.NewRequest(http.MethodGet, target, nil))
+}
+
+func do(t *testing.T, h http.Handler, req *http.Request) *httptest.ResponseRecorder {
+	t.Helper()
+	var reqBody []byte
+	if req.Body != nil {
+		reqBody, _ = io.ReadAll(req.Body)
+		req.Body = io.NopCloser(bytes.NewReader(reqBody))
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	req.Body = io.NopCloser(bytes.NewReader(reqBody))
+	checkContract(t, req, rec)
+	return rec
+}
+
+var (
+	specOnce   sync.Once
+	specRouter routers.Router
+	specErr    error
+)
+
+// checkContract fails the test when a response does not match
+// api/openapi.yaml: an undocumented status, a missing header, or a body that
+// breaks its schema.
+func checkContract(t *testing.T, req *http.Request, rec *httptest.ResponseRecorder) {
+	t.Helper()
+	specOnce.Do(func() {
+		// The placeholder home page is HTML; its schema is a plain string.
+		openapi3filter.RegisterBodyDecoder("text/html", openapi3filter.FileBodyDecoder)
+		loader := openapi3.NewLoader()
+		doc, err := loader.LoadFromFile(filepath.Join("..", "..", "..", "..", "api", "openapi.yaml"))
+		if err != nil {
+			specErr = err
+			return
+		}
+		if err := doc.Validate(loader.Context); err != nil {
+			specErr = err
+			return
+		}
+		specRouter, specErr = gorillamux.NewRouter(doc)
+	})
+	if specErr != nil {
+		t.Fatalf("load api/openapi.yaml: %v", specErr)
+	}
+	route, params, err := specRouter.FindRoute(req)
+	if err != nil {
+		t.Fatalf("%s %s is not in api/openapi.yaml: %v", req.Method, req.URL, err)
+	}
+	in := &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route},
+		Status:                 rec.Code,
+		Header:                 rec.Header(),
+		Body:                   io.NopCloser(bytes.NewReader(rec.Body.Bytes())),
+		Options:                &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true},
+	}
+	if err := openapi3filter.ValidateResponse(context.Background(), in); err != nil {
+		t.Errorf("%s %s: response %d breaks api/openapi.yaml: %v\nbody: %s", req.Method, req.URL, rec.Code, err, rec.Body.String())
+	}
+}

@@ -1,0 +1,282 @@
+package api
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/lapor/lapor/services/shared/catalog"
+	"github.com/lapor/lapor/services/shared/incident"
+)
+
+type serviceBody struct {
+	Slug            string   `json:"slug"`
+	Name            string   `json:"name"`
+	Countries       []string `json:"countries"`
+	Status          string   `json:"status"`
+	Level           string   `json:"level"`
+	IncidentID      string   `json:"incident_id"`
+	Since           string   `json:"since"`
+	ReportsLastHour uint64   `json:"reports_last_hour"`
+	Incident        *struct {
+		ID string `json:"id"`
+	} `json:"incident"`
+	LastHour *struct {
+		Reports   uint64 `json:"reports"`
+		Reporters uint64 `json:"reporters"`
+		Symptoms  []struct {
+			Symptom   string `json:"symptom"`
+			Reports   uint64 `json:"reports"`
+			Reporters uint64 `json:"reporters"`
+		} `json:"symptoms"`
+		Countries []struct {
+			Country string `json:"country"`
+			Reports uint64 `json:"reports"`
+		} `json:"countries"`
+	} `json:"last_hour"`
+}
+
+func decodeServices(t *testing.T, body []byte) []serviceBody {
+	t.Helper()
+	var out struct {
+		Services []serviceBody `json:"services"`
+	}
+	if err := json.Unmarshal(body, &out); err != nil {
+		t.Fatalf("decode services: %v: %s", err, body)
+	}
+	return out.Services
+}
+
+func openIncident(id, service, level string, started time.Time, version uint64) incident.Incident {
+	return incident.Incident{
+		ID: id, Service: service, Level: level, Status: incident.StatusOpen,
+		StartedAt: started, UpdatedAt: started, PeakAt: started, Peak: 40, Baseline: 2.5, LastCount: 30,
+		TopSymptoms: []string{"app", "login"}, TopSymptomShares: []float64{0.75, 0.25}, TopCountries: []string{"ID"},
+		Version: version,
+	}
+}
+
+func resolved(in incident.Incident, ended time.Time, version uint64) incident.Incident {
+	in.Status, in.EndedAt, in.UpdatedAt, in.Version = incident.StatusResolved, ended, ended, version
+	return in
+}
+
+// seedStatus gives BCA a detected outage and WhatsApp a possible one;
+// Gojek's incident is over.
+func seedStatus(t *testing.T, f *fixture) {
+	t.Helper()
+	gojek := openIncident("inc-gojek", "gojek", incident.LevelDetected, testNow.Add(-3*time.Hour), 1)
+	if err := incident.Save(f.ctx, f.conn, []incident.Incident{
+		openIncident("inc-wa", "whatsapp", incident.LevelPossible, testNow.Add(-20*time.Minute), 1),
+		openIncident("inc-bca-old", "bca", incident.LevelPossible, testNow.Add(-40*time.Minute), 1),
+		openIncident("inc-bca", "bca", incident.LevelDetected, testNow.Add(-50*time.Minute), 2),
+		gojek,
+	}); err != nil {
+		t.Fatal(err)
+	}
+	// A later write resolves Gojek's incident; only the newest state counts.
+	if err := incident.Save(f.ctx, f.conn, []incident.Incident{resolved(gojek, testNow.Add(-2*time.Hour), 2)}); err != nil {
+		t.Fatal(err)
+	}
+	f.insert(t,
+		row{id: "a", service: "whatsapp", symptom: "messages", country: "ID", reporter: "r1", ts: testNow.Add(-10 * time.Minute)},
+		row{id: "b", service: "whatsapp", symptom: "messages", country: "ID", reporter: "r1", ts: testNow.Add(-9 * time.Minute)},
+		row{id: "c", service: "whatsapp", symptom: "login", country: "MY", reporter: "r2", ts: testNow.Add(-50 * time.Minute)},
+		row{id: "old", service: "whatsapp", symptom: "login", country: "MY", reporter: "r3", ts: testNow.Add(-2 * time.Hour)},
+		row{id: "d", service: "gojek", symptom: "app", country: "ID", reporter: "r4", ts: testNow.Add(-time.Minute)},
+	)
+}
+
+func TestServicesStatusAndOrder(t *testing.T) {
+	f := newFixture(t)
+	seedStatus(t, f)
+	rec := f.get(t, "/api/v1/services")
+	if rec.Code != http.StatusOK || rec.Header().Get("Cache-Control") != "public, max-age=5" {
+		t.Fatalf("status %d Cache-Control %q: %s", rec.Code, rec.Header().Get("Cache-Control"), rec.Body)
+	}
+	got := decodeServices(t, rec.Body.Bytes())
+	type summary struct {
+		slug, status, level, incident, since string
+		lastHour                             uint64
+	}
+	want := []summary{
+		{"bca", "detected", "detected", "inc-bca", "2025-03-10T11:17:30Z", 0},
+		{"whatsapp", "possible", "possible", "inc-wa", "2025-03-10T11:47:30Z", 3},
+		{"gojek", "ok", "", "", "", 1},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("got %d services, want %d: %+v", len(got), len(want), got)
+	}
+	for i, w := range want {
+		g := got[i]
+		if s := (summary{g.Slug, g.Status, g.Level, g.IncidentID, g.Since, g.ReportsLastHour}); s != w {
+			t.Errorf("service %d = %+v, want %+v", i, s, w)
+		}
+	}
+}
+
+func TestServicesFilters(t *testing.T) {
+	f := newFixture(t)
+	tests := []struct {
+		name, query string
+		want        []string // slugs in order, all "ok" so by name
+	}{
+		{"all", "", []string{"bca", "gojek", "whatsapp"}},
+		{"name, any case", "q=WHATS", []string{"whatsapp"}},
+		{"alias", "q=gopay", []string{"gojek"}},
+		{"alias words", "q=bank+central", []string{"bca"}},
+		{"no match", "q=zzz", []string{}},
+		{"category", "category=Banking", []string{"bca"}},
+		{"country", "country=sg", []string{"gojek", "whatsapp"}},
+		{"worldwide only", "country=US", []string{"whatsapp"}},
+		{"country and category", "country=ID&category=transport", []string{"gojek"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			rec := f.get(t, "/api/v1/services?"+tc.query)
+			if rec.Code != http.StatusOK {
+				t.Fatalf("status %d: %s", rec.Code, rec.Body)
+			}
+			slugs := []string{}
+			for _, s := range decodeServices(t, rec.Body.Bytes()) {
+				slugs = append(slugs, s.Slug)
+			}
+			if strings.Join(slugs, ",") != strings.Join(tc.want, ",") {
+				t.Errorf("got %v, want %v", slugs, tc.want)
+			}
+		})
+	}
+}
+
+func TestServicesBadParameters(t *testing.T) {
+	f := newFixture(t)
+	for _, tc := range []struct{ query, field string }{
+		{"country=USA", "country"},
+		{"country=1D", "country"},
+		{"q=" + strings.Repeat("x", 101), "q"},
+		{"category=" + strings.Repeat("x", 101), "category"},
+	} {
+		t.Run(tc.query[:min(len(tc.query), 20)], func(t *testing.T) {
+			rec := f.get(t, "/api/v1/services?"+tc.query)
+			if e := decodeError(t, rec.Body.Bytes()); rec.Code != http.StatusBadRequest || e.Code != "invalid_parameter" || e.Field != tc.field {
+				t.Errorf("status %d error %+v, want 400 invalid_parameter on %s", rec.Code, e, tc.field)
+			}
+		})
+	}
+}
+
+func TestServiceDetail(t *testing.T) {
+	f := newFixture(t)
+	seedStatus(t, f)
+	rec := f.get(t, "/api/v1/services/whatsapp")
+	if rec.Code != http.StatusOK {
+		t.Fatalf("status %d: %s", rec.Code, rec.Body)
+	}
+	var s serviceBody
+	if err := json.Unmarshal(rec.Body.Bytes(), &s); err != nil {
+		t.Fatal(err)
+	}
+	if s.Slug != "whatsapp" || s.Status != "possible" || s.Incident == nil || s.Incident.ID != "inc-wa" || s.ReportsLastHour != 3 {
+		t.Errorf("detail = %+v", s)
+	}
+	lh := s.LastHour
+	if lh == nil || lh.Reports != 3 || lh.Reporters != 2 {
+		t.Fatalf("last hour = %+v, want 3 reports from 2 reporters", lh)
+	}
+	if len(lh.Symptoms) != 2 || lh.Symptoms[0].Symptom != "messages" || lh.Symptoms[0].Reports != 2 || lh.Symptoms[0].Reporters != 1 ||
+		lh.Symptoms[1].Symptom != "login" || lh.Symptoms[1].Reports != 1 {
+		t.Errorf("symptoms = %+v", lh.Symptoms)
+	}
+	if len(lh.Countries) != 2 || lh.Countries[0].Country != "ID" || lh.Countries[0].Reports != 2 || lh.Countries[1].Country != "MY" {
+		t.Errorf("countries = %+v", lh.Countries)
+	}
+
+	rec = f.get(t, "/api/v1/services/gojek")
+	if err := json.Unmarshal(rec.Body.Bytes(), &s); err != nil {
+		t.Fatal(err)
+	}
+	if s = (serviceBody{}); json.Unmarshal(rec.Body.Bytes(), &s) != nil || s.Status != "ok" || s.Incident != nil || s.IncidentID != "" {
+		t.Errorf("gojek detail = %+v, want ok with no incident", s)
+	}
+
+	rec = f.get(t, "/api/v1/services/nope")
+	if e := decodeError(t, rec.Body.Bytes()); rec.Code != http.StatusNotFound || e.Code != "unknown_service" {
+		t.Errorf("status %d error %+v, want 404 unknown_service", rec.Code, e)
+	}
+	if cc := rec.Header().Get("Cache-Control"); cc != "" {
+		t.Errorf("404 has Cache-Control %q", cc)
+	}
+}
+
+// The status is cached for the TTL, then read again.
+func TestServicesCached(t *testing.T) {
+	clock := testNow
+	f := newFixture(t, func(o *Options) {
+		o.CacheTTL = 2 * time.Second
+		o.Now = func() time.Time { return clock }
+	})
+	if got := decodeServices(t, f.get(t, "/api/v1/services?q=whatsapp").Body.Bytes()); got[0].Status != "ok" {
+		t.Fatalf("status %s before any incident", got[0].Status)
+	}
+	if err := incident.Save(f.ctx, f.conn, []incident.Incident{openIncident("inc", "whatsapp", incident.LevelDetected, testNow, 1)}); err != nil {
+		t.Fatal(err)
+	}
+	if got := decodeServices(t, f.get(t, "/api/v1/services?q=whatsapp").Body.Bytes()); got[0].Status != "ok" {
+		t.Errorf("status %s within the TTL, want the cached ok", got[0].Status)
+	}
+	clock = clock.Add(2 * time.Second)
+	if got := decodeServices(t, f.get(t, "/api/v1/services?q=whatsapp").Body.Bytes()); got[0].Status != "detected" {
+		t.Errorf("status %s after the TTL, want detected", got[0].Status)
+	}
+}
+
+func TestHomePage(t *testing.T) {
+	cat, err := catalog.Parse([]byte(`[{"slug":"x","name":"<script>alert(1)</script>","category":"c","countries":["*"],"aliases":[],"url":"https://x.example","indicators":["app"]}]`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := newFixture(t, func(o *Options) { o.Catalog = cat })
+	rec := f.get(t, "/")
+	body := rec.Body.String()
+	if rec.Code != http.StatusOK || !strings.HasPrefix(rec.Header().Get("Content-Type"), "text/html") {
+		t.Fatalf("status %d type %q", rec.Code, rec.Header().Get("Content-Type"))
+	}
+	if !strings.Contains(body, "Lapor") || !strings.Contains(body, "&lt;script&gt;alert(1)&lt;/script&gt;") || strings.Contains(body, "<script>") {
+		t.Errorf("page does not list the escaped service name:\n%s", body)
+	}
+}
+
+func TestHealth(t *testing.T) {
+	f := newFixture(t)
+	for _, path := range []string{"/healthz", "/readyz"} {
+		if rec := f.get(t, path); rec.Code != http.StatusOK {
+			t.Errorf("%s: status %d: %s", path, rec.Code, rec.Body)
+		}
+	}
+}
+
+// An unknown path answers the JSON error shape.
+func TestUnknownPath(t *testing.T) {
+	f := newFixture(t)
+	rec := httptestGet(f, "/api/v1/nothing")
+	if e := decodeError(t, rec.Body.Bytes()); rec.Code != http.StatusNotFound || e.Code != "not_found" {
+		t.Errorf("status %d error %+v", rec.Code, e)
+	}
+}
+
+// With ClickHouse gone, reads answer 503 with Retry-After and readiness fails.
+func TestStoreDown(t *testing.T) {
+	f := newFixture(t)
+	f.conn.Close()
+	for _, path := range []string{"/api/v1/services", "/api/v1/services/bca", "/api/v1/services/bca/series", "/api/v1/incidents", "/api/v1/incidents/x", "/", "/readyz"} {
+		rec := f.get(t, path)
+		if rec.Code != http.StatusServiceUnavailable {
+			t.Errorf("%s: status %d, want 503: %s", path, rec.Code, rec.Body)
+		}
+		if cc := rec.Header().Get("Cache-Control"); cc != "" {
+			t.Errorf("%s: error has Cache-Control %q", path, cc)
+		}
+	}
+}
