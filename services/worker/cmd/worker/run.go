@@ -1,0 +1,157 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/lapor/lapor/services/shared/chdb"
+	"github.com/lapor/lapor/services/shared/config"
+	"github.com/lapor/lapor/services/shared/httpapi"
+	"github.com/lapor/lapor/services/shared/logging"
+	"github.com/lapor/lapor/services/shared/migrate"
+	"github.com/lapor/lapor/services/shared/redisclient"
+	"github.com/lapor/lapor/services/worker/internal/consume"
+	"github.com/lapor/lapor/services/worker/internal/sink"
+)
+
+// settings is the worker's configuration.
+type settings struct {
+	common         config.Common
+	httpAddr       string
+	migrateOnStart bool
+	consume        consume.Config
+	deadLetterMax  int
+}
+
+func defaultConsumer() string {
+	host, err := os.Hostname()
+	if err != nil || host == "" {
+		host = "worker"
+	}
+	return host + "-" + strconv.Itoa(os.Getpid())
+}
+
+// load reads flags and environment. It also reports whether the migrate
+// subcommand was given, before or after the flags.
+func load(args []string, getenv func(string) string, stderr io.Writer) (settings, bool, error) {
+	var s settings
+	migrateOnly := len(args) > 0 && args[0] == "migrate"
+	if migrateOnly {
+		args = args[1:]
+	}
+	l := config.New("worker", getenv, stderr)
+	l.BindCommon(&s.common)
+	l.String(&s.httpAddr, "http-addr", "127.0.0.1:8082", "address for /healthz and /readyz")
+	l.Bool(&s.migrateOnStart, "migrate-on-start", false, "apply ClickHouse migrations before consuming")
+	c := &s.consume
+	l.String(&c.Consumer, "consumer", defaultConsumer(), "this worker's consumer name in the group (unique per process)")
+	l.Int(&c.BatchSize, "batch-size", 5000, "reports per ClickHouse insert")
+	l.Duration(&c.FlushInterval, "flush-interval", 500*time.Millisecond, "longest a report waits for its batch")
+	l.Duration(&c.ClaimInterval, "claim-interval", 15*time.Second, "how often to claim reports abandoned by dead workers")
+	l.Duration(&c.ClaimIdle, "claim-idle", 30*time.Second, "how long a report is pending before it counts as abandoned")
+	l.Duration(&c.RetryMax, "retry-max", 5*time.Second, "longest wait between retries while ClickHouse or Redis is down")
+	l.Duration(&c.ShutdownGrace, "shutdown-grace", 10*time.Second, "how long the final flush may take on shutdown")
+	l.Int(&s.deadLetterMax, "dead-letter-max", 100000, "approximate cap on the dead-letter stream's length")
+	if err := l.Parse(args); err != nil {
+		return s, false, err
+	}
+	switch rest := l.FlagSet().Args(); {
+	case len(rest) == 1 && rest[0] == "migrate" && !migrateOnly:
+		migrateOnly = true
+	case len(rest) > 0:
+		return s, false, fmt.Errorf("unexpected arguments %q (the only subcommand is migrate)", rest)
+	}
+	switch {
+	case c.Consumer == "":
+		return s, false, errors.New("consumer must not be empty")
+	case c.BatchSize < 1:
+		return s, false, fmt.Errorf("batch-size must be at least 1, got %d", c.BatchSize)
+	case c.FlushInterval <= 0 || c.ClaimInterval <= 0 || c.ClaimIdle <= 0 || c.RetryMax <= 0 || c.ShutdownGrace <= 0:
+		return s, false, errors.New("flush-interval, claim-interval, claim-idle, retry-max and shutdown-grace must be positive")
+	case s.deadLetterMax < 1:
+		return s, false, fmt.Errorf("dead-letter-max must be at least 1, got %d", s.deadLetterMax)
+	}
+	c.DeadLetterMax = int64(s.deadLetterMax)
+	return s, migrateOnly, nil
+}
+
+// run is the whole worker; main only wires it to the process.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	s, migrateOnly, err := load(args, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	log, err := logging.New(stderr, "worker", s.common.LogLevel)
+	if err != nil {
+		return err
+	}
+	conn, err := chdb.Open(ctx, s.common)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if migrateOnly || s.migrateOnStart {
+		applied, err := migrate.Apply(ctx, conn, log)
+		if err != nil {
+			return fmt.Errorf("apply migrations: %w", err)
+		}
+		if migrateOnly {
+			fmt.Fprintf(stdout, "applied %d migrations\n", len(applied))
+			return nil
+		}
+	}
+	rdb, err := redisclient.New(ctx, s.common)
+	if err != nil {
+		return err
+	}
+	defer rdb.Close()
+
+	out := sink.New(conn)
+	consumer, err := consume.New(rdb, out, s.consume, log)
+	if err != nil {
+		return err
+	}
+	handler, err := routes(log, func(ctx context.Context) error {
+		if err := rdb.Ping(ctx).Err(); err != nil {
+			return fmt.Errorf("redis: %w", err)
+		}
+		return out.Ping(ctx)
+	})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", s.httpAddr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", s.httpAddr, err)
+	}
+
+	// Either half failing stops the other; both always finish before run
+	// returns, so the consumer's final flush is never cut short.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	httpDone := make(chan error, 1)
+	go func() {
+		err := httpapi.Serve(ctx, ln, handler, log, 5*time.Second)
+		cancel()
+		httpDone <- err
+	}()
+	log.Info("worker started", "consumer", s.consume.Consumer, "batch_size", s.consume.BatchSize,
+		"flush_interval", s.consume.FlushInterval.String())
+	cerr := consumer.Run(ctx)
+	cancel()
+	herr := <-httpDone
+	if cerr != nil {
+		cerr = fmt.Errorf("consume reports: %w", cerr)
+	}
+	if err := errors.Join(cerr, herr); err != nil {
+		return err
+	}
+	log.Info("worker stopped")
+	return nil
+}

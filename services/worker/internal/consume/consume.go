@@ -1,0 +1,505 @@
+// Package consume moves reports from the Redis report stream into a Writer:
+// it reads in a consumer group, holds reports until a batch is due, writes
+// it, and only then acknowledges and deletes the entries. Entries that can
+// never be written go to a dead-letter stream; entries a dead consumer left
+// pending are claimed and written here.
+package consume
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/lapor/lapor/services/shared/report"
+	"github.com/lapor/lapor/services/shared/stream"
+	"github.com/lapor/lapor/services/worker/internal/batch"
+)
+
+// Writer stores a batch of reports. Writing the same reports twice must be
+// harmless: a batch is written again when its acknowledgement was lost.
+type Writer interface {
+	Write(ctx context.Context, reps []report.Report) error
+}
+
+// Config tunes a Consumer. Zero fields take the defaults noted.
+type Config struct {
+	Stream        string        // default stream.Reports
+	Group         string        // default stream.ReportsGroup
+	DeadLetter    string        // default stream.DeadLetter
+	Consumer      string        // this consumer's name in the group; required
+	BatchSize     int           // reports per write; default 5000
+	FlushInterval time.Duration // longest a report is held before a write; default 500ms
+	ClaimInterval time.Duration // how often to look for abandoned entries; default 15s
+	ClaimIdle     time.Duration // how long an entry is pending before it counts as abandoned; default 30s
+	RetryMin      time.Duration // first wait after a failure; default 100ms
+	RetryMax      time.Duration // longest wait between retries; default 5s
+	ShutdownGrace time.Duration // how long the final write may take after cancellation; default 10s
+	DeadLetterMax int64         // approximate cap on the dead-letter stream; default 100000
+}
+
+func (c Config) withDefaults() Config {
+	def := func(s *string, v string) {
+		if *s == "" {
+			*s = v
+		}
+	}
+	defDur := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	def(&c.Stream, stream.Reports)
+	def(&c.Group, stream.ReportsGroup)
+	def(&c.DeadLetter, stream.DeadLetter)
+	if c.BatchSize <= 0 {
+		c.BatchSize = 5000
+	}
+	defDur(&c.FlushInterval, 500*time.Millisecond)
+	defDur(&c.ClaimInterval, 15*time.Second)
+	defDur(&c.ClaimIdle, 30*time.Second)
+	defDur(&c.RetryMin, 100*time.Millisecond)
+	defDur(&c.RetryMax, 5*time.Second)
+	defDur(&c.ShutdownGrace, 10*time.Second)
+	if c.DeadLetterMax <= 0 {
+		c.DeadLetterMax = 100000
+	}
+	return c
+}
+
+// maxBlock caps one blocking read, so that cancellation is noticed soon
+// even with a long flush interval.
+const maxBlock = time.Second
+
+// held is a report waiting to be written, with its stream entry id.
+type held struct {
+	id  string
+	rep report.Report
+}
+
+// Consumer is one member of the worker consumer group. It is not safe for
+// concurrent use; run several Consumers (with distinct names) instead.
+type Consumer struct {
+	rdb *redis.Client
+	w   Writer
+	cfg Config
+	log *slog.Logger
+
+	buf       *batch.Buffer[held]
+	ids       map[string]struct{} // entry ids in buf, so a re-delivery is not held twice
+	written   bool                // buf is in storage and only needs acking
+	lastClaim time.Time
+	reps      []report.Report
+	entryIDs  []string
+}
+
+// New returns a Consumer reading with rdb and writing to w.
+func New(rdb *redis.Client, w Writer, cfg Config, log *slog.Logger) (*Consumer, error) {
+	cfg = cfg.withDefaults()
+	if cfg.Consumer == "" {
+		return nil, errors.New("consumer name is required")
+	}
+	return &Consumer{
+		rdb: rdb, w: w, cfg: cfg, log: log.With("consumer", cfg.Consumer),
+		buf: batch.New[held](cfg.BatchSize, cfg.FlushInterval),
+		ids: make(map[string]struct{}, cfg.BatchSize),
+	}, nil
+}
+
+// Run consumes until ctx ends, then writes and acknowledges what it holds
+// (within the shutdown grace) before returning. It returns nil after a
+// clean shutdown.
+func (c *Consumer) Run(ctx context.Context) error {
+	err := c.retry(ctx, "create consumer group", c.ensureGroup)
+	if err == nil {
+		err = c.loop(ctx)
+	}
+	if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+		err = nil
+	}
+	if ferr := c.finalFlush(ctx); ferr != nil {
+		err = errors.Join(err, ferr)
+	}
+	return err
+}
+
+func (c *Consumer) ensureGroup(ctx context.Context) error {
+	err := c.rdb.XGroupCreateMkStream(ctx, c.cfg.Stream, c.cfg.Group, "0").Err()
+	if err != nil && !strings.HasPrefix(err.Error(), "BUSYGROUP") {
+		return fmt.Errorf("create group %s on %s: %w", c.cfg.Group, c.cfg.Stream, err)
+	}
+	return nil
+}
+
+func (c *Consumer) loop(ctx context.Context) error {
+	// Entries this consumer read before a restart come first: nobody else
+	// will deliver them again until they look abandoned.
+	if err := c.drainOwn(ctx); err != nil {
+		return err
+	}
+	var readFail backoff
+	readFail.min, readFail.max = c.cfg.RetryMin, c.cfg.RetryMax
+	resync := false
+	for ctx.Err() == nil {
+		if resync {
+			// A read that failed may have been delivered all the same (a
+			// connection lost mid-reply): pick such entries up now rather
+			// than after claim-idle.
+			if err := c.drainOwn(ctx); err != nil {
+				return err
+			}
+			resync = false
+		}
+		now := time.Now()
+		if c.buf.Due(now) {
+			if err := c.flush(ctx); err != nil {
+				return err
+			}
+			continue
+		}
+		if now.Sub(c.lastClaim) >= c.cfg.ClaimInterval {
+			c.lastClaim = now
+			if err := c.claim(ctx); err != nil {
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
+				c.log.Warn("claim abandoned reports", "err", err)
+			}
+			continue
+		}
+		block := min(c.buf.Wait(now), c.cfg.ClaimInterval-now.Sub(c.lastClaim), maxBlock)
+		// BLOCK 0 would mean forever.
+		block = max(block, time.Millisecond)
+		msgs, err := c.read(ctx, ">", block)
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			d := readFail.Next()
+			c.log.Warn("read report stream failed; retrying", "retry_in", d.String(), "err", err)
+			if isNoGroup(err) {
+				// Redis lost the group (restarted without its data).
+				_ = c.ensureGroup(ctx)
+			}
+			if err := sleep(ctx, d); err != nil {
+				return err
+			}
+			resync = true
+			continue
+		}
+		readFail.Reset()
+		if err := c.take(ctx, msgs); err != nil {
+			return err
+		}
+	}
+	return ctx.Err()
+}
+
+// drainOwn processes the entries already pending for this consumer.
+func (c *Consumer) drainOwn(ctx context.Context) error {
+	last := "0"
+	for {
+		if c.buf.Room() == 0 {
+			if err := c.flush(ctx); err != nil {
+				return err
+			}
+		}
+		var msgs []redis.XMessage
+		err := c.retry(ctx, "read own pending reports", func(ctx context.Context) error {
+			var err error
+			msgs, err = c.read(ctx, last, -1)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		if len(msgs) == 0 {
+			return nil
+		}
+		c.log.Info("read own pending reports", "count", len(msgs))
+		last = msgs[len(msgs)-1].ID
+		if err := c.take(ctx, msgs); err != nil {
+			return err
+		}
+	}
+}
+
+// claim moves entries pending longer than ClaimIdle, on any consumer, to
+// this one and holds them like new ones.
+func (c *Consumer) claim(ctx context.Context) error {
+	start := "0-0"
+	for {
+		if c.buf.Room() == 0 {
+			if err := c.flush(ctx); err != nil {
+				return err
+			}
+		}
+		msgs, next, err := c.rdb.XAutoClaim(ctx, &redis.XAutoClaimArgs{
+			Stream:   c.cfg.Stream,
+			Group:    c.cfg.Group,
+			Consumer: c.cfg.Consumer,
+			MinIdle:  c.cfg.ClaimIdle,
+			Start:    start,
+			Count:    int64(c.buf.Room()),
+		}).Result()
+		if err != nil {
+			if isNoGroup(err) {
+				return c.ensureGroup(ctx)
+			}
+			return fmt.Errorf("autoclaim from %s: %w", start, err)
+		}
+		if len(msgs) > 0 {
+			c.log.Info("claimed abandoned reports", "count", len(msgs))
+		}
+		if err := c.take(ctx, msgs); err != nil {
+			return err
+		}
+		if next == "" || next == "0-0" {
+			return nil
+		}
+		start = next
+	}
+}
+
+// read reads up to the buffer's room from the group, starting after id
+// (">" for new entries), blocking up to block (-1: not at all).
+func (c *Consumer) read(ctx context.Context, id string, block time.Duration) ([]redis.XMessage, error) {
+	res, err := c.rdb.XReadGroup(ctx, &redis.XReadGroupArgs{
+		Group:    c.cfg.Group,
+		Consumer: c.cfg.Consumer,
+		Streams:  []string{c.cfg.Stream, id},
+		Count:    int64(max(c.buf.Room(), 1)),
+		Block:    block,
+	}).Result()
+	if errors.Is(err, redis.Nil) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read %s from %s: %w", id, c.cfg.Stream, err)
+	}
+	var msgs []redis.XMessage
+	for _, s := range res {
+		msgs = append(msgs, s.Messages...)
+	}
+	return msgs, nil
+}
+
+// take holds the good entries and dead-letters the rest at once, so a bad
+// entry never waits for, or holds up, a batch.
+func (c *Consumer) take(ctx context.Context, msgs []redis.XMessage) error {
+	var dead []Dead
+	now := time.Now()
+	for i, v := range classifyAll(msgs) {
+		m := msgs[i]
+		if _, ok := c.ids[m.ID]; ok {
+			continue
+		}
+		if v.dead != nil {
+			dead = append(dead, *v.dead)
+			continue
+		}
+		c.ids[m.ID] = struct{}{}
+		c.buf.Add(now, held{id: m.ID, rep: v.rep})
+	}
+	if len(dead) == 0 {
+		return nil
+	}
+	return c.retry(ctx, "dead-letter reports", func(ctx context.Context) error {
+		return c.deadLetter(ctx, dead)
+	})
+}
+
+type verdict struct {
+	rep  report.Report
+	dead *Dead
+}
+
+// parallelMin is the smallest read worth decoding on several cores.
+const parallelMin = 1024
+
+// classifyAll classifies msgs in order. Large reads are decoded on every
+// core: decoding is most of the worker's own CPU time, and while it runs
+// Redis and ClickHouse are idle anyway.
+func classifyAll(msgs []redis.XMessage) []verdict {
+	out := make([]verdict, len(msgs))
+	workers := min(runtime.GOMAXPROCS(0), len(msgs)/(parallelMin/2))
+	if workers < 2 {
+		for i, m := range msgs {
+			out[i].rep, out[i].dead = Classify(m)
+		}
+		return out
+	}
+	var wg sync.WaitGroup
+	per := (len(msgs) + workers - 1) / workers
+	for lo := 0; lo < len(msgs); lo += per {
+		hi := min(lo+per, len(msgs))
+		wg.Go(func() {
+			for i := lo; i < hi; i++ {
+				out[i].rep, out[i].dead = Classify(msgs[i])
+			}
+		})
+	}
+	wg.Wait()
+	return out
+}
+
+// deadLetter copies entries to the dead-letter stream and acks and deletes
+// them, in one transaction so that none is lost or left behind.
+func (c *Consumer) deadLetter(ctx context.Context, dead []Dead) error {
+	ids := make([]string, len(dead))
+	_, err := c.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		for i, d := range dead {
+			ids[i] = d.ID
+			p.XAdd(ctx, &redis.XAddArgs{
+				Stream: c.cfg.DeadLetter,
+				MaxLen: c.cfg.DeadLetterMax,
+				Approx: true,
+				Values: []any{DeadIDField, d.ID, DeadRawField, d.Raw, DeadReasonField, d.Reason},
+			})
+		}
+		p.XAck(ctx, c.cfg.Stream, c.cfg.Group, ids...)
+		p.XDel(ctx, c.cfg.Stream, ids...)
+		return nil
+	})
+	if err != nil && !isNoGroup(err) {
+		return fmt.Errorf("dead-letter %d entries: %w", len(dead), err)
+	}
+	for _, d := range dead {
+		c.log.Warn("dead-lettered report entry", "entry", d.ID, "reason", d.Reason)
+	}
+	return nil
+}
+
+// flush writes the held reports, retrying until storage takes them, then
+// acks and deletes their entries. It returns only when that is done or ctx
+// ends; meanwhile nothing more is read.
+func (c *Consumer) flush(ctx context.Context) error {
+	items := c.buf.Items()
+	if len(items) == 0 {
+		return nil
+	}
+	c.reps, c.entryIDs = c.reps[:0], c.entryIDs[:0]
+	for _, h := range items {
+		c.reps = append(c.reps, h.rep)
+		c.entryIDs = append(c.entryIDs, h.id)
+	}
+	start := time.Now()
+	if !c.written {
+		lastTouch := start
+		err := c.retry(ctx, "write batch", func(ctx context.Context) error {
+			err := c.w.Write(ctx, c.reps)
+			if err != nil && time.Since(lastTouch) >= c.cfg.ClaimIdle/2 {
+				// Keep the held entries from looking abandoned to other
+				// consumers while storage is away.
+				lastTouch = time.Now()
+				c.touch(ctx, c.entryIDs)
+			}
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		c.written = true
+	}
+	if err := c.retry(ctx, "ack batch", func(ctx context.Context) error { return c.ack(ctx, c.entryIDs) }); err != nil {
+		return err
+	}
+	c.log.Debug("wrote batch", "reports", len(items), "took_ms", time.Since(start).Milliseconds())
+	c.buf.Reset()
+	clear(c.ids)
+	c.written = false
+	return nil
+}
+
+// ack acknowledges and deletes entries; deleting keeps the stream's length
+// equal to the backlog, which ingest reads for backpressure.
+func (c *Consumer) ack(ctx context.Context, ids []string) error {
+	_, err := c.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.XAck(ctx, c.cfg.Stream, c.cfg.Group, ids...)
+		p.XDel(ctx, c.cfg.Stream, ids...)
+		return nil
+	})
+	if isNoGroup(err) {
+		// The group, and with it any pending state, is gone: nothing to ack.
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("ack %d entries: %w", len(ids), err)
+	}
+	return nil
+}
+
+// touch resets the idle time of entries this consumer holds.
+func (c *Consumer) touch(ctx context.Context, ids []string) {
+	err := c.rdb.XClaimJustID(ctx, &redis.XClaimArgs{
+		Stream: c.cfg.Stream, Group: c.cfg.Group, Consumer: c.cfg.Consumer, Messages: ids,
+	}).Err()
+	if err != nil && !errors.Is(err, redis.Nil) {
+		c.log.Warn("refresh held entries", "count", len(ids), "err", err)
+	}
+}
+
+// finalFlush writes what is held after ctx ended, on a fresh context
+// bounded by the shutdown grace. What it cannot write stays pending and is
+// written by this consumer's next run or claimed by another.
+func (c *Consumer) finalFlush(parent context.Context) error {
+	n := c.buf.Len()
+	if n == 0 {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(parent), c.cfg.ShutdownGrace)
+	defer cancel()
+	if err := c.flush(ctx); err != nil {
+		return fmt.Errorf("flush %d held reports on shutdown (left pending): %w", n, err)
+	}
+	c.log.Info("flushed held reports on shutdown", "reports", n)
+	return nil
+}
+
+// retry calls fn until it succeeds or ctx ends, waiting a capped,
+// doubling time between attempts.
+func (c *Consumer) retry(ctx context.Context, what string, fn func(context.Context) error) error {
+	b := backoff{min: c.cfg.RetryMin, max: c.cfg.RetryMax}
+	for attempt := 1; ; attempt++ {
+		err := fn(ctx)
+		if err == nil {
+			if attempt > 1 {
+				c.log.Info(what+" recovered", "attempts", attempt)
+			}
+			return nil
+		}
+		if ctx.Err() != nil {
+			return fmt.Errorf("%s: %w (last error: %v)", what, ctx.Err(), err)
+		}
+		d := b.Next()
+		level := slog.LevelWarn
+		if attempt >= 5 {
+			level = slog.LevelError
+		}
+		c.log.Log(ctx, level, what+" failed; retrying", "attempt", attempt, "retry_in", d.String(), "err", err)
+		if err := sleep(ctx, d); err != nil {
+			return fmt.Errorf("%s: %w", what, err)
+		}
+	}
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+func isNoGroup(err error) bool {
+	return err != nil && strings.Contains(err.Error(), "NOGROUP")
+}

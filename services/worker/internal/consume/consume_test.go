@@ -1,0 +1,553 @@
+package consume
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/lapor/lapor/services/shared/chdb"
+	"github.com/lapor/lapor/services/shared/config"
+	"github.com/lapor/lapor/services/shared/logging"
+	"github.com/lapor/lapor/services/shared/migrate"
+	"github.com/lapor/lapor/services/shared/redisclient"
+	"github.com/lapor/lapor/services/shared/report"
+	"github.com/lapor/lapor/services/shared/stream"
+	"github.com/lapor/lapor/services/shared/testenv"
+	"github.com/lapor/lapor/services/worker/internal/sink"
+)
+
+var env *testenv.Env
+
+func TestMain(m *testing.M) { os.Exit(testenv.Main(m, &env)) }
+
+// fixture is a clean Redis database and a migrated ClickHouse database.
+type fixture struct {
+	ctx  context.Context
+	rdb  *redis.Client
+	conn driver.Conn
+	sink *sink.Sink
+}
+
+func setup(t testing.TB) *fixture {
+	t.Helper()
+	testenv.Need(t, env)
+	return setupWith(t, env.Config(t))
+}
+
+func setupWith(t testing.TB, cfg config.Common) *fixture {
+	t.Helper()
+	ctx := testenv.Ctx(t)
+	rdb, err := redisclient.New(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { rdb.Close() })
+	if err := rdb.FlushDB(ctx).Err(); err != nil {
+		t.Fatal(err)
+	}
+	conn, err := chdb.Open(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	if _, err := migrate.Apply(ctx, conn, logging.Discard()); err != nil {
+		t.Fatal(err)
+	}
+	return &fixture{ctx: ctx, rdb: rdb, conn: conn, sink: sink.New(conn)}
+}
+
+type key struct{ service, symptom string }
+
+// makeReports builds n reports spread over services and symptoms, and the
+// count expected for each service+symptom.
+func makeReports(prefix string, n int) ([]report.Report, map[key]uint64) {
+	services := []string{"gojek", "bca", "whatsapp", "tokopedia"}
+	symptoms := []string{"login", "app", "payments"}
+	now := time.Now().UTC().Truncate(time.Second)
+	out := make([]report.Report, n)
+	want := map[key]uint64{}
+	for i := range out {
+		r := report.Report{
+			ID:       fmt.Sprintf("%s-%06d", prefix, i),
+			Service:  services[i%len(services)],
+			Symptom:  symptoms[(i/len(services))%len(symptoms)],
+			Time:     now.Add(-time.Duration(i%120) * time.Second),
+			Country:  "ID",
+			Reporter: fmt.Sprintf("who-%d", i%50),
+			Platform: "web",
+		}
+		out[i] = r
+		want[key{r.Service, r.Symptom}]++
+	}
+	return out, want
+}
+
+func addAll(t testing.TB, f *fixture, reps []report.Report) {
+	t.Helper()
+	const chunk = 2000
+	for lo := 0; lo < len(reps); lo += chunk {
+		p := f.rdb.Pipeline()
+		for _, r := range reps[lo:min(lo+chunk, len(reps))] {
+			v, err := r.Encode()
+			if err != nil {
+				t.Fatal(err)
+			}
+			p.XAdd(f.ctx, &redis.XAddArgs{Stream: stream.Reports, Values: []any{stream.ReportField, v}})
+		}
+		if _, err := p.Exec(f.ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func mergeWant(ws ...map[key]uint64) map[key]uint64 {
+	out := map[key]uint64{}
+	for _, w := range ws {
+		for k, n := range w {
+			out[k] += n
+		}
+	}
+	return out
+}
+
+// running is a Consumer running in the background.
+type running struct {
+	cancel context.CancelFunc
+	done   chan error
+}
+
+func start(t testing.TB, f *fixture, w Writer, cfg Config) *running {
+	t.Helper()
+	c, err := New(f.rdb, w, cfg, logging.Discard())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(f.ctx)
+	r := &running{cancel: cancel, done: make(chan error, 1)}
+	go func() { r.done <- c.Run(ctx) }()
+	t.Cleanup(func() { r.stop(t) })
+	return r
+}
+
+// stop cancels the consumer and returns what Run returned.
+func (r *running) stop(t testing.TB) error {
+	t.Helper()
+	r.cancel()
+	select {
+	case err, ok := <-r.done:
+		if !ok {
+			return nil
+		}
+		close(r.done)
+		return err
+	case <-time.After(20 * time.Second):
+		t.Fatal("consumer did not stop within 20s")
+		return nil
+	}
+}
+
+func waitFor(t testing.TB, what string, d time.Duration, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %s waiting for %s", d, what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func (f *fixture) xlen(t testing.TB) int64 {
+	t.Helper()
+	n, err := f.rdb.XLen(f.ctx, stream.Reports).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func (f *fixture) pending(t testing.TB) int64 {
+	t.Helper()
+	p, err := f.rdb.XPending(f.ctx, stream.Reports, stream.ReportsGroup).Result()
+	if err != nil {
+		if strings.Contains(err.Error(), "NOGROUP") {
+			return 0
+		}
+		t.Fatal(err)
+	}
+	return p.Count
+}
+
+func (f *fixture) drained(t testing.TB) func() bool {
+	return func() bool { return f.xlen(t) == 0 && f.pending(t) == 0 }
+}
+
+func (f *fixture) rawCount(t testing.TB) uint64 {
+	t.Helper()
+	var n uint64
+	if err := f.conn.QueryRow(f.ctx, "SELECT uniqExact(id) FROM reports").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func (f *fixture) minuteCounts(t testing.TB) map[key]uint64 {
+	t.Helper()
+	rows, err := f.conn.Query(f.ctx, "SELECT service, symptom, uniqExactMerge(reports) FROM reports_minute GROUP BY service, symptom")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	out := map[key]uint64{}
+	for rows.Next() {
+		var k key
+		var n uint64
+		if err := rows.Scan(&k.service, &k.symptom, &n); err != nil {
+			t.Fatal(err)
+		}
+		out[k] = n
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// checkExact asserts ClickHouse counts every report exactly once, in the
+// raw table and in the rollup, and that the stream holds nothing more.
+func (f *fixture) checkExact(t testing.TB, want map[key]uint64) {
+	t.Helper()
+	var total uint64
+	for _, n := range want {
+		total += n
+	}
+	if got := f.rawCount(t); got != total {
+		t.Errorf("uniqExact(id) on reports = %d, want %d", got, total)
+	}
+	got := f.minuteCounts(t)
+	if len(got) != len(want) {
+		t.Errorf("rollup has %d service+symptom groups, want %d", len(got), len(want))
+	}
+	for k, n := range want {
+		if got[k] != n {
+			t.Errorf("rollup %s/%s = %d, want %d", k.service, k.symptom, got[k], n)
+		}
+	}
+	if n := f.xlen(t); n != 0 {
+		t.Errorf("XLEN = %d, want 0", n)
+	}
+	if n := f.pending(t); n != 0 {
+		t.Errorf("pending = %d, want 0", n)
+	}
+}
+
+func fastConfig(name string) Config {
+	return Config{
+		Consumer:      name,
+		BatchSize:     1000,
+		FlushInterval: 50 * time.Millisecond,
+		ClaimInterval: 100 * time.Millisecond,
+		ClaimIdle:     time.Hour,
+		RetryMin:      20 * time.Millisecond,
+		RetryMax:      200 * time.Millisecond,
+		ShutdownGrace: 5 * time.Second,
+	}
+}
+
+func TestWritesEveryReportExactlyOnce(t *testing.T) {
+	tests := []struct {
+		name      string
+		n         int
+		batchSize int
+		flush     time.Duration
+	}{
+		// Several full batches and a partial one the timer flushes.
+		{name: "size and time thresholds", n: 2500, batchSize: 1000, flush: 50 * time.Millisecond},
+		// Only the timer ever flushes.
+		{name: "time threshold only", n: 300, batchSize: 100000, flush: 100 * time.Millisecond},
+		// Every report is its own batch.
+		{name: "batch of one", n: 40, batchSize: 1, flush: time.Hour},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := setup(t)
+			reps, want := makeReports("r", tt.n)
+			// Half before the consumer starts, half while it runs.
+			addAll(t, f, reps[:tt.n/2])
+			cfg := fastConfig("c1")
+			cfg.BatchSize, cfg.FlushInterval = tt.batchSize, tt.flush
+			r := start(t, f, f.sink, cfg)
+			addAll(t, f, reps[tt.n/2:])
+			waitFor(t, "stream drained", 30*time.Second, f.drained(t))
+			if err := r.stop(t); err != nil {
+				t.Fatalf("Run: %v", err)
+			}
+			f.checkExact(t, want)
+		})
+	}
+}
+
+func TestClickHouseDownMidRun(t *testing.T) {
+	testenv.Need(t, env)
+	ch, err := testenv.StartClickHouse()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(ch.Stop)
+	cfg := env.Config(t)
+	cfg.ClickHouseAddr = ch.Addr
+	f := setupWith(t, cfg)
+
+	before, want1 := makeReports("before", 500)
+	during, want2 := makeReports("during", 700)
+	ccfg := fastConfig("c1")
+	ccfg.BatchSize = 200
+	// Storage is down longer than this: the consumer must keep its held
+	// entries from looking abandoned and still write them once.
+	ccfg.ClaimIdle = 300 * time.Millisecond
+	r := start(t, f, f.sink, ccfg)
+	addAll(t, f, before)
+	waitFor(t, "first reports written", 30*time.Second, f.drained(t))
+
+	ch.Kill()
+	addAll(t, f, during)
+	// The consumer holds one batch and reads nothing more until it is written.
+	waitFor(t, "a batch read and held", 10*time.Second, func() bool { return f.pending(t) > 0 })
+	time.Sleep(time.Second)
+	if n := f.xlen(t); n != int64(len(during)) {
+		t.Errorf("XLEN with ClickHouse down = %d, want %d (nothing acked)", n, len(during))
+	}
+	if n := f.pending(t); n < 1 || n > int64(ccfg.BatchSize) {
+		t.Errorf("pending with ClickHouse down = %d, want at most one batch of %d", n, ccfg.BatchSize)
+	}
+
+	if err := ch.Start(); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "reports written after ClickHouse is back", 60*time.Second, f.drained(t))
+	if err := r.stop(t); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	f.checkExact(t, mergeWant(want1, want2))
+}
+
+func TestDeadConsumerIsReclaimed(t *testing.T) {
+	f := setup(t)
+	reps, want := makeReports("r", 1500)
+	addAll(t, f, reps)
+	// Consumer A reads everything and dies without acking.
+	if err := f.rdb.XGroupCreateMkStream(f.ctx, stream.Reports, stream.ReportsGroup, "0").Err(); err != nil {
+		t.Fatal(err)
+	}
+	res, err := f.rdb.XReadGroup(f.ctx, &redis.XReadGroupArgs{
+		Group: stream.ReportsGroup, Consumer: "A", Streams: []string{stream.Reports, ">"}, Count: 1000000, Block: -1,
+	}).Result()
+	if err != nil || len(res[0].Messages) != len(reps) {
+		t.Fatalf("consumer A read %v, err %v", len(res), err)
+	}
+	started := time.Now()
+	cfg := fastConfig("B")
+	cfg.ClaimIdle = 500 * time.Millisecond
+	r := start(t, f, f.sink, cfg)
+	waitFor(t, "abandoned reports reclaimed", 30*time.Second, f.drained(t))
+	if took := time.Since(started); took < 400*time.Millisecond {
+		t.Errorf("reclaimed after %s, before claim-idle", took)
+	}
+	if err := r.stop(t); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	f.checkExact(t, want)
+}
+
+// lostAck writes a batch and then reports failure, as if the worker died
+// between ClickHouse taking the batch and Redis getting the ack.
+type lostAck struct {
+	w     Writer
+	calls atomic.Int32
+	lost  atomic.Int32
+}
+
+func (l *lostAck) Write(ctx context.Context, reps []report.Report) error {
+	l.calls.Add(1)
+	if err := l.w.Write(ctx, reps); err != nil {
+		return err
+	}
+	if l.lost.Add(1) <= 2 {
+		return errors.New("connection reset after insert")
+	}
+	return nil
+}
+
+func TestRetriedBatchIsNotCountedTwice(t *testing.T) {
+	f := setup(t)
+	reps, want := makeReports("r", 1200)
+	addAll(t, f, reps)
+	w := &lostAck{w: f.sink}
+	r := start(t, f, w, fastConfig("c1"))
+	waitFor(t, "stream drained", 30*time.Second, f.drained(t))
+	if err := r.stop(t); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	if w.calls.Load() < 3 {
+		t.Fatalf("writer called %d times, want the first batch sent three times", w.calls.Load())
+	}
+	f.checkExact(t, want)
+}
+
+func TestResumesOwnPendingAfterRestart(t *testing.T) {
+	f := setup(t)
+	reps, want := makeReports("r", 800)
+	addAll(t, f, reps)
+	// A consumer whose storage is down holds a batch and is shut down: its
+	// grace runs out, so the batch is left pending, not lost.
+	down := WriterFunc(func(context.Context, []report.Report) error { return errors.New("clickhouse down") })
+	cfg := fastConfig("c1")
+	cfg.BatchSize = 300
+	cfg.ShutdownGrace = 200 * time.Millisecond
+	r := start(t, f, down, cfg)
+	waitFor(t, "a batch held", 10*time.Second, func() bool { return f.pending(t) == 300 })
+	err := r.stop(t)
+	if err == nil {
+		t.Fatal("Run returned nil though its held batch could not be written")
+	}
+	if n := f.xlen(t); n != int64(len(reps)) {
+		t.Fatalf("XLEN = %d, want %d", n, len(reps))
+	}
+	if n := f.pending(t); n != 300 {
+		t.Fatalf("pending = %d, want 300", n)
+	}
+	// Restarted under the same name, with claiming effectively off, it
+	// must find its own pending entries first.
+	r = start(t, f, f.sink, fastConfig("c1"))
+	waitFor(t, "stream drained", 30*time.Second, f.drained(t))
+	if err := r.stop(t); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	f.checkExact(t, want)
+}
+
+func TestBadEntriesAreDeadLettered(t *testing.T) {
+	f := setup(t)
+	reps, want := makeReports("r", 30)
+	bad := goodReport("bad-1")
+	bad.Symptom = ""
+	type badEntry struct {
+		values []any
+		reason string
+	}
+	bads := []badEntry{
+		{values: []any{stream.ReportField, "not json"}, reason: "decode report"},
+		{values: []any{stream.ReportField, encode(t, bad)}, reason: "symptom missing"},
+		{values: []any{"something", "else"}, reason: `no "r" field`},
+	}
+	// Bad entries are spread among the good ones, inside the same batches.
+	ids := map[string]badEntry{}
+	for i, r := range reps {
+		addAll(t, f, []report.Report{r})
+		if i%10 == 5 {
+			b := bads[i/10]
+			id, err := f.rdb.XAdd(f.ctx, &redis.XAddArgs{Stream: stream.Reports, Values: b.values}).Result()
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids[id] = b
+		}
+	}
+	cfg := fastConfig("c1")
+	cfg.FlushInterval = 200 * time.Millisecond
+	r := start(t, f, f.sink, cfg)
+	waitFor(t, "stream drained", 30*time.Second, f.drained(t))
+	if err := r.stop(t); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	f.checkExact(t, want)
+
+	dead, err := f.rdb.XRange(f.ctx, stream.DeadLetter, "-", "+").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(dead) != len(bads) {
+		t.Fatalf("dead-letter stream has %d entries, want %d", len(dead), len(bads))
+	}
+	for _, d := range dead {
+		id, _ := d.Values[DeadIDField].(string)
+		b, ok := ids[id]
+		if !ok {
+			t.Errorf("dead letter for unknown entry %q: %v", id, d.Values)
+			continue
+		}
+		reason, _ := d.Values[DeadReasonField].(string)
+		if !strings.Contains(reason, b.reason) {
+			t.Errorf("entry %s: reason %q, want it to contain %q", id, reason, b.reason)
+		}
+		raw, _ := d.Values[DeadRawField].(string)
+		if b.values[0] == stream.ReportField && raw != b.values[1] {
+			t.Errorf("entry %s: raw %q, want %q", id, raw, b.values[1])
+		}
+	}
+}
+
+func TestShutdownFlushesHeldBatch(t *testing.T) {
+	f := setup(t)
+	reps, want := makeReports("r", 25)
+	cfg := fastConfig("c1")
+	// Neither threshold would ever flush these.
+	cfg.BatchSize, cfg.FlushInterval = 1000, time.Hour
+	r := start(t, f, f.sink, cfg)
+	addAll(t, f, reps)
+	waitFor(t, "reports read and held", 10*time.Second, func() bool { return f.pending(t) == int64(len(reps)) })
+	time.Sleep(100 * time.Millisecond)
+	if got := f.rawCount(t); got != 0 {
+		t.Fatalf("%d reports written before shutdown, want 0 (held)", got)
+	}
+	if err := r.stop(t); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	// Run has returned: everything must already be written and acked.
+	f.checkExact(t, want)
+}
+
+// WriterFunc adapts a function to Writer.
+type WriterFunc func(context.Context, []report.Report) error
+
+func (fn WriterFunc) Write(ctx context.Context, reps []report.Report) error { return fn(ctx, reps) }
+
+func TestRedisRestartWithAppendOnlyFile(t *testing.T) {
+	testenv.Need(t, env)
+	rs, err := testenv.StartRedis(true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(rs.Stop)
+	cfg := env.Config(t)
+	cfg.RedisAddr = rs.Addr
+	f := setupWith(t, cfg)
+
+	before, want1 := makeReports("before", 600)
+	after, want2 := makeReports("after", 400)
+	ccfg := fastConfig("c1")
+	ccfg.BatchSize = 250
+	r := start(t, f, f.sink, ccfg)
+	addAll(t, f, before)
+	waitFor(t, "first reports being written", 30*time.Second, func() bool { return f.rawCount(t) > 0 })
+	// Restart Redis while the consumer runs: the group and its pending
+	// entries come back from the append-only file.
+	rs.Kill()
+	if err := rs.Start(); err != nil {
+		t.Fatal(err)
+	}
+	addAll(t, f, after)
+	waitFor(t, "stream drained after Redis restart", 60*time.Second, f.drained(t))
+	if err := r.stop(t); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	f.checkExact(t, mergeWant(want1, want2))
+}
