@@ -1,0 +1,137 @@
+package ingest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/google/uuid"
+
+	"github.com/lapor/lapor/services/ingest/internal/enqueue"
+	"github.com/lapor/lapor/services/ingest/internal/ratelimit"
+	"github.com/lapor/lapor/services/shared/httpapi"
+	"github.com/lapor/lapor/services/shared/report"
+)
+
+// reportResponse answers a report: counted with its id, or not counted
+// because the reporter was already counted for the service.
+type reportResponse struct {
+	ID      string `json:"id"`
+	Counted bool   `json:"counted"`
+}
+
+func (s *server) handleReport() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if p := checkContentType(c.GetHeader("Content-Type")); p != nil {
+			abort(c, p)
+			return
+		}
+		if c.Request.ContentLength > MaxBody {
+			abort(c, tooLarge)
+			return
+		}
+		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, MaxBody)
+		req, p := decodeRequest(c.Request.Body)
+		if p == nil {
+			p = validate(req, s.cat)
+		}
+		if p != nil {
+			abort(c, p)
+			return
+		}
+
+		now := s.now().UTC()
+		addr := ratelimit.ClientAddr(c)
+		id, err := uuid.NewV7()
+		if err != nil {
+			s.log.Error("make report id", "err", err)
+			httpapi.AbortRetry(c, http.StatusServiceUnavailable, retryUnavailable, "unavailable", "service temporarily unavailable; retry later")
+			return
+		}
+		loc := s.geo.Locate(addr)
+		r := report.Report{
+			ID:       id.String(),
+			Service:  req.Service,
+			Symptom:  req.Symptom,
+			Time:     now,
+			Country:  loc.Country,
+			Region:   loc.Region,
+			City:     loc.City,
+			ASN:      loc.ASN,
+			ISP:      loc.ISP,
+			Platform: req.Platform,
+			Reporter: s.keyer.Key(now, addr, c.GetHeader("User-Agent")),
+			Comment:  req.Comment,
+		}
+		value, err := encode(&r)
+		if err != nil {
+			// Validation above should make this impossible; refuse rather
+			// than put something the worker would reject into the stream.
+			s.log.Error("built an invalid report", "service", r.Service, "err", err)
+			httpapi.Abort(c, http.StatusUnprocessableEntity, "invalid_report", "the report could not be accepted", "")
+			return
+		}
+
+		_, outcome, err := s.appender.Append(c.Request.Context(), enqueueKey(&r), value)
+		switch {
+		case err != nil:
+			s.log.Error("append report", "service", r.Service, "err", err)
+			httpapi.AbortRetry(c, http.StatusServiceUnavailable, retryUnavailable, "unavailable", "service temporarily unavailable; retry later")
+		case outcome == enqueue.Duplicate:
+			c.JSON(http.StatusOK, reportResponse{Counted: false})
+		case outcome == enqueue.Full:
+			s.log.Warn("report backlog full; refusing reports")
+			httpapi.AbortRetry(c, http.StatusServiceUnavailable, retryOverloaded, "overloaded", "too many reports waiting to be processed; retry later")
+		default:
+			c.JSON(http.StatusAccepted, reportResponse{ID: r.ID, Counted: true})
+		}
+	}
+}
+
+func enqueueKey(r *report.Report) string { return enqueue.DedupeKey(r.Reporter, r.Service) }
+
+func encode(r *report.Report) (string, error) {
+	if err := r.Validate(); err != nil {
+		return "", fmt.Errorf("validate report: %w", err)
+	}
+	return r.Encode()
+}
+
+func abort(c *gin.Context, p *problem) {
+	httpapi.Abort(c, p.status, p.code, p.message, p.field)
+}
+
+func (s *server) ready(ctx context.Context) error {
+	if err := s.rdb.Ping(ctx).Err(); err != nil {
+		// The detail (addresses) stays in the log, not in a public answer.
+		s.log.Warn("not ready", "err", fmt.Errorf("ping redis: %w", err))
+		return errors.New("redis unreachable")
+	}
+	return nil
+}
+
+// logRequests logs each request at debug level. It never logs the client
+// address or the query string.
+func logRequests(log *slog.Logger) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		start := time.Now()
+		c.Next()
+		if !log.Enabled(c.Request.Context(), slog.LevelDebug) {
+			return
+		}
+		path := c.FullPath()
+		if path == "" {
+			path = "(no route)"
+		}
+		log.Debug("request",
+			"method", c.Request.Method,
+			"path", path,
+			"status", c.Writer.Status(),
+			"latency", time.Since(start),
+		)
+	}
+}

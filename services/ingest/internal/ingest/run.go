@@ -1,0 +1,135 @@
+package ingest
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"time"
+
+	"github.com/lapor/lapor/services/ingest/internal/geo"
+	"github.com/lapor/lapor/services/ingest/internal/reporter"
+	"github.com/lapor/lapor/services/shared/catalog"
+	"github.com/lapor/lapor/services/shared/config"
+	"github.com/lapor/lapor/services/shared/httpapi"
+	"github.com/lapor/lapor/services/shared/logging"
+	"github.com/lapor/lapor/services/shared/redisclient"
+)
+
+// shutdownGrace is how long in-flight requests get to finish on shutdown.
+const shutdownGrace = 10 * time.Second
+
+// Config is the service's configuration.
+type Config struct {
+	Common         config.Common
+	HTTPAddr       string
+	TrustedProxies []string
+	ReporterSecret string
+	DedupeWindow   time.Duration
+	MaxBacklog     int
+	RateIP         string
+	RateNet        string
+	GeoIPDB        []string
+}
+
+// LoadConfig reads flags and LAPOR_* environment variables.
+func LoadConfig(args []string, getenv func(string) string, stderr io.Writer) (Config, error) {
+	var c Config
+	l := config.New("ingest", getenv, stderr)
+	l.BindCommon(&c.Common)
+	l.String(&c.HTTPAddr, "http-addr", "127.0.0.1:8081", "HTTP listen address")
+	l.List(&c.TrustedProxies, "trusted-proxies", "", "proxies (IPs or CIDRs) whose X-Forwarded-For is believed; none by default")
+	l.String(&c.ReporterSecret, "reporter-secret", "", "secret for reporter keys; must be the same on every ingest instance (random if empty)")
+	l.Duration(&c.DedupeWindow, "dedupe-window", DefaultDedupeWindow, "a reporter is counted once per service within this window")
+	l.Int(&c.MaxBacklog, "max-backlog", DefaultMaxBacklog, "refuse reports with 503 when this many are waiting in the stream")
+	l.String(&c.RateIP, "rate-limit-ip", DefaultRateIP, `reports allowed per client address (IPv6: per /64), as "<count>-<S|M|H|D>"`)
+	l.String(&c.RateNet, "rate-limit-net", DefaultRateNet, `reports allowed per network (IPv4 /24, IPv6 /48), as "<count>-<S|M|H|D>"`)
+	l.List(&c.GeoIPDB, "geoip-db", "", "MaxMind-format databases (City, and optionally ASN/ISP); empty for no location")
+	if err := l.Parse(args); err != nil {
+		return Config{}, err
+	}
+	if c.DedupeWindow < time.Second {
+		return Config{}, fmt.Errorf("dedupe-window %s: must be at least 1s", c.DedupeWindow)
+	}
+	if c.MaxBacklog < 1 {
+		return Config{}, fmt.Errorf("max-backlog %d: must be at least 1", c.MaxBacklog)
+	}
+	return c, nil
+}
+
+// Run runs the ingest service until ctx ends.
+func Run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg, err := LoadConfig(args, getenv, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	log, err := logging.New(stderr, "ingest", cfg.Common.LogLevel)
+	if err != nil {
+		return err
+	}
+
+	secret := []byte(cfg.ReporterSecret)
+	if len(secret) == 0 {
+		if secret, err = reporter.RandomSecret(); err != nil {
+			return err
+		}
+		log.Warn("reporter-secret not set: using a random one, so dedupe resets on every restart and instances do not share reporter keys")
+	}
+	keyer, err := reporter.New(secret)
+	if err != nil {
+		return err
+	}
+
+	cat, err := catalog.Load()
+	if err != nil {
+		return fmt.Errorf("load catalog: %w", err)
+	}
+
+	var locator geo.Locator = geo.None{}
+	if len(cfg.GeoIPDB) > 0 {
+		db, err := geo.Open(cfg.GeoIPDB...)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		locator = db
+	} else {
+		log.Info("geoip-db not set: reports carry no location")
+	}
+
+	rdb, err := redisclient.New(ctx, cfg.Common)
+	if err != nil {
+		return err
+	}
+	defer rdb.Close()
+
+	h, err := NewServer(Deps{
+		Log:            log,
+		Redis:          rdb,
+		Catalog:        cat,
+		Reporter:       keyer,
+		Geo:            locator,
+		TrustedProxies: cfg.TrustedProxies,
+		RateIP:         cfg.RateIP,
+		RateNet:        cfg.RateNet,
+		DedupeWindow:   cfg.DedupeWindow,
+		MaxBacklog:     int64(cfg.MaxBacklog),
+	})
+	if err != nil {
+		return err
+	}
+
+	ln, err := net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.HTTPAddr, err)
+	}
+	if err := httpapi.Serve(ctx, ln, h, log, shutdownGrace); err != nil && !errors.Is(err, context.Canceled) {
+		return err
+	}
+	return nil
+}

@@ -1,0 +1,161 @@
+package ingest_test
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"reflect"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/lapor/lapor/services/ingest/internal/ingest"
+	"github.com/lapor/lapor/services/ingest/internal/redistest"
+	"github.com/lapor/lapor/services/shared/config"
+	"github.com/lapor/lapor/services/shared/redisclient"
+	"github.com/lapor/lapor/services/shared/stream"
+	"github.com/lapor/lapor/services/shared/testenv"
+)
+
+func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func TestLoadConfig(t *testing.T) {
+	tests := []struct {
+		name    string
+		args    []string
+		env     map[string]string
+		check   func(t *testing.T, c ingest.Config)
+		wantErr bool
+	}{
+		{"defaults", nil, nil, func(t *testing.T, c ingest.Config) {
+			if c.HTTPAddr != "127.0.0.1:8081" || c.RateIP != "60-M" || c.RateNet != "1200-M" ||
+				c.DedupeWindow != 15*time.Minute || c.MaxBacklog != 1_000_000 ||
+				len(c.TrustedProxies) != 0 || c.ReporterSecret != "" || len(c.GeoIPDB) != 0 {
+				t.Fatalf("defaults %+v", c)
+			}
+		}, false},
+		{"environment", nil, map[string]string{
+			"LAPOR_TRUSTED_PROXIES": "10.0.0.0/8, 192.0.2.1",
+			"LAPOR_RATE_LIMIT_IP":   "5-S",
+			"LAPOR_DEDUPE_WINDOW":   "1h",
+			"LAPOR_GEOIP_DB":        "/a.mmdb,/b.mmdb",
+		}, func(t *testing.T, c ingest.Config) {
+			if !reflect.DeepEqual(c.TrustedProxies, []string{"10.0.0.0/8", "192.0.2.1"}) || c.RateIP != "5-S" ||
+				c.DedupeWindow != time.Hour || !reflect.DeepEqual(c.GeoIPDB, []string{"/a.mmdb", "/b.mmdb"}) {
+				t.Fatalf("config %+v", c)
+			}
+		}, false},
+		{"flags win", []string{"-max-backlog", "7", "-http-addr", ":0"}, map[string]string{"LAPOR_MAX_BACKLOG": "9"},
+			func(t *testing.T, c ingest.Config) {
+				if c.MaxBacklog != 7 || c.HTTPAddr != ":0" {
+					t.Fatalf("config %+v", c)
+				}
+			}, false},
+		{"zero backlog", []string{"-max-backlog", "0"}, nil, nil, true},
+		{"tiny window", []string{"-dedupe-window", "1ms"}, nil, nil, true},
+		{"unknown flag", []string{"-nope"}, nil, nil, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := ingest.LoadConfig(tt.args, env(tt.env), &bytes.Buffer{})
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("err %v, want error %v", err, tt.wantErr)
+			}
+			if tt.check != nil {
+				tt.check(t, c)
+			}
+		})
+	}
+}
+
+// syncBuffer lets the test read logs the service is still writing.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+
+func TestRun(t *testing.T) {
+	redistest.Need(t, srv)
+	cfg := redistest.Config(srv)
+	ctx := testenv.Ctx(t)
+	rdb, err := redisclient.New(ctx, config.Common{RedisAddr: cfg.RedisAddr, RedisDB: cfg.RedisDB})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rdb.Close()
+	rdb.FlushDB(ctx)
+
+	port, err := testenv.FreePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := "127.0.0.1:" + strconv.Itoa(port)
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var logs syncBuffer
+	done := make(chan error, 1)
+	go func() {
+		done <- ingest.Run(runCtx, []string{"-http-addr", addr, "-log-level", "debug"}, env(map[string]string{
+			"LAPOR_REDIS_ADDR": cfg.RedisAddr,
+			"LAPOR_REDIS_DB":   strconv.Itoa(cfg.RedisDB),
+		}), &bytes.Buffer{}, &logs)
+	}()
+
+	base := "http://" + addr
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		resp, err := http.Get(base + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("service not ready: %v; logs: %s", err, logs.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	resp, err := http.Post(base+"/api/v1/reports", "application/json", strings.NewReader(`{"service":"whatsapp","symptom":"calls"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusAccepted {
+		t.Fatalf("status %d", resp.StatusCode)
+	}
+	if n := rdb.XLen(ctx, stream.Reports).Val(); n != 1 {
+		t.Fatalf("stream length %d", n)
+	}
+
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("Run: %v", err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("Run did not stop")
+	}
+	out := logs.String()
+	if !strings.Contains(out, "reporter-secret not set") {
+		t.Error("no warning about the random reporter secret")
+	}
+	if !strings.Contains(out, `"path":"/api/v1/reports"`) || !strings.Contains(out, `"status":202`) {
+		t.Errorf("request not logged at debug: %s", out)
+	}
+	for _, line := range strings.Split(out, "\n") {
+		if strings.Contains(line, "127.0.0.1") && !strings.Contains(line, `"msg":"listening"`) {
+			t.Errorf("an address was logged: %s", line)
+		}
+	}
+}

@@ -1,0 +1,147 @@
+// Package ingest is the HTTP service that takes outage reports: it
+// validates them, rate-limits clients, counts each reporter once per
+// service and window, and appends reports to the Redis stream.
+package ingest
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/ulule/limiter/v3"
+	redisstore "github.com/ulule/limiter/v3/drivers/store/redis"
+
+	"github.com/lapor/lapor/services/ingest/internal/enqueue"
+	"github.com/lapor/lapor/services/ingest/internal/geo"
+	"github.com/lapor/lapor/services/ingest/internal/ratelimit"
+	"github.com/lapor/lapor/services/ingest/internal/reporter"
+	"github.com/lapor/lapor/services/shared/catalog"
+	"github.com/lapor/lapor/services/shared/httpapi"
+	"github.com/lapor/lapor/services/shared/stream"
+)
+
+// Retry-After values for refusals that are not rate limits.
+const (
+	retryUnavailable = 2 * time.Second
+	retryOverloaded  = 5 * time.Second
+)
+
+// rateLimitPrefix prefixes the limiter's Redis keys.
+const rateLimitPrefix = "lapor:ratelimit"
+
+// Deps is what the server needs. Log, Redis, Catalog and Reporter are
+// required; the rest have defaults.
+type Deps struct {
+	Log      *slog.Logger
+	Redis    *redis.Client
+	Catalog  *catalog.Catalog
+	Reporter *reporter.Keyer
+	// Geo locates clients; nil means no location.
+	Geo geo.Locator
+	// TrustedProxies may set the client address with X-Forwarded-For;
+	// none by default.
+	TrustedProxies []string
+	// RateIP and RateNet are limiter rates ("60-M") per client and per
+	// network block; empty means the defaults.
+	RateIP, RateNet string
+	// DedupeWindow is how long a reporter counts once per service
+	// (default 15m).
+	DedupeWindow time.Duration
+	// MaxBacklog is the stream length at which reports are refused
+	// (default 1,000,000).
+	MaxBacklog int64
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// Defaults for Deps fields left empty.
+const (
+	DefaultRateIP       = "60-M"
+	DefaultRateNet      = "1200-M"
+	DefaultDedupeWindow = 15 * time.Minute
+	DefaultMaxBacklog   = 1_000_000
+)
+
+type server struct {
+	log      *slog.Logger
+	rdb      *redis.Client
+	cat      *catalog.Catalog
+	keyer    *reporter.Keyer
+	geo      geo.Locator
+	limits   *ratelimit.Limits
+	appender *enqueue.Appender
+	now      func() time.Time
+}
+
+// NewServer returns the ingest HTTP handler. It needs Redis reachable, to
+// load the rate limiter's scripts.
+func NewServer(d Deps) (http.Handler, error) {
+	switch {
+	case d.Log == nil:
+		return nil, errors.New("ingest: Log is required")
+	case d.Redis == nil:
+		return nil, errors.New("ingest: Redis is required")
+	case d.Catalog == nil:
+		return nil, errors.New("ingest: Catalog is required")
+	case d.Reporter == nil:
+		return nil, errors.New("ingest: Reporter is required")
+	}
+	if d.Geo == nil {
+		d.Geo = geo.None{}
+	}
+	if d.RateIP == "" {
+		d.RateIP = DefaultRateIP
+	}
+	if d.RateNet == "" {
+		d.RateNet = DefaultRateNet
+	}
+	if d.DedupeWindow == 0 {
+		d.DedupeWindow = DefaultDedupeWindow
+	}
+	if d.MaxBacklog == 0 {
+		d.MaxBacklog = DefaultMaxBacklog
+	}
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	ipRate, err := ratelimit.ParseRate(d.RateIP)
+	if err != nil {
+		return nil, fmt.Errorf("per-address rate limit: %w", err)
+	}
+	netRate, err := ratelimit.ParseRate(d.RateNet)
+	if err != nil {
+		return nil, fmt.Errorf("per-network rate limit: %w", err)
+	}
+	store, err := redisstore.NewStoreWithOptions(d.Redis, limiter.StoreOptions{Prefix: rateLimitPrefix})
+	if err != nil {
+		return nil, fmt.Errorf("create rate limit store: %w", err)
+	}
+	app, err := enqueue.New(d.Redis, enqueue.Config{
+		Stream:     stream.Reports,
+		Field:      stream.ReportField,
+		MaxBacklog: d.MaxBacklog,
+		Window:     d.DedupeWindow,
+	})
+	if err != nil {
+		return nil, err
+	}
+	s := &server{
+		log:      d.Log,
+		rdb:      d.Redis,
+		cat:      d.Catalog,
+		keyer:    d.Reporter,
+		geo:      d.Geo,
+		limits:   ratelimit.New(store, ipRate, netRate, d.Log),
+		appender: app,
+		now:      d.Now,
+	}
+	r, err := httpapi.NewEngine(d.Log, d.TrustedProxies)
+	if err != nil {
+		return nil, err
+	}
+	addRoutes(r, s)
+	return r, nil
+}
