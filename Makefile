@@ -1,0 +1,20 @@
+# Lapor: `make run` brings up everything, `make test` runs every test.
+BIN := bin
+SERVICES := ingest worker detector web simulator
+
+.PHONY: run test build deps clean
+
+run: deps build
+	$(BIN)/devstack $(RUN_ARGS)
+
+test:
+	scripts/test.sh
+
+deps:
+	scripts/deps.sh
+
+build:
+	go build -o $(BIN)/ $(foreach s,$(SERVICES),./services/$(s)/cmd/$(s)) ./services/stack/cmd/devstack
+
+clean:
+	rm -rf $(BIN) .run

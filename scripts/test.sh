@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The whole test suite: installs what is missing, checks formatting and vet,
+# then runs every module's tests. Tests start their own Redis and ClickHouse
+# on free ports with temporary data folders and stop them after.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/deps.sh
+
+echo "== gofmt"
+unformatted=$(gofmt -l services)
+if [ -n "$unformatted" ]; then
+  echo "not gofmt-formatted:"; echo "$unformatted"; exit 1
+fi
+
+echo "== go vet"
+go vet github.com/lapor/lapor/services/...
+
+echo "== go test"
+go test -count=1 -timeout 45m github.com/lapor/lapor/services/...
+
+echo "== fuzz (brief)"
+go test -run='^$' -fuzz='^FuzzDecode$' -fuzztime="${LAPOR_FUZZTIME:-10s}" ./services/ingest/internal/ingest

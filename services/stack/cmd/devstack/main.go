@@ -1,0 +1,92 @@
+// Command devstack runs all of Lapor on this machine for development: a
+// private Redis (append-only) and ClickHouse with their data under -data,
+// the four services, and the traffic simulator. It stops everything on
+// Ctrl-C or SIGTERM.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+
+	"github.com/lapor/lapor/services/shared/config"
+	"github.com/lapor/lapor/services/stack/internal/stack"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args, os.Getenv, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "devstack:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	l := config.New("devstack", getenv, stderr)
+	var (
+		binDir, dataDir, geoDB, simArgs string
+		webPort, ingestPort, redisPort  int
+		chPort, chHTTPPort              int
+		simulate                        bool
+	)
+	l.String(&binDir, "bin", "bin", "folder with the built service binaries")
+	l.String(&dataDir, "data", ".run", "folder for Redis and ClickHouse data and logs")
+	l.String(&geoDB, "geoip-db", "", "MaxMind-format database files for the ingest (comma-separated)")
+	l.Int(&webPort, "web-port", 8080, "web port")
+	l.Int(&ingestPort, "ingest-port", 8081, "ingest port")
+	l.Int(&redisPort, "dev-redis-port", 16379, "port of the stack's own Redis")
+	l.Int(&chPort, "dev-clickhouse-port", 19000, "native port of the stack's own ClickHouse")
+	l.Int(&chHTTPPort, "dev-clickhouse-http-port", 18123, "HTTP port of the stack's own ClickHouse")
+	l.Bool(&simulate, "simulate", true, "run the traffic simulator")
+	l.String(&simArgs, "simulator-args", "", "extra simulator arguments, space-separated")
+	if len(args) > 0 {
+		args = args[1:]
+	}
+	if err := l.Parse(args); err != nil {
+		return err
+	}
+	dataDir, err := filepath.Abs(dataDir)
+	if err != nil {
+		return err
+	}
+	ingestEnv := []string{
+		// Only the dev stack trusts loopback as a proxy, so the simulator
+		// can speak for many people through X-Forwarded-For.
+		"LAPOR_TRUSTED_PROXIES=127.0.0.0/8",
+		"LAPOR_REPORTER_SECRET=dev-only-secret-not-for-production",
+	}
+	if geoDB != "" {
+		ingestEnv = append(ingestEnv, "LAPOR_GEOIP_DB="+geoDB)
+	}
+	sim := strings.Fields(simArgs)
+	fmt.Fprintln(stdout, "devstack: starting Redis, ClickHouse, worker, detector, web, ingest …")
+	s, err := stack.Start(ctx, stack.Options{
+		BinDir:             binDir,
+		DataDir:            dataDir,
+		LogDir:             filepath.Join(dataDir, "logs"),
+		RedisPort:          redisPort,
+		ClickHousePort:     chPort,
+		ClickHouseHTTPPort: chHTTPPort,
+		Ports:              map[string]int{"web": webPort, "ingest": ingestPort, "worker": 8082, "detector": 8083},
+		Env: map[string][]string{
+			"ingest": ingestEnv,
+			"web":    {"LAPOR_TRUSTED_PROXIES=127.0.0.0/8"},
+		},
+		Simulator:     simulate,
+		SimulatorArgs: sim,
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "\nLapor is running at %s\n  API: %s/api/v1/services\n  logs: %s\n  Ctrl-C stops everything.\n",
+		s.URL("web"), s.URL("web"), filepath.Join(dataDir, "logs"))
+	<-ctx.Done()
+	fmt.Fprintln(stdout, "devstack: stopping …")
+	return s.Stop()
+}

@@ -1,0 +1,311 @@
+// Package stack brings up the whole of Lapor on one machine: a private
+// Redis and ClickHouse, then ingest, worker, detector and web as separate
+// processes (and optionally the traffic simulator). The dev command and the
+// end-to-end tests share it, so what the tests exercise is what `make run`
+// starts.
+package stack
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/lapor/lapor/services/shared/testenv"
+)
+
+// Services are Lapor's processes, in start order.
+var Services = []string{"worker", "detector", "web", "ingest"}
+
+// Build compiles the named commands into binDir, from the repository root.
+func Build(ctx context.Context, root, binDir string, names ...string) error {
+	if err := os.MkdirAll(binDir, 0o755); err != nil {
+		return fmt.Errorf("make bin dir: %w", err)
+	}
+	args := []string{"build", "-o", binDir + string(os.PathSeparator)}
+	for _, n := range names {
+		args = append(args, "./services/"+n+"/cmd/"+n)
+	}
+	cmd := exec.CommandContext(ctx, "go", args...)
+	cmd.Dir = root
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("go build %v: %w\n%s", names, err, out)
+	}
+	return nil
+}
+
+// Root finds the repository root (the folder holding go.work) from dir up.
+func Root(dir string) (string, error) {
+	for d := dir; ; d = filepath.Dir(d) {
+		if _, err := os.Stat(filepath.Join(d, "go.work")); err == nil {
+			return d, nil
+		}
+		if filepath.Dir(d) == d {
+			return "", fmt.Errorf("no go.work above %s", dir)
+		}
+	}
+}
+
+// Proc is one running service process.
+type Proc struct {
+	Name string
+	Addr string
+	Log  string
+	cmd  *exec.Cmd
+	done chan struct{}
+	err  error
+}
+
+// StartProc runs bin with args and extra environment, logging to logPath.
+func StartProc(name, bin string, args, env []string, logPath string) (*Proc, error) {
+	logf, err := os.Create(logPath)
+	if err != nil {
+		return nil, fmt.Errorf("create log %s: %w", logPath, err)
+	}
+	cmd := exec.Command(bin, args...)
+	cmd.Env = append(os.Environ(), env...)
+	cmd.Stdout, cmd.Stderr = logf, logf
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if err := cmd.Start(); err != nil {
+		logf.Close()
+		return nil, fmt.Errorf("start %s: %w", name, err)
+	}
+	p := &Proc{Name: name, Log: logPath, cmd: cmd, done: make(chan struct{})}
+	go func() {
+		p.err = cmd.Wait()
+		logf.Close()
+		close(p.done)
+	}()
+	return p, nil
+}
+
+// Stop sends SIGTERM and waits up to grace, then kills.
+func (p *Proc) Stop(grace time.Duration) error {
+	if p == nil {
+		return nil
+	}
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-p.done:
+		return p.err
+	case <-time.After(grace):
+		_ = p.cmd.Process.Kill()
+		<-p.done
+		return fmt.Errorf("%s did not stop within %s after SIGTERM", p.Name, grace)
+	}
+}
+
+// Kill ends the process at once, as a crash would.
+func (p *Proc) Kill() {
+	_ = p.cmd.Process.Kill()
+	<-p.done
+}
+
+// Exited reports whether the process has ended, and how.
+func (p *Proc) Exited() (bool, error) {
+	select {
+	case <-p.done:
+		return true, p.err
+	default:
+		return false, nil
+	}
+}
+
+// Options say where and how to run the stack.
+type Options struct {
+	BinDir string
+	// DataDir keeps Redis and ClickHouse data across runs when set; when
+	// empty both live in temporary folders removed on Stop.
+	DataDir string
+	LogDir  string
+	// Ports: zero picks a free one.
+	RedisPort, ClickHousePort, ClickHouseHTTPPort int
+	Ports                                         map[string]int
+	// Env adds settings per service name ("*" for all).
+	Env map[string][]string
+	// Simulator starts the traffic simulator with these arguments when set.
+	Simulator     bool
+	SimulatorArgs []string
+}
+
+// Stack is a running Lapor.
+type Stack struct {
+	Redis      *testenv.Redis
+	ClickHouse *testenv.ClickHouse
+	Procs      map[string]*Proc
+	opts       Options
+}
+
+// URL is the base URL of a service.
+func (s *Stack) URL(name string) string { return "http://" + s.Procs[name].Addr }
+
+// CommonEnv is the environment that points a service at the stack's servers.
+func (s *Stack) CommonEnv() []string {
+	return []string{
+		"LAPOR_REDIS_ADDR=" + s.Redis.Addr,
+		"LAPOR_CLICKHOUSE_ADDR=" + s.ClickHouse.Addr,
+		"LAPOR_CLICKHOUSE_DB=lapor",
+	}
+}
+
+// Start brings everything up and waits until every service is ready.
+func Start(ctx context.Context, o Options) (_ *Stack, err error) {
+	if o.LogDir == "" {
+		o.LogDir = os.TempDir()
+	}
+	if err := os.MkdirAll(o.LogDir, 0o755); err != nil {
+		return nil, fmt.Errorf("make log dir: %w", err)
+	}
+	s := &Stack{Procs: map[string]*Proc{}, opts: o}
+	defer func() {
+		if err != nil {
+			s.Stop()
+		}
+	}()
+	if o.DataDir != "" {
+		s.Redis, err = testenv.StartRedisAt(filepath.Join(o.DataDir, "redis"), portOr(o.RedisPort), true)
+	} else {
+		s.Redis, err = testenv.StartRedis(true)
+	}
+	if err != nil {
+		return s, err
+	}
+	if o.DataDir != "" {
+		s.ClickHouse, err = testenv.StartClickHouseAt(filepath.Join(o.DataDir, "clickhouse"), portOr(o.ClickHousePort), portOr(o.ClickHouseHTTPPort))
+	} else {
+		s.ClickHouse, err = testenv.StartClickHouse()
+	}
+	if err != nil {
+		return s, err
+	}
+	if err := s.Migrate(ctx); err != nil {
+		return s, err
+	}
+	for _, name := range Services {
+		if err := s.StartService(ctx, name); err != nil {
+			return s, err
+		}
+	}
+	if o.Simulator {
+		args := append([]string{"-target", s.URL("ingest") + "/api/v1/reports"}, o.SimulatorArgs...)
+		p, err := StartProc("simulator", filepath.Join(o.BinDir, "simulator"), args, s.env("simulator"), filepath.Join(o.LogDir, "simulator.log"))
+		if err != nil {
+			return s, err
+		}
+		s.Procs["simulator"] = p
+	}
+	return s, nil
+}
+
+func portOr(p int) int {
+	if p != 0 {
+		return p
+	}
+	p, _ = testenv.FreePort()
+	return p
+}
+
+func (s *Stack) env(name string) []string {
+	env := append(s.CommonEnv(), s.opts.Env["*"]...)
+	return append(env, s.opts.Env[name]...)
+}
+
+// Migrate applies the schema once, through the worker's migrate command.
+func (s *Stack) Migrate(ctx context.Context) error {
+	cmd := exec.CommandContext(ctx, filepath.Join(s.opts.BinDir, "worker"), "migrate")
+	cmd.Env = append(os.Environ(), s.env("worker")...)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("migrate: %w\n%s", err, out)
+	}
+	return nil
+}
+
+// StartService (re)starts one service and waits for its /readyz.
+func (s *Stack) StartService(ctx context.Context, name string) error {
+	port := s.opts.Ports[name]
+	if old, ok := s.Procs[name]; ok && port == 0 {
+		port, _ = strconv.Atoi(old.Addr[len("127.0.0.1:"):])
+	}
+	port = portOr(port)
+	addr := "127.0.0.1:" + strconv.Itoa(port)
+	env := append(s.env(name), "LAPOR_HTTP_ADDR="+addr)
+	if name == "web" {
+		if ing, ok := s.Procs["ingest"]; ok {
+			env = append(env, "LAPOR_INGEST_URL=http://"+ing.Addr)
+		} else if p := s.opts.Ports["ingest"]; p != 0 {
+			env = append(env, "LAPOR_INGEST_URL=http://127.0.0.1:"+strconv.Itoa(p))
+		}
+	}
+	logPath := filepath.Join(s.opts.LogDir, name+".log")
+	p, err := StartProc(name, filepath.Join(s.opts.BinDir, name), nil, env, logPath)
+	if err != nil {
+		return err
+	}
+	p.Addr = addr
+	s.Procs[name] = p
+	if err := waitReady(ctx, p, "http://"+addr+"/readyz", 30*time.Second); err != nil {
+		tail, _ := os.ReadFile(logPath)
+		if len(tail) > 2000 {
+			tail = tail[len(tail)-2000:]
+		}
+		return fmt.Errorf("%s not ready: %w\n%s", name, err, tail)
+	}
+	return nil
+}
+
+func waitReady(ctx context.Context, p *Proc, url string, d time.Duration) error {
+	deadline := time.Now().Add(d)
+	client := &http.Client{Timeout: time.Second}
+	for {
+		if done, err := p.Exited(); done {
+			return fmt.Errorf("exited: %v", err)
+		}
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		resp, err := client.Do(req)
+		if err == nil {
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+			err = fmt.Errorf("status %d", resp.StatusCode)
+		}
+		if time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// Stop ends the simulator and the services in an order that lets the worker
+// flush what it holds, then the servers.
+func (s *Stack) Stop() error {
+	var errs []error
+	for _, name := range []string{"simulator", "ingest", "web", "worker", "detector"} {
+		if p, ok := s.Procs[name]; ok {
+			if err := p.Stop(20 * time.Second); err != nil {
+				errs = append(errs, fmt.Errorf("stop %s: %w", name, err))
+			}
+		}
+	}
+	if s.ClickHouse != nil {
+		s.ClickHouse.Stop()
+	}
+	if s.Redis != nil {
+		s.Redis.Stop()
+	}
+	return errors.Join(errs...)
+}
