@@ -5,7 +5,7 @@ SERVICES := ingest worker detector web simulator
 .PHONY: run test build deps clean
 
 run: deps build
-	$(BIN)/devstack $(RUN_ARGS)
+	$(BIN)/devstack -geoip-db "$$(scripts/geoip.sh)" $(RUN_ARGS)
 
 test:
 	scripts/test.sh
