@@ -28,6 +28,14 @@
 // where e = max(baseline, floor): the floor stands in for history a new or
 // quiet service does not have yet.
 //
+// # Baseline
+//
+// Params.Estimate picks the baseline: the median of the same time-of-week
+// slot when at least MinWeeks weeks of it exist, else the median of the
+// service's recent buckets when at least MinRecent of them exist, else
+// nothing (the floor). Both are medians, so a past outage inside the
+// history does not raise them.
+//
 // # Hysteresis
 //
 // An open incident ends only after the count has been quiet (c < 1.5e or
@@ -110,6 +118,9 @@ type Params struct {
 
 	ResolveAfter int     // quiet buckets in a row that end an incident
 	UpdateRise   float64 // relative peak rise announced as an update
+
+	MinWeeks  int // same-slot weeks of history that make a weekly baseline
+	MinRecent int // recent buckets of history that make a recent baseline
 }
 
 // DefaultParams returns the thresholds the package doc describes.
@@ -126,6 +137,8 @@ func DefaultParams() Params {
 		QuietRatio:    1.5,
 		ResolveAfter:  3,
 		UpdateRise:    0.25,
+		MinWeeks:      2,
+		MinRecent:     10,
 	}
 }
 
@@ -143,6 +156,10 @@ func (p Params) Validate() error {
 		return errors.New("resolve-after must be at least 1 bucket")
 	case p.UpdateRise <= 0:
 		return errors.New("update rise must be positive")
+	case p.MinWeeks < 1:
+		return errors.New("min weeks must be at least 1")
+	case p.MinRecent < 1:
+		return errors.New("min recent must be at least 1 bucket")
 	case p.QuietZ > p.PossibleZ || p.QuietRatio > p.PossibleRatio:
 		return errors.New("quiet thresholds must lie below the opening thresholds")
 	case p.PossibleZ > p.DetectedZ || p.PossibleRatio > p.DetectedRatio:

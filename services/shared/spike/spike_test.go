@@ -93,6 +93,8 @@ func TestParamsValidate(t *testing.T) {
 		{"negative floor", func(p *spike.Params) { p.Floor = -1 }, false},
 		{"zero min reporters", func(p *spike.Params) { p.MinReporters = 0 }, false},
 		{"zero resolve-after", func(p *spike.Params) { p.ResolveAfter = 0 }, false},
+		{"zero min weeks", func(p *spike.Params) { p.MinWeeks = 0 }, false},
+		{"zero min recent", func(p *spike.Params) { p.MinRecent = 0 }, false},
 		{"quiet above opening", func(p *spike.Params) { p.QuietRatio = 3 }, false},
 		{"detected below possible", func(p *spike.Params) { p.DetectedZ = 3 }, false},
 	}

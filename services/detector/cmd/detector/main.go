@@ -50,6 +50,8 @@ type settings struct {
 	floor          float64
 	minReporters   int
 	resolveAfter   int
+	recentWindow   time.Duration
+	minRecent      int
 	migrateOnStart bool
 }
 
@@ -68,6 +70,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	l.Float(&s.floor, "floor", 3, "lowest expected distinct reporters per bucket, for services with little history")
 	l.Int(&s.minReporters, "min-reporters", 5, "fewest distinct reporters in a bucket that can open an incident")
 	l.Int(&s.resolveAfter, "resolve-after", 3, "quiet buckets in a row that resolve an incident")
+	l.Duration(&s.recentWindow, "recent-window", time.Hour, "span of the recent level that is the baseline of services with under two weeks of history")
+	l.Int(&s.minRecent, "min-recent", 10, "fewest buckets of recent history that make a recent level (with fewer, the floor applies)")
 	l.Bool(&s.migrateOnStart, "migrate-on-start", false, "apply ClickHouse migrations before starting")
 	if err := l.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -115,6 +119,8 @@ func detectConfig(s settings) detect.Config {
 	cfg.Params.Floor = s.floor
 	cfg.Params.MinReporters = float64(s.minReporters)
 	cfg.Params.ResolveAfter = s.resolveAfter
+	cfg.RecentWindow = s.recentWindow
+	cfg.Params.MinRecent = s.minRecent
 	return cfg
 }
 

@@ -63,6 +63,15 @@ func TestBucketMustBeWholeMinutes(t *testing.T) {
 	}
 }
 
+func TestRecentWindowMustHoldMinRecentBuckets(t *testing.T) {
+	testenv.Need(t, env)
+	var stderr bytes.Buffer
+	err := run(testenv.Ctx(t), []string{"-bucket", "15m", "-recent-window", "1h"}, getenv(env.Config(t), nil), &stderr, &stderr)
+	if err == nil || !strings.Contains(err.Error(), "fewer than min-recent") {
+		t.Fatalf("run with 4 buckets in the recent window = %v, want a config error", err)
+	}
+}
+
 func TestMigrateThenServe(t *testing.T) {
 	testenv.Need(t, env)
 	c := env.Config(t)

@@ -14,12 +14,34 @@
 // come down one bucket late, which only delays resolving; a quiet verdict
 // thus means a quiet full bucket before it too.
 //
+// # Baseline
+//
+// What is normal for a service is the median of the same time-of-week
+// slot over the past weeks once it has at least two weeks of it, because
+// traffic follows the day and the week. A service with less (a fresh
+// stack, a service new to the catalog) is compared with its recent level
+// instead: the median of its distinct reporters per bucket over the
+// recent window (an hour by default) before the previous bucket, counting
+// empty buckets as zero from the start of its history on. With fewer than
+// min-recent buckets of that, nothing is known and the floor applies, so a
+// burst on a brand-new service still opens an incident. The choice itself
+// is spike.Params.Estimate.
+//
+// While a service has an incident, its recent window stays where it was
+// when the incident opened, so an ongoing outage never raises its own
+// baseline. The exception is an incident opened on the floor for lack of
+// history: there the window keeps moving, since the service's own traffic
+// is the only evidence of its normal level, and a new busy service's
+// "incident" ends once min-recent buckets show that level is steady.
+//
 // # Cycle
 //
 // One cycle is a fixed number of queries whatever the number of services:
-// recent reporters for all services, their history at the same time of
-// week, and (only for incidents that changed) their symptoms and countries.
-// When each service's history starts is read at start and then hourly.
+// recent reporters for all services, their recent level, their history at
+// the same time of week, and (only for incidents that changed) their
+// symptoms and countries. When each service's history starts is read at
+// start and then hourly; a service that first reports in between starts
+// its history at the bucket it is first seen in.
 package detect
 
 import (
@@ -47,6 +69,7 @@ type Config struct {
 	Bucket         time.Duration // length of a bucket, a whole number of minutes
 	Interval       time.Duration // time between cycles
 	Weeks          int           // past weeks the baseline looks at
+	RecentWindow   time.Duration // span of the recent level, for services without weeks of history
 	HistoryRefresh time.Duration // how often to re-read when each service's history starts
 	Params         spike.Params
 }
@@ -58,6 +81,7 @@ func DefaultConfig() Config {
 		Bucket:         time.Minute,
 		Interval:       time.Minute,
 		Weeks:          4,
+		RecentWindow:   time.Hour,
 		HistoryRefresh: time.Hour,
 		Params:         spike.DefaultParams(),
 	}
@@ -79,6 +103,9 @@ func (c Config) Validate() error {
 	}
 	if err := c.Params.Validate(); err != nil {
 		return fmt.Errorf("thresholds: %w", err)
+	}
+	if n := c.recentBuckets(); n < c.Params.MinRecent {
+		return fmt.Errorf("recent window %s holds %d buckets of %s, fewer than min-recent %d", c.RecentWindow, n, c.Bucket, c.Params.MinRecent)
 	}
 	return nil
 }
@@ -235,6 +262,19 @@ func (d *Detector) Cycle(ctx context.Context, now time.Time) error {
 	if err != nil {
 		return err
 	}
+	for s, p := range recent {
+		// First seen since firstSeen last ran: its history starts now.
+		if _, ok := d.first[s]; !ok {
+			d.first[s] = cur
+			if p.prev > 0 {
+				d.first[s] = prev
+			}
+		}
+	}
+	levels, err := d.levels(ctx, prev)
+	if err != nil {
+		return err
+	}
 	hist, err := d.history(ctx, prev, cur)
 	if err != nil {
 		return err
@@ -251,15 +291,20 @@ func (d *Detector) Cycle(ctx context.Context, now time.Time) error {
 	type change struct {
 		service string
 		d       spike.Decision
+		from    spike.Source // where the baseline came from
 	}
 	var changes []change
 	for _, s := range services {
 		r := recent[s]
 		count := uint32(min(max(r.prev, r.cur), uint64(^uint32(0))))
-		expected := max(d.expected(hist[s], s, prev), d.expected(hist[s], s, cur))
+		level := window(levels[s], d.levelSpan(s, prev), d.firstOf(s, cur), d.cfg.Bucket)
+		expected, from := d.expected(hist[s], level, s, prev)
+		if e, f := d.expected(hist[s], level, s, cur); e > expected {
+			expected, from = e, f
+		}
 		dec := d.tracker.Step(s, cur, count, expected)
 		if dec.Kind != spike.None || dec.Save {
-			changes = append(changes, change{s, dec})
+			changes = append(changes, change{s, dec, from})
 		}
 	}
 	if len(changes) > 0 {
@@ -294,7 +339,7 @@ func (d *Detector) Cycle(ctx context.Context, now time.Time) error {
 				}
 				events = append(events, p)
 				d.log.Info("incident "+c.d.Kind.String(), "service_slug", c.service, "incident_id", in.ID,
-					"level", in.Level, "count", in.LastCount, "expected", c.d.Expected, "score", c.d.Score)
+					"level", in.Level, "count", in.LastCount, "expected", c.d.Expected, "baseline_from", c.from.String(), "score", c.d.Score)
 			}
 			if c.d.Kind == spike.Resolved {
 				delete(d.open, c.service)
@@ -310,13 +355,12 @@ func (d *Detector) Cycle(ctx context.Context, now time.Time) error {
 	return d.Flush(ctx)
 }
 
-// expected is a service's baseline for the bucket starting at t.
-func (d *Detector) expected(hist map[int64]float64, service string, t time.Time) float64 {
-	first, ok := d.first[service]
-	if !ok {
-		first = t // no history known: nothing to learn from
-	}
-	return baseline.Expected(baseline.SameSlot(hist, t, d.cfg.Weeks, first), d.cfg.Params.Floor)
+// expected is a service's baseline for the bucket starting at t, from its
+// same-slot history or else its recent level, and where it came from.
+func (d *Detector) expected(hist map[int64]float64, level []float64, service string, t time.Time) (float64, spike.Source) {
+	// No history known (first defaults to t): nothing to learn from.
+	sameSlot := baseline.SameSlot(hist, t, d.cfg.Weeks, d.firstOf(service, t))
+	return d.cfg.Params.Estimate(sameSlot, level)
 }
 
 // record is the stored form of the tracker's incident after a decision.

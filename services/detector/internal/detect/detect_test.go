@@ -365,3 +365,102 @@ func TestRunStopsOnCancel(t *testing.T) {
 		t.Fatal("Run did not stop after cancel")
 	}
 }
+
+// steady makes reports for a service in each minute of [from, to), spread
+// over the first 50 seconds, from 38 to 42 distinct reporters a minute
+// (times scale), around a median of 40·scale.
+func steady(service string, from, to time.Time, scale int) []report.Report {
+	var rs []report.Report
+	for m, k := from, 0; m.Before(to); m, k = m.Add(time.Minute), k+1 {
+		n := (38 + k%5) * scale
+		rs = append(rs, burst(service, n, n, m, 50*time.Second, []string{"messages"}, []string{"ID"})...)
+	}
+	return rs
+}
+
+func TestRecentLevelIsTheBaselineWithoutWeeksOfHistory(t *testing.T) {
+	s := setup(t)
+	t0 := now.Truncate(time.Minute)
+	at := func(m int) time.Time { return t0.Add(time.Duration(m) * time.Minute) }
+	// Half an hour of whatsapp's normal traffic, no weekly history, then a
+	// normal minute.
+	s.insert(t, steady("whatsapp", at(-30), at(1), 1))
+	d := s.detector(t)
+	cycle(t, d, now)
+	if got := s.incidents(t, incident.Filter{}); len(got) != 0 {
+		t.Fatalf("incidents after a normal minute = %+v, want none", got)
+	}
+
+	// Ten times the usual people.
+	s.insert(t, steady("whatsapp", at(1), at(2), 10))
+	cycle(t, d, now.Add(time.Minute))
+	open := s.incidents(t, incident.Filter{Status: incident.StatusOpen})
+	if len(open) != 1 || open[0].Level != incident.LevelDetected {
+		t.Fatalf("open incidents after a minute of ~400 = %+v, want one detected", open)
+	}
+	if b := open[0].Baseline; b < 38 || b > 42 {
+		t.Fatalf("incident baseline = %v, want whatsapp's recent level of about 40", b)
+	}
+
+	// The outage goes on for 40 minutes, the detector restarting halfway:
+	// its own buckets must not become its baseline.
+	s.insert(t, steady("whatsapp", at(2), at(42), 10))
+	for k := 2; k <= 41; k++ {
+		if k == 20 {
+			d = s.detector(t)
+		}
+		cycle(t, d, now.Add(time.Duration(k)*time.Minute))
+	}
+	open = s.incidents(t, incident.Filter{Status: incident.StatusOpen})
+	if len(open) != 1 || open[0].Baseline < 38 || open[0].Baseline > 42 {
+		t.Fatalf("open incidents after 40 minutes of ~400 = %+v, want the one opened against about 40", open)
+	}
+	if got := kinds(s.events(t)); !reflect.DeepEqual(got, []string{"whatsapp:opened"}) {
+		t.Fatalf("alert stream during the outage = %v, want only opened", got)
+	}
+
+	// Back to normal: the previous bucket still holds the outage, then
+	// three quiet minutes resolve it.
+	s.insert(t, steady("whatsapp", at(42), at(48), 1))
+	resolvedAt := time.Time{}
+	for k := 42; k <= 47 && resolvedAt.IsZero(); k++ {
+		cycle(t, d, now.Add(time.Duration(k)*time.Minute))
+		if len(s.incidents(t, incident.Filter{Status: incident.StatusOpen})) == 0 {
+			resolvedAt = at(k)
+		}
+	}
+	if !resolvedAt.Equal(at(45)) {
+		t.Fatalf("resolved in the minute of %s, want %s", resolvedAt.Format(time.TimeOnly), at(45).Format(time.TimeOnly))
+	}
+	if got, want := kinds(s.events(t)), []string{"whatsapp:opened", "whatsapp:resolved"}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("alert stream = %v, want %v", got, want)
+	}
+}
+
+func TestNewBusyServiceSettlesOnItsOwnLevel(t *testing.T) {
+	s := setup(t)
+	t0 := now.Truncate(time.Minute)
+	// A fresh stack whose detector runs before whatsapp's first report, then
+	// whatsapp's normal ~40 a minute from its first minute on.
+	d := s.detector(t)
+	cycle(t, d, now.Add(-time.Minute))
+	var openAt []int
+	for k := 0; k < 25; k++ {
+		m := t0.Add(time.Duration(k) * time.Minute)
+		s.insert(t, steady("whatsapp", m, m.Add(time.Minute), 1))
+		cycle(t, d, now.Add(time.Duration(k)*time.Minute))
+		if len(s.incidents(t, incident.Filter{Status: incident.StatusOpen})) == 1 {
+			openAt = append(openAt, k)
+		}
+	}
+	// Nothing is known at first, so 40 people look like an outage against
+	// the floor; once min-recent (10) buckets show 40 is normal, three quiet
+	// buckets end it, and it does not come back.
+	want := []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}
+	if !reflect.DeepEqual(openAt, want) {
+		t.Fatalf("open in minutes %v, want %v", openAt, want)
+	}
+	if got, want := kinds(s.events(t)), []string{"whatsapp:opened", "whatsapp:resolved"}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("alert stream = %v, want %v", got, want)
+	}
+}
