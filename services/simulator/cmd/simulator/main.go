@@ -2,6 +2,10 @@
 // every catalog service at a rate set by its popularity and its country's
 // time of day, scheduled and random outages on top, each report from a
 // distinct-looking person.
+//
+// "simulator backfill" instead writes days of the same traffic, with past
+// outages, straight into ClickHouse's per-minute rollup, so that a fresh
+// stack has a baseline to compare live traffic with.
 package main
 
 import (
@@ -49,6 +53,9 @@ type settings struct {
 }
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "backfill" {
+		return runBackfill(ctx, args[1:], getenv, stdout, stderr)
+	}
 	var s settings
 	l := config.New("simulator", getenv, stderr)
 	l.String(&s.target, "target", "http://127.0.0.1:8081/api/v1/reports", "ingest endpoint that reports are POSTed to")

@@ -2,6 +2,7 @@ package outage
 
 import (
 	"math"
+	"math/rand/v2"
 	"testing"
 	"time"
 )
@@ -126,5 +127,22 @@ func TestExtra(t *testing.T) {
 	o.MinBase = 2
 	if got := o.Extra(start, 0.5); math.Abs(got-20) > 1e-9 {
 		t.Errorf("extra with floor %.3f, want 20", got)
+	}
+}
+
+func TestRandom(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	start := time.Date(2026, 5, 11, 8, 0, 0, 0, time.UTC)
+	shapes := map[Shape]int{}
+	for range 500 {
+		o := Random(rng, start)
+		if !o.Start.Equal(start) || o.Duration < 5*time.Minute || o.Duration >= 25*time.Minute ||
+			o.Multiplier < 6 || o.Multiplier > 30 || o.MinBase <= 0 || o.Service != "" {
+			t.Fatalf("outage out of range: %+v", o)
+		}
+		shapes[o.Shape]++
+	}
+	if shapes[Step] < shapes[Spike] || shapes[Spike] < shapes[Ramp] || shapes[Ramp] == 0 {
+		t.Errorf("shape mix %v, want steps most, then spikes, then ramps", shapes)
 	}
 }

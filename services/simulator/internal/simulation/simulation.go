@@ -9,7 +9,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
-	"math"
 	"math/rand/v2"
 	"time"
 
@@ -98,7 +97,7 @@ func New(cat *catalog.Catalog, cfg Config, out Submitter, log *slog.Logger) (*Si
 		cfg.Tick = 100 * time.Millisecond
 	}
 	if cfg.Dispersion == 0 {
-		cfg.Dispersion = 5
+		cfg.Dispersion = traffic.DefaultDispersion
 	}
 	if cfg.RepeatProb == 0 {
 		cfg.RepeatProb = 0.03
@@ -134,7 +133,7 @@ func New(cat *catalog.Catalog, cfg Config, out Submitter, log *slog.Logger) (*Si
 		recent: make([][]persona.Person, len(model.Services())),
 	}
 	for _, svc := range model.Services() {
-		s.symptoms = append(s.symptoms, symptomWeights(len(svc.Indicators)))
+		s.symptoms = append(s.symptoms, traffic.SymptomWeights(len(svc.Indicators)))
 	}
 	for _, o := range cfg.Outages {
 		i, ok := model.Index(o.Service)
@@ -152,21 +151,6 @@ func New(cat *catalog.Catalog, cfg Config, out Submitter, log *slog.Logger) (*Si
 	}
 	s.nextRand = cfg.Now().Add(s.between(cfg.RandomFirst/5, cfg.RandomFirst))
 	return s, nil
-}
-
-// symptomWeights makes the first indicator the most common complaint and
-// each later one rarer: weight 1/(j+1)^1.3, cumulated for sampling.
-func symptomWeights(n int) []float64 {
-	cum := make([]float64, n)
-	sum := 0.0
-	for j := range n {
-		sum += 1 / math.Pow(float64(j+1), 1.3)
-		cum[j] = sum
-	}
-	for j := range cum {
-		cum[j] /= sum
-	}
-	return cum
 }
 
 // Run generates reports every tick until ctx ends.
@@ -257,30 +241,15 @@ func (s *Simulation) maybeStartRandom(now time.Time) {
 		return
 	}
 	svc := s.model.Services()[i]
-	shape := outage.Step
-	switch x := s.rng.Float64(); {
-	case x < 0.35:
-		shape = outage.Spike
-	case x < 0.5:
-		shape = outage.Ramp
-	}
-	o := outage.Outage{
-		Service:    svc.Slug,
-		Start:      now,
-		Duration:   s.between(5*time.Minute, 25*time.Minute).Round(time.Second),
-		Multiplier: math.Round(6 + 24*s.rng.Float64()),
-		Shape:      shape,
-		Symptom:    svc.Indicators[s.pickSymptom(i)],
-		Country:    persona.PickCountry(s.rng, svc.Countries),
-		// At least a report every ~100s of "normal" traffic, so a 20x
-		// outage on a small bank at night still shows.
-		MinBase: 0.01,
-	}
+	o := outage.Random(s.rng, now)
+	o.Service = svc.Slug
+	o.Symptom = svc.Indicators[s.pickSymptom(i)]
+	o.Country = persona.PickCountry(s.rng, svc.Countries)
 	s.outages = append(s.outages, &running{Outage: o, service: i, random: true})
 }
 
-// pickOutageService chooses a service without a current outage, big ones
-// more often but small ones too (weight √popularity); -1 if none.
+// pickOutageService chooses a service without a current outage (see
+// traffic.Model.PickForOutage); -1 if none.
 func (s *Simulation) pickOutageService(now time.Time) int {
 	busy := map[int]bool{}
 	for _, o := range s.outages {
@@ -288,25 +257,7 @@ func (s *Simulation) pickOutageService(now time.Time) int {
 			busy[o.service] = true
 		}
 	}
-	total := 0.0
-	for i, svc := range s.model.Services() {
-		if !busy[i] {
-			total += math.Sqrt(svc.Weight)
-		}
-	}
-	if total == 0 {
-		return -1
-	}
-	x := s.rng.Float64() * total
-	for i, svc := range s.model.Services() {
-		if busy[i] {
-			continue
-		}
-		if x -= math.Sqrt(svc.Weight); x < 0 {
-			return i
-		}
-	}
-	return -1
+	return s.model.PickForOutage(s.rng, func(i int) bool { return busy[i] })
 }
 
 func (s *Simulation) between(lo, hi time.Duration) time.Duration {
@@ -317,13 +268,7 @@ func (s *Simulation) between(lo, hi time.Duration) time.Duration {
 }
 
 func (s *Simulation) pickSymptom(i int) int {
-	x := s.rng.Float64()
-	for j, c := range s.symptoms[i] {
-		if x < c {
-			return j
-		}
-	}
-	return len(s.symptoms[i]) - 1
+	return traffic.PickCumulative(s.rng, s.symptoms[i])
 }
 
 // report builds one report on service i, part of outage o when not nil.

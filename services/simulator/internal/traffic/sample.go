@@ -6,6 +6,10 @@ import (
 	"time"
 )
 
+// DefaultDispersion is the gamma shape of the per-minute noise that live
+// traffic and backfilled history share.
+const DefaultDispersion = 5.0
+
 // Noise multiplies each service's rate by a gamma-distributed factor with
 // mean 1, drawn afresh every minute. Arrivals that are Poisson given the
 // factor are overdispersed (negative binomial) per minute, which is what

@@ -232,3 +232,46 @@ func meanVar(xs []float64) (float64, float64) {
 	}
 	return mean, ss / float64(len(xs)-1)
 }
+
+func TestSymptomWeightsAndPick(t *testing.T) {
+	for _, n := range []int{1, 2, 5} {
+		cum := SymptomWeights(n)
+		if len(cum) != n || math.Abs(cum[n-1]-1) > 1e-12 {
+			t.Fatalf("SymptomWeights(%d) = %v", n, cum)
+		}
+		rng := rand.New(rand.NewPCG(5, 6))
+		counts := make([]int, n)
+		for range 20000 {
+			counts[PickCumulative(rng, cum)]++
+		}
+		for j := 1; j < n; j++ {
+			if counts[j] >= counts[j-1] {
+				t.Errorf("n=%d: symptom %d drawn %d times, %d before it", n, j, counts[j], counts[j-1])
+			}
+		}
+	}
+}
+
+func TestPickForOutage(t *testing.T) {
+	m, err := NewModel(seedServices(t), 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(7, 8))
+	wa, _ := m.Index("whatsapp")
+	jenius, _ := m.Index("jenius")
+	counts := map[int]int{}
+	for range 20000 {
+		i := m.PickForOutage(rng, func(i int) bool { return i == wa })
+		if i == wa || i < 0 {
+			t.Fatalf("picked busy or no service: %d", i)
+		}
+		counts[i]++
+	}
+	if counts[jenius] == 0 || len(counts) < len(m.Services())/2 {
+		t.Errorf("small services never picked: %d distinct, jenius %d", len(counts), counts[jenius])
+	}
+	if i := m.PickForOutage(rng, func(int) bool { return true }); i != -1 {
+		t.Errorf("all busy picked %d", i)
+	}
+}

@@ -1,7 +1,8 @@
 // Command devstack runs all of Lapor on this machine for development: a
 // private Redis (append-only) and ClickHouse with their data under -data,
-// the four services, and the traffic simulator. It stops everything on
-// Ctrl-C or SIGTERM.
+// the four services, and the traffic simulator, which first backfills
+// -backfill-days of history so that the detector has a baseline. It stops
+// everything on Ctrl-C or SIGTERM.
 package main
 
 import (
@@ -34,6 +35,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		webPort, ingestPort, redisPort  int
 		chPort, chHTTPPort              int
 		simulate                        bool
+		backfillDays                    int
 	)
 	l.String(&binDir, "bin", "bin", "folder with the built service binaries")
 	l.String(&dataDir, "data", ".run", "folder for Redis and ClickHouse data and logs")
@@ -45,6 +47,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	l.Int(&chHTTPPort, "dev-clickhouse-http-port", 18123, "HTTP port of the stack's own ClickHouse")
 	l.Bool(&simulate, "simulate", true, "run the traffic simulator")
 	l.String(&simArgs, "simulator-args", "", "extra simulator arguments, space-separated")
+	l.Int(&backfillDays, "backfill-days", 15, "days of simulated history written before the simulator starts, for the detector's baseline; 0 writes none")
 	if len(args) > 0 {
 		args = args[1:]
 	}
@@ -65,6 +68,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		ingestEnv = append(ingestEnv, "LAPOR_GEOIP_DB="+geoDB)
 	}
 	sim := strings.Fields(simArgs)
+	if !simulate || backfillDays < 0 {
+		backfillDays = 0
+	}
 	fmt.Fprintln(stdout, "devstack: starting Redis, ClickHouse, worker, detector, web, ingest …")
 	s, err := stack.Start(ctx, stack.Options{
 		BinDir:             binDir,
@@ -80,6 +86,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		},
 		Simulator:     simulate,
 		SimulatorArgs: sim,
+		BackfillDays:  backfillDays,
+		Out:           stdout,
 	})
 	if err != nil {
 		return err

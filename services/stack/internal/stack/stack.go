@@ -6,6 +6,7 @@
 package stack
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -14,7 +15,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -134,6 +137,13 @@ type Options struct {
 	// Simulator starts the traffic simulator with these arguments when set.
 	Simulator     bool
 	SimulatorArgs []string
+	// BackfillDays, when above zero, has the simulator write that many days
+	// of history into the rollup before the services start, so that the
+	// detector has a baseline (see "simulator backfill"). It uses the rate
+	// and seed given in SimulatorArgs.
+	BackfillDays int
+	// Out receives progress lines when set.
+	Out io.Writer
 }
 
 // Stack is a running Lapor.
@@ -189,6 +199,11 @@ func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 	if err := s.Migrate(ctx); err != nil {
 		return s, err
 	}
+	if o.BackfillDays > 0 {
+		if err := s.Backfill(ctx, o.BackfillDays); err != nil {
+			return s, err
+		}
+	}
 	for _, name := range Services {
 		if err := s.StartService(ctx, name); err != nil {
 			return s, err
@@ -227,6 +242,65 @@ func (s *Stack) Migrate(ctx context.Context) error {
 		return fmt.Errorf("migrate: %w\n%s", err, out)
 	}
 	return nil
+}
+
+// Backfill has the simulator write days of history into the rollup, at
+// the rate and with the seed that the live simulator is given. The
+// simulator itself does nothing when history is already there.
+func (s *Stack) Backfill(ctx context.Context, days int) error {
+	s.say("backfilling %d days of history …", days)
+	began := time.Now()
+	args := append([]string{"backfill", "-days", strconv.Itoa(days)}, passOn(s.opts.SimulatorArgs, "rate", "seed")...)
+	logPath := filepath.Join(s.opts.LogDir, "backfill.log")
+	logf, err := os.Create(logPath)
+	if err != nil {
+		return fmt.Errorf("create log %s: %w", logPath, err)
+	}
+	defer logf.Close()
+	var out bytes.Buffer
+	cmd := exec.CommandContext(ctx, filepath.Join(s.opts.BinDir, "simulator"), args...)
+	cmd.Env = append(os.Environ(), s.env("simulator")...)
+	cmd.Stdout, cmd.Stderr = &out, logf
+	// On Ctrl-C the simulator gets to drop its staging tables.
+	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
+	cmd.WaitDelay = 10 * time.Second
+	if err := cmd.Run(); err != nil {
+		tail, _ := os.ReadFile(logPath)
+		if len(tail) > 2000 {
+			tail = tail[len(tail)-2000:]
+		}
+		return fmt.Errorf("backfill %d days: %w\n%s%s", days, err, out.Bytes(), tail)
+	}
+	s.say("%s", strings.TrimSpace(out.String()))
+	s.say("backfill took %s", time.Since(began).Round(100*time.Millisecond))
+	return nil
+}
+
+// passOn picks the named flags, with their values, out of args, in any of
+// the spellings the flag package reads (-name v, -name=v, --name …).
+func passOn(args []string, names ...string) []string {
+	var out []string
+	for i := 0; i < len(args); i++ {
+		flag, value, hasValue := strings.Cut(strings.TrimLeft(args[i], "-"), "=")
+		if !strings.HasPrefix(args[i], "-") || !slices.Contains(names, flag) {
+			continue
+		}
+		if !hasValue {
+			if i+1 >= len(args) {
+				break
+			}
+			i++
+			value = args[i]
+		}
+		out = append(out, "-"+flag, value)
+	}
+	return out
+}
+
+func (s *Stack) say(format string, args ...any) {
+	if s.opts.Out != nil {
+		fmt.Fprintf(s.opts.Out, "devstack: "+format+"\n", args...)
+	}
 }
 
 // StartService (re)starts one service and waits for its /readyz.
