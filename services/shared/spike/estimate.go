@@ -2,8 +2,7 @@ package spike
 
 import (
 	"math"
-
-	"github.com/lapor/lapor/services/shared/baseline"
+	"sort"
 )
 
 // Source is the history a baseline was estimated from.
@@ -13,6 +12,7 @@ type Source uint8
 const (
 	FromFloor  Source = iota // too little history: the floor
 	FromRecent               // the service's recent buckets
+	FromDays                 // the same time of day in past days
 	FromWeeks                // the same time of week in past weeks
 )
 
@@ -20,6 +20,8 @@ func (s Source) String() string {
 	switch s {
 	case FromRecent:
 		return "recent"
+	case FromDays:
+		return "days"
 	case FromWeeks:
 		return "weeks"
 	default:
@@ -27,20 +29,98 @@ func (s Source) String() string {
 	}
 }
 
-// Estimate returns a service's expected count for a bucket, floor
-// applied, and where it came from. sameSlot holds the counts at the same
-// time of week in past weeks (only weeks inside the service's history);
-// recent holds the counts of its recent buckets (only buckets inside its
-// history, empty ones as zero). Weeks win when there are MinWeeks of them,
-// because they know the time of day; recent buckets stand in for a
-// service too new to have them, once there are MinRecent of them; with
-// less than that nothing is known and the floor is all there is.
-func (p Params) Estimate(sameSlot, recent []float64) (float64, Source) {
+// History is what a service's past says about one bucket. Slot levels are
+// the mean count per bucket over the slot: the bucket at the same time of
+// day (or week) and SlotHalfWidth buckets either side, empty buckets as
+// zero, so that one quiet or busy minute does not make the level.
+type History struct {
+	Weeks  []float64 // slot level in each past week inside the history, newest first
+	Days   []float64 // slot level in each past day inside the history, newest first
+	Recent []float64 // counts of the recent buckets inside the history, empty ones as zero
+}
+
+// Baseline is what a count is judged against.
+type Baseline struct {
+	Expected float64 // expected count, floor applied
+	Scale    float64 // spread of the Anscombe residual at Expected: at least the model's
+	Source   Source  // the seasonal history Expected came from, or recent, or the floor
+}
+
+// Estimate returns a service's baseline for a bucket from its history.
+//
+// The seasonal level is the median over past weeks of the slot's level
+// once there are MinWeeks of them, else the median over past days once
+// there are MinDays; the recent level is the median of the recent buckets
+// once there are MinRecent. The expected count is the larger of the two
+// (the floor when neither is known): traffic that is normal now or normal
+// at this time of day is not an outage. Medians make both blind to past
+// outages shorter than half their span.
+//
+// The scale starts at the negative binomial's √(1+φe) and rises to the
+// robust spread (1.4826·MAD) of the recent buckets' Anscombe values, so a
+// service whose counts jump about needs a larger jump to alarm.
+func (p Params) Estimate(h History) Baseline {
+	var (
+		seasonal = math.NaN()
+		src      = FromFloor
+	)
 	switch {
-	case len(sameSlot) >= p.MinWeeks:
-		return math.Max(baseline.Median(sameSlot), p.Floor), FromWeeks
-	case len(recent) >= p.MinRecent:
-		return math.Max(baseline.Median(recent), p.Floor), FromRecent
+	case len(h.Weeks) >= p.MinWeeks:
+		seasonal, src = median(h.Weeks), FromWeeks
+	case len(h.Days) >= p.MinDays:
+		seasonal, src = median(h.Days), FromDays
 	}
-	return p.Floor, FromFloor
+	e := seasonal
+	spread := 0.0
+	if len(h.Recent) >= p.MinRecent {
+		level := median(h.Recent)
+		em := envf("EMODE", 0)
+		if math.IsNaN(e) || (em == 0 && level > e) || em == 2 {
+			e = level
+			if src == FromFloor {
+				src = FromRecent
+			}
+		}
+		spread = anscombeSpread(h.Recent)
+		if em == 3 && !math.IsNaN(seasonal) {
+			e = math.Sqrt(math.Max(seasonal, 0.5) * math.Max(level, 0.5))
+		}
+	}
+	e = p.Expected(e)
+	return Baseline{Expected: e, Scale: math.Max(p.modelScale(e), spread), Source: src}
+}
+
+// modelScale is the negative binomial's standard deviation of 2√X at mean
+// e, by the delta method.
+func (p Params) modelScale(e float64) float64 { return math.Sqrt(1 + p.Dispersion*e) }
+
+// anscombe is the variance-stabilising transform of a Poisson count.
+func anscombe(x float64) float64 { return 2 * math.Sqrt(math.Max(x, 0)+0.375) }
+
+// anscombeSpread is the robust standard deviation of xs on the Anscombe
+// scale: 1.4826 times the median absolute deviation from the median.
+func anscombeSpread(xs []float64) float64 {
+	a := make([]float64, len(xs))
+	for i, x := range xs {
+		a[i] = anscombe(x)
+	}
+	m := median(a)
+	for i := range a {
+		a[i] = math.Abs(a[i] - m)
+	}
+	return 1.4826 * median(a)
+}
+
+// median returns the median of xs (NaN for none). It does not change xs.
+func median(xs []float64) float64 {
+	if len(xs) == 0 {
+		return math.NaN()
+	}
+	s := append([]float64(nil), xs...)
+	sort.Float64s(s)
+	n := len(s)
+	if n%2 == 1 {
+		return s[n/2]
+	}
+	return (s[n/2-1] + s[n/2]) / 2
 }

@@ -119,8 +119,11 @@ type Params struct {
 	ResolveAfter int     // quiet buckets in a row that end an incident
 	UpdateRise   float64 // relative peak rise announced as an update
 
-	MinWeeks  int // same-slot weeks of history that make a weekly baseline
-	MinRecent int // recent buckets of history that make a recent baseline
+	MinWeeks      int // same-slot weeks of history that make a weekly baseline
+	MinDays       int // same-slot days of history that make a daily baseline
+	MinRecent     int // recent buckets of history that make a recent baseline
+	Days          int // past days the daily slot looks at
+	SlotHalfWidth int // buckets either side of a slot that its level averages
 }
 
 // DefaultParams returns the thresholds the package doc describes.
@@ -138,7 +141,10 @@ func DefaultParams() Params {
 		ResolveAfter:  3,
 		UpdateRise:    0.25,
 		MinWeeks:      2,
+		MinDays:       3,
 		MinRecent:     10,
+		Days:          7,
+		SlotHalfWidth: 2,
 	}
 }
 
@@ -160,6 +166,10 @@ func (p Params) Validate() error {
 		return errors.New("min weeks must be at least 1")
 	case p.MinRecent < 1:
 		return errors.New("min recent must be at least 1 bucket")
+	case p.MinDays < 1:
+		return errors.New("min days must be at least 1")
+	case p.Days < 0 || p.SlotHalfWidth < 0:
+		return errors.New("days and slot half-width must not be negative")
 	case p.QuietZ > p.PossibleZ || p.QuietRatio > p.PossibleRatio:
 		return errors.New("quiet thresholds must lie below the opening thresholds")
 	case p.PossibleZ > p.DetectedZ || p.PossibleRatio > p.DetectedRatio:
@@ -184,11 +194,18 @@ func (p Params) Expected(baseline float64) float64 {
 }
 
 // Classify says what a count alone is worth against a baseline, and its
-// score.
+// score, with the model's spread.
 func (p Params) Classify(count uint32, baseline float64) (Level, float64) {
 	e := p.Expected(baseline)
+	return p.Judge(count, Baseline{Expected: e, Scale: p.modelScale(e)})
+}
+
+// Judge says what a count alone is worth against a baseline, and its
+// score.
+func (p Params) Judge(count uint32, b Baseline) (Level, float64) {
+	e := p.Expected(b.Expected)
 	c := float64(count)
-	z := Score(c, e, p.Dispersion)
+	z := p.z(c, e, b.Scale)
 	switch {
 	case z >= p.DetectedZ && c >= p.DetectedRatio*e && c >= 2*p.MinReporters:
 		return LevelDetected, z
@@ -198,11 +215,24 @@ func (p Params) Classify(count uint32, baseline float64) (Level, float64) {
 	return LevelNone, z
 }
 
+// z is the Anscombe residual of c against e in units of scale (the
+// model's when scale is unset).
+func (p Params) z(c, e, scale float64) float64 {
+	if !(scale > 0) {
+		scale = p.modelScale(e)
+	}
+	return (anscombe(c) - anscombe(e)) / scale
+}
+
 // Quiet reports whether a count is back to normal, for ending incidents.
 func (p Params) Quiet(count uint32, baseline float64) bool {
 	e := p.Expected(baseline)
-	c := float64(count)
-	return c < p.QuietRatio*e || Score(c, e, p.Dispersion) < p.QuietZ
+	return p.quiet(float64(count), Baseline{Expected: e, Scale: p.modelScale(e)})
+}
+
+func (p Params) quiet(c float64, b Baseline) bool {
+	e := p.Expected(b.Expected)
+	return c < p.QuietRatio*e || p.z(c, e, b.Scale) < p.QuietZ
 }
 
 // Incident is the tracker's state of one service's incident.
@@ -299,7 +329,14 @@ func (t *Tracker) Len() int { return len(t.open) }
 // must be stepped every cycle, with a zero count when nobody reported.
 func (t *Tracker) Step(service string, bucket time.Time, count uint32, baseline float64) Decision {
 	e := t.p.Expected(baseline)
-	lvl, z := t.p.Classify(count, e)
+	return t.StepBaseline(service, bucket, count, Baseline{Expected: e, Scale: t.p.modelScale(e)})
+}
+
+// StepBaseline is Step with a full baseline: expected count and spread.
+func (t *Tracker) StepBaseline(service string, bucket time.Time, count uint32, b Baseline) Decision {
+	e := t.p.Expected(b.Expected)
+	b.Expected = e
+	lvl, z := t.p.Judge(count, b)
 	d := Decision{Level: lvl, Score: z, Expected: e}
 	in, ok := t.open[service]
 	if !ok {
@@ -342,7 +379,7 @@ func (t *Tracker) Step(service string, bucket time.Time, count uint32, baseline 
 		d.Kind = Updated
 	}
 
-	in.quietNow = lvl == LevelNone && t.p.Quiet(count, e)
+	in.quietNow = lvl == LevelNone && t.p.quiet(float64(count), b)
 	if in.quietNow && in.quietPrior == 0 {
 		in.quietSince = in.Bucket
 	}

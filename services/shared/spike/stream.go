@@ -14,6 +14,7 @@ type Point struct {
 	Kind     Kind    // what an incident tracker announces at this bucket
 	Expected float64 // expected count, floor applied
 	Source   Source  // where the expectation came from
+	Z        float64 // the count's score against its baseline, in spreads
 }
 
 // Stream scores one series causally, bucket by bucket, keeping its own
@@ -24,9 +25,14 @@ type Stream struct {
 	step    time.Duration
 	recentN int
 	weeks   int
+	perDay  int
+	perWeek int
 	t0      time.Time
 	hist    []float64 // by bucket index since t0; NaN where no row came
 	tr      *Tracker
+	opened  int // bucket index the open incident started at
+	onset   onset
+	h       History // reused buffers
 }
 
 // NewStream returns a stream for buckets of the given step. recent is the
@@ -45,7 +51,11 @@ func NewStream(p Params, step, recent time.Duration, weeks int) (*Stream, error)
 		// Coarse buckets: a fixed duration would hold too few of them.
 		n = p.MinRecent
 	}
-	return &Stream{p: p, step: step, recentN: n, weeks: weeks, tr: tr}, nil
+	return &Stream{
+		p: p, step: step, recentN: n, weeks: weeks,
+		perDay: int(24 * time.Hour / step), perWeek: int(Week / step),
+		tr: tr, onset: newOnset(p, int(24*time.Hour/step)),
+	}, nil
 }
 
 // Observe feeds the count of the bucket starting at t. Buckets must come in
@@ -62,45 +72,89 @@ func (s *Stream) Observe(t time.Time, count float64) Point {
 		s.hist = append(s.hist, math.NaN())
 	}
 
-	var same []float64
-	perWeek := int(Week / s.step)
-	for k := 1; k <= s.weeks && perWeek > 0; k++ {
-		j := i - k*perWeek
-		if j < 0 {
-			break
-		}
-		if v := s.hist[j]; !math.IsNaN(v) {
-			same = append(same, v)
-		}
-	}
-	var recent []float64
-	for j := i - 1; j >= 0 && j >= i-s.recentN; j-- {
-		if v := s.hist[j]; !math.IsNaN(v) {
-			recent = append(recent, v)
-		}
-	}
-	base, src := s.p.Estimate(same, recent)
+	h := &s.h
+	h.Weeks = s.slots(h.Weeks[:0], i, s.perWeek, s.weeks)
+	h.Days = s.slots(h.Days[:0], i, s.perDay, s.p.Days)
+	h.Recent = s.recent(h.Recent[:0], i)
+	b := s.p.Estimate(*h)
 	c := uint32(math.Max(0, math.Round(count)))
-	d := s.tr.Step("", t, c, base)
+	d := s.tr.StepBaseline("", t, c, b)
+	if d.Kind == Opened {
+		s.opened = i
+	}
 	s.hist = append(s.hist, count)
 	return Point{
-		Score:    unitScore(d.Score, s.p.PossibleZ),
+		Score:    s.onsetScore(count, d, b),
 		Alert:    d.Open && d.Kind != Resolved,
 		Level:    d.Level,
 		Kind:     d.Kind,
 		Expected: d.Expected,
-		Source:   src,
+		Source:   b.Source,
+		Z:        d.Score,
 	}
+}
+
+// slots appends the slot levels of bucket i in each of n past periods of
+// per buckets, newest first, stopping at the start of the history.
+func (s *Stream) slots(dst []float64, i, per, n int) []float64 {
+	w := s.p.SlotHalfWidth
+	if per <= 2*w { // the slot would reach into the present
+		return dst
+	}
+	for k := 1; k <= n; k++ {
+		j := i - k*per
+		if j < 0 {
+			break
+		}
+		sum, m := 0.0, 0
+		for x := max(j-w, 0); x <= j+w; x++ {
+			if v := s.hist[x]; !math.IsNaN(v) {
+				sum += v
+				m++
+			}
+		}
+		if m > 0 {
+			dst = append(dst, sum/float64(m))
+		}
+	}
+	return dst
+}
+
+// recent appends the counts of the recent window of bucket i: the buckets
+// just before it or, while an incident is open, the buckets just before
+// the incident, so that an outage does not raise its own baseline. An
+// incident opened with too little history keeps the window moving, as
+// the detector service does: the series' own level is the only evidence.
+func (s *Stream) recent(dst []float64, i int) []float64 {
+	end := i
+	if _, open := s.tr.Lookup(""); open && s.opened < i {
+		if known(s.hist, s.opened-s.recentN, s.opened) >= s.p.MinRecent {
+			end = s.opened
+		}
+	}
+	for j := max(end-s.recentN, 0); j < end; j++ {
+		if v := s.hist[j]; !math.IsNaN(v) {
+			dst = append(dst, v)
+		}
+	}
+	return dst
+}
+
+// known counts the buckets of [from, to) that have a value.
+func known(hist []float64, from, to int) int {
+	n := 0
+	for j := max(from, 0); j < to; j++ {
+		if !math.IsNaN(hist[j]) {
+			n++
+		}
+	}
+	return n
 }
 
 // Week is the season of report traffic.
 const Week = 7 * 24 * time.Hour
 
-// unitScore maps a z score onto [0, 1): 0 for nothing unusual, one half at
-// the opening threshold, towards 1 far above it.
-func unitScore(z, half float64) float64 {
-	if z <= 0 || math.IsNaN(z) {
-		return 0
-	}
-	return z / (z + half)
+func (s *Stream) onsetScore(c float64, d Decision, b Baseline) float64 {
+	s.onset.count = c
+	return s.onset.score(d, b)
 }

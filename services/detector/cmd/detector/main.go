@@ -6,6 +6,10 @@
 //
 //	detector [flags]          run detection cycles and serve /healthz, /readyz
 //	detector migrate [flags]  apply ClickHouse migrations and exit
+//	detector score --in IN.csv --out OUT.csv
+//	                          score a timestamp,value series offline, causally
+//	detector eval [-nab DIR] [-quick]
+//	                          NAB scores of the detector's statistics
 package main
 
 import (
@@ -61,6 +65,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		cmd, args = args[0], args[1:]
 	}
+	// The offline tools need no stores: they have their own flags.
+	switch cmd {
+	case "score":
+		return scoreCmd(args, getenv, stdout, stderr)
+	case "eval":
+		return evalCmd(args, getenv, stdout, stderr)
+	}
 	l := config.New("detector", getenv, stderr)
 	var s settings
 	l.BindCommon(&s.common)
@@ -92,8 +103,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "migrate":
 		return migrateOnly(ctx, s.common, log)
 	default:
-		// "score" (re-scoring past data) is planned to live here too.
-		return fmt.Errorf("unknown command %q (want migrate or none)", cmd)
+		return fmt.Errorf("unknown command %q (want migrate, score, eval or none)", cmd)
 	}
 }
 

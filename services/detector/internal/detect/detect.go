@@ -360,7 +360,8 @@ func (d *Detector) Cycle(ctx context.Context, now time.Time) error {
 func (d *Detector) expected(hist map[int64]float64, level []float64, service string, t time.Time) (float64, spike.Source) {
 	// No history known (first defaults to t): nothing to learn from.
 	sameSlot := baseline.SameSlot(hist, t, d.cfg.Weeks, d.firstOf(service, t))
-	return d.cfg.Params.Estimate(sameSlot, level)
+	b := d.cfg.Params.Estimate(spike.History{Weeks: sameSlot, Recent: level})
+	return b.Expected, b.Source
 }
 
 // record is the stored form of the tracker's incident after a decision.
