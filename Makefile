@@ -2,7 +2,7 @@
 BIN := bin
 SERVICES := ingest worker detector web simulator
 
-.PHONY: run test build deps clean
+.PHONY: run test build deps clean eval
 
 run: deps build
 	$(BIN)/devstack -geoip-db "$$(scripts/geoip.sh)" $(RUN_ARGS)
@@ -18,3 +18,8 @@ build:
 
 clean:
 	rm -rf $(BIN) .run
+
+# NAB scores of the spike detector (full run; CI uses -quick).
+eval:
+	go run ./services/detector/cmd/detector eval $(EVAL_ARGS)
+	go run ./services/detector/cmd/detector synth $(EVAL_ARGS)

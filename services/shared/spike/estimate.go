@@ -74,17 +74,10 @@ func (p Params) Estimate(h History) Baseline {
 	spread := 0.0
 	if len(h.Recent) >= p.MinRecent {
 		level := median(h.Recent)
-		em := envf("EMODE", 0)
-		if math.IsNaN(e) || (em == 0 && level > e) || em == 2 {
-			e = level
-			if src == FromFloor {
-				src = FromRecent
-			}
+		if math.IsNaN(e) || level > e {
+			e, src = level, FromRecent
 		}
 		spread = anscombeSpread(h.Recent)
-		if em == 3 && !math.IsNaN(seasonal) {
-			e = math.Sqrt(math.Max(seasonal, 0.5) * math.Max(level, 0.5))
-		}
 	}
 	e = p.Expected(e)
 	return Baseline{Expected: e, Scale: math.Max(p.modelScale(e), spread), Source: src}

@@ -1,6 +1,7 @@
 package spike_test
 
 import (
+	"math"
 	"testing"
 
 	"github.com/lapor/lapor/services/shared/spike"
@@ -16,33 +17,79 @@ func steady(n int, count float64) []float64 {
 }
 
 func TestEstimate(t *testing.T) {
-	p := spike.DefaultParams() // floor 3, 2 weeks, 10 recent buckets
+	p := spike.DefaultParams() // floor 3, 2 weeks, 3 days, 10 recent buckets
 	tests := []struct {
-		name     string
-		sameSlot []float64
-		recent   []float64
-		want     float64
-		from     spike.Source
+		name string
+		h    spike.History
+		want float64
+		from spike.Source
 	}{
-		{"no history at all is the floor", nil, nil, 3, spike.FromFloor},
-		{"a burst on a brand-new service is judged on the floor", nil, steady(9, 40), 3, spike.FromFloor},
-		{"enough recent buckets give their median", nil, steady(10, 40), 40, spike.FromRecent},
-		{"one week is not enough: recent buckets decide", []float64{400}, steady(30, 40), 40, spike.FromRecent},
-		{"one week and too few recent buckets is the floor", []float64{400}, steady(5, 40), 3, spike.FromFloor},
-		{"two weeks win over recent buckets", []float64{20, 30}, steady(60, 40), 25, spike.FromWeeks},
-		{"weeks are a median: one past outage does not count", []float64{40, 900, 42, 38}, nil, 41, spike.FromWeeks},
-		{"a quiet weekly slot is raised to the floor", []float64{0, 1, 0, 2}, steady(60, 40), 3, spike.FromWeeks},
-		{"recent buckets are a median: a short spike does not count", nil, append(steady(20, 40), steady(9, 400)...), 40, spike.FromRecent},
-		{"empty recent buckets count", nil, append(steady(20, 0), steady(11, 40)...), 3, spike.FromRecent},
-		{"a quiet service's recent median is raised to the floor", nil, steady(60, 1), 3, spike.FromRecent},
+		{"no history at all is the floor", spike.History{}, 3, spike.FromFloor},
+		{"a burst on a brand-new service is judged on the floor", spike.History{Recent: steady(9, 40)}, 3, spike.FromFloor},
+		{"enough recent buckets give their median", spike.History{Recent: steady(10, 40)}, 40, spike.FromRecent},
+		{"one week is not enough: recent buckets decide", spike.History{Weeks: []float64{400}, Recent: steady(30, 40)}, 40, spike.FromRecent},
+		{"one week and too few recent buckets is the floor", spike.History{Weeks: []float64{400}, Recent: steady(5, 40)}, 3, spike.FromFloor},
+		{"two weeks busier than now win", spike.History{Weeks: []float64{50, 60}, Recent: steady(60, 40)}, 55, spike.FromWeeks},
+		{"a recent level above the weeks wins: growth is normal", spike.History{Weeks: []float64{20, 30}, Recent: steady(60, 40)}, 40, spike.FromRecent},
+		{"weeks are a median: one past outage does not count", spike.History{Weeks: []float64{40, 900, 42, 38}}, 41, spike.FromWeeks},
+		{"days stand in for missing weeks", spike.History{Days: []float64{50, 52, 900}, Recent: steady(60, 10)}, 52, spike.FromDays},
+		{"two days are not enough", spike.History{Days: []float64{50, 52}, Recent: steady(60, 10)}, 10, spike.FromRecent},
+		{"weeks win over days", spike.History{Weeks: []float64{30, 30}, Days: []float64{50, 52, 54}}, 30, spike.FromWeeks},
+		{"a quiet weekly slot is raised to the floor", spike.History{Weeks: []float64{0, 1, 0, 2}, Recent: steady(60, 0)}, 3, spike.FromWeeks},
+		{"recent buckets are a median: a short spike does not count", spike.History{Recent: append(steady(20, 40), steady(9, 400)...)}, 40, spike.FromRecent},
+		{"empty recent buckets count", spike.History{Recent: append(steady(20, 0), steady(11, 40)...)}, 3, spike.FromRecent},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, from := p.Estimate(tt.sameSlot, tt.recent)
-			if got != tt.want || from != tt.from {
-				t.Fatalf("Estimate(%v, %d recent) = %v from %v, want %v from %v", tt.sameSlot, len(tt.recent), got, from, tt.want, tt.from)
+			b := p.Estimate(tt.h)
+			if b.Expected != tt.want || b.Source != tt.from {
+				t.Fatalf("Estimate(%+v) = %v from %v, want %v from %v", tt.h, b.Expected, b.Source, tt.want, tt.from)
 			}
 		})
+	}
+}
+
+func TestEstimateScale(t *testing.T) {
+	p := spike.DefaultParams()
+	model := func(e float64) float64 { return math.Sqrt(1 + p.Dispersion*e) }
+	alternating := make([]float64, 60)
+	for i := range alternating {
+		alternating[i] = 10
+		if i%2 == 0 {
+			alternating[i] = 90
+		}
+	}
+	tests := []struct {
+		name     string
+		recent   []float64
+		min, max float64
+	}{
+		{"steady traffic keeps the model's spread", steady(60, 40), model(40), model(40)},
+		{"jumpy traffic widens it", alternating, 3, 10},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := p.Estimate(spike.History{Recent: tt.recent})
+			if b.Scale < tt.min-1e-9 || b.Scale > tt.max+1e-9 {
+				t.Fatalf("scale = %.3f, want within [%.3f, %.3f]", b.Scale, tt.min, tt.max)
+			}
+		})
+	}
+}
+
+func TestJumpyTrafficNeedsABiggerJump(t *testing.T) {
+	p := spike.DefaultParams()
+	calm := p.Estimate(spike.History{Recent: steady(60, 40)})
+	jumpy := make([]float64, 60)
+	for i := range jumpy {
+		jumpy[i] = float64(20 + 40*(i%2))
+	}
+	wild := p.Estimate(spike.History{Recent: jumpy})
+	if lvl, _ := p.Judge(100, calm); lvl != spike.LevelPossible {
+		t.Fatalf("100 on a calm 40: %v, want possible", lvl)
+	}
+	if lvl, z := p.Judge(100, wild); lvl != spike.LevelNone {
+		t.Fatalf("100 on a jumpy 40: %v (z=%.2f), want none", lvl, z)
 	}
 }
 
@@ -50,21 +97,20 @@ func TestEstimateHonoursParams(t *testing.T) {
 	p := spike.DefaultParams()
 	p.Floor, p.MinWeeks, p.MinRecent = 5, 1, 3
 	tests := []struct {
-		name     string
-		sameSlot []float64
-		recent   []float64
-		want     float64
-		from     spike.Source
+		name string
+		h    spike.History
+		want float64
+		from spike.Source
 	}{
-		{"one week is enough with min weeks 1", []float64{50}, steady(3, 40), 50, spike.FromWeeks},
-		{"three recent buckets are enough with min recent 3", nil, steady(3, 40), 40, spike.FromRecent},
-		{"two are not", nil, steady(2, 40), 5, spike.FromFloor},
+		{"one week is enough with min weeks 1", spike.History{Weeks: []float64{50}, Recent: steady(3, 40)}, 50, spike.FromWeeks},
+		{"three recent buckets are enough with min recent 3", spike.History{Recent: steady(3, 40)}, 40, spike.FromRecent},
+		{"two are not", spike.History{Recent: steady(2, 40)}, 5, spike.FromFloor},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, from := p.Estimate(tt.sameSlot, tt.recent)
-			if got != tt.want || from != tt.from {
-				t.Fatalf("Estimate = %v from %v, want %v from %v", got, from, tt.want, tt.from)
+			b := p.Estimate(tt.h)
+			if b.Expected != tt.want || b.Source != tt.from {
+				t.Fatalf("Estimate = %v from %v, want %v from %v", b.Expected, b.Source, tt.want, tt.from)
 			}
 		})
 	}

@@ -13,8 +13,10 @@
 // a usable upper-tail score even for tiny counts, where (c−e)/√e explodes.
 // Real report traffic is overdispersed (news, time of day, a viral post):
 // we model it as negative binomial with Var = e + φe². By the delta method
-// Var(2√X) ≈ 1 + φe, so z is divided by √(1+φe). Small services are judged
-// almost as Poisson; big ones need a larger relative jump, as they should.
+// Var(2√X) ≈ 1 + φe, so z is divided by √(1+φe), or by the service's own
+// recent spread when that is wider (see Baseline). Small services are
+// judged almost as Poisson; big ones need a larger relative jump, as they
+// should.
 //
 // # Levels
 //
@@ -30,11 +32,71 @@
 //
 // # Baseline
 //
-// Params.Estimate picks the baseline: the median of the same time-of-week
-// slot when at least MinWeeks weeks of it exist, else the median of the
-// service's recent buckets when at least MinRecent of them exist, else
-// nothing (the floor). Both are medians, so a past outage inside the
-// history does not raise them.
+// Params.Estimate combines three histories of the service, all medians so
+// that past outages (shorter than half their span) do not raise them:
+//
+//   - the seasonal level: the median over past weeks of the count at the
+//     same time of week, once there are MinWeeks of them, else over past
+//     days at the same time of day, once there are MinDays (a young
+//     service learns its day before its week); a slot may average
+//     SlotHalfWidth buckets either side (0 by default: at one-minute
+//     buckets a recurring burst at an exact minute stays normal);
+//   - the recent level: the median of the last hour of buckets, frozen at
+//     the incident's start while one is open, so an outage never becomes
+//     its own baseline;
+//   - the floor, for services with none of these.
+//
+// The expected count is max(seasonal, recent, floor): traffic that is
+// normal at this time of week, or that the service has had all this
+// hour (slow growth, a busy day), is not an outage. Taking the larger
+// trades a little sensitivity for never crying wolf on a daily peak or a
+// grown service.
+//
+// The scale of the score starts at the negative binomial's √(1+φe) and
+// widens to the robust spread (1.4826·MAD) of the recent buckets on the
+// Anscombe scale, so a service whose counts jump about needs a bigger
+// jump; it never narrows below the model's.
+//
+// # Why this design
+//
+// Count surveillance offers these families, and we borrow from each:
+//
+//   - CDC's EARS C1–C3 compare today's count with the mean and standard
+//     deviation of a short recent baseline (C2/C3 with a guard gap, C3
+//     summing recent excesses). They need no history and react at once,
+//     which is what a new service needs, but a Gaussian z on small counts
+//     cries wolf (σ≈0) and a mean is raised by the last outage. We keep
+//     their recent-baseline idea with a median and a count-aware score.
+//   - Farrington (1996) and its improvement (Noufaily et al. 2013) fit a
+//     quasi-Poisson regression on the same season in past years, with
+//     a dispersion estimate, down-weight past outbreaks (2013 drops high
+//     Anscombe residuals) and alarm on an upper quantile. That is the
+//     right model (overdispersed counts, seasonal reference, robust to
+//     past outbreaks) but a regression per service per minute is heavy;
+//     we keep its ingredients: same-slot history, Anscombe residuals,
+//     a dispersion that widens the band, and outbreak-proof medians.
+//   - Seasonal CUSUM accumulates excesses over a seasonal mean and finds
+//     slow, small shifts early, at the price of alarms that persist after
+//     the shift. Outages are abrupt and large; the incident tracker's
+//     hysteresis gives the persistence, and the anomaly score below keeps
+//     the record of past surprises, a decaying-maximum cousin of CUSUM.
+//   - Robust seasonal methods (median/MAD bands, Twitter's S-H-ESD) take a
+//     median seasonal baseline and a MAD scale, which past anomalies do
+//     not move. That is our baseline and our scale; S-H-ESD's generalised
+//     ESD test is a batch procedure, so we use its robust statistics
+//     in a streaming, one-bucket-at-a-time form.
+//
+// # Anomaly score
+//
+// Offline tools (score, the NAB evaluation) need a score in [0, 1], not
+// only the alert. Stream rates each bucket by its surprise, the log ratio
+// log((c+10)/(e+10)) (counted only when z ≥ 3; the pseudo-count makes
+// 0→3 on a tiny service small), minus the largest surprise the series
+// has had lately (a maximum decaying with a three-day half-life). So the
+// first bucket of a rise scores high and its continuation low, and a
+// series full of bursts needs a bigger one to score high: a burst is
+// judged against the bursts the series is used to. The score does not
+// change any decision; the alert column is the tracker's.
 //
 // # Hysteresis
 //
@@ -144,7 +206,7 @@ func DefaultParams() Params {
 		MinDays:       3,
 		MinRecent:     10,
 		Days:          7,
-		SlotHalfWidth: 2,
+		SlotHalfWidth: 0,
 	}
 }
 

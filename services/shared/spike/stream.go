@@ -54,7 +54,7 @@ func NewStream(p Params, step, recent time.Duration, weeks int) (*Stream, error)
 	return &Stream{
 		p: p, step: step, recentN: n, weeks: weeks,
 		perDay: int(24 * time.Hour / step), perWeek: int(Week / step),
-		tr: tr, onset: newOnset(p, int(24*time.Hour/step)),
+		tr: tr, onset: newOnset(step),
 	}, nil
 }
 
@@ -84,7 +84,7 @@ func (s *Stream) Observe(t time.Time, count float64) Point {
 	}
 	s.hist = append(s.hist, count)
 	return Point{
-		Score:    s.onsetScore(count, d, b),
+		Score:    s.onset.score(count, d),
 		Alert:    d.Open && d.Kind != Resolved,
 		Level:    d.Level,
 		Kind:     d.Kind,
@@ -153,8 +153,3 @@ func known(hist []float64, from, to int) int {
 
 // Week is the season of report traffic.
 const Week = 7 * 24 * time.Hour
-
-func (s *Stream) onsetScore(c float64, d Decision, b Baseline) float64 {
-	s.onset.count = c
-	return s.onset.score(d, b)
-}

@@ -10,6 +10,8 @@
 //	                          score a timestamp,value series offline, causally
 //	detector eval [-nab DIR] [-quick]
 //	                          NAB scores of the detector's statistics
+//	detector synth [-seed N] [-quick]
+//	                          the synthetic outage suite's recall, delay, false incidents
 package main
 
 import (
@@ -71,6 +73,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return scoreCmd(args, getenv, stdout, stderr)
 	case "eval":
 		return evalCmd(args, getenv, stdout, stderr)
+	case "synth":
+		return runSynth(ctx, args, stdout, stderr)
 	}
 	l := config.New("detector", getenv, stderr)
 	var s settings

@@ -16,16 +16,17 @@
 //
 // # Baseline
 //
-// What is normal for a service is the median of the same time-of-week
-// slot over the past weeks once it has at least two weeks of it, because
-// traffic follows the day and the week. A service with less (a fresh
-// stack, a service new to the catalog) is compared with its recent level
-// instead: the median of its distinct reporters per bucket over the
-// recent window (an hour by default) before the previous bucket, counting
-// empty buckets as zero from the start of its history on. With fewer than
-// min-recent buckets of that, nothing is known and the floor applies, so a
-// burst on a brand-new service still opens an incident. The choice itself
-// is spike.Params.Estimate.
+// What is normal for a service comes from three histories, combined by
+// spike.Params.Estimate: the level of the same slot (the bucket and two
+// either side, averaged) in past weeks, once there are two weeks of it,
+// else in past days, once there are three; and the recent level, the
+// median of its distinct reporters per bucket over the recent window (an
+// hour by default) before the previous bucket, counting empty buckets as
+// zero from the start of its history on. The expected count is the larger
+// of the seasonal and the recent level, so both a busy time of day and
+// recent growth count as normal. With none of these, the floor applies,
+// so a burst on a brand-new service still opens an incident. The recent
+// buckets' spread also widens the score's scale for jumpy services.
 //
 // While a service has an incident, its recent window stays where it was
 // when the incident opened, so an ongoing outage never raises its own
@@ -38,7 +39,7 @@
 //
 // One cycle is a fixed number of queries whatever the number of services:
 // recent reporters for all services, their recent level, their history at
-// the same time of week, and (only for incidents that changed) their
+// the same time of day and week, and (only for incidents that changed) their
 // symptoms and countries. When each service's history starts is read at
 // start and then hourly; a service that first reports in between starts
 // its history at the bucket it is first seen in.
@@ -298,11 +299,12 @@ func (d *Detector) Cycle(ctx context.Context, now time.Time) error {
 		r := recent[s]
 		count := uint32(min(max(r.prev, r.cur), uint64(^uint32(0))))
 		level := window(levels[s], d.levelSpan(s, prev), d.firstOf(s, cur), d.cfg.Bucket)
-		expected, from := d.expected(hist[s], level, s, prev)
-		if e, f := d.expected(hist[s], level, s, cur); e > expected {
-			expected, from = e, f
+		b := d.expected(hist[s], level, s, prev)
+		if bc := d.expected(hist[s], level, s, cur); bc.Expected > b.Expected {
+			b = bc
 		}
-		dec := d.tracker.Step(s, cur, count, expected)
+		from := b.Source
+		dec := d.tracker.StepBaseline(s, cur, count, b)
 		if dec.Kind != spike.None || dec.Save {
 			changes = append(changes, change{s, dec, from})
 		}
@@ -355,13 +357,67 @@ func (d *Detector) Cycle(ctx context.Context, now time.Time) error {
 	return d.Flush(ctx)
 }
 
-// expected is a service's baseline for the bucket starting at t, from its
-// same-slot history or else its recent level, and where it came from.
-func (d *Detector) expected(hist map[int64]float64, level []float64, service string, t time.Time) (float64, spike.Source) {
+// expected is a service's baseline for the bucket starting at t, from
+// its slot levels in past weeks and days and its recent level.
+func (d *Detector) expected(hist map[int64]float64, level []float64, service string, t time.Time) spike.Baseline {
 	// No history known (first defaults to t): nothing to learn from.
-	sameSlot := baseline.SameSlot(hist, t, d.cfg.Weeks, d.firstOf(service, t))
-	b := d.cfg.Params.Estimate(spike.History{Weeks: sameSlot, Recent: level})
-	return b.Expected, b.Source
+	first := d.firstOf(service, t)
+	h := spike.History{Recent: level}
+	for k := 1; k <= d.cfg.Weeks; k++ {
+		if v, ok := d.slotLevel(hist, t.Add(-time.Duration(k)*baseline.Week), first); ok {
+			h.Weeks = append(h.Weeks, v)
+		} else {
+			break
+		}
+	}
+	for k := 1; k <= d.cfg.Params.Days; k++ {
+		if v, ok := d.slotLevel(hist, t.Add(-time.Duration(k)*24*time.Hour), first); ok {
+			h.Days = append(h.Days, v)
+		} else {
+			break
+		}
+	}
+	return d.cfg.Params.Estimate(h)
+}
+
+// slotLevel is the mean count of the buckets around the slot starting at
+// at (SlotHalfWidth either side) that lie inside the service's history,
+// empty buckets as zero, as spike.Stream computes it; a slot before the
+// history's start has no level.
+func (d *Detector) slotLevel(hist map[int64]float64, at, first time.Time) (float64, bool) {
+	if at.Before(first) {
+		return 0, false
+	}
+	w := d.cfg.Params.SlotHalfWidth
+	sum, n := 0.0, 0
+	for x := -w; x <= w; x++ {
+		b := at.Add(time.Duration(x) * d.cfg.Bucket)
+		if b.Before(first) {
+			continue
+		}
+		sum += hist[b.Unix()]
+		n++
+	}
+	if n == 0 {
+		return 0, false
+	}
+	return sum / float64(n), true
+}
+
+// slotShifts are how far back the slots of past weeks and days lie.
+func (d *Detector) slotShifts() []time.Duration {
+	var out []time.Duration
+	seen := map[time.Duration]bool{}
+	for k := 1; k <= d.cfg.Weeks; k++ {
+		out = append(out, time.Duration(k)*baseline.Week)
+		seen[out[len(out)-1]] = true
+	}
+	for k := 1; k <= d.cfg.Params.Days; k++ {
+		if s := time.Duration(k) * 24 * time.Hour; !seen[s] {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // record is the stored form of the tracker's incident after a decision.

@@ -6,8 +6,6 @@ import (
 	"sort"
 	"strings"
 	"time"
-
-	"github.com/lapor/lapor/services/shared/baseline"
 )
 
 // pair is a service's distinct reporters in the previous (full) bucket
@@ -56,18 +54,19 @@ func (d *Detector) recent(ctx context.Context, prev, cur time.Time) (map[string]
 	return out, nil
 }
 
-// history reads distinct reporters per service for the previous and the
-// current bucket's slots in each of the past weeks, in one query: the
-// counts by bucket start (Unix seconds), as baseline.SameSlot reads them.
+// history reads distinct reporters per service around the previous and
+// the current bucket's slots in each of the past days and weeks the
+// baseline looks at (the slot and SlotHalfWidth buckets either side), in
+// one query: the counts by bucket start (Unix seconds).
 func (d *Detector) history(ctx context.Context, prev, cur time.Time) (map[string]map[int64]float64, error) {
 	var (
 		ors  []string
 		args []any
 	)
-	for k := 1; k <= d.cfg.Weeks; k++ {
-		shift := time.Duration(k) * baseline.Week
+	half := time.Duration(d.cfg.Params.SlotHalfWidth) * d.cfg.Bucket
+	for _, shift := range d.slotShifts() {
 		ors = append(ors, "(minute >= toDateTime(?) AND minute < toDateTime(?))")
-		args = append(args, prev.Add(-shift).Unix(), cur.Add(d.cfg.Bucket-shift).Unix())
+		args = append(args, prev.Add(-shift-half).Unix(), cur.Add(d.cfg.Bucket-shift+half).Unix())
 	}
 	q := "SELECT service, " + d.bucketExpr() + " AS b, uniqExactMerge(reporters) AS n" +
 		" FROM reports_minute WHERE " + strings.Join(ors, " OR ") +
@@ -88,7 +87,7 @@ func (d *Detector) history(ctx context.Context, prev, cur time.Time) (map[string
 		}
 		m := out[service]
 		if m == nil {
-			m = make(map[int64]float64, 2*d.cfg.Weeks)
+			m = make(map[int64]float64, 4*(d.cfg.Weeks+d.cfg.Params.Days))
 			out[service] = m
 		}
 		m[int64(b)] = float64(n)
