@@ -57,8 +57,10 @@ type Baseline struct {
 // outages shorter than half their span.
 //
 // The scale starts at the negative binomial's √(1+φe) and rises to the
-// robust spread (1.4826·MAD) of the recent buckets' Anscombe values, so a
-// service whose counts jump about needs a larger jump to alarm.
+// service's own spread on the Anscombe scale: the minute-to-minute noise
+// of the recent buckets (from neighbours' differences, blind to the daily
+// curve) or the day-to-day spread of the slot once there are MinDays, so
+// a service whose counts jump about needs a larger jump to alarm.
 func (p Params) Estimate(h History) Baseline {
 	var (
 		seasonal = math.NaN()
@@ -79,6 +81,9 @@ func (p Params) Estimate(h History) Baseline {
 		}
 		spread = anscombeSpread(h.Recent)
 	}
+	if len(h.Days) >= p.MinDays {
+		spread = math.Max(spread, slotSpread(h.Days, h.Weeks, p.MinWeeks))
+	}
 	e = p.Expected(e)
 	return Baseline{Expected: e, Scale: math.Max(p.modelScale(e), spread), Source: src}
 }
@@ -90,18 +95,47 @@ func (p Params) modelScale(e float64) float64 { return math.Sqrt(1 + p.Dispersio
 // anscombe is the variance-stabilising transform of a Poisson count.
 func anscombe(x float64) float64 { return 2 * math.Sqrt(math.Max(x, 0)+0.375) }
 
-// anscombeSpread is the robust standard deviation of xs on the Anscombe
-// scale: 1.4826 times the median absolute deviation from the median.
+// anscombeSpread is the robust standard deviation of one bucket's noise in
+// xs (oldest first) on the Anscombe scale, from the differences between
+// neighbouring buckets: 1.4826 times their median absolute value, over √2.
+// Differences ignore the slow moves within the window (the daily curve,
+// growth), which a spread around the window's median would count as noise.
 func anscombeSpread(xs []float64) float64 {
-	a := make([]float64, len(xs))
-	for i, x := range xs {
-		a[i] = anscombe(x)
+	if len(xs) < 2 {
+		return 0
 	}
-	m := median(a)
-	for i := range a {
-		a[i] = math.Abs(a[i] - m)
+	d := make([]float64, len(xs)-1)
+	prev := anscombe(xs[0])
+	for i, x := range xs[1:] {
+		a := anscombe(x)
+		d[i] = math.Abs(a - prev)
+		prev = a
 	}
-	return 1.4826 * median(a)
+	return 1.4826 * median(d) / math.Sqrt2
+}
+
+// slotSpread is the robust spread, on the Anscombe scale, of the same
+// slot's level from day to day (and from week to week once there are
+// minWeeks of them): 1.4826 times the median absolute deviation of each
+// history from its own median, pooled. A service whose traffic at this
+// time differs a lot from one day to the next needs a bigger jump.
+func slotSpread(days, weeks []float64, minWeeks int) float64 {
+	var dev []float64
+	add := func(xs []float64) {
+		a := make([]float64, len(xs))
+		for i, x := range xs {
+			a[i] = anscombe(x)
+		}
+		m := median(a)
+		for _, v := range a {
+			dev = append(dev, math.Abs(v-m))
+		}
+	}
+	add(days)
+	if len(weeks) >= minWeeks {
+		add(weeks)
+	}
+	return 1.4826 * median(dev)
 }
 
 // median returns the median of xs (NaN for none). It does not change xs.

@@ -65,7 +65,7 @@ func TestEstimateScale(t *testing.T) {
 		min, max float64
 	}{
 		{"steady traffic keeps the model's spread", steady(60, 40), model(40), model(40)},
-		{"jumpy traffic widens it", alternating, 3, 10},
+		{"jumpy traffic widens it", alternating, 3, 15},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -113,5 +113,28 @@ func TestEstimateHonoursParams(t *testing.T) {
 				t.Fatalf("Estimate = %v from %v, want %v from %v", b.Expected, b.Source, tt.want, tt.from)
 			}
 		})
+	}
+}
+
+func TestEstimateScaleFromSlots(t *testing.T) {
+	p := spike.DefaultParams()
+	calm := p.Estimate(spike.History{Days: []float64{40, 41, 39, 40, 42, 38, 40}})
+	jumpy := p.Estimate(spike.History{Days: []float64{40, 90, 15, 60, 25, 80, 40}})
+	if calm.Scale != math.Sqrt(1+p.Dispersion*40) {
+		t.Fatalf("calm slots: scale %.3f, want the model's", calm.Scale)
+	}
+	if jumpy.Scale < 2*calm.Scale {
+		t.Fatalf("slots that differ a lot from day to day: scale %.3f, want at least twice %.3f", jumpy.Scale, calm.Scale)
+	}
+}
+
+func TestEstimateScaleIgnoresTheDailyCurve(t *testing.T) {
+	p := spike.DefaultParams()
+	falling := make([]float64, 60)
+	for i := range falling {
+		falling[i] = 250 - 2.5*float64(i) // an evening's steady fall
+	}
+	if b := p.Estimate(spike.History{Recent: falling}); b.Scale > 1.5*math.Sqrt(1+p.Dispersion*b.Expected) {
+		t.Fatalf("scale %.3f on a smooth fall, want about the model's", b.Scale)
 	}
 }

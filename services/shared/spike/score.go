@@ -10,38 +10,83 @@ const (
 	// scorePseudo is added to count and expected count before their ratio
 	// is taken, so that 0→3 on a tiny service is a small ratio.
 	scorePseudo = 10.0
-	// scoreMinZ is the z under which a ratio is not evidence at all.
-	scoreMinZ = 3.0
-	// scoreHalfLife is how fast the record of past surprises fades.
-	scoreHalfLife = 3 * 24 * time.Hour
+	// scoreMinZ is the z under which a bucket adds no evidence of a rise.
+	// It is below the alert's: several buckets of z ≥ 2 in a row are
+	// evidence together that none is alone.
+	scoreMinZ = 2.0
+	// scoreDrift is the log ratio a bucket must beat to add to the
+	// burst's evidence: about 1.8 times the expected count (after the
+	// pseudo-count). Smaller rises are ordinary noise and drain it.
+	scoreDrift = 0.6
+	// scoreHalfLife is how fast the record of past bursts fades: a burst
+	// is judged against the bursts of the last few days.
+	scoreHalfLife = 2 * 24 * time.Hour
+	// scoreRecordFloor stands in for the record of a series that has had
+	// no burst yet (or none for many half-lives).
+	scoreRecordFloor = 0.05
+	// scoreRise is how much a burst's score must grow over the score it
+	// last reported before it reports again.
+	scoreRise = 1.5
 )
 
 // onset turns a stream's verdicts into an anomaly score in [0, 1] that is
-// high at the onset of an unusual rise and low while it lasts: the
-// surprise of a bucket is its log ratio to the expected count (when its z
-// says it is real), and the score is how far that surprise beats the
-// record of surprises the series has had lately, a maximum that decays
-// with a half-life of scoreHalfLife.
+// high when a burst starts (or grows well past what it was) and zero
+// otherwise.
+//
+// The evidence of a burst is a one-sided CUSUM of log ratios: each bucket
+// adds log((c+k)/(e+k)) − drift (when its z says the rise is real) and the
+// sum never drops below zero; a burst lasts while the sum is positive. So
+// one large bucket and a few moderately raised buckets in a row both make
+// evidence. The score compares that evidence with the record of the
+// series' past bursts (the largest evidence of each, a maximum decaying
+// with a half-life of scoreHalfLife) as it stood when the burst began: a
+// series full of bursts needs a bigger one to score high. Within a burst
+// a score is reported only when it beats scoreRise times the last one
+// reported, so a burst is announced once, again only if it becomes a
+// clearly bigger one, and never bucket after bucket.
 type onset struct {
-	decay  float64 // per bucket
-	record float64
+	decay  float64 // of the record, per bucket
+	record float64 // decaying maximum of past bursts' evidence
+	sum    float64 // the current burst's evidence, 0 between bursts
+	before float64 // the record when the current burst began
+	peak   float64 // the current burst's largest evidence
+	shown  float64 // the current burst's largest reported score
 }
 
 func newOnset(step time.Duration) onset {
 	return onset{decay: math.Pow(0.5, float64(step)/float64(scoreHalfLife))}
 }
 
-// score rates count c against its decision and updates the record.
+// score rates count c against its decision and updates the state.
 func (o *onset) score(c float64, d Decision) float64 {
 	u := math.Log((math.Max(c, 0) + scorePseudo) / (d.Expected + scorePseudo))
+	if math.IsNaN(u) {
+		u = 0
+	}
 	if !(d.Score >= scoreMinZ) { // NaN too
 		u = math.Min(u, 0)
 	}
-	record := o.record
-	o.record = math.Max(o.record*o.decay, u)
-	excess := u - math.Max(record, 0)
-	if excess <= 0 {
+	o.record *= o.decay
+	was := o.sum > 0
+	o.sum = math.Max(0, o.sum+u-scoreDrift)
+	if o.sum == 0 {
+		if was { // the burst is over: it joins the record
+			o.record = math.Max(o.record, o.peak)
+		}
 		return 0
 	}
-	return excess / (excess + 1)
+	if !was {
+		o.before, o.peak, o.shown = o.record, 0, 0
+	}
+	o.peak = math.Max(o.peak, o.sum)
+	x := math.Log(o.sum / math.Max(o.before, scoreRecordFloor))
+	if !(x > 0) {
+		return 0
+	}
+	s := x / (x + 1)
+	if s <= scoreRise*o.shown {
+		return 0
+	}
+	o.shown = s
+	return s
 }

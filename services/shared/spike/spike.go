@@ -24,11 +24,26 @@
 // and no outage. So a level also needs the count to be a multiple of the
 // expected count and an absolute number of people:
 //
-//	possible problems: z ≥ 4 and c ≥ 2e and c ≥ min reporters
-//	problems detected: z ≥ 8 and c ≥ 4e and c ≥ 2·min reporters
+//	possible problems: z ≥ 3.5 and c ≥ 1.8e and c ≥ min reporters
+//	problems detected: z ≥ 8   and c ≥ 4e   and c ≥ 2·min reporters
 //
 // where e = max(baseline, floor): the floor stands in for history a new or
 // quiet service does not have yet.
+//
+// # Opening
+//
+// One bucket at "detected" opens an incident at once: 40 people on a new
+// service within a minute is news. One bucket at "possible" does not: a
+// noisy service's counts cross that bar now and then for one minute (the
+// per-minute count of a big service is far more dispersed than Poisson),
+// and an outage lasts. "Possible" opens once two of the last three buckets
+// reach it, counted by distinct bucket starts (the detector steps a bucket
+// several times while it fills), and the incident then starts at the
+// first of them. Two independent one-minute flukes in three minutes are
+// rare enough that the "possible" bar itself can sit lower than a
+// one-bucket rule would allow, which keeps the recall of modest outages;
+// the price is one bucket of delay for outages that never reach
+// "detected".
 //
 // # Baseline
 //
@@ -53,9 +68,21 @@
 // grown service.
 //
 // The scale of the score starts at the negative binomial's √(1+φe) and
-// widens to the robust spread (1.4826·MAD) of the recent buckets on the
-// Anscombe scale, so a service whose counts jump about needs a bigger
-// jump; it never narrows below the model's.
+// widens to the service's own spread on the Anscombe scale, whichever is
+// larger of:
+//
+//   - the minute-to-minute noise of the recent buckets: 1.4826 times the
+//     median absolute difference between neighbouring buckets, over √2.
+//     Differences, unlike deviations from the window's median, ignore the
+//     daily curve: an evening's steady fall is not noise;
+//   - the day-to-day spread of the same slot: 1.4826 times the median
+//     absolute deviation of the past days' (and, with enough of them,
+//     weeks') slot levels from their median. A service whose traffic at
+//     this time of day differs a lot from one day to the next (news,
+//     drift, a dispersion φ well above the model's) needs a bigger jump.
+//
+// So φ is only the least dispersion assumed; each service's history says
+// how much more it has. The scale never narrows below the model's.
 //
 // # Why this design
 //
@@ -77,9 +104,11 @@
 //     a dispersion that widens the band, and outbreak-proof medians.
 //   - Seasonal CUSUM accumulates excesses over a seasonal mean and finds
 //     slow, small shifts early, at the price of alarms that persist after
-//     the shift. Outages are abrupt and large; the incident tracker's
-//     hysteresis gives the persistence, and the anomaly score below keeps
-//     the record of past surprises, a decaying-maximum cousin of CUSUM.
+//     the shift. Outages are abrupt and large; the two-of-three rule for
+//     "possible" is a short, bounded accumulation of evidence and the
+//     incident tracker's hysteresis gives the persistence. The anomaly score below uses a
+//     short CUSUM of log ratios, so that a burst that persists a few
+//     buckets counts as much as one large bucket.
 //   - Robust seasonal methods (median/MAD bands, Twitter's S-H-ESD) take a
 //     median seasonal baseline and a MAD scale, which past anomalies do
 //     not move. That is our baseline and our scale; S-H-ESD's generalised
@@ -88,21 +117,46 @@
 //
 // # Anomaly score
 //
-// Offline tools (score, the NAB evaluation) need a score in [0, 1], not
-// only the alert. Stream rates each bucket by its surprise, the log ratio
-// log((c+10)/(e+10)) (counted only when z ≥ 3; the pseudo-count makes
-// 0→3 on a tiny service small), minus the largest surprise the series
-// has had lately (a maximum decaying with a three-day half-life). So the
-// first bucket of a rise scores high and its continuation low, and a
-// series full of bursts needs a bigger one to score high: a burst is
-// judged against the bursts the series is used to. The score does not
-// change any decision; the alert column is the tracker's.
+// Offline tools (score, the NAB evaluation) and partners need a score in
+// [0, 1], not only the alert. It is high when a burst starts, or grows
+// well past what it was, and zero otherwise; it uses only the bucket and
+// earlier ones, with the same settings for every series.
+//
+//   - Evidence: a one-sided CUSUM of log ratios. Each bucket adds
+//     log((c+10)/(e+10)) − 0.6 (the pseudo-count makes 0→3 on a tiny
+//     service small; the drift asks for about 1.8× the expected count),
+//     counted only when z ≥ 2, and the sum never drops below zero. A
+//     burst lasts while the sum is positive. One large bucket and a few
+//     moderately raised buckets in a row both make evidence; a lone
+//     bucket barely above the drift makes almost none.
+//   - Scale: the evidence is compared with the series' own record, the
+//     largest evidence of its past bursts as a maximum decaying with a
+//     two-day half-life, as the record stood when the burst began:
+//     x = log(evidence/record), score x/(x+1) when x > 0. A series full
+//     of bursts needs a bigger one to score high, a quiet one scores
+//     a modest burst high: the score adapts to each series without
+//     per-series settings.
+//   - Onsets: within a burst a score is reported only when it beats
+//     1.5 times the last one it reported, so a burst is announced once
+//     (again only if it becomes clearly bigger), never bucket after
+//     bucket.
+//
+// The score does not change any decision; the alert column is the
+// tracker's.
 //
 // # Hysteresis
 //
-// An open incident ends only after the count has been quiet (c < 1.5e or
-// z < 2) for ResolveAfter consecutive buckets, so a count hovering around
-// the opening threshold neither closes nor reopens the incident. Within an
+// An open incident ends only after the count has been quiet for
+// ResolveAfter consecutive buckets, so a count hovering around the opening
+// threshold neither closes nor reopens the incident. A bucket is quiet
+// when the count is back near normal (c < 1.5e or z < 2, below
+// "possible"), or when it has faded: its excess over the expected count
+// is at most a fifth (FadedShare) of the peak's excess, and the bucket
+// alone is not worth "detected". The second rule says, for a journalist,
+// "the outage is over: reports are down to a fifth of the peak's excess",
+// although a big outage's tail may still be above the baseline; without
+// it, an outage of 200 on a baseline of 3 would stay open for as long as
+// 10 people a minute still report. A bucket still filling is never quiet. Within an
 // incident the level only goes up: escalation is announced at once, a
 // calmer bucket never de-escalates. A peak rising by a quarter or more over
 // the last announced peak is announced as an update; smaller rises are only
@@ -180,6 +234,15 @@ type Params struct {
 
 	ResolveAfter int     // quiet buckets in a row that end an incident
 	UpdateRise   float64 // relative peak rise announced as an update
+	// FadedShare is the share of the peak's excess over its expected count
+	// under which a bucket's excess counts as quiet (0: only the ratio and
+	// z thresholds do).
+	FadedShare float64
+
+	// OpenHits of the last OpenWithin buckets must reach "possible" to open
+	// a possible incident; one bucket at "detected" opens at once.
+	OpenHits, OpenWithin int
+	Bucket               time.Duration // length of a bucket, which OpenWithin counts
 
 	MinWeeks      int // same-slot weeks of history that make a weekly baseline
 	MinDays       int // same-slot days of history that make a daily baseline
@@ -194,14 +257,18 @@ func DefaultParams() Params {
 		Floor:         3,
 		MinReporters:  5,
 		Dispersion:    0.05,
-		PossibleZ:     4,
-		PossibleRatio: 2,
+		PossibleZ:     3.5,
+		PossibleRatio: 1.8,
 		DetectedZ:     8,
 		DetectedRatio: 4,
 		QuietZ:        2,
 		QuietRatio:    1.5,
 		ResolveAfter:  3,
 		UpdateRise:    0.25,
+		FadedShare:    0.2,
+		OpenHits:      2,
+		OpenWithin:    3,
+		Bucket:        time.Minute,
 		MinWeeks:      2,
 		MinDays:       3,
 		MinRecent:     10,
@@ -224,6 +291,12 @@ func (p Params) Validate() error {
 		return errors.New("resolve-after must be at least 1 bucket")
 	case p.UpdateRise <= 0:
 		return errors.New("update rise must be positive")
+	case p.FadedShare < 0 || p.FadedShare >= 1 || math.IsNaN(p.FadedShare):
+		return errors.New("faded share must be in [0, 1)")
+	case p.OpenHits < 1 || p.OpenWithin < p.OpenHits:
+		return errors.New("open hits must be at least 1 and at most open-within buckets")
+	case p.Bucket <= 0:
+		return errors.New("bucket must be positive")
 	case p.MinWeeks < 1:
 		return errors.New("min weeks must be at least 1")
 	case p.MinRecent < 1:
@@ -292,9 +365,76 @@ func (p Params) Quiet(count uint32, baseline float64) bool {
 	return p.quiet(float64(count), Baseline{Expected: e, Scale: p.modelScale(e)})
 }
 
+// faded reports whether count c over expected e has fallen to FadedShare
+// of the incident's peak excess or less.
+func (p Params) faded(c, e float64, in *Incident) bool {
+	excess := float64(in.Peak) - in.PeakExpected
+	return p.FadedShare > 0 && excess > 0 && c-e <= p.FadedShare*excess
+}
+
 func (p Params) quiet(c float64, b Baseline) bool {
 	e := p.Expected(b.Expected)
 	return c < p.QuietRatio*e || p.z(c, e, b.Scale) < p.QuietZ
+}
+
+// opening records a bucket's verdict for a service without an incident and
+// returns the incident it opens, if any: at once for "detected", else once
+// OpenHits distinct buckets of the last OpenWithin reached "possible". The
+// incident then starts at the first of those buckets and its peak is
+// theirs.
+func (t *Tracker) opening(service string, bucket time.Time, count uint32, e float64, lvl Level) *Incident {
+	from := bucket.Add(-time.Duration(t.p.OpenWithin-1) * t.p.Bucket)
+	t.sweep(bucket)
+	h := t.pending[service]
+	if h == nil && lvl == LevelNone {
+		return nil
+	}
+	if h == nil {
+		h = &hits{}
+		t.pending[service] = h
+	}
+	h.set(bucket, lvl >= LevelPossible, count, e)
+	h.keep(from)
+	if lvl < LevelDetected && len(h.buckets) < t.p.OpenHits {
+		if len(h.buckets) == 0 {
+			delete(t.pending, service)
+		}
+		return nil
+	}
+	delete(t.pending, service)
+	in := &Incident{
+		Level: max(lvl, LevelPossible), StartedAt: bucket,
+		Peak: count, PeakAt: bucket, PeakExpected: e,
+		Last: count, LastExpected: e, Bucket: bucket,
+	}
+	for i, hb := range h.buckets {
+		if hb.Before(in.StartedAt) {
+			in.StartedAt = hb
+		}
+		if h.counts[i] > in.Peak {
+			in.Peak, in.PeakAt, in.PeakExpected = h.counts[i], hb, h.exp[i]
+		}
+	}
+	in.Announced = in.Peak
+	return in
+}
+
+// sweep forgets, once a bucket, the hits of services that were not
+// stepped again since: they are too old to open anything.
+func (t *Tracker) sweep(bucket time.Time) {
+	if !bucket.After(t.swept) {
+		return
+	}
+	t.swept = bucket
+	if len(t.pending) == 0 {
+		return
+	}
+	from := bucket.Add(-time.Duration(t.p.OpenWithin-1) * t.p.Bucket)
+	for s, h := range t.pending {
+		if n := len(h.buckets); n == 0 || h.buckets[n-1].Before(from) {
+			delete(t.pending, s)
+		}
+	}
 }
 
 // Incident is the tracker's state of one service's incident.
@@ -337,8 +477,54 @@ type Decision struct {
 // Tracker holds the open incidents of many services and steps them bucket
 // by bucket. It is not safe for concurrent use.
 type Tracker struct {
-	p    Params
-	open map[string]*Incident
+	p       Params
+	open    map[string]*Incident
+	pending map[string]*hits // services without an incident that reached "possible" lately
+	swept   time.Time        // newest bucket when pending was last swept
+}
+
+// hits are the buckets, newest last, in which a service without an
+// incident reached "possible", with their counts and expected counts.
+type hits struct {
+	buckets []time.Time
+	counts  []uint32
+	exp     []float64
+}
+
+// keep drops the hits before from.
+func (h *hits) keep(from time.Time) {
+	k := 0
+	for k < len(h.buckets) && h.buckets[k].Before(from) {
+		k++
+	}
+	h.buckets, h.counts, h.exp = h.buckets[k:], h.counts[k:], h.exp[k:]
+}
+
+// set records bucket's verdict: a hit with count against e, or none.
+func (h *hits) set(bucket time.Time, hit bool, count uint32, e float64) {
+	for i, b := range h.buckets {
+		if b.Equal(bucket) {
+			if hit {
+				h.counts[i], h.exp[i] = count, e
+			} else {
+				h.buckets = append(h.buckets[:i], h.buckets[i+1:]...)
+				h.counts = append(h.counts[:i], h.counts[i+1:]...)
+				h.exp = append(h.exp[:i], h.exp[i+1:]...)
+			}
+			return
+		}
+		if b.After(bucket) {
+			if hit { // an older bucket finished late: keep the order
+				h.buckets = append(h.buckets[:i], append([]time.Time{bucket}, h.buckets[i:]...)...)
+				h.counts = append(h.counts[:i], append([]uint32{count}, h.counts[i:]...)...)
+				h.exp = append(h.exp[:i], append([]float64{e}, h.exp[i:]...)...)
+			}
+			return
+		}
+	}
+	if hit {
+		h.buckets, h.counts, h.exp = append(h.buckets, bucket), append(h.counts, count), append(h.exp, e)
+	}
 }
 
 // NewTracker returns a tracker with the given thresholds.
@@ -346,7 +532,7 @@ func NewTracker(p Params) (*Tracker, error) {
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
-	return &Tracker{p: p, open: make(map[string]*Incident)}, nil
+	return &Tracker{p: p, open: make(map[string]*Incident), pending: make(map[string]*hits)}, nil
 }
 
 // Params returns the tracker's thresholds.
@@ -396,20 +582,26 @@ func (t *Tracker) Step(service string, bucket time.Time, count uint32, baseline 
 
 // StepBaseline is Step with a full baseline: expected count and spread.
 func (t *Tracker) StepBaseline(service string, bucket time.Time, count uint32, b Baseline) Decision {
+	return t.step(service, bucket, count, b, false)
+}
+
+// StepPartial is StepBaseline for a bucket that is still filling: its
+// count can only grow, so it may open, escalate or raise the peak, but it
+// is never quiet, and the same bucket must be stepped again once full.
+func (t *Tracker) StepPartial(service string, bucket time.Time, count uint32, b Baseline) Decision {
+	return t.step(service, bucket, count, b, true)
+}
+
+func (t *Tracker) step(service string, bucket time.Time, count uint32, b Baseline, partial bool) Decision {
 	e := t.p.Expected(b.Expected)
 	b.Expected = e
 	lvl, z := t.p.Judge(count, b)
 	d := Decision{Level: lvl, Score: z, Expected: e}
 	in, ok := t.open[service]
 	if !ok {
-		if lvl == LevelNone {
+		in = t.opening(service, bucket, count, e, lvl)
+		if in == nil {
 			return d
-		}
-		in = &Incident{
-			Level: lvl, StartedAt: bucket,
-			Peak: count, PeakAt: bucket, PeakExpected: e,
-			Last: count, LastExpected: e, Bucket: bucket,
-			Announced: count,
 		}
 		t.open[service] = in
 		d.Kind, d.Save, d.Open, d.Incident = Opened, true, true, *in
@@ -441,7 +633,7 @@ func (t *Tracker) StepBaseline(service string, bucket time.Time, count uint32, b
 		d.Kind = Updated
 	}
 
-	in.quietNow = lvl == LevelNone && t.p.quiet(float64(count), b)
+	in.quietNow = !partial && (lvl == LevelNone && t.p.quiet(float64(count), b) || lvl < LevelDetected && t.p.faded(float64(count), e, in))
 	if in.quietNow && in.quietPrior == 0 {
 		in.quietSince = in.Bucket
 	}

@@ -136,6 +136,7 @@ func TestTracker(t *testing.T) {
 			{0, 3, 0, spike.None, none}, {1, 0, 0, spike.None, none}, {2, 4, 0, spike.None, none},
 		}},
 		{"opens, escalates, updates, resolves after 3 quiet buckets", []step{
+			{-1, 20, 0, spike.None, none}, // "possible" needs two of three buckets
 			{0, 20, 0, spike.Opened, poss},
 			{1, 40, 0, spike.Escalated, det},
 			{2, 45, 0, spike.None, det},    // +12% over the announced 40
@@ -146,6 +147,7 @@ func TestTracker(t *testing.T) {
 			{7, 0, 0, spike.None, none},
 		}},
 		{"no flapping on a count oscillating around the threshold", []step{
+			{-1, 16, 0, spike.None, none}, // "possible" needs two of three buckets
 			{0, 16, 0, spike.Opened, poss},
 			{1, 15, 0, spike.None, poss},
 			{2, 17, 0, spike.None, poss},
@@ -161,6 +163,7 @@ func TestTracker(t *testing.T) {
 			{3, 40, 0, spike.None, det},
 		}},
 		{"quiet buckets must be consecutive", []step{
+			{-1, 20, 0, spike.None, none}, // "possible" needs two of three buckets
 			{0, 20, 0, spike.Opened, poss},
 			{1, 0, 0, spike.None, poss},
 			{2, 0, 0, spike.None, poss},
@@ -170,6 +173,7 @@ func TestTracker(t *testing.T) {
 			{6, 0, 0, spike.Resolved, poss},
 		}},
 		{"steps within one bucket count as one quiet bucket", []step{
+			{-1, 20, 0, spike.None, none}, // "possible" needs two of three buckets
 			{0, 20, 0, spike.Opened, poss},
 			{1, 0, 0, spike.None, poss},
 			{1, 0, 0, spike.None, poss},
@@ -179,6 +183,7 @@ func TestTracker(t *testing.T) {
 			{3, 0, 0, spike.Resolved, poss},
 		}},
 		{"a bucket that fills up late breaks the quiet run", []step{
+			{-1, 20, 0, spike.None, none}, // "possible" needs two of three buckets
 			{0, 20, 0, spike.Opened, poss},
 			{1, 0, 0, spike.None, poss},
 			{2, 0, 0, spike.None, poss},
@@ -188,6 +193,7 @@ func TestTracker(t *testing.T) {
 			{5, 0, 0, spike.Resolved, poss},
 		}},
 		{"a new spike after resolving opens a new incident", []step{
+			{-1, 20, 0, spike.None, none}, // "possible" needs two of three buckets
 			{0, 20, 0, spike.Opened, poss},
 			{1, 0, 0, spike.None, poss},
 			{2, 0, 0, spike.None, poss},
@@ -271,6 +277,7 @@ func TestTrackerSaves(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	tr.Step("svc", at(-1), 20, 0) // the first of the two buckets that open
 	tests := []struct {
 		name   string
 		bucket int
@@ -357,4 +364,103 @@ func BenchmarkTrackerCycle(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/n, "ns/service")
+}
+
+func TestTrackerOpening(t *testing.T) {
+	none, poss, det := spike.LevelNone, spike.LevelPossible, spike.LevelDetected
+	tests := []struct {
+		name  string
+		steps []step
+	}{
+		{"one possible bucket alone opens nothing", []step{
+			{0, 20, 0, spike.None, none}, {1, 0, 0, spike.None, none}, {2, 0, 0, spike.None, none},
+			{3, 20, 0, spike.None, none}, // the earlier hit is out of the last three buckets
+		}},
+		{"two possible buckets of three open", []step{
+			{0, 20, 0, spike.None, none}, {1, 2, 0, spike.None, none}, {2, 20, 0, spike.Opened, poss},
+		}},
+		{"one bucket stepped twice counts once", []step{
+			{0, 20, 0, spike.None, none}, {0, 22, 0, spike.None, none}, {0, 25, 0, spike.None, none},
+		}},
+		{"a bucket that falls back below possible is no longer a hit", []step{
+			{0, 20, 0, spike.None, none}, {0, 20, 20, spike.None, none}, {1, 20, 0, spike.None, none},
+		}},
+		{"a detected bucket opens at once", []step{
+			{0, 40, 0, spike.Opened, det},
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tr, err := spike.NewTracker(spike.DefaultParams())
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, s := range tt.steps {
+				d := tr.Step("svc", at(s.bucket), s.count, s.baseline)
+				in, _ := tr.Lookup("svc")
+				if d.Kind != s.kind || in.Level != s.level {
+					t.Fatalf("step %d: got %v at %v, want %v at %v", i, d.Kind, in.Level, s.kind, s.level)
+				}
+			}
+		})
+	}
+}
+
+func TestTrackerOpensFromItsFirstHit(t *testing.T) {
+	tr, err := spike.NewTracker(spike.DefaultParams())
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr.Step("svc", at(0), 25, 0)
+	tr.Step("svc", at(1), 1, 0)
+	d := tr.Step("svc", at(2), 20, 0)
+	if d.Kind != spike.Opened || !d.Incident.StartedAt.Equal(at(0)) || d.Incident.Peak != 25 || !d.Incident.PeakAt.Equal(at(0)) {
+		t.Fatalf("decision = %+v, want opened at the first hit with its peak", d)
+	}
+}
+
+func TestTrackerPartialBuckets(t *testing.T) {
+	b := spike.Baseline{Expected: 3}
+	t.Run("a partial bucket opens and escalates", func(t *testing.T) {
+		tr, _ := spike.NewTracker(spike.DefaultParams())
+		if d := tr.StepPartial("svc", at(0), 40, b); d.Kind != spike.Opened {
+			t.Fatalf("40 reporters in a filling bucket: %v, want opened", d.Kind)
+		}
+	})
+	t.Run("a partial bucket is never quiet", func(t *testing.T) {
+		tr, _ := spike.NewTracker(spike.DefaultParams())
+		tr.StepBaseline("svc", at(0), 40, b)
+		for m := 1; m <= 3; m++ {
+			tr.StepBaseline("svc", at(m), 0, b) // complete and quiet
+			if m < 3 {
+				if d := tr.StepPartial("svc", at(m+1), 0, b); d.Kind == spike.Resolved {
+					t.Fatalf("resolved on the partial bucket %d", m+1)
+				}
+			}
+		}
+		if _, open := tr.Lookup("svc"); open {
+			t.Fatal("still open after three complete quiet buckets")
+		}
+	})
+}
+
+func TestTrackerResolvesOnceFaded(t *testing.T) {
+	// A peak of 200 over 3 that has fallen to 30 is still 10× the
+	// baseline but under a fifth of the peak's excess: quiet, unless the
+	// bucket alone is worth "detected".
+	b := spike.Baseline{Expected: 3}
+	p := spike.DefaultParams()
+	tr, _ := spike.NewTracker(p)
+	tr.StepBaseline("svc", at(0), 200, b)
+	tr.StepBaseline("svc", at(1), 15, b)
+	tr.StepBaseline("svc", at(2), 14, b)
+	if d := tr.StepBaseline("svc", at(3), 15, b); d.Kind != spike.Resolved {
+		t.Fatalf("after three faded buckets: %v, want resolved", d.Kind)
+	}
+	tr.StepBaseline("svc", at(10), 200, b)
+	for m := 11; m <= 14; m++ {
+		if d := tr.StepBaseline("svc", at(m), 40, b); d.Kind == spike.Resolved {
+			t.Fatalf("resolved at bucket %d on counts still worth detected", m)
+		}
+	}
 }

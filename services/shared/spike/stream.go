@@ -42,6 +42,7 @@ func NewStream(p Params, step, recent time.Duration, weeks int) (*Stream, error)
 	if step <= 0 {
 		return nil, fmt.Errorf("step %s must be positive", step)
 	}
+	p.Bucket = step // persistence is counted in the stream's buckets
 	tr, err := NewTracker(p)
 	if err != nil {
 		return nil, err

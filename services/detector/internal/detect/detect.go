@@ -4,15 +4,19 @@
 //
 // # The partial bucket
 //
-// The current bucket is still filling while the detector looks at it. The
-// count a service is judged on is max(current partial bucket, previous full
-// bucket): a burst shows up as soon as it is in the current bucket, the
-// count does not drop to almost nothing each time a new bucket begins, and
-// nothing is extrapolated (scaling up three reports seen in the first
-// seconds of a minute would be an outage made of noise). It is compared
-// with the larger of the two buckets' baselines. The price is that counts
-// come down one bucket late, which only delays resolving; a quiet verdict
-// thus means a quiet full bucket before it too.
+// The current bucket is still filling while the detector looks at it.
+// Each cycle judges two buckets: the previous one, complete, once (the
+// first cycle that sees it complete), and the current one as a partial
+// bucket (spike.Tracker.StepPartial). A distinct-reporter count only grows
+// as its bucket fills, so a partial count that already reaches a level is
+// evidence: a burst opens or escalates an incident within the cycle it
+// happens in, and a partial bucket never counts as quiet, so an incident
+// is resolved only on complete buckets. Nothing is extrapolated (scaling
+// up three reports seen in the first seconds of a minute would be an
+// outage made of noise). Persistence ("possible" needs two of the last
+// three buckets) is counted by bucket start, so the one bucket seen first
+// partial and then complete counts once, exactly as spike.Stream counts
+// complete buckets offline.
 //
 // # Baseline
 //
@@ -131,6 +135,8 @@ type Detector struct {
 	first   map[string]time.Time // start of each service's history
 	firstAt time.Time            // when first was read (cycle time)
 
+	lastFull time.Time // the latest complete bucket stepped
+
 	out         outbox
 	lastVersion uint64
 	loaded      atomic.Bool
@@ -141,7 +147,9 @@ func New(conn driver.Conn, rdb *redis.Client, log *slog.Logger, cfg Config) (*De
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	tr, err := spike.NewTracker(cfg.Params)
+	p := cfg.Params
+	p.Bucket = cfg.Bucket // persistence is counted in the detector's buckets
+	tr, err := spike.NewTracker(p)
 	if err != nil {
 		return nil, err
 	}
@@ -295,20 +303,24 @@ func (d *Detector) Cycle(ctx context.Context, now time.Time) error {
 		from    spike.Source // where the baseline came from
 	}
 	var changes []change
+	// The previous bucket is judged once, when it is first complete; the
+	// current one every cycle, as a partial bucket.
+	stepPrev := prev.After(d.lastFull)
 	for _, s := range services {
 		r := recent[s]
-		count := uint32(min(max(r.prev, r.cur), uint64(^uint32(0))))
 		level := window(levels[s], d.levelSpan(s, prev), d.firstOf(s, cur), d.cfg.Bucket)
-		b := d.expected(hist[s], level, s, prev)
-		if bc := d.expected(hist[s], level, s, cur); bc.Expected > b.Expected {
-			b = bc
+		if stepPrev {
+			b := d.expected(hist[s], level, s, prev)
+			if dec := d.tracker.StepBaseline(s, prev, clampCount(r.prev), b); dec.Kind != spike.None || dec.Save {
+				changes = append(changes, change{s, dec, b.Source})
+			}
 		}
-		from := b.Source
-		dec := d.tracker.StepBaseline(s, cur, count, b)
-		if dec.Kind != spike.None || dec.Save {
-			changes = append(changes, change{s, dec, from})
+		b := d.expected(hist[s], level, s, cur)
+		if dec := d.tracker.StepPartial(s, cur, clampCount(r.cur), b); dec.Kind != spike.None || dec.Save {
+			changes = append(changes, change{s, dec, b.Source})
 		}
 	}
+	d.lastFull = prev
 	if len(changes) > 0 {
 		since := make(map[string]time.Time, len(changes))
 		for _, c := range changes {
@@ -356,6 +368,9 @@ func (d *Detector) Cycle(ctx context.Context, now time.Time) error {
 	}
 	return d.Flush(ctx)
 }
+
+// clampCount fits a count of reporters into the tracker's counts.
+func clampCount(n uint64) uint32 { return uint32(min(n, uint64(^uint32(0)))) }
 
 // expected is a service's baseline for the bucket starting at t, from
 // its slot levels in past weeks and days and its recent level.

@@ -215,8 +215,8 @@ func TestBurstOpensThenResolves(t *testing.T) {
 		t.Fatalf("alert_events = %v, want one opened", got)
 	}
 
-	// Nobody reports any more. The next minute still sees the full burst
-	// minute; then three quiet minutes resolve it.
+	// Nobody reports any more: the three complete quiet minutes after the
+	// burst's resolve it, once the third is complete.
 	resolvedAt := time.Time{}
 	for k := 1; k <= 6 && resolvedAt.IsZero(); k++ {
 		at := now.Add(time.Duration(k) * time.Minute)
@@ -229,7 +229,7 @@ func TestBurstOpensThenResolves(t *testing.T) {
 		t.Fatalf("resolved at %s, want %s", resolvedAt.Format(time.TimeOnly), want.Format(time.TimeOnly))
 	}
 	got := s.incidents(t, incident.Filter{ID: in.ID})
-	if len(got) != 1 || got[0].Status != incident.StatusResolved || !got[0].EndedAt.Equal(minute.Add(2*time.Minute)) || got[0].Peak != 40 {
+	if len(got) != 1 || got[0].Status != incident.StatusResolved || !got[0].EndedAt.Equal(minute.Add(time.Minute)) || got[0].Peak != 40 {
 		t.Fatalf("incident after resolving = %+v, want resolved, ended at the first quiet minute, peak kept", got)
 	}
 	want := []string{"gojek:opened", "gojek:resolved"}
@@ -263,12 +263,12 @@ func TestBaselineFromSameTimeOfWeek(t *testing.T) {
 	from := now.Truncate(time.Minute)
 	var rs []report.Report
 	for k := 1; k <= 4; k++ {
-		rs = append(rs, burst("whatsapp", 30, 30, from.Add(-time.Duration(k)*baseline.Week), 50*time.Second, []string{"messages"}, []string{"ID"})...)
+		rs = append(rs, burst("whatsapp", 40, 40, from.Add(-time.Duration(k)*baseline.Week), 50*time.Second, []string{"messages"}, []string{"ID"})...)
 	}
-	// The same 30 people today are normal for whatsapp and an outage for a
+	// The same 40 people today are normal for whatsapp and an outage for a
 	// service that never had any reports.
-	rs = append(rs, burst("whatsapp", 30, 30, from, 25*time.Second, []string{"messages"}, []string{"ID"})...)
-	rs = append(rs, burst("gojek", 30, 30, from, 25*time.Second, []string{"app"}, []string{"ID"})...)
+	rs = append(rs, burst("whatsapp", 40, 40, from, 25*time.Second, []string{"messages"}, []string{"ID"})...)
+	rs = append(rs, burst("gojek", 40, 40, from, 25*time.Second, []string{"app"}, []string{"ID"})...)
 	s.insert(t, rs)
 	d := s.detector(t)
 	cycle(t, d, now)
@@ -462,5 +462,26 @@ func TestNewBusyServiceSettlesOnItsOwnLevel(t *testing.T) {
 	}
 	if got, want := kinds(s.events(t)), []string{"whatsapp:opened", "whatsapp:resolved"}; !reflect.DeepEqual(got, want) {
 		t.Fatalf("alert stream = %v, want %v", got, want)
+	}
+}
+
+func TestPossibleNeedsTwoOfThreeMinutes(t *testing.T) {
+	s := setup(t)
+	minute := now.Truncate(time.Minute)
+	// 20 people on a new service is "possible", not "detected": one such
+	// minute is not enough, a second within three minutes opens.
+	s.insert(t, burst("gojek", 20, 20, minute.Add(5*time.Second), 20*time.Second, []string{"app"}, []string{"ID"}))
+	d := s.detector(t)
+	for k := range 2 {
+		cycle(t, d, now.Add(time.Duration(k)*time.Minute))
+		if got := s.incidents(t, incident.Filter{Status: incident.StatusOpen}); len(got) != 0 {
+			t.Fatalf("cycle %d: open incidents = %+v, want none after one minute of 20", k, got)
+		}
+	}
+	s.insert(t, burst("gojek", 20, 20, minute.Add(2*time.Minute+5*time.Second), 20*time.Second, []string{"app"}, []string{"ID"}))
+	cycle(t, d, now.Add(2*time.Minute))
+	open := s.incidents(t, incident.Filter{Status: incident.StatusOpen})
+	if len(open) != 1 || open[0].Level != incident.LevelPossible || !open[0].StartedAt.UTC().Equal(minute) {
+		t.Fatalf("open incidents = %+v, want one possible, started at the first minute of 20", open)
 	}
 }
