@@ -51,14 +51,63 @@ type onset struct {
 	before float64 // the record when the current burst began
 	peak   float64 // the current burst's largest evidence
 	shown  float64 // the current burst's largest reported score
+	// The opening record is the record of the bursts that began against
+	// a known expected count (above the floor) only: a new service's
+	// first reports, a "burst" over the floor, do not make it look bursty
+	// to the opening rule. The score keeps the plain record.
+	openRecord float64 // decaying maximum of those bursts' evidence
+	openBefore float64 // openRecord when the current burst began
+	learn      bool    // the current burst began against a known level
 }
 
 func newOnset(step time.Duration) onset {
 	return onset{decay: math.Pow(0.5, float64(step)/float64(scoreHalfLife))}
 }
 
+// ratio is the current burst's evidence over the opening record as it
+// stood when the burst began: 0 between bursts, +Inf for a series with no
+// record.
+func (o *onset) ratio() float64 {
+	if o.sum <= 0 {
+		return 0
+	}
+	if o.openBefore <= scoreRecordFloor {
+		return math.Inf(1)
+	}
+	return o.sum / o.openBefore
+}
+
+// skip accounts for n buckets the series was not stepped in, as buckets
+// with no reports: the record decays and each drains the burst by at
+// least the drift.
+func (o *onset) skip(n int) {
+	if n <= 0 {
+		return
+	}
+	o.record *= math.Pow(o.decay, float64(n))
+	o.openRecord *= math.Pow(o.decay, float64(n))
+	if o.sum > 0 {
+		o.sum = math.Max(0, o.sum-scoreDrift*float64(n))
+		if o.sum == 0 {
+			o.end()
+		}
+	}
+}
+
+// end puts the burst that just ended into the records.
+func (o *onset) end() {
+	o.record = math.Max(o.record, o.peak)
+	if o.learn {
+		o.openRecord = math.Max(o.openRecord, o.peak)
+	}
+}
+
 // score rates count c against its decision and updates the state.
-func (o *onset) score(c float64, d Decision) float64 {
+// learn says whether the expected count is known rather than the floor:
+// only bursts that begin against a known level join the record, so a new
+// service's first reports (a "burst" over the floor) do not make it look
+// bursty.
+func (o *onset) score(c float64, d Decision, learn bool) float64 {
 	u := math.Log((math.Max(c, 0) + scorePseudo) / (d.Expected + scorePseudo))
 	if math.IsNaN(u) {
 		u = 0
@@ -67,16 +116,18 @@ func (o *onset) score(c float64, d Decision) float64 {
 		u = math.Min(u, 0)
 	}
 	o.record *= o.decay
+	o.openRecord *= o.decay
 	was := o.sum > 0
 	o.sum = math.Max(0, o.sum+u-scoreDrift)
 	if o.sum == 0 {
 		if was { // the burst is over: it joins the record
-			o.record = math.Max(o.record, o.peak)
+			o.end()
 		}
 		return 0
 	}
 	if !was {
 		o.before, o.peak, o.shown = o.record, 0, 0
+		o.openBefore, o.learn = o.openRecord, learn
 	}
 	o.peak = math.Max(o.peak, o.sum)
 	x := math.Log(o.sum / math.Max(o.before, scoreRecordFloor))

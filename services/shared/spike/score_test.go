@@ -15,7 +15,7 @@ func runOnset(counts []float64) []float64 {
 	for i, c := range counts {
 		b := Baseline{Expected: 30, Scale: p.modelScale(30)}
 		_, z := p.Judge(uint32(c), b)
-		out[i] = o.score(c, Decision{Score: z, Expected: 30})
+		out[i] = o.score(c, Decision{Score: z, Expected: 30}, true)
 	}
 	return out
 }

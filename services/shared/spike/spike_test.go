@@ -128,13 +128,17 @@ func TestTracker(t *testing.T) {
 		poss = spike.LevelPossible
 		det  = spike.LevelDetected
 	)
+	// The hysteresis cases below are about ResolveAfter; a "possible"
+	// incident's shorter quiet run has its own cases.
+	resolveAfter := func(p *spike.Params) { p.ResolvePossibleAfter = 0 }
 	tests := []struct {
-		name  string
-		steps []step
+		name   string
+		steps  []step
+		change func(*spike.Params)
 	}{
 		{"small noise never opens", []step{
 			{0, 3, 0, spike.None, none}, {1, 0, 0, spike.None, none}, {2, 4, 0, spike.None, none},
-		}},
+		}, nil},
 		{"opens, escalates, updates, resolves after 3 quiet buckets", []step{
 			{-1, 20, 0, spike.None, none}, // "possible" needs two of three buckets
 			{0, 20, 0, spike.Opened, poss},
@@ -145,7 +149,7 @@ func TestTracker(t *testing.T) {
 			{5, 1, 0, spike.None, det},
 			{6, 0, 0, spike.Resolved, det},
 			{7, 0, 0, spike.None, none},
-		}},
+		}, nil},
 		{"no flapping on a count oscillating around the threshold", []step{
 			{-1, 16, 0, spike.None, none}, // "possible" needs two of three buckets
 			{0, 16, 0, spike.Opened, poss},
@@ -155,13 +159,13 @@ func TestTracker(t *testing.T) {
 			{4, 16, 0, spike.None, poss},
 			{5, 15, 0, spike.None, poss},
 			{6, 17, 0, spike.None, poss},
-		}},
+		}, nil},
 		{"never de-escalates within an incident", []step{
 			{0, 40, 0, spike.Opened, det},
 			{1, 20, 0, spike.None, det},
 			{2, 16, 0, spike.None, det},
 			{3, 40, 0, spike.None, det},
-		}},
+		}, nil},
 		{"quiet buckets must be consecutive", []step{
 			{-1, 20, 0, spike.None, none}, // "possible" needs two of three buckets
 			{0, 20, 0, spike.Opened, poss},
@@ -171,7 +175,7 @@ func TestTracker(t *testing.T) {
 			{4, 0, 0, spike.None, poss},
 			{5, 0, 0, spike.None, poss},
 			{6, 0, 0, spike.Resolved, poss},
-		}},
+		}, resolveAfter},
 		{"steps within one bucket count as one quiet bucket", []step{
 			{-1, 20, 0, spike.None, none}, // "possible" needs two of three buckets
 			{0, 20, 0, spike.Opened, poss},
@@ -181,7 +185,7 @@ func TestTracker(t *testing.T) {
 			{2, 0, 0, spike.None, poss},
 			{2, 0, 0, spike.None, poss},
 			{3, 0, 0, spike.Resolved, poss},
-		}},
+		}, resolveAfter},
 		{"a bucket that fills up late breaks the quiet run", []step{
 			{-1, 20, 0, spike.None, none}, // "possible" needs two of three buckets
 			{0, 20, 0, spike.Opened, poss},
@@ -191,7 +195,7 @@ func TestTracker(t *testing.T) {
 			{3, 0, 0, spike.None, poss},
 			{4, 0, 0, spike.None, poss},
 			{5, 0, 0, spike.Resolved, poss},
-		}},
+		}, resolveAfter},
 		{"a new spike after resolving opens a new incident", []step{
 			{-1, 20, 0, spike.None, none}, // "possible" needs two of three buckets
 			{0, 20, 0, spike.Opened, poss},
@@ -199,7 +203,28 @@ func TestTracker(t *testing.T) {
 			{2, 0, 0, spike.None, poss},
 			{3, 0, 0, spike.Resolved, poss},
 			{4, 50, 0, spike.Opened, det},
-		}},
+		}, resolveAfter},
+		{"with ResolvePossibleAfter a possible incident ends after fewer quiet buckets", []step{
+			{-1, 20, 0, spike.None, none},
+			{0, 20, 0, spike.Opened, poss},
+			{1, 0, 0, spike.None, poss},
+			{2, 0, 0, spike.Resolved, poss},
+		}, func(p *spike.Params) { p.ResolvePossibleAfter = 2 }},
+		{"by default a possible incident keeps the full quiet run", []step{
+			{-1, 20, 0, spike.None, none},
+			{0, 20, 0, spike.Opened, poss},
+			{1, 0, 0, spike.None, poss},
+			{2, 0, 0, spike.None, poss},
+			{3, 0, 0, spike.Resolved, poss},
+		}, nil},
+		{"one that reached detected keeps the full quiet run", []step{
+			{-1, 20, 0, spike.None, none},
+			{0, 20, 0, spike.Opened, poss},
+			{1, 40, 0, spike.Escalated, det},
+			{2, 0, 0, spike.None, det},
+			{3, 0, 0, spike.None, det},
+			{4, 0, 0, spike.Resolved, det},
+		}, nil},
 		{"a big service's normal day is quiet, its outage is not", []step{
 			{0, 45, 40, spike.None, none},
 			{1, 60, 40, spike.None, none},
@@ -209,11 +234,15 @@ func TestTracker(t *testing.T) {
 			{5, 50, 40, spike.None, det},
 			{6, 40, 40, spike.None, det},
 			{7, 35, 40, spike.Resolved, det},
-		}},
+		}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			tr, err := spike.NewTracker(spike.DefaultParams())
+			p := spike.DefaultParams()
+			if tt.change != nil {
+				tt.change(&p)
+			}
+			tr, err := spike.NewTracker(p)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -462,5 +491,46 @@ func TestTrackerResolvesOnceFaded(t *testing.T) {
 		if d := tr.StepBaseline("svc", at(m), 40, b); d.Kind == spike.Resolved {
 			t.Fatalf("resolved at bucket %d on counts still worth detected", m)
 		}
+	}
+}
+
+// TestTrackerBurstRecord checks that a service whose past bursts were far
+// larger needs two buckets to open on a "detected" count, while a service
+// without such a record opens at once.
+func TestTrackerBurstRecord(t *testing.T) {
+	tr, err := spike.NewTracker(spike.DefaultParams())
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := spike.Baseline{Expected: 40, Scale: 1.8, Source: spike.FromWeeks}
+	minute := 0
+	feed := func(service string, count uint32) spike.Decision {
+		return tr.StepBaseline(service, at(minute), count, b)
+	}
+	// bursty: a large ten-minute burst, then quiet hours.
+	plan := []struct {
+		n     int
+		count uint32
+	}{{30, 40}, {10, 800}, {120, 40}}
+	for _, s := range plan {
+		for range s.n {
+			feed("bursty", s.count)
+			feed("calm", 40)
+			minute++
+		}
+	}
+	if _, open := tr.Lookup("bursty"); open {
+		t.Fatal("the first burst's incident is still open")
+	}
+	if d := feed("calm", 200); d.Kind != spike.Opened || d.Incident.Level != spike.LevelDetected {
+		t.Fatalf("calm service: %v at %v, want opened at detected", d.Kind, d.Incident.Level)
+	}
+	d := feed("bursty", 200)
+	if d.Level != spike.LevelDetected || d.Kind != spike.None {
+		t.Fatalf("bursty service, first bucket: %v (count worth %v), want no incident yet", d.Kind, d.Level)
+	}
+	minute++
+	if d := feed("bursty", 200); d.Kind != spike.Opened {
+		t.Fatalf("bursty service, second bucket: %v, want opened", d.Kind)
 	}
 }

@@ -30,8 +30,7 @@ type Stream struct {
 	t0      time.Time
 	hist    []float64 // by bucket index since t0; NaN where no row came
 	tr      *Tracker
-	opened  int // bucket index the open incident started at
-	onset   onset
+	opened  int     // bucket index the open incident started at
 	h       History // reused buffers
 }
 
@@ -55,7 +54,7 @@ func NewStream(p Params, step, recent time.Duration, weeks int) (*Stream, error)
 	return &Stream{
 		p: p, step: step, recentN: n, weeks: weeks,
 		perDay: int(24 * time.Hour / step), perWeek: int(Week / step),
-		tr: tr, onset: newOnset(step),
+		tr: tr,
 	}, nil
 }
 
@@ -85,7 +84,7 @@ func (s *Stream) Observe(t time.Time, count float64) Point {
 	}
 	s.hist = append(s.hist, count)
 	return Point{
-		Score:    s.onset.score(count, d),
+		Score:    d.Onset,
 		Alert:    d.Open && d.Kind != Resolved,
 		Level:    d.Level,
 		Kind:     d.Kind,

@@ -47,6 +47,19 @@
 // symptoms and countries. When each service's history starts is read at
 // start and then hourly; a service that first reports in between starts
 // its history at the bucket it is first seen in.
+//
+// # Burst record
+//
+// The tracker keeps, per service, the record of its past bursts that
+// decides whether a "detected" bucket opens an incident at once (see
+// package spike, "Opening"). So every cycle steps every service with
+// history in the weeks the baseline reads, with zero when nobody
+// reported, not only the services with reports. The record lives in
+// memory: a restarted detector starts every service without one, so for
+// a service's first bursts after a restart it opens "detected" buckets
+// at once, as a brand-new service does; it is never slower than before
+// the restart. (Rebuilding the record by replaying the history at start
+// would remove that difference; it is not done.)
 package detect
 
 import (
@@ -289,8 +302,12 @@ func (d *Detector) Cycle(ctx context.Context, now time.Time) error {
 		return err
 	}
 
-	services := d.tracker.OpenServices(make([]string, 0, len(recent)+d.tracker.Len()))
-	for s := range recent {
+	// Every service with history is stepped, with zero when nobody
+	// reported, so that its record of past bursts (which the opening rule
+	// reads) follows every bucket; d.first holds every service with
+	// reports in the weeks the baseline reads, and recent's are in it.
+	services := d.tracker.OpenServices(make([]string, 0, len(d.first)+d.tracker.Len()))
+	for s := range d.first {
 		if _, open := d.tracker.Lookup(s); !open {
 			services = append(services, s)
 		}
