@@ -19,9 +19,9 @@ go vet github.com/lapor/lapor/services/...
 echo "== go test"
 go test -count=1 -timeout 45m github.com/lapor/lapor/services/...
 
-echo "== fuzz (brief)"
-go test -run='^$' -fuzz='^FuzzDecode$' -fuzztime="${LAPOR_FUZZTIME:-10s}" ./services/ingest/internal/ingest
-
 echo "== detector evaluation (reduced; 'make eval' runs the full one)"
 go run ./services/detector/cmd/detector eval -quick
 go run ./services/detector/cmd/detector synth -quick
+
+echo "== fuzz (brief)"
+go test -run='^$' -fuzz='^FuzzDecode$' -fuzztime="${LAPOR_FUZZTIME:-10s}" ./services/ingest/internal/ingest
