@@ -115,3 +115,14 @@ func Serve(ctx context.Context, ln net.Listener, h http.Handler, log *slog.Logge
 	log.Info("http server stopped")
 	return nil
 }
+
+// HealthOnly is the whole router of a service whose only endpoints are
+// /healthz and /readyz (the worker, the detector).
+func HealthOnly(log *slog.Logger, ready func(context.Context) error) (http.Handler, error) {
+	r, err := NewEngine(log, nil)
+	if err != nil {
+		return nil, err
+	}
+	Health(r, ready)
+	return r, nil
+}

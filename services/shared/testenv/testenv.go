@@ -18,7 +18,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+
+	"github.com/lapor/lapor/services/shared/chdb"
 	"github.com/lapor/lapor/services/shared/config"
+	"github.com/lapor/lapor/services/shared/logging"
+	"github.com/lapor/lapor/services/shared/migrate"
 )
 
 // FreePort asks the kernel for a free TCP port on loopback.
@@ -365,4 +370,21 @@ func Ctx(t testing.TB) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	t.Cleanup(cancel)
 	return ctx
+}
+
+// Migrated connects to a database of the caller's own (see Config) with
+// Lapor's schema applied, closed when the test ends.
+func (e *Env) Migrated(t testing.TB) driver.Conn {
+	t.Helper()
+	Need(t, e)
+	ctx := Ctx(t)
+	conn, err := chdb.Open(ctx, e.Config(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	if _, err := migrate.Apply(ctx, conn, logging.Discard()); err != nil {
+		t.Fatal(err)
+	}
+	return conn
 }

@@ -8,12 +8,7 @@ import (
 	"github.com/lapor/lapor/services/shared/httpapi"
 )
 
-// routes is every endpoint the detector serves: only its health.
+// routes is every HTTP endpoint the detector serves: only its health.
 func routes(log *slog.Logger, ready func(context.Context) error) (http.Handler, error) {
-	r, err := httpapi.NewEngine(log, nil)
-	if err != nil {
-		return nil, err
-	}
-	httpapi.Health(r, ready)
-	return r, nil
+	return httpapi.HealthOnly(log, ready)
 }

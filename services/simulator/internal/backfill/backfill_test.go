@@ -9,9 +9,7 @@ import (
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
 	"github.com/lapor/lapor/services/shared/catalog"
-	"github.com/lapor/lapor/services/shared/chdb"
 	"github.com/lapor/lapor/services/shared/logging"
-	"github.com/lapor/lapor/services/shared/migrate"
 	"github.com/lapor/lapor/services/shared/testenv"
 	"github.com/lapor/lapor/services/simulator/internal/history"
 	"github.com/lapor/lapor/services/simulator/internal/traffic"
@@ -24,16 +22,8 @@ func TestMain(m *testing.M) { os.Exit(testenv.Main(m, &env)) }
 // open connects to a fresh database with the schema applied.
 func open(t *testing.T) (context.Context, driver.Conn) {
 	t.Helper()
-	testenv.Need(t, env)
+	conn := env.Migrated(t)
 	ctx := testenv.Ctx(t)
-	conn, err := chdb.Open(ctx, env.Config(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
-	if _, err := migrate.Apply(ctx, conn, logging.Discard()); err != nil {
-		t.Fatal(err)
-	}
 	return ctx, conn
 }
 

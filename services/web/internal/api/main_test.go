@@ -20,9 +20,7 @@ import (
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 
 	"github.com/lapor/lapor/services/shared/catalog"
-	"github.com/lapor/lapor/services/shared/chdb"
 	"github.com/lapor/lapor/services/shared/logging"
-	"github.com/lapor/lapor/services/shared/migrate"
 	"github.com/lapor/lapor/services/shared/testenv"
 )
 
@@ -44,16 +42,8 @@ type fixtureOption func(*Options)
 
 func newFixture(t *testing.T, opts ...fixtureOption) *fixture {
 	t.Helper()
-	testenv.Need(t, env)
+	conn := env.Migrated(t)
 	ctx := testenv.Ctx(t)
-	conn, err := chdb.Open(ctx, env.Config(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
-	if _, err := migrate.Apply(ctx, conn, logging.Discard()); err != nil {
-		t.Fatal(err)
-	}
 	data, err := os.ReadFile(filepath.Join("testdata", "catalog.json"))
 	if err != nil {
 		t.Fatal(err)

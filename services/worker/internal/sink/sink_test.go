@@ -9,9 +9,6 @@ import (
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
-	"github.com/lapor/lapor/services/shared/chdb"
-	"github.com/lapor/lapor/services/shared/logging"
-	"github.com/lapor/lapor/services/shared/migrate"
 	"github.com/lapor/lapor/services/shared/report"
 	"github.com/lapor/lapor/services/shared/testenv"
 )
@@ -22,16 +19,7 @@ func TestMain(m *testing.M) { os.Exit(testenv.Main(m, &env)) }
 
 func openDB(t *testing.T) driver.Conn {
 	t.Helper()
-	testenv.Need(t, env)
-	ctx := testenv.Ctx(t)
-	conn, err := chdb.Open(ctx, env.Config(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
-	if _, err := migrate.Apply(ctx, conn, logging.Discard()); err != nil {
-		t.Fatal(err)
-	}
+	conn := env.Migrated(t)
 	return conn
 }
 

@@ -4,7 +4,6 @@ package geotest
 import (
 	"net"
 	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/maxmind/mmdbwriter"
@@ -21,23 +20,11 @@ type City struct {
 	ISP     string // written as autonomous_system_organization when set
 }
 
-// Write builds a database with the records in t.TempDir and returns its path.
+// Write builds a GeoLite2-City-like database with the records in
+// t.TempDir and returns its path.
 func Write(t testing.TB, records ...City) string {
 	t.Helper()
-	tree, err := mmdbwriter.New(mmdbwriter.Options{
-		DatabaseType: "GeoLite2-City",
-		// Tests use the documentation ranges, which are reserved.
-		IncludeReservedNetworks: true,
-		RecordSize:              28,
-	})
-	if err != nil {
-		t.Fatalf("new mmdb tree: %v", err)
-	}
-	for _, r := range records {
-		_, network, err := net.ParseCIDR(r.Network)
-		if err != nil {
-			t.Fatalf("parse %q: %v", r.Network, err)
-		}
+	return write(t, "GeoLite2-City", 28, records, func(r City) mmdbtype.Map {
 		rec := mmdbtype.Map{
 			"country": mmdbtype.Map{"iso_code": mmdbtype.String(r.Country)},
 			"city":    mmdbtype.Map{"names": mmdbtype.Map{"en": mmdbtype.String(r.City)}},
@@ -54,33 +41,31 @@ func Write(t testing.TB, records ...City) string {
 		if r.ISP != "" {
 			rec["autonomous_system_organization"] = mmdbtype.String(r.ISP)
 		}
-		if err := tree.Insert(network, rec); err != nil {
-			t.Fatalf("insert %s: %v", r.Network, err)
-		}
-	}
-	path := filepath.Join(t.TempDir(), "geo-test.mmdb")
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := tree.WriteTo(f); err != nil {
-		f.Close()
-		t.Fatalf("write mmdb: %v", err)
-	}
-	if err := f.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return path
+		return rec
+	})
 }
 
 // WriteFlat builds a database in the flat layout of the ip-location-db
 // packages (country_code, state1, city) and returns its path.
 func WriteFlat(t testing.TB, records ...City) string {
 	t.Helper()
+	return write(t, "city ipv4", 24, records, func(r City) mmdbtype.Map {
+		return mmdbtype.Map{
+			"country_code": mmdbtype.String(r.Country),
+			"state1":       mmdbtype.String(r.Region),
+			"state2":       mmdbtype.String(""),
+			"city":         mmdbtype.String(r.City),
+		}
+	})
+}
+
+func write(t testing.TB, dbType string, recordSize int, records []City, toMap func(City) mmdbtype.Map) string {
+	t.Helper()
 	tree, err := mmdbwriter.New(mmdbwriter.Options{
-		DatabaseType:            "city ipv4",
+		DatabaseType: dbType,
+		// Tests use the documentation ranges, which are reserved.
 		IncludeReservedNetworks: true,
-		RecordSize:              24,
+		RecordSize:              recordSize,
 	})
 	if err != nil {
 		t.Fatalf("new mmdb tree: %v", err)
@@ -90,18 +75,11 @@ func WriteFlat(t testing.TB, records ...City) string {
 		if err != nil {
 			t.Fatalf("parse %q: %v", r.Network, err)
 		}
-		rec := mmdbtype.Map{
-			"country_code": mmdbtype.String(r.Country),
-			"state1":       mmdbtype.String(r.Region),
-			"state2":       mmdbtype.String(""),
-			"city":         mmdbtype.String(r.City),
-		}
-		if err := tree.Insert(network, rec); err != nil {
+		if err := tree.Insert(network, toMap(r)); err != nil {
 			t.Fatalf("insert %s: %v", r.Network, err)
 		}
 	}
-	path := filepath.Join(t.TempDir(), "geo-flat-test.mmdb")
-	f, err := os.Create(path)
+	f, err := os.CreateTemp(t.TempDir(), "geo-*.mmdb")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,5 +90,5 @@ func WriteFlat(t testing.TB, records ...City) string {
 	if err := f.Close(); err != nil {
 		t.Fatal(err)
 	}
-	return path
+	return f.Name()
 }
