@@ -27,37 +27,54 @@ const (
 	// scoreRise is how much a burst's score must grow over the score it
 	// last reported before it reports again.
 	scoreRise = 1.5
+	// scoreWindow is how many buckets the sustained-rise evidence pools:
+	// their counts are summed before the log ratio is taken, so the
+	// pseudo-count weighs against a window's worth of reports and a
+	// modest rise held for many buckets counts.
+	scoreWindow = 12
+	// scoreWindowDrift is the log ratio the window's total must beat:
+	// about 1.35 times its expected total (after the pseudo-count).
+	scoreWindowDrift = 0.3
+	// scoreWindowWeight turns the window's log ratio (a per-bucket size)
+	// into evidence comparable with the CUSUM's sum over a burst.
+	scoreWindowWeight = 4.0
 )
 
-// onset turns a stream's verdicts into an anomaly score in [0, 1] that is
-// high when a burst starts (or grows well past what it was) and zero
-// otherwise.
+// onset is a series' burst state: the evidence the opening rule reads
+// (ratio) and the anomaly score's own state (rating).
 //
-// The evidence of a burst is a one-sided CUSUM of log ratios: each bucket
+// The opening evidence is a one-sided CUSUM of log ratios: each bucket
 // adds log((c+k)/(e+k)) − drift (when its z says the rise is real) and the
-// sum never drops below zero; a burst lasts while the sum is positive. So
-// one large bucket and a few moderately raised buckets in a row both make
-// evidence. The score compares that evidence with the record of the
-// series' past bursts (the largest evidence of each, a maximum decaying
-// with a half-life of scoreHalfLife) as it stood when the burst began: a
-// series full of bursts needs a bigger one to score high. Within a burst
-// a score is reported only when it beats scoreRise times the last one
-// reported, so a burst is announced once, again only if it becomes a
-// clearly bigger one, and never bucket after bucket.
+// sum never drops below zero; a burst lasts while the sum is positive.
+// Its opening record is the decaying maximum of the bursts that began
+// against a known expected count (above the floor) only: a new service's
+// first reports, a "burst" over the floor, do not make it look bursty to
+// the opening rule.
 type onset struct {
-	decay  float64 // of the record, per bucket
+	decay      float64 // of the records, per bucket
+	sum        float64 // the current burst's evidence, 0 between bursts
+	peak       float64 // the current burst's largest evidence
+	openRecord float64 // decaying maximum of learnt bursts' evidence
+	openBefore float64 // openRecord when the current burst began
+	learn      bool    // the current burst began against a known level
+	r          rating
+}
+
+// rating is the anomaly score's state. Its evidence is the larger of the
+// opening CUSUM and a sustained-rise term from the last scoreWindow
+// buckets, so its bursts (and its record) are its own; no decision reads
+// it.
+type rating struct {
 	record float64 // decaying maximum of past bursts' evidence
 	sum    float64 // the current burst's evidence, 0 between bursts
 	before float64 // the record when the current burst began
 	peak   float64 // the current burst's largest evidence
 	shown  float64 // the current burst's largest reported score
-	// The opening record is the record of the bursts that began against
-	// a known expected count (above the floor) only: a new service's
-	// first reports, a "burst" over the floor, do not make it look bursty
-	// to the opening rule. The score keeps the plain record.
-	openRecord float64 // decaying maximum of those bursts' evidence
-	openBefore float64 // openRecord when the current burst began
-	learn      bool    // the current burst began against a known level
+	// The last scoreWindow buckets' counts and expected counts, a ring:
+	// an array, so that copying the state (a bucket stepped again)
+	// copies them too.
+	counts, exps [scoreWindow]float64
+	next, n      int
 }
 
 func newOnset(step time.Duration) onset {
@@ -78,66 +95,103 @@ func (o *onset) ratio() float64 {
 }
 
 // skip accounts for n buckets the series was not stepped in, as buckets
-// with no reports: the record decays and each drains the burst by at
-// least the drift.
+// with no reports: the records decay and each drains the burst by at
+// least the drift. Their expected counts are unknown, so the score's
+// window starts afresh.
 func (o *onset) skip(n int) {
 	if n <= 0 {
 		return
 	}
-	o.record *= math.Pow(o.decay, float64(n))
-	o.openRecord *= math.Pow(o.decay, float64(n))
+	f := math.Pow(o.decay, float64(n))
+	o.openRecord *= f
+	o.r.record *= f
+	o.r.n, o.r.next = 0, 0
 	if o.sum > 0 {
 		o.sum = math.Max(0, o.sum-scoreDrift*float64(n))
-		if o.sum == 0 {
-			o.end()
+		if o.sum == 0 && o.learn {
+			o.openRecord = math.Max(o.openRecord, o.peak)
+		}
+	}
+	if o.r.sum > 0 {
+		o.r.sum = o.sum // the window is gone: only the CUSUM is left
+		if o.r.sum == 0 {
+			o.r.record = math.Max(o.r.record, o.r.peak)
 		}
 	}
 }
 
-// end puts the burst that just ended into the records.
-func (o *onset) end() {
-	o.record = math.Max(o.record, o.peak)
-	if o.learn {
-		o.openRecord = math.Max(o.openRecord, o.peak)
-	}
-}
-
-// score rates count c against its decision and updates the state.
-// learn says whether the expected count is known rather than the floor:
-// only bursts that begin against a known level join the record, so a new
-// service's first reports (a "burst" over the floor) do not make it look
-// bursty.
+// score rates count c against its decision, updates the state and returns
+// the anomaly score. learn says whether the expected count is known
+// rather than the floor: only bursts that begin against a known level
+// join the opening record.
 func (o *onset) score(c float64, d Decision, learn bool) float64 {
-	u := math.Log((math.Max(c, 0) + scorePseudo) / (d.Expected + scorePseudo))
+	c = math.Max(c, 0)
+	u := math.Log((c + scorePseudo) / (d.Expected + scorePseudo))
 	if math.IsNaN(u) {
 		u = 0
 	}
 	if !(d.Score >= scoreMinZ) { // NaN too
 		u = math.Min(u, 0)
 	}
-	o.record *= o.decay
 	o.openRecord *= o.decay
 	was := o.sum > 0
 	o.sum = math.Max(0, o.sum+u-scoreDrift)
-	if o.sum == 0 {
+	switch {
+	case o.sum == 0:
+		if was && o.learn { // the burst is over: it joins the record
+			o.openRecord = math.Max(o.openRecord, o.peak)
+		}
+	case !was:
+		o.peak = o.sum
+		o.openBefore, o.learn = o.openRecord, learn
+	default:
+		o.peak = math.Max(o.peak, o.sum)
+	}
+	return o.r.rate(c, d.Expected, o.sum, o.decay)
+}
+
+// rate steps the score with count c against expected count e, given the
+// opening CUSUM after this bucket.
+func (r *rating) rate(c, e, cusum, decay float64) float64 {
+	r.record *= decay
+	ev := cusum
+	if !math.IsNaN(e) {
+		r.counts[r.next], r.exps[r.next] = c, e
+		r.next = (r.next + 1) % scoreWindow
+		r.n = min(r.n+1, scoreWindow)
+	}
+	if r.n == scoreWindow {
+		var sc, se float64
+		for i := range scoreWindow {
+			sc += r.counts[i]
+			se += r.exps[i]
+		}
+		w := scoreWindowWeight * (math.Log((sc+scorePseudo)/(se+scorePseudo)) - scoreWindowDrift)
+		if w > ev { // false for NaN
+			ev = w
+		}
+	}
+	was := r.sum > 0
+	r.sum = ev
+	if !(r.sum > 0) {
+		r.sum = 0
 		if was { // the burst is over: it joins the record
-			o.end()
+			r.record = math.Max(r.record, r.peak)
 		}
 		return 0
 	}
 	if !was {
-		o.before, o.peak, o.shown = o.record, 0, 0
-		o.openBefore, o.learn = o.openRecord, learn
+		r.before, r.peak, r.shown = r.record, 0, 0
 	}
-	o.peak = math.Max(o.peak, o.sum)
-	x := math.Log(o.sum / math.Max(o.before, scoreRecordFloor))
+	r.peak = math.Max(r.peak, r.sum)
+	x := math.Log(r.sum / math.Max(r.before, scoreRecordFloor))
 	if !(x > 0) {
 		return 0
 	}
 	s := x / (x + 1)
-	if s <= scoreRise*o.shown {
+	if s <= scoreRise*r.shown {
 		return 0
 	}
-	o.shown = s
+	r.shown = s
 	return s
 }

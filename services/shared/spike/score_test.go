@@ -109,6 +109,29 @@ func TestOnsetScore(t *testing.T) {
 			},
 		},
 		{
+			// 1.5 times the level is under the per-bucket drift, but an
+			// hour of it is a rise the window sees.
+			name:   "a small rise held for an hour scores",
+			counts: concat(steady(300), burst(24, 45), steady(10)),
+			check: func(t *testing.T, s []float64) {
+				if s[300] != 0 {
+					t.Fatalf("first bucket of the rise scores %v, want 0", s[300])
+				}
+				if maxOf(s[300:324]) == 0 {
+					t.Fatal("an hour at 1.5 times the level never scored")
+				}
+			},
+		},
+		{
+			name:   "a slight rise held for an hour is noise",
+			counts: concat(steady(300), burst(24, 36), steady(10)),
+			check: func(t *testing.T, s []float64) {
+				if v := maxOf(s[300:]); v != 0 {
+					t.Fatalf("an hour at 1.2 times the level scores %v", v)
+				}
+			},
+		},
+		{
 			name:   "a single bucket at twice the level is noise",
 			counts: concat(steady(300), burst(1, 60), steady(10)),
 			check: func(t *testing.T, s []float64) {
@@ -128,6 +151,24 @@ func TestOnsetScore(t *testing.T) {
 			}
 			tt.check(t, s)
 		})
+	}
+}
+
+// TestOnsetWindowLeavesOpeningAlone checks that the score's sustained-rise
+// evidence does not reach the opening rule, which reads the CUSUM only.
+func TestOnsetWindowLeavesOpeningAlone(t *testing.T) {
+	p := DefaultParams()
+	o := newOnset(5 * time.Minute)
+	for i, c := range concat(steady(300), burst(24, 45)) {
+		b := Baseline{Expected: 30, Scale: p.modelScale(30)}
+		_, z := p.Judge(uint32(c), b)
+		o.score(c, Decision{Score: z, Expected: 30}, true)
+		if r := o.ratio(); r != 0 {
+			t.Fatalf("opening ratio %v at %d, want 0: the CUSUM never moves at 1.5 times", r, i)
+		}
+	}
+	if o.r.sum <= 0 {
+		t.Fatal("the score's evidence never moved")
 	}
 }
 
