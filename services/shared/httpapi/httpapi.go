@@ -126,3 +126,20 @@ func HealthOnly(log *slog.Logger, ready func(context.Context) error) (http.Handl
 	Health(r, ready)
 	return r, nil
 }
+
+// ServeAlongside runs an HTTP server on ln next to a service's main loop.
+// Whichever stops first stops the other, and both have finished before it
+// returns, so a loop's final flush is never cut short.
+func ServeAlongside(ctx context.Context, ln net.Listener, h http.Handler, log *slog.Logger, loop func(context.Context) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	httpDone := make(chan error, 1)
+	go func() {
+		err := Serve(ctx, ln, h, log, 5*time.Second)
+		cancel()
+		httpDone <- err
+	}()
+	lerr := loop(ctx)
+	cancel()
+	return errors.Join(lerr, <-httpDone)
+}

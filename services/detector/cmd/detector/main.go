@@ -171,16 +171,8 @@ func serve(ctx context.Context, s settings, log *slog.Logger) error {
 		return fmt.Errorf("listen on %s: %w", s.httpAddr, err)
 	}
 
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	errc := make(chan error, 2)
-	go func() { errc <- httpapi.Serve(ctx, ln, h, log, 5*time.Second) }()
-	go func() { errc <- det.Run(ctx) }()
 	log.Info("detector started", "bucket", cfg.Bucket.String(), "interval", cfg.Interval.String())
-	// Whichever stops first stops the other.
-	first := <-errc
-	cancel()
-	second := <-errc
+	err = httpapi.ServeAlongside(ctx, ln, h, log, det.Run)
 	log.Info("detector stopped")
-	return errors.Join(first, second)
+	return err
 }

@@ -131,25 +131,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return fmt.Errorf("listen on %s: %w", s.httpAddr, err)
 	}
 
-	// Either half failing stops the other; both always finish before run
-	// returns, so the consumer's final flush is never cut short.
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	httpDone := make(chan error, 1)
-	go func() {
-		err := httpapi.Serve(ctx, ln, handler, log, 5*time.Second)
-		cancel()
-		httpDone <- err
-	}()
 	log.Info("worker started", "consumer", s.consume.Consumer, "batch_size", s.consume.BatchSize,
 		"flush_interval", s.consume.FlushInterval.String())
-	cerr := consumer.Run(ctx)
-	cancel()
-	herr := <-httpDone
-	if cerr != nil {
-		cerr = fmt.Errorf("consume reports: %w", cerr)
-	}
-	if err := errors.Join(cerr, herr); err != nil {
+	err = httpapi.ServeAlongside(ctx, ln, handler, log, func(ctx context.Context) error {
+		if err := consumer.Run(ctx); err != nil {
+			return fmt.Errorf("consume reports: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
 		return err
 	}
 	log.Info("worker stopped")
