@@ -2,7 +2,6 @@ package detect
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"time"
 )
@@ -89,40 +88,25 @@ func (d *Detector) levels(ctx context.Context, prev time.Time) (map[string]map[i
 		ors = append(ors, "(service = ? AND minute >= toDateTime(?) AND minute < toDateTime(?))")
 		args = append(args, s, sp.from.Unix(), sp.to.Unix())
 	}
-	q := "SELECT service, " + d.bucketExpr() + " AS b, uniqExactMerge(reporters) AS n" +
-		" FROM reports_minute WHERE " + strings.Join(ors, " OR ") +
-		" GROUP BY service, b"
-	rows, err := d.conn.Query(ctx, q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("query recent levels: %w", err)
-	}
-	defer rows.Close()
 	out := make(map[string]map[int64]float64)
-	for rows.Next() {
-		var (
-			service string
-			b, n    uint64
-		)
-		if err := rows.Scan(&service, &b, &n); err != nil {
-			return nil, fmt.Errorf("scan recent levels: %w", err)
-		}
+	err := d.reporters(ctx, "recent levels", strings.Join(ors, " OR "), args, func(service string, b int64, n uint64) {
 		sp, ok := spans[service]
 		if !ok {
 			sp = common
 		}
 		// A frozen service's rows from the common window are not its own.
-		if !sp.contains(time.Unix(int64(b), 0)) {
-			continue
+		if !sp.contains(time.Unix(b, 0)) {
+			return
 		}
 		m := out[service]
 		if m == nil {
 			m = make(map[int64]float64, d.cfg.recentBuckets())
 			out[service] = m
 		}
-		m[int64(b)] = float64(n)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read recent levels: %w", err)
+		m[b] = float64(n)
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }

@@ -23,35 +23,47 @@ func (d *Detector) bucketExpr() string {
 // states across a service's symptom and country rows counts each person
 // once.
 func (d *Detector) recent(ctx context.Context, prev, cur time.Time) (map[string]pair, error) {
-	q := "SELECT service, " + d.bucketExpr() + " AS b, uniqExactMerge(reporters) AS n" +
-		" FROM reports_minute WHERE minute >= toDateTime(?) AND minute < toDateTime(?)" +
-		" GROUP BY service, b"
-	rows, err := d.conn.Query(ctx, q, prev.Unix(), cur.Add(d.cfg.Bucket).Unix())
+	out := make(map[string]pair)
+	err := d.reporters(ctx, "recent reporters", "minute >= toDateTime(?) AND minute < toDateTime(?)",
+		[]any{prev.Unix(), cur.Add(d.cfg.Bucket).Unix()}, func(service string, b int64, n uint64) {
+			p := out[service]
+			if b == cur.Unix() {
+				p.cur = n
+			} else {
+				p.prev = n
+			}
+			out[service] = p
+		})
 	if err != nil {
-		return nil, fmt.Errorf("query recent reporters: %w", err)
+		return nil, err
+	}
+	return out, nil
+}
+
+// reporters runs one query for distinct reporters per service and bucket
+// over the rollup minutes that match where, handing each row to row.
+func (d *Detector) reporters(ctx context.Context, what, where string, args []any, row func(service string, bucket int64, n uint64)) error {
+	q := "SELECT service, " + d.bucketExpr() + " AS b, uniqExactMerge(reporters) AS n" +
+		" FROM reports_minute WHERE " + where + " GROUP BY service, b"
+	rows, err := d.conn.Query(ctx, q, args...)
+	if err != nil {
+		return fmt.Errorf("query %s: %w", what, err)
 	}
 	defer rows.Close()
-	out := make(map[string]pair)
 	for rows.Next() {
 		var (
 			service string
 			b, n    uint64
 		)
 		if err := rows.Scan(&service, &b, &n); err != nil {
-			return nil, fmt.Errorf("scan recent reporters: %w", err)
+			return fmt.Errorf("scan %s: %w", what, err)
 		}
-		p := out[service]
-		if int64(b) == cur.Unix() {
-			p.cur = n
-		} else {
-			p.prev = n
-		}
-		out[service] = p
+		row(service, int64(b), n)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read recent reporters: %w", err)
+		return fmt.Errorf("read %s: %w", what, err)
 	}
-	return out, nil
+	return nil
 }
 
 // history reads distinct reporters per service around the previous and
@@ -68,32 +80,17 @@ func (d *Detector) history(ctx context.Context, prev, cur time.Time) (map[string
 		ors = append(ors, "(minute >= toDateTime(?) AND minute < toDateTime(?))")
 		args = append(args, prev.Add(-shift-half).Unix(), cur.Add(d.cfg.Bucket-shift+half).Unix())
 	}
-	q := "SELECT service, " + d.bucketExpr() + " AS b, uniqExactMerge(reporters) AS n" +
-		" FROM reports_minute WHERE " + strings.Join(ors, " OR ") +
-		" GROUP BY service, b"
-	rows, err := d.conn.Query(ctx, q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("query reporter history: %w", err)
-	}
-	defer rows.Close()
 	out := make(map[string]map[int64]float64)
-	for rows.Next() {
-		var (
-			service string
-			b, n    uint64
-		)
-		if err := rows.Scan(&service, &b, &n); err != nil {
-			return nil, fmt.Errorf("scan reporter history: %w", err)
-		}
+	err := d.reporters(ctx, "reporter history", strings.Join(ors, " OR "), args, func(service string, b int64, n uint64) {
 		m := out[service]
 		if m == nil {
 			m = make(map[int64]float64, 4*(d.cfg.Weeks+d.cfg.Params.Days))
 			out[service] = m
 		}
-		m[int64(b)] = float64(n)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read reporter history: %w", err)
+		m[b] = float64(n)
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }
