@@ -57,6 +57,12 @@ type onset struct {
 	openRecord float64 // decaying maximum of learnt bursts' evidence
 	openBefore float64 // openRecord when the current burst began
 	learn      bool    // the current burst began against a known level
+	// chatRecord is the opening record of the bursts that never became
+	// incidents (sub-threshold chatter) only, for the "possible" bar: a
+	// real outage must not raise the bar for the next one.
+	chatRecord float64
+	chatBefore float64 // chatRecord when the current burst began
+	incident   bool    // an incident was open during the current burst
 	r          rating
 }
 
@@ -79,6 +85,29 @@ type rating struct {
 
 func newOnset(step time.Duration) onset {
 	return onset{decay: math.Pow(0.5, float64(step)/float64(scoreHalfLife))}
+}
+
+// chatRatio is ratio against the record of chatter bursts only: +Inf for
+// a series whose learnt bursts all became incidents.
+func (o *onset) chatRatio() float64 {
+	if o.sum <= 0 {
+		return 0
+	}
+	if o.chatBefore <= scoreRecordFloor {
+		return math.Inf(1)
+	}
+	return o.sum / o.chatBefore
+}
+
+// joined adds the burst that just ended to the opening records.
+func (o *onset) joined() {
+	if !o.learn {
+		return
+	}
+	o.openRecord = math.Max(o.openRecord, o.peak)
+	if !o.incident {
+		o.chatRecord = math.Max(o.chatRecord, o.peak)
+	}
 }
 
 // ratio is the current burst's evidence over the opening record as it
@@ -104,12 +133,13 @@ func (o *onset) skip(n int) {
 	}
 	f := math.Pow(o.decay, float64(n))
 	o.openRecord *= f
+	o.chatRecord *= f
 	o.r.record *= f
 	o.r.n, o.r.next = 0, 0
 	if o.sum > 0 {
 		o.sum = math.Max(0, o.sum-scoreDrift*float64(n))
-		if o.sum == 0 && o.learn {
-			o.openRecord = math.Max(o.openRecord, o.peak)
+		if o.sum == 0 {
+			o.joined()
 		}
 	}
 	if o.r.sum > 0 {
@@ -134,16 +164,18 @@ func (o *onset) score(c float64, d Decision, learn bool) float64 {
 		u = math.Min(u, 0)
 	}
 	o.openRecord *= o.decay
+	o.chatRecord *= o.decay
 	was := o.sum > 0
 	o.sum = math.Max(0, o.sum+u-scoreDrift)
 	switch {
 	case o.sum == 0:
-		if was && o.learn { // the burst is over: it joins the record
-			o.openRecord = math.Max(o.openRecord, o.peak)
+		if was { // the burst is over: it joins the records
+			o.joined()
 		}
 	case !was:
 		o.peak = o.sum
 		o.openBefore, o.learn = o.openRecord, learn
+		o.chatBefore, o.incident = o.chatRecord, false
 	default:
 		o.peak = math.Max(o.peak, o.sum)
 	}

@@ -534,3 +534,56 @@ func TestTrackerBurstRecord(t *testing.T) {
 		t.Fatalf("bursty service, second bucket: %v, want opened", d.Kind)
 	}
 }
+
+// TestTrackerChatterRecord checks the "possible" bar: a service whose
+// past bursts stayed below an incident (chatter) needs a bigger burst to
+// open, while a service whose past burst was a real outage opens the next
+// modest one as a service without any record does.
+func TestTrackerChatterRecord(t *testing.T) {
+	tr, err := spike.NewTracker(spike.DefaultParams())
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := spike.Baseline{Expected: 40, Scale: 1.8, Source: spike.FromWeeks}
+	minute := 0
+	feed := func(service string, count uint32) spike.Decision {
+		return tr.StepBaseline(service, at(minute), count, b)
+	}
+	// chatty: one-bucket rises every ten minutes, each too short to open.
+	// outage: one large ten-minute outage, then quiet.
+	for i := range 180 {
+		chatty := uint32(40)
+		if i%10 == 5 {
+			chatty = 90
+		}
+		outage := uint32(40)
+		if i >= 30 && i < 40 {
+			outage = 800
+		}
+		if d := feed("chatty", chatty); d.Kind == spike.Opened {
+			t.Fatalf("chatty service opened at minute %d", minute)
+		}
+		feed("outage", outage)
+		minute++
+	}
+	if _, open := tr.Lookup("outage"); open {
+		t.Fatal("the outage's incident is still open")
+	}
+	// Two buckets at "possible": enough to open, but only twice the
+	// chatter's evidence.
+	opened := map[string]bool{}
+	for range 2 {
+		for _, s := range []string{"chatty", "outage"} {
+			if d := feed(s, 90); d.Kind == spike.Opened {
+				opened[s] = true
+			}
+		}
+		minute++
+	}
+	if opened["chatty"] {
+		t.Error("chatty service opened a burst no larger than its chatter")
+	}
+	if !opened["outage"] {
+		t.Error("outage service did not open: its past outage raised the bar")
+	}
+}
