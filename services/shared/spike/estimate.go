@@ -2,7 +2,7 @@ package spike
 
 import (
 	"math"
-	"sort"
+	"slices"
 )
 
 // Source is the history a baseline was estimated from.
@@ -104,14 +104,15 @@ func anscombeSpread(xs []float64) float64 {
 	if len(xs) < 2 {
 		return 0
 	}
-	d := make([]float64, len(xs)-1)
+	var buf [scratch]float64
+	d := buf[:0]
 	prev := anscombe(xs[0])
-	for i, x := range xs[1:] {
+	for _, x := range xs[1:] {
 		a := anscombe(x)
-		d[i] = math.Abs(a - prev)
+		d = append(d, math.Abs(a-prev))
 		prev = a
 	}
-	return 1.4826 * median(d) / math.Sqrt2
+	return 1.4826 * sortedMedian(d) / math.Sqrt2
 }
 
 // slotSpread is the robust spread, on the Anscombe scale, of the same
@@ -120,13 +121,14 @@ func anscombeSpread(xs []float64) float64 {
 // history from its own median, pooled. A service whose traffic at this
 // time differs a lot from one day to the next needs a bigger jump.
 func slotSpread(days, weeks []float64, minWeeks int) float64 {
-	var dev []float64
+	var abuf, dbuf [scratch]float64
+	dev := dbuf[:0]
 	add := func(xs []float64) {
-		a := make([]float64, len(xs))
-		for i, x := range xs {
-			a[i] = anscombe(x)
+		a := abuf[:0]
+		for _, x := range xs {
+			a = append(a, anscombe(x))
 		}
-		m := median(a)
+		m := sortedMedian(a)
 		for _, v := range a {
 			dev = append(dev, math.Abs(v-m))
 		}
@@ -135,19 +137,29 @@ func slotSpread(days, weeks []float64, minWeeks int) float64 {
 	if len(weeks) >= minWeeks {
 		add(weeks)
 	}
-	return 1.4826 * median(dev)
+	return 1.4826 * sortedMedian(dev)
 }
+
+// scratch is the length of the stack buffers the estimate sorts in: an
+// hour of one-minute buckets fits, so a cycle allocates nothing per
+// service; longer histories spill to the heap.
+const scratch = 64
 
 // median returns the median of xs (NaN for none). It does not change xs.
 func median(xs []float64) float64 {
-	if len(xs) == 0 {
+	var buf [scratch]float64
+	return sortedMedian(append(buf[:0], xs...))
+}
+
+// sortedMedian returns the median of xs (NaN for none), sorting xs.
+func sortedMedian(xs []float64) float64 {
+	n := len(xs)
+	if n == 0 {
 		return math.NaN()
 	}
-	s := append([]float64(nil), xs...)
-	sort.Float64s(s)
-	n := len(s)
+	slices.Sort(xs)
 	if n%2 == 1 {
-		return s[n/2]
+		return xs[n/2]
 	}
-	return (s[n/2-1] + s[n/2]) / 2
+	return (xs[n/2-1] + xs[n/2]) / 2
 }

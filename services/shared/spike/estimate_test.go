@@ -138,3 +138,33 @@ func TestEstimateScaleIgnoresTheDailyCurve(t *testing.T) {
 		t.Fatalf("scale %.3f on a smooth fall, want about the model's", b.Scale)
 	}
 }
+
+// Estimate sorts in scratch buffers: the history it is given must come
+// back unchanged, and a history longer than the buffers (here 200 recent
+// buckets) must be estimated the same whatever its order.
+func TestEstimateLeavesHistoryAlone(t *testing.T) {
+	p := spike.DefaultParams()
+	h := spike.History{Weeks: []float64{9, 3, 6}, Days: []float64{8, 1, 5, 2, 7, 4, 6}}
+	for i := range 200 {
+		h.Recent = append(h.Recent, float64((i*37)%50))
+	}
+	want := spike.History{
+		Weeks:  append([]float64(nil), h.Weeks...),
+		Days:   append([]float64(nil), h.Days...),
+		Recent: append([]float64(nil), h.Recent...),
+	}
+	first := p.Estimate(h)
+	for name, pair := range map[string][2][]float64{"weeks": {h.Weeks, want.Weeks}, "days": {h.Days, want.Days}, "recent": {h.Recent, want.Recent}} {
+		for i := range pair[0] {
+			if pair[0][i] != pair[1][i] {
+				t.Fatalf("Estimate changed %s[%d]: %v, was %v", name, i, pair[0][i], pair[1][i])
+			}
+		}
+	}
+	if again := p.Estimate(h); again != first {
+		t.Fatalf("second Estimate = %+v, first %+v", again, first)
+	}
+	if first.Expected != 24.5 || !(first.Scale > 1) {
+		t.Fatalf("Estimate = %+v, want the recent median 24.5 and a spread above the model's", first)
+	}
+}

@@ -394,26 +394,12 @@ func (p Params) Validate() error {
 	return nil
 }
 
-// Score is the overdispersed Anscombe z of count against expected.
-func Score(count, expected, dispersion float64) float64 {
-	expected = math.Max(expected, 0)
-	d := 2 * (math.Sqrt(count+0.375) - math.Sqrt(expected+0.375))
-	return d / math.Sqrt(1+dispersion*expected)
-}
-
 // Expected applies the floor to a baseline.
 func (p Params) Expected(baseline float64) float64 {
 	if math.IsNaN(baseline) {
 		return p.Floor
 	}
 	return math.Max(baseline, p.Floor)
-}
-
-// Classify says what a count alone is worth against a baseline, and its
-// score, with the model's spread.
-func (p Params) Classify(count uint32, baseline float64) (Level, float64) {
-	e := p.Expected(baseline)
-	return p.Judge(count, Baseline{Expected: e, Scale: p.modelScale(e)})
 }
 
 // Judge says what a count alone is worth against a baseline, and its
@@ -438,12 +424,6 @@ func (p Params) z(c, e, scale float64) float64 {
 		scale = p.modelScale(e)
 	}
 	return (anscombe(c) - anscombe(e)) / scale
-}
-
-// Quiet reports whether a count is back to normal, for ending incidents.
-func (p Params) Quiet(count uint32, baseline float64) bool {
-	e := p.Expected(baseline)
-	return p.quiet(float64(count), Baseline{Expected: e, Scale: p.modelScale(e)})
 }
 
 // faded reports whether count c over expected e has fallen to FadedShare
@@ -658,17 +638,12 @@ func (t *Tracker) OpenServices(dst []string) []string {
 // Len is the number of open incidents.
 func (t *Tracker) Len() int { return len(t.open) }
 
-// Step feeds a service's count of distinct reporters for a bucket and the
-// baseline for it, and says what changed. Services with an open incident
+// StepBaseline feeds a service's count of distinct reporters for a bucket
+// and the baseline for it (expected count and spread; a zero Scale means
+// the model's), and says what changed. Services with an open incident
 // must be stepped every cycle, with a zero count when nobody reported;
 // so should every service with history, as the record of its past bursts
 // (which decides how its bursts open) follows its buckets.
-func (t *Tracker) Step(service string, bucket time.Time, count uint32, baseline float64) Decision {
-	e := t.p.Expected(baseline)
-	return t.StepBaseline(service, bucket, count, Baseline{Expected: e, Scale: t.p.modelScale(e)})
-}
-
-// StepBaseline is Step with a full baseline: expected count and spread.
 func (t *Tracker) StepBaseline(service string, bucket time.Time, count uint32, b Baseline) Decision {
 	return t.step(service, bucket, count, b, false)
 }

@@ -24,15 +24,17 @@ func TestScore(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := spike.Score(tt.count, tt.expected, tt.dispersion)
+			p := spike.DefaultParams()
+			p.Floor, p.Dispersion = 0, tt.dispersion
+			_, got := p.Judge(uint32(tt.count), base(tt.expected))
 			if got < tt.min || got > tt.max {
-				t.Fatalf("Score(%v, %v, %v) = %.3f, want within [%v, %v]", tt.count, tt.expected, tt.dispersion, got, tt.min, tt.max)
+				t.Fatalf("z(%v, %v, %v) = %.3f, want within [%v, %v]", tt.count, tt.expected, tt.dispersion, got, tt.min, tt.max)
 			}
 		})
 	}
 }
 
-func TestClassify(t *testing.T) {
+func TestJudge(t *testing.T) {
 	p := spike.DefaultParams()
 	tests := []struct {
 		name     string
@@ -55,9 +57,9 @@ func TestClassify(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, z := p.Classify(tt.count, tt.baseline)
+			got, z := p.Judge(tt.count, base(tt.baseline))
 			if got != tt.want {
-				t.Fatalf("Classify(%d, %v) = %v (z=%.2f), want %v", tt.count, tt.baseline, got, z, tt.want)
+				t.Fatalf("Judge(%d, %v) = %v (z=%.2f), want %v", tt.count, tt.baseline, got, z, tt.want)
 			}
 		})
 	}
@@ -76,8 +78,8 @@ func TestMinReporters(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprint(tt.count), func(t *testing.T) {
-			if got, z := p.Classify(tt.count, 0); got != tt.want {
-				t.Fatalf("Classify(%d) = %v (z=%.2f), want %v", tt.count, got, z, tt.want)
+			if got, z := p.Judge(tt.count, base(0)); got != tt.want {
+				t.Fatalf("Judge(%d) = %v (z=%.2f), want %v", tt.count, got, z, tt.want)
 			}
 		})
 	}
@@ -121,6 +123,9 @@ type step struct {
 var t0 = time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)
 
 func at(min int) time.Time { return t0.Add(time.Duration(min) * time.Minute) }
+
+// base is a baseline of expected count e with the model's spread.
+func base(e float64) spike.Baseline { return spike.Baseline{Expected: e} }
 
 func TestTracker(t *testing.T) {
 	const (
@@ -247,7 +252,7 @@ func TestTracker(t *testing.T) {
 				t.Fatal(err)
 			}
 			for i, s := range tt.steps {
-				d := tr.Step("svc", at(s.bucket), s.count, s.baseline)
+				d := tr.StepBaseline("svc", at(s.bucket), s.count, base(s.baseline))
 				level := spike.LevelNone
 				if in, ok := tr.Lookup("svc"); ok {
 					level = in.Level
@@ -268,12 +273,12 @@ func TestTrackerIncidentFields(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tr.Step("svc", at(0), 20, 0)
-	tr.Step("svc", at(1), 50, 2)
-	tr.Step("svc", at(2), 30, 0)
-	tr.Step("svc", at(3), 0, 0)
-	tr.Step("svc", at(4), 0, 0)
-	d := tr.Step("svc", at(5), 0, 0)
+	tr.StepBaseline("svc", at(0), 20, base(0))
+	tr.StepBaseline("svc", at(1), 50, base(2))
+	tr.StepBaseline("svc", at(2), 30, base(0))
+	tr.StepBaseline("svc", at(3), 0, base(0))
+	tr.StepBaseline("svc", at(4), 0, base(0))
+	d := tr.StepBaseline("svc", at(5), 0, base(0))
 	if d.Kind != spike.Resolved || !d.Open || !d.Save {
 		t.Fatalf("decision = %+v, want a saved resolution", d)
 	}
@@ -306,7 +311,7 @@ func TestTrackerSaves(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tr.Step("svc", at(-1), 20, 0) // the first of the two buckets that open
+	tr.StepBaseline("svc", at(-1), 20, base(0)) // the first of the two buckets that open
 	tests := []struct {
 		name   string
 		bucket int
@@ -321,7 +326,7 @@ func TestTrackerSaves(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if d := tr.Step("svc", at(tt.bucket), tt.count, 0); d.Save != tt.save {
+			if d := tr.StepBaseline("svc", at(tt.bucket), tt.count, base(0)); d.Save != tt.save {
 				t.Fatalf("Save = %v, want %v", d.Save, tt.save)
 			}
 		})
@@ -342,7 +347,7 @@ func TestTrackerRestore(t *testing.T) {
 		{14, 0, 0, spike.Resolved, spike.LevelDetected},
 	}
 	for i, s := range steps {
-		d := tr.Step("svc", at(s.bucket), s.count, s.baseline)
+		d := tr.StepBaseline("svc", at(s.bucket), s.count, base(s.baseline))
 		if d.Kind != s.kind || d.Incident.Level != s.level {
 			t.Fatalf("step %d: got %v at %v, want %v at %v", i, d.Kind, d.Incident.Level, s.kind, s.level)
 		}
@@ -354,10 +359,10 @@ func TestTrackerServicesAreIndependent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d := tr.Step("a", at(0), 40, 0); d.Kind != spike.Opened {
+	if d := tr.StepBaseline("a", at(0), 40, base(0)); d.Kind != spike.Opened {
 		t.Fatalf("a: %v, want opened", d.Kind)
 	}
-	if d := tr.Step("b", at(0), 2, 0); d.Kind != spike.None || d.Open {
+	if d := tr.StepBaseline("b", at(0), 2, base(0)); d.Kind != spike.None || d.Open {
 		t.Fatalf("b: %+v, want nothing", d)
 	}
 	if got := tr.OpenServices(nil); len(got) != 1 || got[0] != "a" {
@@ -389,7 +394,7 @@ func BenchmarkTrackerCycle(b *testing.B) {
 	for i := 0; b.Loop(); i++ {
 		bucket := t0.Add(time.Duration(i) * time.Minute)
 		for j, s := range services {
-			tr.Step(s, bucket, counts[j], baselines[j])
+			tr.StepBaseline(s, bucket, counts[j], base(baselines[j]))
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/n, "ns/service")
@@ -425,7 +430,7 @@ func TestTrackerOpening(t *testing.T) {
 				t.Fatal(err)
 			}
 			for i, s := range tt.steps {
-				d := tr.Step("svc", at(s.bucket), s.count, s.baseline)
+				d := tr.StepBaseline("svc", at(s.bucket), s.count, base(s.baseline))
 				in, _ := tr.Lookup("svc")
 				if d.Kind != s.kind || in.Level != s.level {
 					t.Fatalf("step %d: got %v at %v, want %v at %v", i, d.Kind, in.Level, s.kind, s.level)
@@ -440,9 +445,9 @@ func TestTrackerOpensFromItsFirstHit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tr.Step("svc", at(0), 25, 0)
-	tr.Step("svc", at(1), 1, 0)
-	d := tr.Step("svc", at(2), 20, 0)
+	tr.StepBaseline("svc", at(0), 25, base(0))
+	tr.StepBaseline("svc", at(1), 1, base(0))
+	d := tr.StepBaseline("svc", at(2), 20, base(0))
 	if d.Kind != spike.Opened || !d.Incident.StartedAt.Equal(at(0)) || d.Incident.Peak != 25 || !d.Incident.PeakAt.Equal(at(0)) {
 		t.Fatalf("decision = %+v, want opened at the first hit with its peak", d)
 	}

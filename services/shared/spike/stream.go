@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"time"
+
+	"github.com/lapor/lapor/services/shared/baseline"
 )
 
 // Point is a Stream's verdict on one bucket.
@@ -53,7 +55,7 @@ func NewStream(p Params, step, recent time.Duration, weeks int) (*Stream, error)
 	}
 	return &Stream{
 		p: p, step: step, recentN: n, weeks: weeks,
-		perDay: int(24 * time.Hour / step), perWeek: int(Week / step),
+		perDay: int(24 * time.Hour / step), perWeek: int(baseline.Week / step),
 		tr: tr,
 	}, nil
 }
@@ -150,6 +152,3 @@ func known(hist []float64, from, to int) int {
 	}
 	return n
 }
-
-// Week is the season of report traffic.
-const Week = 7 * 24 * time.Hour

@@ -8,22 +8,26 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/lapor/lapor/services/shared/chdb"
 	"github.com/lapor/lapor/services/shared/config"
 	"github.com/lapor/lapor/services/shared/logging"
 	"github.com/lapor/lapor/services/shared/migrate"
+	"github.com/lapor/lapor/services/shared/redisclient"
 )
 
 // FreePort asks the kernel for a free TCP port on loopback.
@@ -289,7 +293,8 @@ func lastLines(b []byte, n int) string {
 	return string(bytes.Join(lines, []byte("\n")))
 }
 
-// Env is a Redis and a ClickHouse started together.
+// Env is a Redis and a ClickHouse started together, or a Redis alone (see
+// MainRedis), in which case ClickHouse is nil.
 type Env struct {
 	Redis      *Redis
 	ClickHouse *ClickHouse
@@ -309,13 +314,24 @@ func Start() (*Env, error) {
 	return &Env{Redis: r, ClickHouse: ch}, nil
 }
 
-// Stop stops both servers.
+// startRedisOnly starts the Redis half of an Env.
+func startRedisOnly() (*Env, error) {
+	r, err := StartRedis(false)
+	if err != nil {
+		return nil, err
+	}
+	return &Env{Redis: r}, nil
+}
+
+// Stop stops the servers.
 func (e *Env) Stop() {
 	if e == nil {
 		return
 	}
 	e.Redis.Stop()
-	e.ClickHouse.Stop()
+	if e.ClickHouse != nil {
+		e.ClickHouse.Stop()
+	}
 }
 
 // Config returns settings that point at the servers, with a ClickHouse
@@ -332,21 +348,66 @@ func (e *Env) Config(t testing.TB) config.Common {
 	if len(name) > 40 {
 		name = name[:40]
 	}
-	return config.Common{
+	c := config.Common{
 		LogLevel:       "error",
 		RedisAddr:      e.Redis.Addr,
 		RedisDB:        int(n % 16),
-		ClickHouseAddr: e.ClickHouse.Addr,
 		ClickHouseDB:   fmt.Sprintf("t%d_%s", n, name),
 		ClickHouseUser: "default",
 	}
+	if e.ClickHouse != nil {
+		c.ClickHouseAddr = e.ClickHouse.Addr
+	}
+	return c
+}
+
+// RedisClient connects to the Redis database of a fresh Config, emptied
+// first, and closes the client when the test ends. Redis has 16 databases,
+// so no more than 16 tests using it may run at once.
+func (e *Env) RedisClient(t testing.TB) *redis.Client {
+	t.Helper()
+	Need(t, e)
+	ctx := Ctx(t)
+	rdb, err := redisclient.New(ctx, e.Config(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { rdb.Close() })
+	if err := rdb.FlushDB(ctx).Err(); err != nil {
+		t.Fatal(err)
+	}
+	return rdb
+}
+
+// OwnRedis starts a redis-server of the test's own, for tests that kill or
+// restart it, and returns it with a connected client. Both go when the
+// test ends.
+func OwnRedis(t testing.TB) (*Redis, *redis.Client) {
+	t.Helper()
+	r, err := StartRedis(false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(r.Stop)
+	rdb, err := redisclient.New(Ctx(t), config.Common{RedisAddr: r.Addr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { rdb.Close() })
+	return r, rdb
 }
 
 // Main runs a package's tests with a fresh Env in *env, stopping it after.
 // Set LAPOR_SKIP_INTEGRATION=1 to run without servers (env stays nil).
-func Main(m *testing.M, env **Env) int {
+func Main(m *testing.M, env **Env) int { return runMain(m, env, Start) }
+
+// MainRedis is Main for packages that need only Redis: it starts no
+// ClickHouse, and env.ClickHouse stays nil.
+func MainRedis(m *testing.M, env **Env) int { return runMain(m, env, startRedisOnly) }
+
+func runMain(m *testing.M, env **Env, start func() (*Env, error)) int {
 	if os.Getenv("LAPOR_SKIP_INTEGRATION") == "" {
-		e, err := Start()
+		e, err := start()
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "testenv:", err)
 			return 1
@@ -377,6 +438,9 @@ func Ctx(t testing.TB) context.Context {
 func (e *Env) Migrated(t testing.TB) driver.Conn {
 	t.Helper()
 	Need(t, e)
+	if e.ClickHouse == nil {
+		t.Fatal("testenv: no ClickHouse in this Env (started by MainRedis)")
+	}
 	ctx := Ctx(t)
 	conn, err := chdb.Open(ctx, e.Config(t))
 	if err != nil {
@@ -387,4 +451,44 @@ func (e *Env) Migrated(t testing.TB) driver.Conn {
 		t.Fatal(err)
 	}
 	return conn
+}
+
+// SyncBuffer is a bytes.Buffer that a service may write its log to while
+// the test reads it.
+type SyncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *SyncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *SyncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// WaitReady polls url until it answers 200, and fails the test with the
+// service's log if that has not happened within d.
+func WaitReady(t testing.TB, url string, d time.Duration, log fmt.Stringer) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for {
+		resp, err := http.Get(url)
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return
+			}
+			err = fmt.Errorf("status %d", resp.StatusCode)
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s never answered 200 (last: %v); log:\n%s", url, err, log)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }

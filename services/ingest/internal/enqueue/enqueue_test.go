@@ -11,15 +11,14 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/lapor/lapor/services/ingest/internal/enqueue"
-	"github.com/lapor/lapor/services/ingest/internal/redistest"
 	"github.com/lapor/lapor/services/shared/testenv"
 )
 
-var srv *testenv.Redis
+var env *testenv.Env
 
-func TestMain(m *testing.M) { os.Exit(redistest.Main(m, &srv)) }
+func TestMain(m *testing.M) { os.Exit(testenv.MainRedis(m, &env)) }
 
-func newRedis(t *testing.T) *redis.Client { return redistest.Client(t, srv) }
+func newRedis(t *testing.T) *redis.Client { return env.RedisClient(t) }
 
 const stream = "test:reports"
 
@@ -159,8 +158,8 @@ func TestConcurrentDuplicatesCountOnce(t *testing.T) {
 }
 
 func TestRedisDown(t *testing.T) {
-	redistest.Need(t, srv)
-	r, rdb := redistest.Start(t)
+	testenv.Need(t, env)
+	r, rdb := testenv.OwnRedis(t)
 	ctx := testenv.Ctx(t)
 	a := newAppender(t, rdb, 10, time.Minute)
 	r.Kill()

@@ -7,19 +7,15 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/lapor/lapor/services/ingest/internal/ingest"
-	"github.com/lapor/lapor/services/ingest/internal/redistest"
-	"github.com/lapor/lapor/services/shared/config"
-	"github.com/lapor/lapor/services/shared/redisclient"
 	"github.com/lapor/lapor/services/shared/stream"
 	"github.com/lapor/lapor/services/shared/testenv"
 )
 
-func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+func mapEnv(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
 
 func TestLoadConfig(t *testing.T) {
 	tests := []struct {
@@ -59,7 +55,7 @@ func TestLoadConfig(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, err := ingest.LoadConfig(tt.args, env(tt.env), &bytes.Buffer{})
+			c, err := ingest.LoadConfig(tt.args, mapEnv(tt.env), &bytes.Buffer{})
 			if (err != nil) != tt.wantErr {
 				t.Fatalf("err %v, want error %v", err, tt.wantErr)
 			}
@@ -70,29 +66,11 @@ func TestLoadConfig(t *testing.T) {
 	}
 }
 
-// syncBuffer lets the test read logs the service is still writing.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
-
 func TestRun(t *testing.T) {
-	redistest.Need(t, srv)
-	cfg := redistest.Config(srv)
+	testenv.Need(t, env)
 	ctx := testenv.Ctx(t)
-	rdb, err := redisclient.New(ctx, config.Common{RedisAddr: cfg.RedisAddr, RedisDB: cfg.RedisDB})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rdb.Close()
-	rdb.FlushDB(ctx)
+	rdb := env.RedisClient(t)
+	redisOpts := rdb.Options()
 
 	port, err := testenv.FreePort()
 	if err != nil {
@@ -101,30 +79,17 @@ func TestRun(t *testing.T) {
 	addr := "127.0.0.1:" + strconv.Itoa(port)
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	var logs syncBuffer
+	var logs testenv.SyncBuffer
 	done := make(chan error, 1)
 	go func() {
-		done <- ingest.Run(runCtx, []string{"-http-addr", addr, "-log-level", "debug"}, env(map[string]string{
-			"LAPOR_REDIS_ADDR": cfg.RedisAddr,
-			"LAPOR_REDIS_DB":   strconv.Itoa(cfg.RedisDB),
+		done <- ingest.Run(runCtx, []string{"-http-addr", addr, "-log-level", "debug"}, mapEnv(map[string]string{
+			"LAPOR_REDIS_ADDR": redisOpts.Addr,
+			"LAPOR_REDIS_DB":   strconv.Itoa(redisOpts.DB),
 		}), &bytes.Buffer{}, &logs)
 	}()
 
 	base := "http://" + addr
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		resp, err := http.Get(base + "/readyz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				break
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("service not ready: %v; logs: %s", err, logs.String())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	testenv.WaitReady(t, base+"/readyz", 10*time.Second, &logs)
 	resp, err := http.Post(base+"/api/v1/reports", "application/json", strings.NewReader(`{"service":"whatsapp","symptom":"calls"}`))
 	if err != nil {
 		t.Fatal(err)

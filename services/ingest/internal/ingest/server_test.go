@@ -20,7 +20,6 @@ import (
 	"github.com/lapor/lapor/services/ingest/internal/geo"
 	"github.com/lapor/lapor/services/ingest/internal/geo/geotest"
 	"github.com/lapor/lapor/services/ingest/internal/ingest"
-	"github.com/lapor/lapor/services/ingest/internal/redistest"
 	"github.com/lapor/lapor/services/ingest/internal/reporter"
 	"github.com/lapor/lapor/services/shared/catalog"
 	"github.com/lapor/lapor/services/shared/httpapi"
@@ -30,9 +29,9 @@ import (
 	"github.com/lapor/lapor/services/shared/testenv"
 )
 
-var srv *testenv.Redis
+var env *testenv.Env
 
-func TestMain(m *testing.M) { os.Exit(redistest.Main(m, &srv)) }
+func TestMain(m *testing.M) { os.Exit(testenv.MainRedis(m, &env)) }
 
 const testSecret = "test-secret"
 
@@ -161,7 +160,7 @@ func decodeReply(t *testing.T, w *httptest.ResponseRecorder) reply {
 }
 
 func TestClientErrors(t *testing.T) {
-	f := newFixture(t, redistest.Client(t, srv), nil)
+	f := newFixture(t, env.RedisClient(t), nil)
 	ok := `{"service":"bca","symptom":"atm"}`
 	big := `{"service":"bca","symptom":"atm","comment":"` + strings.Repeat("x", 5000) + `"}`
 	tests := []struct {
@@ -215,7 +214,7 @@ func TestAccepted(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { locator.Close() })
-	f := newFixture(t, redistest.Client(t, srv), func(d *ingest.Deps) { d.Geo = locator })
+	f := newFixture(t, env.RedisClient(t), func(d *ingest.Deps) { d.Geo = locator })
 
 	w := f.post("203.0.113.10:40000", "Mozilla/5.0 test",
 		`{"service":"gojek","symptom":"payments","comment":"GoPay gagal","platform":"android"}`)
@@ -283,7 +282,7 @@ func TestAccepted(t *testing.T) {
 }
 
 func TestDedupe(t *testing.T) {
-	f := newFixture(t, redistest.Client(t, srv), nil)
+	f := newFixture(t, env.RedisClient(t), nil)
 	const ua = "Mozilla/5.0"
 	steps := []struct {
 		name          string
@@ -319,7 +318,7 @@ func TestDedupe(t *testing.T) {
 }
 
 func TestDedupeKeysRotateDaily(t *testing.T) {
-	f := newFixture(t, redistest.Client(t, srv), nil)
+	f := newFixture(t, env.RedisClient(t), nil)
 	f.clock.Set(time.Date(2025, 6, 1, 23, 59, 0, 0, time.UTC))
 	body := `{"service":"bca","symptom":"atm"}`
 	if w := f.post("203.0.113.5:1", "ua", body); w.Code != 202 {
@@ -333,7 +332,7 @@ func TestDedupeKeysRotateDaily(t *testing.T) {
 }
 
 func TestBacklogFull(t *testing.T) {
-	f := newFixture(t, redistest.Client(t, srv), func(d *ingest.Deps) { d.MaxBacklog = 2 })
+	f := newFixture(t, env.RedisClient(t), func(d *ingest.Deps) { d.MaxBacklog = 2 })
 	body := `{"service":"bca","symptom":"atm"}`
 	for i := range 2 {
 		if w := f.post(fmt.Sprintf("203.0.113.%d:1", i+1), "ua", body); w.Code != 202 {
@@ -363,7 +362,7 @@ func TestBacklogFull(t *testing.T) {
 }
 
 func TestRateLimited(t *testing.T) {
-	f := newFixture(t, redistest.Client(t, srv), func(d *ingest.Deps) { d.RateIP = "3-M"; d.RateNet = "5-M" })
+	f := newFixture(t, env.RedisClient(t), func(d *ingest.Deps) { d.RateIP = "3-M"; d.RateNet = "5-M" })
 	// Different services, so that every report is appended.
 	for i, body := range []string{
 		`{"service":"bca","symptom":"atm"}`,
@@ -401,8 +400,8 @@ func TestRateLimited(t *testing.T) {
 }
 
 func TestRedisDown(t *testing.T) {
-	redistest.Need(t, srv)
-	r, rdb := redistest.Start(t)
+	testenv.Need(t, env)
+	r, rdb := testenv.OwnRedis(t)
 	f := newFixture(t, rdb, nil)
 	if w := f.post("203.0.113.1:1", "ua", `{"service":"bca","symptom":"atm"}`); w.Code != 202 {
 		t.Fatalf("with Redis up: %d %s", w.Code, w.Body)
@@ -425,7 +424,7 @@ func TestRedisDown(t *testing.T) {
 }
 
 func TestHealth(t *testing.T) {
-	f := newFixture(t, redistest.Client(t, srv), nil)
+	f := newFixture(t, env.RedisClient(t), nil)
 	for _, p := range []string{"/healthz", "/readyz"} {
 		if w := f.do(call{method: http.MethodGet, path: p}); w.Code != http.StatusOK {
 			t.Errorf("%s: %d %s", p, w.Code, w.Body)
@@ -434,7 +433,7 @@ func TestHealth(t *testing.T) {
 }
 
 func TestNewServerValidates(t *testing.T) {
-	rdb := redistest.Client(t, srv)
+	rdb := env.RedisClient(t)
 	tests := []struct {
 		name string
 		edit func(*ingest.Deps)

@@ -16,15 +16,14 @@ import (
 	redisstore "github.com/ulule/limiter/v3/drivers/store/redis"
 
 	"github.com/lapor/lapor/services/ingest/internal/ratelimit"
-	"github.com/lapor/lapor/services/ingest/internal/redistest"
 	"github.com/lapor/lapor/services/shared/httpapi"
 	"github.com/lapor/lapor/services/shared/logging"
 	"github.com/lapor/lapor/services/shared/testenv"
 )
 
-var srv *testenv.Redis
+var env *testenv.Env
 
-func TestMain(m *testing.M) { os.Exit(redistest.Main(m, &srv)) }
+func TestMain(m *testing.M) { os.Exit(testenv.MainRedis(m, &env)) }
 
 func TestKeys(t *testing.T) {
 	tests := []struct {
@@ -195,7 +194,7 @@ func TestMiddleware(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h := newEngine(t, redistest.Client(t, srv), tt.ipRate, tt.netRate)
+			h := newEngine(t, env.RedisClient(t), tt.ipRate, tt.netRate)
 			for i, c := range tt.calls {
 				w := get(h, c.remote)
 				if w.Code != c.want {
@@ -215,8 +214,8 @@ func TestMiddleware(t *testing.T) {
 }
 
 func TestMiddlewareStoreDown(t *testing.T) {
-	redistest.Need(t, srv)
-	r, rdb := redistest.Start(t)
+	testenv.Need(t, env)
+	r, rdb := testenv.OwnRedis(t)
 	h := newEngine(t, rdb, "10-M", "10-M")
 	if w := get(h, "203.0.113.1:1"); w.Code != 204 {
 		t.Fatalf("with Redis up: %d", w.Code)

@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"time"
@@ -40,14 +38,8 @@ func runBackfill(ctx context.Context, args []string, getenv func(string) string,
 	l.Bool(&force, "force", false, "write history even when reports_minute already holds some")
 	l.String(&endAt, "end", "", "RFC 3339 time the history ends at (default now); the start of its minute is excluded")
 	l.Duration(&outageEvery, "outage-every", history.DefaultOutageEvery, "mean time between past outages on random services; 0 writes none")
-	if err := l.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil // usage was printed
-		}
+	if help, err := parseFlags(l, args); help || err != nil {
 		return err
-	}
-	if l.FlagSet().NArg() > 0 {
-		return fmt.Errorf("unexpected arguments %q", l.FlagSet().Args())
 	}
 	log, err := logging.New(stderr, "simulator", common.LogLevel)
 	if err != nil {

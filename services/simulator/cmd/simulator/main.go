@@ -66,14 +66,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	l.Int(&s.concurrency, "concurrency", 16, "requests in flight at most")
 	l.Duration(&s.duration, "duration", 0, "how long to run; 0 runs until stopped")
 	l.String(&s.logLevel, "log-level", "info", "log level: debug, info, warn, error")
-	if err := l.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil // usage was printed
-		}
+	if help, err := parseFlags(l, args); help || err != nil {
 		return err
-	}
-	if l.FlagSet().NArg() > 0 {
-		return fmt.Errorf("unexpected arguments %q", l.FlagSet().Args())
 	}
 	log, err := logging.New(stderr, "simulator", s.logLevel)
 	if err != nil {
@@ -125,6 +119,21 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	wg.Wait()
 	send.LogFinal()
 	return err
+}
+
+// parseFlags parses args into l's flags; neither command takes positional
+// arguments. help reports that -h printed the usage, so there is nothing to run.
+func parseFlags(l *config.Loader, args []string) (help bool, err error) {
+	if err := l.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return true, nil
+		}
+		return false, err
+	}
+	if l.FlagSet().NArg() > 0 {
+		return false, fmt.Errorf("unexpected arguments %q", l.FlagSet().Args())
+	}
+	return false, nil
 }
 
 func (s settings) validate() error {

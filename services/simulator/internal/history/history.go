@@ -212,11 +212,11 @@ func (g *Generator) minute(t0 time.Time, rows []Row) []Row {
 				// Most of an outage's reports share its symptom and
 				// country, as in the live simulator.
 				symptom := traffic.PickCumulative(g.rng, g.symptoms[i])
-				if o.Symptom != "" && g.rng.Float64() < 0.75 {
+				if o.Symptom != "" && g.rng.Float64() < outage.SymptomShare {
 					symptom = indexOf(svc.Indicators, o.Symptom, symptom)
 				}
 				country := persona.PickCountry(g.rng, svc.Countries)
-				if o.Country != "" && g.rng.Float64() < 0.8 {
+				if o.Country != "" && g.rng.Float64() < outage.CountryShare {
 					country = o.Country
 				}
 				g.add(symptom, country)

@@ -69,6 +69,14 @@ type Outage struct {
 	MinBase float64
 }
 
+// The shares of an outage's extra reports that carry its Symptom and come
+// from its Country (when set); the rest follow the service's usual mix.
+// The live simulator and the backfilled history both draw with these.
+const (
+	SymptomShare = 0.75
+	CountryShare = 0.8
+)
+
 // End is when the outage is over.
 func (o Outage) End() time.Time { return o.Start.Add(o.Duration) }
 

@@ -280,7 +280,7 @@ func (s *Simulation) report(i int, o *outage.Outage) sender.Request {
 		p = ring[s.rng.IntN(len(ring))]
 	} else {
 		country := persona.PickCountry(s.rng, svc.Countries)
-		if o != nil && o.Country != "" && s.rng.Float64() < 0.8 {
+		if o != nil && o.Country != "" && s.rng.Float64() < outage.CountryShare {
 			country = o.Country
 		}
 		p = s.pool.Get(country, s.rng.Float64() < persona.DesktopShare(svc.Category))
@@ -291,7 +291,7 @@ func (s *Simulation) report(i int, o *outage.Outage) sender.Request {
 		}
 	}
 	symptom := svc.Indicators[s.pickSymptom(i)]
-	if o != nil && o.Symptom != "" && s.rng.Float64() < 0.75 {
+	if o != nil && o.Symptom != "" && s.rng.Float64() < outage.SymptomShare {
 		symptom = o.Symptom
 	}
 	b := Body{Service: svc.Slug, Symptom: symptom, Platform: p.Platform}

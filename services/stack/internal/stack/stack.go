@@ -265,11 +265,7 @@ func (s *Stack) Backfill(ctx context.Context, days int) error {
 	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
 	cmd.WaitDelay = 10 * time.Second
 	if err := cmd.Run(); err != nil {
-		tail, _ := os.ReadFile(logPath)
-		if len(tail) > 2000 {
-			tail = tail[len(tail)-2000:]
-		}
-		return fmt.Errorf("backfill %d days: %w\n%s%s", days, err, out.Bytes(), tail)
+		return fmt.Errorf("backfill %d days: %w\n%s%s", days, err, out.Bytes(), logTail(logPath))
 	}
 	s.say("%s", strings.TrimSpace(out.String()))
 	s.say("backfill took %s", time.Since(began).Round(100*time.Millisecond))
@@ -327,13 +323,18 @@ func (s *Stack) StartService(ctx context.Context, name string) error {
 	p.Addr = addr
 	s.Procs[name] = p
 	if err := waitReady(ctx, p, "http://"+addr+"/readyz", 30*time.Second); err != nil {
-		tail, _ := os.ReadFile(logPath)
-		if len(tail) > 2000 {
-			tail = tail[len(tail)-2000:]
-		}
-		return fmt.Errorf("%s not ready: %w\n%s", name, err, tail)
+		return fmt.Errorf("%s not ready: %w\n%s", name, err, logTail(logPath))
 	}
 	return nil
+}
+
+// logTail is the end of a log, enough to say why a process failed.
+func logTail(path string) []byte {
+	tail, _ := os.ReadFile(path)
+	if len(tail) > 2000 {
+		tail = tail[len(tail)-2000:]
+	}
+	return tail
 }
 
 func waitReady(ctx context.Context, p *Proc, url string, d time.Duration) error {

@@ -94,13 +94,7 @@ func statusRank(status string) int {
 }
 
 type serviceJSON struct {
-	Slug            string     `json:"slug"`
-	Name            string     `json:"name"`
-	Category        string     `json:"category"`
-	Countries       []string   `json:"countries"`
-	Aliases         []string   `json:"aliases"`
-	URL             string     `json:"url"`
-	Indicators      []string   `json:"indicators"`
+	catalog.Service
 	Status          string     `json:"status"`
 	Level           string     `json:"level,omitempty"`
 	IncidentID      string     `json:"incident_id,omitempty"`
@@ -116,9 +110,10 @@ func nonNil(xs []string) []string {
 }
 
 func (snap snapshot) service(svc catalog.Service) serviceJSON {
+	// The contract wants lists, never null.
+	svc.Countries, svc.Aliases, svc.Indicators = nonNil(svc.Countries), nonNil(svc.Aliases), nonNil(svc.Indicators)
 	out := serviceJSON{
-		Slug: svc.Slug, Name: svc.Name, Category: svc.Category, URL: svc.URL,
-		Countries: nonNil(svc.Countries), Aliases: nonNil(svc.Aliases), Indicators: nonNil(svc.Indicators),
+		Service:         svc,
 		Status:          ServiceOK,
 		ReportsLastHour: snap.activity.Totals[svc.Slug].Reports,
 	}

@@ -49,19 +49,18 @@ func TestIncidentsList(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			rec := f.get(t, "/api/v1/incidents?"+tc.query)
-			if rec.Code != http.StatusOK {
-				t.Fatalf("status %d: %s", rec.Code, rec.Body)
-			}
-			ids := []string{}
-			for _, in := range decodeIncidents(t, rec.Body.Bytes()) {
-				ids = append(ids, in.ID)
-			}
-			if strings.Join(ids, ",") != strings.Join(tc.want, ",") {
-				t.Errorf("got %v, want %v", ids, tc.want)
-			}
+			f.checkKeys(t, "/api/v1/incidents?"+tc.query, incidentIDs, tc.want)
 		})
 	}
+}
+
+func incidentIDs(t *testing.T, body []byte) []string {
+	t.Helper()
+	ids := []string{}
+	for _, in := range decodeIncidents(t, body) {
+		ids = append(ids, in.ID)
+	}
+	return ids
 }
 
 func TestIncidentsBadParameters(t *testing.T) {
@@ -74,10 +73,7 @@ func TestIncidentsBadParameters(t *testing.T) {
 		{"service=" + strings.Repeat("s", 65), "service"},
 	} {
 		t.Run(tc.query[:min(len(tc.query), 20)], func(t *testing.T) {
-			rec := f.get(t, "/api/v1/incidents?"+tc.query)
-			if e := decodeError(t, rec.Body.Bytes()); rec.Code != http.StatusBadRequest || e.Code != "invalid_parameter" || e.Field != tc.field {
-				t.Errorf("status %d error %+v, want 400 invalid_parameter on %s", rec.Code, e, tc.field)
-			}
+			f.checkBadParameter(t, "/api/v1/incidents?"+tc.query, tc.field)
 		})
 	}
 }

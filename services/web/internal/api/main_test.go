@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -94,6 +95,29 @@ func (f *fixture) insert(t *testing.T, rows ...row) {
 func (f *fixture) get(t *testing.T, target string) *httptest.ResponseRecorder {
 	t.Helper()
 	return do(t, f.h, httptest.NewRequest(http.MethodGet, target, nil))
+}
+
+// checkKeys GETs target, expects 200, and checks the keys decoded from the
+// body (ids, slugs) against want, in order.
+func (f *fixture) checkKeys(t *testing.T, target string, keys func(*testing.T, []byte) []string, want []string) {
+	t.Helper()
+	rec := f.get(t, target)
+	if rec.Code != http.StatusOK {
+		t.Fatalf("status %d: %s", rec.Code, rec.Body)
+	}
+	if got := keys(t, rec.Body.Bytes()); !slices.Equal(got, want) {
+		t.Errorf("got %v, want %v", got, want)
+	}
+}
+
+// checkBadParameter GETs target and expects 400 invalid_parameter naming
+// field.
+func (f *fixture) checkBadParameter(t *testing.T, target, field string) {
+	t.Helper()
+	rec := f.get(t, target)
+	if e := decodeError(t, rec.Body.Bytes()); rec.Code != http.StatusBadRequest || e.Code != "invalid_parameter" || e.Field != field {
+		t.Errorf("status %d error %+v, want 400 invalid_parameter on %s", rec.Code, e, field)
+	}
 }
 
 func do(t *testing.T, h http.Handler, req *http.Request) *httptest.ResponseRecorder {

@@ -135,19 +135,18 @@ func TestServicesFilters(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			rec := f.get(t, "/api/v1/services?"+tc.query)
-			if rec.Code != http.StatusOK {
-				t.Fatalf("status %d: %s", rec.Code, rec.Body)
-			}
-			slugs := []string{}
-			for _, s := range decodeServices(t, rec.Body.Bytes()) {
-				slugs = append(slugs, s.Slug)
-			}
-			if strings.Join(slugs, ",") != strings.Join(tc.want, ",") {
-				t.Errorf("got %v, want %v", slugs, tc.want)
-			}
+			f.checkKeys(t, "/api/v1/services?"+tc.query, serviceSlugs, tc.want)
 		})
 	}
+}
+
+func serviceSlugs(t *testing.T, body []byte) []string {
+	t.Helper()
+	slugs := []string{}
+	for _, s := range decodeServices(t, body) {
+		slugs = append(slugs, s.Slug)
+	}
+	return slugs
 }
 
 func TestServicesBadParameters(t *testing.T) {
@@ -159,10 +158,7 @@ func TestServicesBadParameters(t *testing.T) {
 		{"category=" + strings.Repeat("x", 101), "category"},
 	} {
 		t.Run(tc.query[:min(len(tc.query), 20)], func(t *testing.T) {
-			rec := f.get(t, "/api/v1/services?"+tc.query)
-			if e := decodeError(t, rec.Body.Bytes()); rec.Code != http.StatusBadRequest || e.Code != "invalid_parameter" || e.Field != tc.field {
-				t.Errorf("status %d error %+v, want 400 invalid_parameter on %s", rec.Code, e, tc.field)
-			}
+			f.checkBadParameter(t, "/api/v1/services?"+tc.query, tc.field)
 		})
 	}
 }
@@ -223,12 +219,41 @@ func TestServicesCached(t *testing.T) {
 	if err := incident.Save(f.ctx, f.conn, []incident.Incident{openIncident("inc", "whatsapp", incident.LevelDetected, testNow, 1)}); err != nil {
 		t.Fatal(err)
 	}
+	detail := func() serviceBody {
+		var s serviceBody
+		if err := json.Unmarshal(f.get(t, "/api/v1/services/whatsapp").Body.Bytes(), &s); err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
 	if got := decodeServices(t, f.get(t, "/api/v1/services?q=whatsapp").Body.Bytes()); got[0].Status != "ok" {
 		t.Errorf("status %s within the TTL, want the cached ok", got[0].Status)
+	}
+	if got := detail(); got.Status != "ok" || got.Incident != nil {
+		t.Errorf("detail %+v within the TTL, want the cached ok", got)
 	}
 	clock = clock.Add(2 * time.Second)
 	if got := decodeServices(t, f.get(t, "/api/v1/services?q=whatsapp").Body.Bytes()); got[0].Status != "detected" {
 		t.Errorf("status %s after the TTL, want detected", got[0].Status)
+	}
+	if got := detail(); got.Status != "detected" || got.Incident == nil {
+		t.Errorf("detail %+v after the TTL, want detected", got)
+	}
+}
+
+// A catalog entry without aliases or countries still answers lists, as the
+// contract requires, not null.
+func TestServicesListsNeverNull(t *testing.T) {
+	cat, err := catalog.Parse([]byte(`[{"slug":"x","name":"X","category":"c","url":"https://x.example","indicators":["app"]}]`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := newFixture(t, func(o *Options) { o.Catalog = cat })
+	for _, path := range []string{"/api/v1/services", "/api/v1/services/x"} {
+		rec := f.get(t, path) // the contract check fails on null
+		if rec.Code != http.StatusOK || strings.Contains(rec.Body.String(), "null") {
+			t.Errorf("%s: status %d: %s", path, rec.Code, rec.Body)
+		}
 	}
 }
 

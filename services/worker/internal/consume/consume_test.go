@@ -22,6 +22,7 @@ import (
 	"github.com/lapor/lapor/services/shared/stream"
 	"github.com/lapor/lapor/services/shared/testenv"
 	"github.com/lapor/lapor/services/worker/internal/sink"
+	"github.com/lapor/lapor/services/worker/internal/storetest"
 )
 
 var env *testenv.Env
@@ -64,18 +65,15 @@ func setupWith(t testing.TB, cfg config.Common) *fixture {
 	return &fixture{ctx: ctx, rdb: rdb, conn: conn, sink: sink.New(conn)}
 }
 
-type key struct{ service, symptom string }
-
 // makeReports builds n reports spread over services and symptoms, and the
 // count expected for each service+symptom.
-func makeReports(prefix string, n int) ([]report.Report, map[key]uint64) {
+func makeReports(prefix string, n int) ([]report.Report, map[storetest.Key]uint64) {
 	services := []string{"gojek", "bca", "whatsapp", "tokopedia"}
 	symptoms := []string{"login", "app", "payments"}
 	now := time.Now().UTC().Truncate(time.Second)
 	out := make([]report.Report, n)
-	want := map[key]uint64{}
 	for i := range out {
-		r := report.Report{
+		out[i] = report.Report{
 			ID:       fmt.Sprintf("%s-%06d", prefix, i),
 			Service:  services[i%len(services)],
 			Symptom:  symptoms[(i/len(services))%len(symptoms)],
@@ -84,10 +82,8 @@ func makeReports(prefix string, n int) ([]report.Report, map[key]uint64) {
 			Reporter: fmt.Sprintf("who-%d", i%50),
 			Platform: "web",
 		}
-		out[i] = r
-		want[key{r.Service, r.Symptom}]++
 	}
-	return out, want
+	return out, storetest.Want(out)
 }
 
 func addAll(t testing.TB, f *fixture, reps []report.Report) {
@@ -108,8 +104,8 @@ func addAll(t testing.TB, f *fixture, reps []report.Report) {
 	}
 }
 
-func mergeWant(ws ...map[key]uint64) map[key]uint64 {
-	out := map[key]uint64{}
+func mergeWant(ws ...map[storetest.Key]uint64) map[storetest.Key]uint64 {
+	out := map[storetest.Key]uint64{}
 	for _, w := range ws {
 		for k, n := range w {
 			out[k] += n
@@ -192,55 +188,14 @@ func (f *fixture) drained(t testing.TB) func() bool {
 
 func (f *fixture) rawCount(t testing.TB) uint64 {
 	t.Helper()
-	var n uint64
-	if err := f.conn.QueryRow(f.ctx, "SELECT uniqExact(id) FROM reports").Scan(&n); err != nil {
-		t.Fatal(err)
-	}
-	return n
-}
-
-func (f *fixture) minuteCounts(t testing.TB) map[key]uint64 {
-	t.Helper()
-	rows, err := f.conn.Query(f.ctx, "SELECT service, symptom, uniqExactMerge(reports) FROM reports_minute GROUP BY service, symptom")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	out := map[key]uint64{}
-	for rows.Next() {
-		var k key
-		var n uint64
-		if err := rows.Scan(&k.service, &k.symptom, &n); err != nil {
-			t.Fatal(err)
-		}
-		out[k] = n
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return out
+	return storetest.RawCount(f.ctx, t, f.conn)
 }
 
 // checkExact asserts ClickHouse counts every report exactly once, in the
 // raw table and in the rollup, and that the stream holds nothing more.
-func (f *fixture) checkExact(t testing.TB, want map[key]uint64) {
+func (f *fixture) checkExact(t testing.TB, want map[storetest.Key]uint64) {
 	t.Helper()
-	var total uint64
-	for _, n := range want {
-		total += n
-	}
-	if got := f.rawCount(t); got != total {
-		t.Errorf("uniqExact(id) on reports = %d, want %d", got, total)
-	}
-	got := f.minuteCounts(t)
-	if len(got) != len(want) {
-		t.Errorf("rollup has %d service+symptom groups, want %d", len(got), len(want))
-	}
-	for k, n := range want {
-		if got[k] != n {
-			t.Errorf("rollup %s/%s = %d, want %d", k.service, k.symptom, got[k], n)
-		}
-	}
+	storetest.CheckCounts(f.ctx, t, f.conn, want)
 	if n := f.xlen(t); n != 0 {
 		t.Errorf("XLEN = %d, want 0", n)
 	}
@@ -367,6 +322,11 @@ func TestDeadConsumerIsReclaimed(t *testing.T) {
 	f.checkExact(t, want)
 }
 
+// writerFunc adapts a function to Writer.
+type writerFunc func(context.Context, []report.Report) error
+
+func (fn writerFunc) Write(ctx context.Context, reps []report.Report) error { return fn(ctx, reps) }
+
 // lostAck writes a batch and then reports failure, as if the worker died
 // between ClickHouse taking the batch and Redis getting the ack.
 type lostAck struct {
@@ -408,7 +368,7 @@ func TestResumesOwnPendingAfterRestart(t *testing.T) {
 	addAll(t, f, reps)
 	// A consumer whose storage is down holds a batch and is shut down: its
 	// grace runs out, so the batch is left pending, not lost.
-	down := WriterFunc(func(context.Context, []report.Report) error { return errors.New("clickhouse down") })
+	down := writerFunc(func(context.Context, []report.Report) error { return errors.New("clickhouse down") })
 	cfg := fastConfig("c1")
 	cfg.BatchSize = 300
 	cfg.ShutdownGrace = 200 * time.Millisecond
@@ -514,11 +474,6 @@ func TestShutdownFlushesHeldBatch(t *testing.T) {
 	// Run has returned: everything must already be written and acked.
 	f.checkExact(t, want)
 }
-
-// WriterFunc adapts a function to Writer.
-type WriterFunc func(context.Context, []report.Report) error
-
-func (fn WriterFunc) Write(ctx context.Context, reps []report.Report) error { return fn(ctx, reps) }
 
 func TestRedisRestartWithAppendOnlyFile(t *testing.T) {
 	testenv.Need(t, env)

@@ -1,27 +1,19 @@
 package sink
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"testing"
 	"time"
 
-	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
-
 	"github.com/lapor/lapor/services/shared/report"
 	"github.com/lapor/lapor/services/shared/testenv"
+	"github.com/lapor/lapor/services/worker/internal/storetest"
 )
 
 var env *testenv.Env
 
 func TestMain(m *testing.M) { os.Exit(testenv.Main(m, &env)) }
-
-func openDB(t *testing.T) driver.Conn {
-	t.Helper()
-	conn := env.Migrated(t)
-	return conn
-}
 
 func reports(n int, at time.Time) []report.Report {
 	services := []string{"gojek", "bca", "whatsapp"}
@@ -40,65 +32,18 @@ func reports(n int, at time.Time) []report.Report {
 	return out
 }
 
-type key struct{ service, symptom string }
-
-// minuteCounts reads the rollup the way readers do.
-func minuteCounts(ctx context.Context, t *testing.T, conn driver.Conn) map[key]uint64 {
-	t.Helper()
-	rows, err := conn.Query(ctx, "SELECT service, symptom, uniqExactMerge(reports) FROM reports_minute GROUP BY service, symptom")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	out := map[key]uint64{}
-	for rows.Next() {
-		var k key
-		var n uint64
-		if err := rows.Scan(&k.service, &k.symptom, &n); err != nil {
-			t.Fatal(err)
-		}
-		out[k] = n
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
-func rawCount(ctx context.Context, t *testing.T, conn driver.Conn) uint64 {
-	t.Helper()
-	var n uint64
-	if err := conn.QueryRow(ctx, "SELECT uniqExact(id) FROM reports").Scan(&n); err != nil {
-		t.Fatal(err)
-	}
-	return n
-}
-
 func TestWriteSameBatchTwiceDoesNotDouble(t *testing.T) {
-	conn := openDB(t)
+	conn := env.Migrated(t)
 	ctx := testenv.Ctx(t)
 	s := New(conn)
 	reps := reports(900, time.Date(2025, 3, 4, 10, 0, 0, 0, time.UTC))
-	want := map[key]uint64{}
-	for _, r := range reps {
-		want[key{r.Service, r.Symptom}]++
-	}
+	want := storetest.Want(reps)
 	for attempt := 1; attempt <= 2; attempt++ {
 		if err := s.Write(ctx, reps); err != nil {
 			t.Fatalf("write attempt %d: %v", attempt, err)
 		}
-		if got := rawCount(ctx, t, conn); got != uint64(len(reps)) {
-			t.Errorf("after attempt %d: uniqExact(id) = %d, want %d", attempt, got, len(reps))
-		}
-		got := minuteCounts(ctx, t, conn)
-		if len(got) != len(want) {
-			t.Errorf("after attempt %d: %d service+symptom groups, want %d", attempt, len(got), len(want))
-		}
-		for k, n := range want {
-			if got[k] != n {
-				t.Errorf("after attempt %d: %v = %d, want %d", attempt, k, got[k], n)
-			}
-		}
+		t.Logf("after attempt %d", attempt)
+		storetest.CheckCounts(ctx, t, conn, want)
 	}
 	// The raw table really does hold both copies until a merge, which is
 	// why readers must count distinct ids.
@@ -112,7 +57,7 @@ func TestWriteSameBatchTwiceDoesNotDouble(t *testing.T) {
 }
 
 func TestWriteKeepsEveryField(t *testing.T) {
-	conn := openDB(t)
+	conn := env.Migrated(t)
 	ctx := testenv.Ctx(t)
 	want := report.Report{
 		ID: "abc", Service: "gojek", Symptom: "login", Time: time.Date(2025, 3, 4, 10, 11, 12, 0, time.UTC),
@@ -138,7 +83,7 @@ func TestWriteKeepsEveryField(t *testing.T) {
 }
 
 func TestWriteEmptyIsNoop(t *testing.T) {
-	conn := openDB(t)
+	conn := env.Migrated(t)
 	if err := New(conn).Write(testenv.Ctx(t), nil); err != nil {
 		t.Fatal(err)
 	}
