@@ -9,6 +9,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -128,6 +129,31 @@ func splitList(s string) []string {
 		}
 	}
 	return out
+}
+
+// ParseCommand reads the flags and at most one subcommand word, which may
+// stand before or after the flags and must be one of commands; any other
+// positional argument is an error. It returns the subcommand ("" for none)
+// and, for -h, flag.ErrHelp after printing the usage.
+func (l *Loader) ParseCommand(args []string, commands ...string) (string, error) {
+	cmd := ""
+	if len(args) > 0 && slices.Contains(commands, args[0]) {
+		cmd, args = args[0], args[1:]
+	}
+	if err := l.Parse(args); err != nil {
+		return "", err
+	}
+	rest := l.fs.Args()
+	if cmd == "" && len(rest) == 1 && slices.Contains(commands, rest[0]) {
+		return rest[0], nil
+	}
+	if len(rest) > 0 {
+		if len(commands) == 0 {
+			return "", fmt.Errorf("unexpected arguments %q", rest)
+		}
+		return "", fmt.Errorf("unexpected arguments %q (subcommands: %s)", rest, strings.Join(commands, ", "))
+	}
+	return cmd, nil
 }
 
 // Parse reads the flags; it reports every malformed environment value too.

@@ -59,3 +59,34 @@ type settings struct {
 	d    time.Duration
 	list []string
 }
+
+func TestParseCommand(t *testing.T) {
+	tests := []struct {
+		name    string
+		args    []string
+		want    string
+		wantErr bool
+	}{
+		{"none", []string{"-n", "2"}, "", false},
+		{"before the flags", []string{"migrate", "-n", "2"}, "migrate", false},
+		{"after the flags", []string{"-n", "2", "migrate"}, "migrate", false},
+		{"unknown word", []string{"serve"}, "", true},
+		{"two words", []string{"migrate", "migrate"}, "", true},
+		{"stray word after a command", []string{"migrate", "now"}, "", true},
+		{"help", []string{"-h"}, "", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			l := config.New("x", func(string) string { return "" }, io.Discard)
+			var n int
+			l.Int(&n, "n", 0, "")
+			got, err := l.ParseCommand(tt.args, "migrate")
+			if (err != nil) != tt.wantErr || got != tt.want {
+				t.Fatalf("ParseCommand(%q) = %q, %v; want %q, error %v", tt.args, got, err, tt.want, tt.wantErr)
+			}
+			if !tt.wantErr && n != 2 {
+				t.Fatalf("flag n = %d, want 2", n)
+			}
+		})
+	}
+}

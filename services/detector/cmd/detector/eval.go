@@ -26,14 +26,11 @@ func evalCmd(args []string, getenv func(string) string, stdout, stderr io.Writer
 	)
 	l.String(&dir, "nab", "", "NAB folder with data/ and labels/ (default ../shared/datasets/nab from the repository root)")
 	l.Bool(&quick, "quick", false, fmt.Sprintf("read only the first %d rows of each file (for CI)", quickRows))
-	if err := l.Parse(args); err != nil {
+	if _, err := l.ParseCommand(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
 		}
 		return err
-	}
-	if rest := l.FlagSet().Args(); len(rest) > 0 {
-		return fmt.Errorf("unexpected arguments %q", rest)
 	}
 	if dir == "" {
 		wd, err := os.Getwd()

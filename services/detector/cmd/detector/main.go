@@ -88,14 +88,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	l.Duration(&s.recentWindow, "recent-window", time.Hour, "span of the recent level that is the baseline of services with under two weeks of history")
 	l.Int(&s.minRecent, "min-recent", 10, "fewest buckets of recent history that make a recent level (with fewer, the floor applies)")
 	l.Bool(&s.migrateOnStart, "migrate-on-start", false, "apply ClickHouse migrations before starting")
-	if err := l.Parse(args); err != nil {
+	if _, err := l.ParseCommand(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
 		}
 		return err
-	}
-	if rest := l.FlagSet().Args(); len(rest) > 0 {
-		return fmt.Errorf("unexpected arguments %q", rest)
 	}
 	log, err := logging.New(stderr, "detector", s.common.LogLevel)
 	if err != nil {

@@ -26,14 +26,11 @@ func scoreCmd(args []string, getenv func(string) string, stdout, stderr io.Write
 	var in, out string
 	l.String(&in, "in", "", "input CSV with header timestamp,value (- for stdin)")
 	l.String(&out, "out", "", "output CSV timestamp,value,anomaly_score,alert (- or empty for stdout)")
-	if err := l.Parse(args); err != nil {
+	if _, err := l.ParseCommand(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
 		}
 		return err
-	}
-	if rest := l.FlagSet().Args(); len(rest) > 0 {
-		return fmt.Errorf("unexpected arguments %q", rest)
 	}
 	if in == "" {
 		return errors.New("score: --in is required")

@@ -47,7 +47,7 @@ func LoadConfig(args []string, getenv func(string) string, stderr io.Writer) (Co
 	l.String(&c.RateIP, "rate-limit-ip", DefaultRateIP, `reports allowed per client address (IPv6: per /64), as "<count>-<S|M|H|D>"`)
 	l.String(&c.RateNet, "rate-limit-net", DefaultRateNet, `reports allowed per network (IPv4 /24, IPv6 /48), as "<count>-<S|M|H|D>"`)
 	l.List(&c.GeoIPDB, "geoip-db", "", "MaxMind-format databases (City, and optionally ASN/ISP); empty for no location")
-	if err := l.Parse(args); err != nil {
+	if _, err := l.ParseCommand(args); err != nil {
 		return Config{}, err
 	}
 	if c.DedupeWindow < time.Second {

@@ -124,14 +124,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 // parseFlags parses args into l's flags; neither command takes positional
 // arguments. help reports that -h printed the usage, so there is nothing to run.
 func parseFlags(l *config.Loader, args []string) (help bool, err error) {
-	if err := l.Parse(args); err != nil {
+	if _, err := l.ParseCommand(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return true, nil
 		}
 		return false, err
-	}
-	if l.FlagSet().NArg() > 0 {
-		return false, fmt.Errorf("unexpected arguments %q", l.FlagSet().Args())
 	}
 	return false, nil
 }

@@ -38,9 +38,6 @@ type Config struct {
 // the migrate subcommand.
 func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (Config, error) {
 	var c Config
-	if len(args) > 0 && args[0] == "migrate" {
-		c.Migrate, args = true, args[1:]
-	}
 	l := config.New("web", getenv, stderr)
 	l.BindCommon(&c.Common)
 	l.String(&c.HTTPAddr, "http-addr", "127.0.0.1:8080", "address to serve HTTP on")
@@ -48,15 +45,11 @@ func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	l.List(&c.TrustedProxies, "trusted-proxies", "", "proxies (IPs or CIDRs) whose X-Forwarded-For is believed")
 	l.Bool(&c.MigrateOnStart, "migrate-on-start", false, "apply ClickHouse migrations before serving")
 	l.Duration(&c.CacheTTL, "status-cache-ttl", api.DefaultCacheTTL, "how long the services' status is reused between ClickHouse queries")
-	if err := l.Parse(args); err != nil {
+	cmd, err := l.ParseCommand(args, "migrate")
+	if err != nil {
 		return c, err
 	}
-	switch rest := l.FlagSet().Args(); {
-	case len(rest) == 1 && rest[0] == "migrate":
-		c.Migrate = true
-	case len(rest) > 0:
-		return c, fmt.Errorf("unexpected arguments %q (the only subcommand is migrate)", rest)
-	}
+	c.Migrate = cmd == "migrate"
 	return c, nil
 }
 

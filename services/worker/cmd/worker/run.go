@@ -41,10 +41,6 @@ func defaultConsumer() string {
 // subcommand was given, before or after the flags.
 func load(args []string, getenv func(string) string, stderr io.Writer) (settings, bool, error) {
 	var s settings
-	migrateOnly := len(args) > 0 && args[0] == "migrate"
-	if migrateOnly {
-		args = args[1:]
-	}
 	l := config.New("worker", getenv, stderr)
 	l.BindCommon(&s.common)
 	l.String(&s.httpAddr, "http-addr", "127.0.0.1:8082", "address for /healthz and /readyz")
@@ -58,15 +54,11 @@ func load(args []string, getenv func(string) string, stderr io.Writer) (settings
 	l.Duration(&c.RetryMax, "retry-max", 5*time.Second, "longest wait between retries while ClickHouse or Redis is down")
 	l.Duration(&c.ShutdownGrace, "shutdown-grace", 10*time.Second, "how long the final flush may take on shutdown")
 	l.Int(&s.deadLetterMax, "dead-letter-max", 100000, "approximate cap on the dead-letter stream's length")
-	if err := l.Parse(args); err != nil {
+	cmd, err := l.ParseCommand(args, "migrate")
+	if err != nil {
 		return s, false, err
 	}
-	switch rest := l.FlagSet().Args(); {
-	case len(rest) == 1 && rest[0] == "migrate" && !migrateOnly:
-		migrateOnly = true
-	case len(rest) > 0:
-		return s, false, fmt.Errorf("unexpected arguments %q (the only subcommand is migrate)", rest)
-	}
+	migrateOnly := cmd == "migrate"
 	switch {
 	case c.Consumer == "":
 		return s, false, errors.New("consumer must not be empty")
