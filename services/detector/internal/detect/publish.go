@@ -4,16 +4,9 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/lapor/lapor/services/shared/alert"
 	"github.com/lapor/lapor/services/shared/incident"
-	"github.com/lapor/lapor/services/shared/stream"
 )
-
-// alertStreamLen bounds the alert stream; consumers that fall further
-// behind read the history from alert_events.
-const alertStreamLen = 100000
 
 // pendingEvent is an event with the exact payload every sink receives.
 type pendingEvent struct {
@@ -58,13 +51,7 @@ func (d *Detector) Flush(ctx context.Context) error {
 	o := &d.out
 	for len(o.publish) > 0 {
 		p := o.publish[0]
-		err := d.rdb.XAdd(ctx, &redis.XAddArgs{
-			Stream: stream.Alerts,
-			MaxLen: alertStreamLen,
-			Approx: true,
-			Values: []string{stream.AlertField, p.payload},
-		}).Err()
-		if err != nil {
+		if _, err := alert.NewLog(d.rdb).Append(ctx, p.payload); err != nil {
 			return fmt.Errorf("publish %s event %s for %s: %w", p.ev.Kind, p.ev.ID, p.ev.Service, err)
 		}
 		o.archive = append(o.archive, p)

@@ -1,0 +1,175 @@
+package alert
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/lapor/lapor/services/shared/stream"
+)
+
+// LogLen bounds the alert log. Alerts are rare (a busy day has hundreds),
+// so this keeps months of them; a reader whose cursor fell off the end is
+// told so (ErrCursorExpired) instead of silently skipping events.
+const LogLen = 100000
+
+// ErrCursorExpired says that events after a cursor were trimmed from the
+// log: a reader resuming there would miss some.
+var ErrCursorExpired = errors.New("alert log: events after this cursor are no longer kept")
+
+// Entry is one event in the log with its position. Cursor is the Redis
+// stream entry ID: it only grows, so "every entry after my last cursor"
+// never misses or repeats one.
+type Entry struct {
+	Cursor  string
+	Event   Event
+	Payload string // the event exactly as published
+}
+
+// Log is the ordered log of alert events, kept in the Redis stream
+// stream.Alerts: the detector appends, and the pull API, the server-sent
+// event stream and the webhook dispatcher all read it from a cursor, so
+// that every reader sees the same sequence.
+type Log struct {
+	rdb redis.UniversalClient
+}
+
+// NewLog returns the alert log in rdb.
+func NewLog(rdb redis.UniversalClient) *Log { return &Log{rdb: rdb} }
+
+// Append publishes one encoded event and returns its cursor.
+func (l *Log) Append(ctx context.Context, payload string) (string, error) {
+	id, err := l.rdb.XAdd(ctx, &redis.XAddArgs{
+		Stream: stream.Alerts,
+		MaxLen: LogLen,
+		Approx: true,
+		Values: []string{stream.AlertField, payload},
+	}).Result()
+	if err != nil {
+		return "", fmt.Errorf("append to alert log: %w", err)
+	}
+	return id, nil
+}
+
+var cursorRE = regexp.MustCompile(`^[0-9]{1,20}-[0-9]{1,20}$`)
+
+// ValidCursor says whether s can be a cursor; "" means the beginning.
+func ValidCursor(s string) bool { return s == "" || s == "0" || cursorRE.MatchString(s) }
+
+// After returns up to n entries after cursor ("" or "0" for the
+// beginning of what is kept), oldest first. It fails with
+// ErrCursorExpired when entries after cursor have been trimmed.
+func (l *Log) After(ctx context.Context, cursor string, n int64) ([]Entry, error) {
+	if !ValidCursor(cursor) {
+		return nil, fmt.Errorf("alert log: malformed cursor %q", cursor)
+	}
+	if err := l.checkKept(ctx, cursor); err != nil {
+		return nil, err
+	}
+	start := "-"
+	if cursor != "" && cursor != "0" {
+		start = "(" + cursor
+	}
+	msgs, err := l.rdb.XRangeN(ctx, stream.Alerts, start, "+", n).Result()
+	if err != nil {
+		return nil, fmt.Errorf("read alert log after %q: %w", cursor, err)
+	}
+	return decode(msgs)
+}
+
+// Wait is After that blocks up to block for the first entry when there is
+// none yet; it returns no entries when block passes quietly.
+func (l *Log) Wait(ctx context.Context, cursor string, n int64, block time.Duration) ([]Entry, error) {
+	es, err := l.After(ctx, cursor, n)
+	if err != nil || len(es) > 0 {
+		return es, err
+	}
+	if cursor == "" {
+		cursor = "0"
+	}
+	res, err := l.rdb.XRead(ctx, &redis.XReadArgs{
+		Streams: []string{stream.Alerts, cursor},
+		Count:   n,
+		Block:   block,
+	}).Result()
+	if errors.Is(err, redis.Nil) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("wait on alert log after %q: %w", cursor, err)
+	}
+	var msgs []redis.XMessage
+	for _, s := range res {
+		msgs = append(msgs, s.Messages...)
+	}
+	return decode(msgs)
+}
+
+// Last returns the cursor of the newest entry, "" when the log is empty:
+// a reader that wants only what happens from now on starts there.
+func (l *Log) Last(ctx context.Context) (string, error) {
+	msgs, err := l.rdb.XRevRangeN(ctx, stream.Alerts, "+", "-", 1).Result()
+	if err != nil {
+		return "", fmt.Errorf("read newest alert: %w", err)
+	}
+	if len(msgs) == 0 {
+		return "", nil
+	}
+	return msgs[0].ID, nil
+}
+
+// checkKept fails when the log has trimmed entries that may be newer than
+// cursor. Redis does not record where trimming stopped, only the first
+// entry kept, so a cursor right at that edge is also told to start over;
+// that costs the reader a re-read, never an event. A reader from the
+// beginning asked for "everything kept" and has no gap.
+func (l *Log) checkKept(ctx context.Context, cursor string) error {
+	if cursor == "" || cursor == "0" {
+		return nil
+	}
+	info, err := l.rdb.XInfoStream(ctx, stream.Alerts).Result()
+	if isNoKey(err) {
+		return nil // nothing was ever published
+	}
+	if err != nil {
+		return fmt.Errorf("inspect alert log: %w", err)
+	}
+	if info.EntriesAdded > info.Length && less(cursor, info.FirstEntry.ID) {
+		return ErrCursorExpired
+	}
+	return nil
+}
+
+func isNoKey(err error) bool {
+	return err != nil && (err.Error() == "ERR no such key")
+}
+
+// less compares two stream IDs "ms-seq" numerically.
+func less(a, b string) bool {
+	var am, as, bm, bs uint64
+	fmt.Sscanf(a, "%d-%d", &am, &as)
+	fmt.Sscanf(b, "%d-%d", &bm, &bs)
+	if am != bm {
+		return am < bm
+	}
+	return as < bs
+}
+
+func decode(msgs []redis.XMessage) ([]Entry, error) {
+	out := make([]Entry, 0, len(msgs))
+	for _, m := range msgs {
+		p, _ := m.Values[stream.AlertField].(string)
+		ev, err := Decode(p)
+		if err != nil {
+			// The detector is the only writer and always encodes: a bad
+			// entry is a bug there, and skipping it would hide it.
+			return nil, fmt.Errorf("alert log entry %s: %w", m.ID, err)
+		}
+		out = append(out, Entry{Cursor: m.ID, Event: ev, Payload: p})
+	}
+	return out, nil
+}

@@ -1,0 +1,135 @@
+package alert_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/lapor/lapor/services/shared/alert"
+	"github.com/lapor/lapor/services/shared/stream"
+	"github.com/lapor/lapor/services/shared/testenv"
+)
+
+var env *testenv.Env
+
+func TestMain(m *testing.M) { os.Exit(testenv.MainRedis(m, &env)) }
+
+func appendN(t *testing.T, ctx context.Context, l *alert.Log, n int) []string {
+	t.Helper()
+	var ids []string
+	for i := 0; i < n; i++ {
+		ev := alert.Event{ID: string(rune('a' + i)), Kind: alert.Opened, Service: "x", Level: "possible", At: time.Unix(int64(i), 0).UTC()}
+		p, err := ev.Encode()
+		if err != nil {
+			t.Fatal(err)
+		}
+		id, err := l.Append(ctx, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, id)
+	}
+	return ids
+}
+
+func TestLogReadsInOrderFromCursor(t *testing.T) {
+	testenv.Need(t, env)
+	ctx := testenv.Ctx(t)
+	rdb := env.RedisClient(t)
+	rdb.FlushDB(ctx)
+	l := alert.NewLog(rdb)
+	if last, err := l.Last(ctx); err != nil || last != "" {
+		t.Fatalf("Last on empty log = %q, %v", last, err)
+	}
+	if es, err := l.After(ctx, "", 10); err != nil || len(es) != 0 {
+		t.Fatalf("After on empty log = %v, %v", es, err)
+	}
+	ids := appendN(t, ctx, l, 5)
+	tests := []struct {
+		name   string
+		cursor string
+		n      int64
+		want   []string
+	}{
+		{"from the beginning", "", 10, []string{"a", "b", "c", "d", "e"}},
+		{"zero is the beginning", "0", 2, []string{"a", "b"}},
+		{"after a cursor", ids[1], 10, []string{"c", "d", "e"}},
+		{"after the last", ids[4], 10, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			es, err := l.After(ctx, tt.cursor, tt.n)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, e := range es {
+				got = append(got, e.Event.ID)
+			}
+			if len(got) != len(tt.want) {
+				t.Fatalf("got %v, want %v", got, tt.want)
+			}
+			for i := range got {
+				if got[i] != tt.want[i] {
+					t.Fatalf("got %v, want %v", got, tt.want)
+				}
+			}
+		})
+	}
+	if last, _ := l.Last(ctx); last != ids[4] {
+		t.Errorf("Last = %q, want %q", last, ids[4])
+	}
+	if _, err := l.After(ctx, "12; DROP", 1); err == nil {
+		t.Error("a malformed cursor was accepted")
+	}
+}
+
+func TestLogWaitBlocksUntilAnEvent(t *testing.T) {
+	testenv.Need(t, env)
+	ctx := testenv.Ctx(t)
+	rdb := env.RedisClient(t)
+	rdb.FlushDB(ctx)
+	l := alert.NewLog(rdb)
+	ids := appendN(t, ctx, l, 1)
+	if es, err := l.Wait(ctx, ids[0], 10, 50*time.Millisecond); err != nil || len(es) != 0 {
+		t.Fatalf("quiet Wait = %v, %v", es, err)
+	}
+	got := make(chan []alert.Entry, 1)
+	go func() {
+		es, err := l.Wait(ctx, ids[0], 10, 5*time.Second)
+		if err != nil {
+			t.Error(err)
+		}
+		got <- es
+	}()
+	time.Sleep(100 * time.Millisecond)
+	more := appendN(t, ctx, l, 1)
+	es := <-got
+	if len(es) != 1 || es[0].Cursor != more[0] {
+		t.Fatalf("Wait returned %v, want the entry %s", es, more[0])
+	}
+}
+
+func TestLogSaysWhenACursorFellOffTheEnd(t *testing.T) {
+	testenv.Need(t, env)
+	ctx := testenv.Ctx(t)
+	rdb := env.RedisClient(t)
+	rdb.FlushDB(ctx)
+	l := alert.NewLog(rdb)
+	ids := appendN(t, ctx, l, 5)
+	if err := rdb.XTrimMaxLen(ctx, stream.Alerts, 2).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.After(ctx, ids[0], 10); !errors.Is(err, alert.ErrCursorExpired) {
+		t.Errorf("After a trimmed cursor: err = %v, want ErrCursorExpired", err)
+	}
+	es, err := l.After(ctx, ids[3], 10)
+	if err != nil || len(es) != 1 {
+		t.Errorf("After the first kept entry = %d entries, %v; want 1", len(es), err)
+	}
+	if es, err := l.After(ctx, "", 10); err != nil || len(es) != 2 {
+		t.Errorf("After the beginning = %d entries, %v; want the 2 kept", len(es), err)
+	}
+}
