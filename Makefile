@@ -2,7 +2,7 @@
 BIN := bin
 SERVICES := ingest worker detector web simulator
 
-.PHONY: run test build deps clean eval
+.PHONY: run test build deps clean eval frontend
 
 run: deps build
 	$(BIN)/devstack -geoip-db "$$(scripts/geoip.sh)" $(RUN_ARGS)
@@ -13,8 +13,12 @@ test:
 deps:
 	scripts/deps.sh
 
-build:
+# The web binary embeds the frontend's build, so it comes first.
+build: frontend
 	go build -o $(BIN)/ $(foreach s,$(SERVICES),./services/$(s)/cmd/$(s)) ./services/stack/cmd/devstack
+
+frontend:
+	cd frontend && { [ -d node_modules ] || npm ci --no-audit --no-fund; } && npm run build
 
 clean:
 	rm -rf $(BIN) .run

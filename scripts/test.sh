@@ -5,7 +5,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-scripts/deps.sh
+scripts/deps.sh chromium
+
+echo "== frontend build"
+# The web binary embeds the build; the browser test drives it.
+(cd frontend && npm ci --no-audit --no-fund && npm run build)
 
 echo "== gofmt"
 unformatted=$(gofmt -l services)
@@ -25,3 +29,9 @@ go run ./services/detector/cmd/detector synth -quick
 
 echo "== fuzz (brief)"
 go test -run='^$' -fuzz='^FuzzDecode$' -fuzztime="${LAPOR_FUZZTIME:-10s}" ./services/ingest/internal/ingest
+
+echo "== browser screenshots"
+shopt -s nullglob
+shots=(frontend/screenshots/*.png)
+for f in "${shots[@]}"; do echo "screenshots: $PWD/$f"; done
+[ ${#shots[@]} -gt 0 ] || echo "screenshots: none (the browser test was skipped)"

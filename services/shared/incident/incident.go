@@ -82,10 +82,12 @@ func Save(ctx context.Context, conn driver.Conn, incs []Incident) error {
 
 // Filter selects incidents to list.
 type Filter struct {
-	Service string
-	Status  string // "", open or resolved
-	Limit   int
-	ID      string
+	Service  string
+	Services []string // any of these services, when not empty
+	Status   string   // "", open or resolved
+	Level    string   // "", possible or detected
+	Limit    int
+	ID       string
 }
 
 // List returns the newest state of the matching incidents, newest first.
@@ -96,9 +98,17 @@ func List(ctx context.Context, conn driver.Conn, f Filter) ([]Incident, error) {
 		where = append(where, "service = ?")
 		args = append(args, f.Service)
 	}
+	if len(f.Services) > 0 {
+		where = append(where, "has(?, service)")
+		args = append(args, f.Services)
+	}
 	if f.Status != "" {
 		where = append(where, "status = ?")
 		args = append(args, f.Status)
+	}
+	if f.Level != "" {
+		where = append(where, "level = ?")
+		args = append(args, f.Level)
 	}
 	if f.ID != "" {
 		where = append(where, "id = ?")

@@ -1,0 +1,72 @@
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { onLangChange } from './i18n';
+
+/** useLangVersion re-renders the caller when the language changes. */
+export function useLangVersion(): number {
+  const [v, setV] = useState(0);
+  useEffect(() => onLangChange(() => setV((x) => x + 1)), []);
+  return v;
+}
+
+export interface Polled<T> {
+  data: T | null;
+  error: unknown;
+  /** refresh fetches now (e.g. right after a report). */
+  refresh: () => void;
+}
+
+/**
+ * usePoll loads with `load` now and every `ms` while the tab is visible, and at
+ * once when the tab becomes visible again. Old data stays shown while a new
+ * answer is on its way, so nothing jumps; a failure keeps the last data.
+ */
+export function usePoll<T>(load: (signal: AbortSignal) => Promise<T>, ms: number, deps: unknown[]): Polled<T> {
+  const [data, setData] = useState<T | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const tick = useRef<() => void>(() => {});
+
+  useEffect(() => {
+    let ctl: AbortController | null = null;
+    let timer = 0;
+    let stopped = false;
+    const run = () => {
+      if (stopped) return;
+      clearTimeout(timer);
+      ctl?.abort();
+      const c = new AbortController();
+      ctl = c;
+      load(c.signal)
+        .then((d) => {
+          if (c.signal.aborted) return;
+          setData(d);
+          setError(null);
+        })
+        .catch((e) => {
+          if (c.signal.aborted) return;
+          setError(e);
+        })
+        .finally(() => {
+          if (c.signal.aborted || stopped) return;
+          timer = window.setTimeout(() => {
+            if (document.visibilityState !== 'hidden') run();
+          }, ms);
+        });
+    };
+    const onVis = () => {
+      if (document.visibilityState === 'visible') run();
+    };
+    tick.current = run;
+    setData(null);
+    run();
+    document.addEventListener('visibilitychange', onVis);
+    return () => {
+      stopped = true;
+      clearTimeout(timer);
+      ctl?.abort();
+      document.removeEventListener('visibilitychange', onVis);
+    };
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, deps);
+
+  return { data, error, refresh: () => tick.current() };
+}

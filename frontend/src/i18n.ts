@@ -1,0 +1,332 @@
+// Language choice and the UI strings in English and Bahasa Indonesia. Dates
+// and numbers go through Intl in the chosen locale and the reader's time zone.
+
+export type Lang = 'en' | 'id';
+const KEY = 'lapor.lang';
+
+const en = {
+  tagline: 'Is it down? Reports from people, compared with what is normal.',
+  nav_home: 'Services',
+  nav_incidents: 'Incidents',
+  language: 'Language',
+  skip: 'Skip to content',
+  status_ok: 'No problems',
+  status_possible: 'Possible problems',
+  status_detected: 'Problems detected',
+  search: 'Search services',
+  search_hint: 'Name or alias, e.g. wa',
+  category: 'Category',
+  country: 'Country',
+  all: 'All',
+  worldwide: 'Worldwide',
+  services_count: (n: number) => `${n} services`,
+  no_match: 'No service matches these filters.',
+  last_hour: (n: string) => `${n} reports in the last hour`,
+  spark_label: (name: string, total: string) => `${name}: ${total} reports in the last 24 hours, hourly`,
+  loading: 'Loading…',
+  load_error: 'Could not load the data. Retrying…',
+  problem_with: (name: string) => `I have a problem with ${name}`,
+  pick_symptom: 'What is not working?',
+  cancel: 'Cancel',
+  sending: 'Sending your report…',
+  thanks: 'Thank you, your report was counted.',
+  already: 'You already reported this recently; your report was already counted.',
+  rate_limited: (when: string) => `Too many reports from your connection. Please try again ${when}.`,
+  unavailable: (when: string) => `Lapor is busy right now. Please try again ${when}.`,
+  invalid: (msg: string) => `The report was refused: ${msg}`,
+  unknown_service: 'This service is not in our list.',
+  network_error: 'Could not reach Lapor. Check your connection and try again.',
+  in_seconds: (n: number) => (n <= 1 ? 'in a second' : `in ${n} seconds`),
+  in_minutes: (n: number) => (n <= 1 ? 'in a minute' : `in ${n} minutes`),
+  at_time: (t: string) => `at ${t}`,
+  chart_title: 'Reports in the last 24 hours',
+  chart_title_range: 'Reports',
+  unit_15m: 'reports per 15 minutes',
+  reports: 'Reports',
+  reporters: 'Distinct reporters',
+  usual: 'Usual range',
+  median: 'Usual (median)',
+  latest: 'Latest 15 minutes',
+  times_in: (tz: string) => `Times in your time zone (${tz}).`,
+  since: (t: string) => `since ${t}`,
+  peak: (n: string, t: string) => `Peak: ${n} reports in one minute at ${t}`,
+  most_reported: 'Most reported problems',
+  status_now: 'Status now',
+  ok_text: 'User reports show no current problems.',
+  possible_text: 'Reports are higher than usual.',
+  detected_text: 'Many more reports than usual: likely an outage.',
+  map_title: 'Where problems are reported',
+  map_unit: 'Reports in the last 6 hours, by country',
+  map_empty: 'No reports in the last 6 hours.',
+  unknown_country: 'Unknown',
+  all_countries: (n: number) => `All ${n} countries as a table`,
+  share: 'Share and download',
+  stable_link: 'Link to this chart',
+  copy: 'Copy',
+  copied: 'Copied to the clipboard.',
+  embed: 'Embed code',
+  png: 'Image (PNG)',
+  csv: 'Data (CSV)',
+  past_incidents: 'Past incidents',
+  no_incidents: 'No incidents recorded.',
+  start: 'Start',
+  end: 'End',
+  peak_col: 'Peak (reports per minute)',
+  leading: 'Leading problem',
+  level: 'Level',
+  service: 'Service',
+  status: 'Status',
+  ongoing: 'Ongoing',
+  resolved: 'Resolved',
+  open: 'Ongoing',
+  not_found: 'Page not found',
+  not_found_service: 'We do not know this service.',
+  back_home: 'Back to all services',
+  incidents_title: 'Recent and ongoing incidents',
+  incidents_count: (n: number) => `${n} incidents`,
+  search_service: 'Search service',
+  level_possible: 'Possible problems',
+  level_detected: 'Problems detected',
+  view_on: 'View on lapor',
+  table: 'Table',
+  data_table: 'The chart as a table',
+  time: 'Time',
+  updated: (t: string) => `Updated ${t}`,
+};
+
+type Strings = typeof en;
+
+const id: Strings = {
+  tagline: 'Sedang gangguan? Laporan warga, dibandingkan dengan kondisi normal.',
+  nav_home: 'Layanan',
+  nav_incidents: 'Insiden',
+  language: 'Bahasa',
+  skip: 'Langsung ke isi',
+  status_ok: 'Tidak ada masalah',
+  status_possible: 'Kemungkinan ada masalah',
+  status_detected: 'Masalah terdeteksi',
+  search: 'Cari layanan',
+  search_hint: 'Nama atau alias, mis. wa',
+  category: 'Kategori',
+  country: 'Negara',
+  all: 'Semua',
+  worldwide: 'Seluruh dunia',
+  services_count: (n) => `${n} layanan`,
+  no_match: 'Tidak ada layanan yang cocok dengan filter ini.',
+  last_hour: (n) => `${n} laporan dalam satu jam terakhir`,
+  spark_label: (name, total) => `${name}: ${total} laporan dalam 24 jam terakhir, per jam`,
+  loading: 'Memuat…',
+  load_error: 'Data tidak dapat dimuat. Mencoba lagi…',
+  problem_with: (name) => `Saya mengalami masalah dengan ${name}`,
+  pick_symptom: 'Apa yang tidak berfungsi?',
+  cancel: 'Batal',
+  sending: 'Mengirim laporan Anda…',
+  thanks: 'Terima kasih, laporan Anda sudah dihitung.',
+  already: 'Anda baru saja melaporkan ini; laporan Anda sudah dihitung.',
+  rate_limited: (when) => `Terlalu banyak laporan dari koneksi Anda. Silakan coba lagi ${when}.`,
+  unavailable: (when) => `Lapor sedang sibuk. Silakan coba lagi ${when}.`,
+  invalid: (msg) => `Laporan ditolak: ${msg}`,
+  unknown_service: 'Layanan ini tidak ada dalam daftar kami.',
+  network_error: 'Tidak dapat terhubung ke Lapor. Periksa koneksi Anda lalu coba lagi.',
+  in_seconds: (n) => (n <= 1 ? 'sebentar lagi' : `dalam ${n} detik`),
+  in_minutes: (n) => (n <= 1 ? 'dalam satu menit' : `dalam ${n} menit`),
+  at_time: (t) => `pukul ${t}`,
+  chart_title: 'Laporan dalam 24 jam terakhir',
+  chart_title_range: 'Laporan',
+  unit_15m: 'laporan per 15 menit',
+  reports: 'Laporan',
+  reporters: 'Pelapor berbeda',
+  usual: 'Rentang normal',
+  median: 'Normal (median)',
+  latest: '15 menit terakhir',
+  times_in: (tz) => `Waktu dalam zona waktu Anda (${tz}).`,
+  since: (t) => `sejak ${t}`,
+  peak: (n, t) => `Puncak: ${n} laporan dalam satu menit pukul ${t}`,
+  most_reported: 'Masalah yang paling banyak dilaporkan',
+  status_now: 'Status saat ini',
+  ok_text: 'Laporan pengguna tidak menunjukkan masalah saat ini.',
+  possible_text: 'Laporan lebih banyak dari biasanya.',
+  detected_text: 'Laporan jauh lebih banyak dari biasanya: kemungkinan besar terjadi gangguan.',
+  map_title: 'Lokasi laporan masalah',
+  map_unit: 'Laporan dalam 6 jam terakhir, per negara',
+  map_empty: 'Tidak ada laporan dalam 6 jam terakhir.',
+  unknown_country: 'Tidak diketahui',
+  all_countries: (n) => `Semua ${n} negara dalam tabel`,
+  share: 'Bagikan dan unduh',
+  stable_link: 'Tautan ke grafik ini',
+  copy: 'Salin',
+  copied: 'Disalin ke papan klip.',
+  embed: 'Kode sematan',
+  png: 'Gambar (PNG)',
+  csv: 'Data (CSV)',
+  past_incidents: 'Insiden sebelumnya',
+  no_incidents: 'Belum ada insiden tercatat.',
+  start: 'Mulai',
+  end: 'Selesai',
+  peak_col: 'Puncak (laporan per menit)',
+  leading: 'Masalah utama',
+  level: 'Tingkat',
+  service: 'Layanan',
+  status: 'Status',
+  ongoing: 'Berlangsung',
+  resolved: 'Selesai',
+  open: 'Berlangsung',
+  not_found: 'Halaman tidak ditemukan',
+  not_found_service: 'Kami tidak mengenal layanan ini.',
+  back_home: 'Kembali ke semua layanan',
+  incidents_title: 'Insiden terbaru dan yang sedang berlangsung',
+  incidents_count: (n) => `${n} insiden`,
+  search_service: 'Cari layanan',
+  level_possible: 'Kemungkinan ada masalah',
+  level_detected: 'Masalah terdeteksi',
+  view_on: 'Lihat di lapor',
+  table: 'Tabel',
+  data_table: 'Grafik dalam bentuk tabel',
+  time: 'Waktu',
+  updated: (t) => `Diperbarui ${t}`,
+};
+
+const tables: Record<Lang, Strings> = { en, id };
+
+function valid(v: string | null | undefined): Lang | null {
+  if (!v) return null;
+  const l = v.toLowerCase();
+  if (l === 'id' || l.startsWith('id-') || l === 'in') return 'id';
+  if (l === 'en' || l.startsWith('en-')) return 'en';
+  return null;
+}
+
+function stored(): string | null {
+  try {
+    return localStorage.getItem(KEY);
+  } catch {
+    return null;
+  }
+}
+
+/** detectLang: `?lang=` wins, then the reader's saved choice, then the browser's languages. */
+export function detectLang(): Lang {
+  const q = valid(new URLSearchParams(location.search).get('lang'));
+  if (q) return q;
+  const s = valid(stored());
+  if (s) return s;
+  for (const l of navigator.languages ?? [navigator.language]) {
+    const v = valid(l);
+    if (v) return v;
+  }
+  return 'en';
+}
+
+export let lang: Lang = detectLang();
+export let t: Strings = tables[lang];
+export let locale = lang === 'id' ? 'id-ID' : 'en-GB';
+
+const fmtCache = new Map<string, Intl.DateTimeFormat | Intl.NumberFormat>();
+
+const listeners = new Set<() => void>();
+
+/** onLangChange registers a re-render for when the reader switches language. */
+export function onLangChange(f: () => void): () => void {
+  listeners.add(f);
+  return () => listeners.delete(f);
+}
+
+function apply(l: Lang) {
+  lang = l;
+  t = tables[l];
+  // en-GB gives 24-hour times and day-month order, readable for both audiences.
+  locale = l === 'id' ? 'id-ID' : 'en-GB';
+  document.documentElement.lang = l;
+  fmtCache.clear();
+}
+
+/** setLang switches language, remembers it and drops `?lang=` so the choice sticks. */
+export function setLang(l: Lang) {
+  try {
+    localStorage.setItem(KEY, l);
+  } catch {
+    // Private mode: the choice lasts for this page only.
+  }
+  const u = new URL(location.href);
+  if (u.searchParams.has('lang')) {
+    u.searchParams.set('lang', l);
+    history.replaceState(history.state, '', u);
+  }
+  apply(l);
+  listeners.forEach((f) => f());
+}
+
+apply(lang);
+
+function dtf(key: string, o: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
+  let f = fmtCache.get(key) as Intl.DateTimeFormat | undefined;
+  if (!f) {
+    f = new Intl.DateTimeFormat(locale, o);
+    fmtCache.set(key, f);
+  }
+  return f;
+}
+
+export function num(n: number, digits = 0): string {
+  const key = 'n' + digits;
+  let f = fmtCache.get(key) as Intl.NumberFormat | undefined;
+  if (!f) {
+    f = new Intl.NumberFormat(locale, { maximumFractionDigits: digits });
+    fmtCache.set(key, f);
+  }
+  return f.format(n);
+}
+
+export function pct(share: number): string {
+  let f = fmtCache.get('pct') as Intl.NumberFormat | undefined;
+  if (!f) {
+    f = new Intl.NumberFormat(locale, { style: 'percent', maximumFractionDigits: 0 });
+    fmtCache.set('pct', f);
+  }
+  return f.format(share);
+}
+
+const asDate = (d: Date | string | number) => (d instanceof Date ? d : new Date(d));
+
+/** time: "14:05". */
+export const time = (d: Date | string | number) =>
+  dtf('time', { hour: '2-digit', minute: '2-digit' }).format(asDate(d));
+
+/** dateTime: "28 Nov, 14:05". */
+export const dateTime = (d: Date | string | number) =>
+  dtf('dt', { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' }).format(asDate(d));
+
+/** dateTimeTZ: "28 Nov, 14:05 WIB". */
+export const dateTimeTZ = (d: Date | string | number) =>
+  dtf('dtz', { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', timeZoneName: 'short' }).format(
+    asDate(d),
+  );
+
+/** tzName: the reader's zone, e.g. "Asia/Jakarta". */
+export const tzName = () => Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+
+let regionNames: Intl.DisplayNames | null = null;
+let regionLocale = '';
+
+/** countryName turns ISO 3166-1 alpha-2 into the country's name in the locale. */
+export function countryName(code: string): string {
+  if (!code) return t.unknown_country;
+  if (code === '*') return t.worldwide;
+  try {
+    if (!regionNames || regionLocale !== locale) {
+      regionNames = new Intl.DisplayNames([locale], { type: 'region' });
+      regionLocale = locale;
+    }
+    return regionNames.of(code.toUpperCase()) ?? code;
+  } catch {
+    return code;
+  }
+}
+
+/** retryWhen says in words when to try again after `seconds`. */
+export function retryWhen(seconds: number | undefined): string {
+  const s = Math.max(1, Math.ceil(seconds ?? 60));
+  if (s < 90) return t.in_seconds(s);
+  if (s < 3600) return t.in_minutes(Math.ceil(s / 60));
+  return t.at_time(time(Date.now() + s * 1000));
+}

@@ -1,0 +1,112 @@
+import { useMemo, useState } from 'preact/hooks';
+import { getJSON, statusRank, type ServiceSummary, type Sparklines } from '../api';
+import { countryName, num, t } from '../i18n';
+import { categoryName } from '../names';
+import { usePoll } from '../hooks';
+import { Sparkline } from '../components/Sparkline';
+import { StatusBadge } from '../components/StatusBadge';
+
+interface HomeData {
+  services: ServiceSummary[];
+  spark: Sparklines | null;
+}
+
+async function load(signal: AbortSignal): Promise<HomeData> {
+  const [s, spark] = await Promise.all([
+    getJSON<{ services: ServiceSummary[] }>('/api/v1/services', signal),
+    // The sparklines are a nicety: the list still shows without them.
+    getJSON<Sparklines>('/api/v1/sparklines?hours=24&step=1h', signal).catch(() => null),
+  ]);
+  return { services: s.services, spark };
+}
+
+const norm = (s: string) => s.toLowerCase().normalize('NFKD').replace(/[\u0300-\u036f]/g, '').trim();
+
+/** Home lists the services with their status now, problems first. */
+export function Home() {
+  const { data, error } = usePoll(load, 30_000, []);
+  const [q, setQ] = useState('');
+  const [cat, setCat] = useState('');
+  const [country, setCountry] = useState('');
+
+  const services = data?.services ?? [];
+  const cats = useMemo(() => [...new Set(services.map((s) => s.category))].sort(), [services]);
+  const countries = useMemo(
+    () =>
+      [...new Set(services.flatMap((s) => s.countries).filter((c) => c !== '*'))].sort((a, b) =>
+        countryName(a).localeCompare(countryName(b)),
+      ),
+    [services, t],
+  );
+
+  const shown = useMemo(() => {
+    const nq = norm(q);
+    return services
+      .filter((s) => !cat || s.category === cat)
+      .filter((s) => !country || s.countries.includes('*') || s.countries.includes(country))
+      .filter((s) => !nq || [s.name, s.slug, ...s.aliases].some((x) => norm(x).includes(nq)))
+      .sort((a, b) => statusRank[a.status] - statusRank[b.status] || b.reports_last_hour - a.reports_last_hour || a.name.localeCompare(b.name));
+  }, [services, q, cat, country]);
+
+  return (
+    <>
+      <h1>{t.nav_home}</h1>
+      <p class="lede">{t.tagline}</p>
+      <form class="filters" role="search" onSubmit={(e) => e.preventDefault()}>
+        <div class="field field-grow">
+          <label for="q">{t.search}</label>
+          <input id="q" type="search" value={q} placeholder={t.search_hint} autocomplete="off" maxLength={100} onInput={(e) => setQ(e.currentTarget.value)} />
+        </div>
+        <div class="field">
+          <label for="cat">{t.category}</label>
+          <select id="cat" value={cat} onChange={(e) => setCat(e.currentTarget.value)}>
+            <option value="">{t.all}</option>
+            {cats.map((c) => (
+              <option value={c}>{categoryName(c)}</option>
+            ))}
+          </select>
+        </div>
+        <div class="field">
+          <label for="country">{t.country}</label>
+          <select id="country" value={country} onChange={(e) => setCountry(e.currentTarget.value)}>
+            <option value="">{t.all}</option>
+            {countries.map((c) => (
+              <option value={c}>{countryName(c)}</option>
+            ))}
+          </select>
+        </div>
+      </form>
+      {error && !data ? <p class="err-msg" role="alert">{t.load_error}</p> : null}
+      <p class="muted count" aria-live="polite">
+        {data ? t.services_count(shown.length) : '\u00a0'}
+      </p>
+      {!data ? (
+        <ul class="services" aria-busy="true">
+          {Array.from({ length: 8 }, () => (
+            <li class="card skeleton" />
+          ))}
+        </ul>
+      ) : shown.length === 0 ? (
+        <p>{t.no_match}</p>
+      ) : (
+        <ul class="services" data-testid="services">
+          {shown.map((s) => {
+            const sp = data.spark?.services[s.slug];
+            const total = sp ? sp.reduce((a, b) => a + b, 0) : 0;
+            return (
+              <li class={`card card-${s.status}`} key={s.slug}>
+                <a href={`/services/${encodeURIComponent(s.slug)}`} class="card-link">
+                  <span class="card-name">{s.name}</span>
+                  <span class="card-cat">{categoryName(s.category)}</span>
+                </a>
+                <StatusBadge status={s.status} />
+                <Sparkline values={sp} label={t.spark_label(s.name, num(total))} alert={s.status !== 'ok'} />
+                <span class="card-count">{t.last_hour(num(s.reports_last_hour))}</span>
+              </li>
+            );
+          })}
+        </ul>
+      )}
+    </>
+  );
+}

@@ -1,0 +1,121 @@
+import { useMemo, useState } from 'preact/hooks';
+import { getJSON, type Incident, type ServiceSummary } from '../api';
+import { dateTime, num, pct, t } from '../i18n';
+import { categoryName, symptomName } from '../names';
+import { usePoll } from '../hooks';
+
+interface Data {
+  incidents: Incident[];
+  services: ServiceSummary[];
+}
+
+const norm = (s: string) => s.toLowerCase().trim();
+
+/** IncidentsPage lists recent and ongoing incidents, newest first, with filters. */
+export function IncidentsPage() {
+  const [status, setStatus] = useState('');
+  const [level, setLevel] = useState('');
+  const [cat, setCat] = useState('');
+  const [q, setQ] = useState('');
+
+  const { data, error } = usePoll<Data>(
+    async (signal) => {
+      const p = new URLSearchParams({ limit: '200' });
+      if (status) p.set('status', status);
+      if (level) p.set('level', level);
+      if (cat) p.set('category', cat);
+      const [inc, svc] = await Promise.all([
+        getJSON<{ incidents: Incident[] }>(`/api/v1/incidents?${p}`, signal),
+        getJSON<{ services: ServiceSummary[] }>('/api/v1/services', signal),
+      ]);
+      return { incidents: inc.incidents, services: svc.services };
+    },
+    30_000,
+    [status, level, cat],
+  );
+
+  const bySlug = useMemo(() => new Map((data?.services ?? []).map((s) => [s.slug, s])), [data]);
+  const cats = useMemo(() => [...new Set((data?.services ?? []).map((s) => s.category))].sort(), [data]);
+  const shown = useMemo(() => {
+    const nq = norm(q);
+    return (data?.incidents ?? [])
+      .filter((i) => {
+        if (!nq) return true;
+        const s = bySlug.get(i.service);
+        return [i.service, s?.name ?? '', ...(s?.aliases ?? [])].some((x) => norm(x).includes(nq));
+      })
+      .sort((a, b) => Date.parse(b.started_at) - Date.parse(a.started_at));
+  }, [data, q, bySlug]);
+
+  return (
+    <>
+      <h1>{t.incidents_title}</h1>
+      <form class="filters" role="search" onSubmit={(e) => e.preventDefault()}>
+        <div class="field field-grow">
+          <label for="iq">{t.search_service}</label>
+          <input id="iq" type="search" value={q} autocomplete="off" maxLength={100} onInput={(e) => setQ(e.currentTarget.value)} />
+        </div>
+        <div class="field">
+          <label for="ist">{t.status}</label>
+          <select id="ist" value={status} onChange={(e) => setStatus(e.currentTarget.value)}>
+            <option value="">{t.all}</option>
+            <option value="open">{t.ongoing}</option>
+            <option value="resolved">{t.resolved}</option>
+          </select>
+        </div>
+        <div class="field">
+          <label for="ilv">{t.level}</label>
+          <select id="ilv" value={level} onChange={(e) => setLevel(e.currentTarget.value)}>
+            <option value="">{t.all}</option>
+            <option value="detected">{t.level_detected}</option>
+            <option value="possible">{t.level_possible}</option>
+          </select>
+        </div>
+        <div class="field">
+          <label for="icat">{t.category}</label>
+          <select id="icat" value={cat} onChange={(e) => setCat(e.currentTarget.value)}>
+            <option value="">{t.all}</option>
+            {cats.map((c) => (
+              <option value={c}>{categoryName(c)}</option>
+            ))}
+          </select>
+        </div>
+      </form>
+      {error && !data ? <p class="err-msg" role="alert">{t.load_error}</p> : null}
+      <p class="muted count" aria-live="polite">{data ? t.incidents_count(shown.length) : '\u00a0'}</p>
+      {!data ? (
+        <ul class="incidents" aria-busy="true">
+          {Array.from({ length: 5 }, () => (
+            <li class="incident skeleton" />
+          ))}
+        </ul>
+      ) : shown.length === 0 ? (
+        <p>{t.no_incidents}</p>
+      ) : (
+        <ul class="incidents" data-testid="incidents">
+          {shown.map((i) => {
+            const s = bySlug.get(i.service);
+            const top = i.top_symptoms[0];
+            return (
+              <li class={`incident incident-${i.status === 'open' ? i.level : 'resolved'}`} key={i.id} data-service={i.service} data-status={i.status}>
+                <a href={`/services/${encodeURIComponent(i.service)}`} class="incident-name">
+                  {s?.name ?? i.service}
+                </a>
+                <span class={`badge badge-${i.status === 'open' ? i.level : 'ok'}`}>
+                  {i.status === 'open' ? (i.level === 'detected' ? t.level_detected : t.level_possible) : t.resolved}
+                </span>
+                <span class="incident-time">
+                  {dateTime(i.started_at)} – {i.ended_at ? dateTime(i.ended_at) : t.ongoing}
+                </span>
+                <span class="incident-meta">
+                  {t.peak_col}: {num(i.peak)}
+                  {top ? ` · ${t.leading}: ${symptomName(top.symptom)} (${pct(top.share)})` : ''}
+                </span>
+              </li>
+            );
+          })}
+        </ul>
+      )}
+    </>
+  );
+}

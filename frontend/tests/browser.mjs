@@ -1,0 +1,244 @@
+// Browser tests for the Lapor web app: playwright-core driving Debian's
+// chromium against a running stack.
+//
+//   LAPOR_BASE_URL=http://127.0.0.1:8080 LAPOR_SCREENSHOT_DIR=/abs/dir node frontend/tests/browser.mjs
+//
+// Env: LAPOR_BASE_URL (required), LAPOR_SCREENSHOT_DIR (default ./screenshots
+// next to this folder), LAPOR_CHROMIUM (default /usr/bin/chromium).
+// Prints "ok <step>" per step and "screenshot: <path>" per picture; exits 1
+// on the first failure, and fails on any console error, page error or CSP
+// violation.
+import { chromium } from 'playwright-core';
+import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const base = (process.env.LAPOR_BASE_URL ?? '').replace(/\/$/, '');
+if (!base) {
+  console.error('LAPOR_BASE_URL is not set');
+  process.exit(1);
+}
+const shots = resolve(process.env.LAPOR_SCREENSHOT_DIR || join(dirname(fileURLToPath(import.meta.url)), '../screenshots'));
+const exe = process.env.LAPOR_CHROMIUM || '/usr/bin/chromium';
+const DESKTOP = { width: 1280, height: 800 };
+const PHONE = { width: 360, height: 740 };
+
+mkdirSync(shots, { recursive: true });
+const profile = mkdtempSync(join(tmpdir(), 'lapor-browser-'));
+const problems = [];
+
+const ok = (s) => console.log(`ok ${s}`);
+function fail(msg) {
+  throw new Error(msg);
+}
+
+async function shot(page, name) {
+  const p = join(shots, `${name}.png`);
+  await page.screenshot({ path: p, fullPage: true });
+  console.log(`screenshot: ${p}`);
+}
+
+async function noHorizontalScroll(page, what) {
+  const w = await page.evaluate(() => document.documentElement.scrollWidth);
+  if (w > PHONE.width) fail(`${what}: horizontal scroll on a ${PHONE.width} px viewport (scrollWidth ${w})`);
+  ok(`${what}: no horizontal scroll at ${PHONE.width} px`);
+}
+
+const count = (s) => Number(String(s).replace(/[^\d]/g, ''));
+
+async function latest(page) {
+  const el = page.getByTestId('latest-count');
+  return { n: count(await el.textContent()), bucket: await el.getAttribute('data-bucket') };
+}
+
+// bothSizes opens `path` on a desktop and then a phone viewport, waits for
+// `ready`, screenshots both and checks the phone has no horizontal scroll.
+async function bothSizes(page, path, name, ready) {
+  await page.setViewportSize(DESKTOP);
+  await page.goto(base + path);
+  await ready();
+  await shot(page, `${name}-desktop`);
+  await page.setViewportSize(PHONE);
+  await page.reload();
+  await ready();
+  await shot(page, `${name}-phone`);
+  await noHorizontalScroll(page, name);
+}
+
+const ctx = await chromium.launchPersistentContext(profile, {
+  executablePath: exe,
+  headless: true,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  viewport: DESKTOP,
+  locale: 'en-US',
+  timezoneId: 'Asia/Jakarta',
+  // A user agent of its own per run: the reporter key is IP + user agent, so
+  // a rerun against the same stack reports as a new person.
+  userAgent: `Mozilla/5.0 (X11; Linux x86_64) Chrome/130 LaporBrowserTest/${Date.now()}`,
+});
+
+let code = 0;
+try {
+  const page = ctx.pages()[0] ?? (await ctx.newPage());
+  page.setDefaultTimeout(20_000);
+  page.on('console', (m) => {
+    if (m.type() === 'error') problems.push(`console error on ${page.url()}: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => problems.push(`page error on ${page.url()}: ${e.message}`));
+  // Also catch CSP violations that do not reach the console.
+  await ctx.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (e) =>
+      console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI}`),
+    );
+  });
+  const check = (step) => {
+    if (problems.length) fail(`${step}: ${problems.join('; ')}`);
+  };
+
+  // Home lists the services.
+  await bothSizes(page, '/', 'home', async () => {
+    await page.locator('[data-testid=services] > li').nth(9).waitFor();
+    await page.getByRole('link', { name: /WhatsApp/ }).first().waitFor();
+  });
+  const n = await page.locator('[data-testid=services] > li').count();
+  if (n < 10) fail(`home lists ${n} services`);
+  check('home');
+  ok(`home lists ${n} services`);
+
+  // Search narrows the list instantly.
+  await page.getByLabel('Search services').fill('wasap');
+  await page.locator('[data-testid=services] > li').first().getByText('WhatsApp').waitFor();
+  if ((await page.locator('[data-testid=services] > li').count()) !== 1) fail('search by alias "wasap" should leave one service');
+  ok('search by alias');
+
+  // Service page: report a problem, then see the count go up without a reload.
+  await page.setViewportSize(DESKTOP);
+  await page.getByRole('link', { name: /WhatsApp/ }).first().click();
+  await page.waitForURL('**/services/whatsapp');
+  await page.locator('.uplot canvas').first().waitFor();
+  await page.waitForFunction(() => /\d/.test(document.querySelector('[data-testid=latest-count]')?.textContent ?? ''));
+  const before = await latest(page);
+  ok(`service page shows the chart, latest count ${before.n}`);
+
+  await page.getByRole('button', { name: 'I have a problem with WhatsApp' }).click();
+  const symptoms = page.locator('fieldset.symptoms button.symptom');
+  await symptoms.first().waitFor();
+  ok(`symptom choice shows ${await symptoms.count()} symptoms`);
+  await symptoms.first().click();
+  await page.getByTestId('report-status').getByText('Thank you, your report was counted.').waitFor();
+  ok('report confirmed');
+
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const now = await latest(page);
+    if (now.bucket === before.bucket && now.n > before.n) {
+      ok(`latest count went up from ${before.n} to ${now.n} without a reload`);
+      break;
+    }
+    if (now.bucket !== before.bucket) {
+      // The 15-minute bucket rolled over while we waited: check the bucket the report went into.
+      const old = await page.evaluate(async (t) => {
+        const from = t;
+        const to = new Date(Date.parse(t) + 900e3).toISOString();
+        const r = await fetch(`/api/v1/services/whatsapp/series?from=${from}&to=${to}&step=15m`);
+        return (await r.json()).points[0]?.reports ?? 0;
+      }, before.bucket);
+      if (old > before.n) {
+        ok(`bucket rolled over; the report's bucket went from ${before.n} to ${old}`);
+        break;
+      }
+    }
+    if (Date.now() > deadline) fail(`latest count did not go up within 60 s (was ${before.n}, now ${now.n})`);
+    await page.waitForTimeout(1000);
+  }
+
+  await page.getByRole('button', { name: 'I have a problem with WhatsApp' }).click();
+  await symptoms.first().click();
+  await page.getByTestId('report-status').getByText(/already counted/).waitFor();
+  ok('a repeat report says it was already counted');
+
+  // The outage map: SVG paths with at least one country filled.
+  await page.locator('svg[data-testid=outage-map] path').nth(50).waitFor();
+  await page.locator('svg[data-testid=outage-map] path.has-reports').first().waitFor();
+  const filled = await page.locator('svg[data-testid=outage-map] path.has-reports').count();
+  ok(`outage map renders with ${filled} countries filled`);
+  check('service page');
+  await shot(page, 'service-desktop');
+  await page.setViewportSize(PHONE);
+  await page.waitForTimeout(300);
+  await shot(page, 'service-phone');
+  await noHorizontalScroll(page, 'service page');
+
+  // Switch to Bahasa Indonesia.
+  await page.setViewportSize(DESKTOP);
+  await page.locator('select#lang').selectOption('id');
+  await page.getByRole('button', { name: 'Saya mengalami masalah dengan WhatsApp' }).waitFor();
+  await page.getByText('Laporan dalam 24 jam terakhir').waitFor();
+  if ((await page.evaluate(() => document.documentElement.lang)) !== 'id') fail('html lang is not id');
+  await shot(page, 'service-id-desktop');
+  await page.reload();
+  await page.getByRole('button', { name: 'Saya mengalami masalah dengan WhatsApp' }).waitFor();
+  ok('switched to Bahasa Indonesia, and it sticks after a reload');
+  check('language');
+
+  // Incidents: the open incident of tiktok is listed.
+  await bothSizes(page, '/incidents', 'incidents', async () => {
+    await page.locator('[data-testid=incidents] li[data-service=tiktok][data-status=open]').first().waitFor();
+  });
+  ok('incidents page lists the open tiktok incident');
+  check('incidents');
+
+  // The tiktok service page shows the incident banner.
+  await bothSizes(page, '/services/tiktok', 'service-tiktok', async () => {
+    await page.locator('[data-testid=status-banner]:not([data-status=ok])').waitFor();
+    await page.locator('.uplot canvas').first().waitFor();
+  });
+  ok(`tiktok shows the incident banner: ${(await page.getByTestId('status-banner').innerText()).split('\n')[0]}`);
+  check('tiktok');
+
+  // Embed page.
+  await page.evaluate(() => localStorage.removeItem('lapor.lang'));
+  await bothSizes(page, '/embed/services/whatsapp?lang=en', 'embed', async () => {
+    await page.locator('.uplot canvas').first().waitFor();
+    await page.getByRole('link', { name: 'View on lapor' }).waitFor();
+  });
+  ok('embed page renders the chart');
+  check('embed');
+
+  // Unknown service: the app says so.
+  await page.setViewportSize(DESKTOP);
+  await page.goto(base + '/services/no-such-service?lang=en');
+  await page.getByText('We do not know this service.').waitFor();
+  // The API's 404 for the unknown slug is expected; anything else is not.
+  const rest = problems.filter((p) => !/404/.test(p));
+  problems.splice(0, problems.length, ...rest);
+  check('unknown service');
+  ok('unknown service says not found');
+
+  // A refusal is said in words: a 429 with Retry-After (answered by a stub,
+  // as the real limit would take 60 reports a minute from this address).
+  await page.route('**/api/v1/reports', (r) =>
+    r.fulfill({
+      status: 429,
+      headers: { 'Retry-After': '120', 'Content-Type': 'application/json' },
+      body: JSON.stringify({ error: { code: 'rate_limited', message: 'too many reports' } }),
+    }),
+  );
+  await page.goto(base + '/services/slack?lang=en');
+  await page.getByRole('button', { name: 'I have a problem with Slack' }).click();
+  await page.locator('fieldset.symptoms button.symptom').first().click();
+  await page.getByTestId('report-error').getByText('Please try again in 2 minutes.').waitFor();
+  await page.unroute('**/api/v1/reports');
+  problems.splice(0); // the stubbed 429 is logged as a failed request
+  ok('a rate-limited report says when to try again');
+} catch (e) {
+  console.error(`FAIL: ${e.message}`);
+  if (problems.length) console.error(problems.join('\n'));
+  code = 1;
+} finally {
+  await ctx.close().catch(() => {});
+  rmSync(profile, { recursive: true, force: true });
+}
+if (code === 0) console.log('ok all browser steps');
+process.exit(code);

@@ -1,0 +1,165 @@
+// Package browser drives the web app in Debian's chromium through
+// frontend/tests/browser.mjs (playwright-core) against the whole stack:
+// reports posted from the page travel the pipeline and show on its chart.
+package browser
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/lapor/lapor/services/shared/testenv"
+	"github.com/lapor/lapor/services/stack/internal/stack"
+)
+
+// chromium is where Debian puts it; LAPOR_CHROMIUM overrides.
+const chromium = "/usr/bin/chromium"
+
+// missing says what the browser test needs and does not have, or "".
+func missing(root string) string {
+	if _, err := exec.LookPath("node"); err != nil {
+		return "node is not installed"
+	}
+	for _, p := range []string{
+		filepath.Join(root, "frontend", "tests", "browser.mjs"),
+		filepath.Join(root, "frontend", "node_modules", "playwright-core"),
+		filepath.Join(root, "services", "web", "internal", "ui", "dist", "app", "index.html"),
+	} {
+		if _, err := os.Stat(p); err != nil {
+			return p + " is missing (run npm ci and npm run build in frontend/)"
+		}
+	}
+	bin := os.Getenv("LAPOR_CHROMIUM")
+	if bin == "" {
+		bin = chromium
+	}
+	if _, err := os.Stat(bin); err != nil {
+		return "chromium is not installed at " + bin + " (scripts/deps.sh chromium)"
+	}
+	return ""
+}
+
+func TestBrowser(t *testing.T) {
+	if os.Getenv("LAPOR_SKIP_INTEGRATION") != "" {
+		t.Skip("LAPOR_SKIP_INTEGRATION set")
+	}
+	wd, _ := os.Getwd()
+	root, err := stack.Root(wd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if why := missing(root); why != "" {
+		if os.Getenv("CI") != "" {
+			t.Fatal(why)
+		}
+		t.Skip(why)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	tmp := t.TempDir()
+	bin := filepath.Join(tmp, "bin")
+	if err := stack.Build(ctx, root, bin, append(slices.Clone(stack.Services), "simulator")...); err != nil {
+		t.Fatal(err)
+	}
+	logs := filepath.Join(tmp, "logs")
+	// The web starts before the ingest and forwards reports to it, so the
+	// ingest's port is chosen up front.
+	ingestPort, err := testenv.FreePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := stack.Start(ctx, stack.Options{
+		BinDir: bin, LogDir: logs,
+		Ports: map[string]int{"ingest": ingestPort},
+		// History so that baselines exist; a modest rate keeps the backfill short.
+		BackfillDays:  8,
+		SimulatorArgs: []string{"-rate", "2", "-seed", "1"},
+		Env: map[string][]string{
+			"ingest":   {"LAPOR_TRUSTED_PROXIES=127.0.0.0/8", "LAPOR_REPORTER_SECRET=browser", "LAPOR_RATE_LIMIT_IP=1000-M", "LAPOR_RATE_LIMIT_NET=100000-M"},
+			"worker":   {"LAPOR_FLUSH_INTERVAL=200ms"},
+			"detector": {"LAPOR_INTERVAL=1s"},
+		},
+	})
+	if err != nil {
+		if st != nil {
+			st.Stop()
+		}
+		t.Fatalf("start stack: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := st.Stop(); err != nil {
+			t.Errorf("stop stack: %v", err)
+		}
+		if t.Failed() {
+			for _, name := range stack.Services {
+				b, _ := os.ReadFile(filepath.Join(logs, name+".log"))
+				if len(b) > 3000 {
+					b = b[len(b)-3000:]
+				}
+				t.Logf("--- %s log (tail)\n%s", name, b)
+			}
+		}
+	})
+
+	openIncident(t, st, "tiktok")
+
+	shots := filepath.Join(root, "frontend", "screenshots")
+	if err := os.MkdirAll(shots, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.CommandContext(ctx, "node", filepath.Join(root, "frontend", "tests", "browser.mjs"))
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), "LAPOR_BASE_URL="+st.URL("web"), "LAPOR_SCREENSHOT_DIR="+shots)
+	// Streamed, so that a long run shows where it is.
+	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("browser test: %v", err)
+	}
+}
+
+// openIncident has 120 people report a service at once and waits until the
+// web lists the "detected" incident it opens.
+func openIncident(t *testing.T, st *stack.Stack, slug string) {
+	t.Helper()
+	for i := 0; i < 120; i++ {
+		body, _ := json.Marshal(map[string]string{"service": slug, "symptom": "app", "platform": "web"})
+		req, _ := http.NewRequest(http.MethodPost, st.URL("ingest")+"/api/v1/reports", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-Forwarded-For", fmt.Sprintf("198.51.%d.%d", i/200, i%200+1))
+		req.Header.Set("User-Agent", "lapor-browser-test")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatalf("post report: %v", err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusAccepted {
+			t.Fatalf("report %d: status %d, want 202", i, resp.StatusCode)
+		}
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		var out struct {
+			Incidents []struct {
+				Level string `json:"level"`
+			} `json:"incidents"`
+		}
+		resp, err := http.Get(st.URL("web") + "/api/v1/incidents?status=open&service=" + slug)
+		if err == nil {
+			err = json.NewDecoder(resp.Body).Decode(&out)
+			resp.Body.Close()
+		}
+		if err == nil && len(out.Incidents) > 0 && out.Incidents[0].Level == "detected" {
+			return
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	t.Fatalf("no detected incident of %s within 60s", slug)
+}

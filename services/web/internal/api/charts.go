@@ -1,0 +1,219 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/lapor/lapor/services/shared/catalog"
+	"github.com/lapor/lapor/services/shared/httpapi"
+	"github.com/lapor/lapor/services/web/internal/chart"
+)
+
+// Limits of the sparklines and countries endpoints.
+const (
+	MaxHours           = 168
+	DefaultSparkHours  = 24
+	DefaultSparkStep   = time.Hour
+	MinSparkStep       = 15 * time.Minute
+	DefaultCountryHrs  = 6
+	shortCacheTTL      = 5 * time.Second
+	maxCachedQueries   = 256
+	chartCacheControl  = "public, max-age=60"
+	csvTimeLayout      = "20060102T1504Z"
+	csvContentType     = "text/csv; charset=utf-8"
+	pngContentType     = "image/png"
+	sparklineUnitLabel = "reports per "
+)
+
+type sparklinesJSON struct {
+	From     time.Time           `json:"from"`
+	Step     int64               `json:"step"`
+	Unit     string              `json:"unit"`
+	Services map[string][]uint64 `json:"services"`
+}
+
+// parseHours reads an hours parameter from 1 to MaxHours.
+func parseHours(s string, def int) (int, *paramError) {
+	if s == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 || n > MaxHours {
+		return 0, invalid("hours", "hours must be a whole number from 1 to %d", MaxHours)
+	}
+	return n, nil
+}
+
+func (s *Server) handleSparklines(c *gin.Context) {
+	hours, perr := parseHours(c.Query("hours"), DefaultSparkHours)
+	if perr != nil {
+		httpapi.Abort(c, http.StatusBadRequest, perr.code, perr.message, perr.field)
+		return
+	}
+	step := DefaultSparkStep
+	if v := c.Query("step"); v != "" {
+		d, err := parseStep(v)
+		span := time.Duration(hours) * time.Hour
+		if err != nil || d < MinSparkStep || d > MaxStep || d%time.Minute != 0 || d > span || span%d != 0 {
+			httpapi.Abort(c, http.StatusBadRequest, "invalid_parameter",
+				"step must be whole minutes from 15m to 24h that divide the hours evenly", "step")
+			return
+		}
+		step = d
+	}
+	key := fmt.Sprintf("%d/%d", hours, step/time.Second)
+	out, err := s.sparklines.Get(c.Request.Context(), key, func(ctx context.Context) (sparklinesJSON, error) {
+		return s.loadSparklines(ctx, hours, step)
+	})
+	if err != nil {
+		s.storeError(c, "read sparklines", err)
+		return
+	}
+	ok(c, out)
+}
+
+// loadSparklines reads every catalog service's last hours in buckets of
+// step; the last bucket is the one now falls in.
+func (s *Server) loadSparklines(ctx context.Context, hours int, step time.Duration) (sparklinesJSON, error) {
+	n := int(time.Duration(hours) * time.Hour / step)
+	stepSec := int64(step / time.Second)
+	now := s.now().Unix()
+	end := now - now%stepSec + stepSec
+	from := time.Unix(end-int64(n)*stepSec, 0).UTC()
+	counts, err := s.store.Sparklines(ctx, from, step, n)
+	if err != nil {
+		return sparklinesJSON{}, err
+	}
+	out := sparklinesJSON{From: from, Step: stepSec, Unit: sparklineUnitLabel + unitName(step), Services: map[string][]uint64{}}
+	for _, svc := range s.catalog.All() {
+		if cs, ok := counts[svc.Slug]; ok {
+			out.Services[svc.Slug] = cs
+		} else {
+			out.Services[svc.Slug] = make([]uint64, n)
+		}
+	}
+	return out, nil
+}
+
+type countriesJSON struct {
+	Service   string             `json:"service"`
+	From      time.Time          `json:"from"`
+	To        time.Time          `json:"to"`
+	Unit      string             `json:"unit"`
+	Countries []countryCountJSON `json:"countries"`
+}
+
+func (s *Server) handleCountries(c *gin.Context) {
+	svc, found := s.catalog.Get(c.Param("slug"))
+	if !found {
+		httpapi.Abort(c, http.StatusNotFound, "unknown_service", "no service with this slug", "slug")
+		return
+	}
+	hours, perr := parseHours(c.Query("hours"), DefaultCountryHrs)
+	if perr != nil {
+		httpapi.Abort(c, http.StatusBadRequest, perr.code, perr.message, perr.field)
+		return
+	}
+	key := svc.Slug + "/" + strconv.Itoa(hours)
+	out, err := s.countries.Get(c.Request.Context(), key, func(ctx context.Context) (countriesJSON, error) {
+		to := s.now().UTC().Truncate(time.Second)
+		from := to.Add(-time.Duration(hours) * time.Hour)
+		list, err := s.store.Countries(ctx, svc.Slug, from)
+		if err != nil {
+			return countriesJSON{}, err
+		}
+		unit := "reports in the last hour"
+		if hours > 1 {
+			unit = fmt.Sprintf("reports in the last %d hours", hours)
+		}
+		out := countriesJSON{Service: svc.Slug, From: from, To: to, Unit: unit, Countries: []countryCountJSON{}}
+		for _, b := range list {
+			out.Countries = append(out.Countries, countryCountJSON{Country: b.Key, Reports: b.Reports, Reporters: b.Reporters})
+		}
+		return out, nil
+	})
+	if err != nil {
+		s.storeError(c, "read reports by country", err)
+		return
+	}
+	ok(c, out)
+}
+
+// seriesOf checks a series request for the service in the path and reads
+// it: the one way the JSON, CSV and PNG forms get their series. It answers
+// the error itself and returns ok false when it fails.
+func (s *Server) seriesOf(c *gin.Context) (catalog.Service, seriesRange, []Point, bool) {
+	svc, found := s.catalog.Get(c.Param("slug"))
+	if !found {
+		httpapi.Abort(c, http.StatusNotFound, "unknown_service", "no service with this slug", "slug")
+		return svc, seriesRange{}, nil, false
+	}
+	r, perr := parseSeriesRange(c.Query("from"), c.Query("to"), c.Query("step"), s.now())
+	if perr != nil {
+		httpapi.Abort(c, http.StatusBadRequest, perr.code, perr.message, perr.field)
+		return svc, r, nil, false
+	}
+	pts, err := s.store.Series(c.Request.Context(), svc.Slug, r.from, r.to, r.step)
+	if err != nil {
+		s.storeError(c, "read series", err)
+		return svc, r, nil, false
+	}
+	return svc, r, pts, true
+}
+
+func (s *Server) handleSeriesCSV(c *gin.Context) {
+	svc, r, pts, found := s.seriesOf(c)
+	if !found {
+		return
+	}
+	var buf bytes.Buffer
+	w := csv.NewWriter(&buf)
+	w.Write([]string{"time", "reports", "reporters", "baseline", "baseline_low", "baseline_high"})
+	num := func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
+	for _, p := range pts {
+		w.Write([]string{p.T.UTC().Format(time.RFC3339), strconv.FormatUint(p.Reports, 10), strconv.FormatUint(p.Reporters, 10),
+			num(p.Baseline), num(p.BaselineLow), num(p.BaselineHigh)})
+	}
+	w.Flush()
+	if err := w.Error(); err != nil {
+		s.log.Error("write series CSV", "err", err)
+		httpapi.Abort(c, http.StatusInternalServerError, "internal", "internal error", "")
+		return
+	}
+	name := fmt.Sprintf("lapor-%s-%s-%s.csv", svc.Slug, r.from.UTC().Format(csvTimeLayout), r.to.UTC().Format(csvTimeLayout))
+	c.Header("Content-Disposition", `attachment; filename="`+name+`"`)
+	c.Header("Cache-Control", cacheControl)
+	c.Data(http.StatusOK, csvContentType, buf.Bytes())
+}
+
+func (s *Server) handleChartPNG(c *gin.Context) {
+	svc, r, pts, found := s.seriesOf(c)
+	if !found {
+		return
+	}
+	ch := chart.Chart{
+		Title: svc.Name + " — reports per " + unitName(r.step),
+		From:  r.from, To: r.to, Step: r.step, Points: make([]chart.Point, 0, len(pts)),
+	}
+	for _, p := range pts {
+		ch.Points = append(ch.Points, chart.Point{
+			T: p.T, Reports: float64(p.Reports), Baseline: p.Baseline, BaselineLow: p.BaselineLow, BaselineHigh: p.BaselineHigh,
+		})
+	}
+	var buf bytes.Buffer
+	if err := chart.Render(&buf, ch); err != nil {
+		s.log.Error("render chart", "service", svc.Slug, "err", err)
+		httpapi.Abort(c, http.StatusInternalServerError, "internal", "internal error", "")
+		return
+	}
+	c.Header("Cache-Control", chartCacheControl)
+	c.Header("X-Content-Type-Options", "nosniff")
+	c.Data(http.StatusOK, pngContentType, buf.Bytes())
+}

@@ -1,0 +1,234 @@
+package api
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"image/png"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/lapor/lapor/services/shared/baseline"
+)
+
+func TestSparklines(t *testing.T) {
+	f := newFixture(t)
+	// testNow is 12:07:30; the last hourly bucket is 12:00–13:00, the first
+	// of 24 is 13:00 the day before.
+	var rows []row
+	rows = append(rows, reportsAt("now", "whatsapp", testNow.Add(-time.Minute), 3, 3)...)
+	rows = append(rows, reportsAt("h1", "whatsapp", time.Date(2025, 3, 9, 13, 30, 0, 0, time.UTC), 2, 2)...)
+	rows = append(rows, reportsAt("old", "whatsapp", time.Date(2025, 3, 9, 12, 59, 0, 0, time.UTC), 9, 9)...)
+	rows = append(rows, reportsAt("g", "gojek", testNow.Add(-90*time.Minute), 4, 4)...)
+	f.insert(t, rows...)
+
+	var body struct {
+		From     string              `json:"from"`
+		Step     int64               `json:"step"`
+		Unit     string              `json:"unit"`
+		Services map[string][]uint64 `json:"services"`
+	}
+	rec := f.get(t, "/api/v1/sparklines")
+	if rec.Code != http.StatusOK {
+		t.Fatalf("status %d: %s", rec.Code, rec.Body)
+	}
+	if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil {
+		t.Fatal(err)
+	}
+	if body.From != "2025-03-09T13:00:00Z" || body.Step != 3600 || body.Unit != "reports per hour" {
+		t.Errorf("from %s step %d unit %q", body.From, body.Step, body.Unit)
+	}
+	if len(body.Services) != 3 {
+		t.Errorf("%d services, want every one of the test catalog's 3", len(body.Services))
+	}
+	for slug, xs := range body.Services {
+		if len(xs) != 24 {
+			t.Errorf("%s has %d buckets, want 24", slug, len(xs))
+		}
+	}
+	wa, gojek := body.Services["whatsapp"], body.Services["gojek"]
+	if wa[0] != 2 || wa[23] != 3 || gojek[21] != 4 || body.Services["bca"][23] != 0 {
+		t.Errorf("whatsapp %v, gojek %v", wa, gojek)
+	}
+
+	rec = f.get(t, "/api/v1/sparklines?hours=1&step=15m")
+	if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil {
+		t.Fatal(err)
+	}
+	if body.From != "2025-03-10T11:15:00Z" || len(body.Services["whatsapp"]) != 4 || body.Services["whatsapp"][3] != 3 {
+		t.Errorf("1h at 15m: from %s whatsapp %v", body.From, body.Services["whatsapp"])
+	}
+
+	for _, q := range []string{"hours=0", "hours=169", "hours=x", "step=5m", "step=25h", "hours=1&step=2h", "hours=5&step=2h", "step=bad"} {
+		t.Run(q, func(t *testing.T) {
+			field := "hours"
+			if strings.Contains(q, "step") {
+				field = "step"
+			}
+			f.checkBadParameter(t, "/api/v1/sparklines?"+q, field)
+		})
+	}
+}
+
+// Sparklines and countries are cached for a few seconds.
+func TestShortCaches(t *testing.T) {
+	f := newFixture(t)
+	get := func(target string) string { return f.get(t, target).Body.String() }
+	spark, countries := get("/api/v1/sparklines"), get("/api/v1/services/whatsapp/countries")
+	f.insert(t, reportsAt("late", "whatsapp", testNow.Add(-time.Minute), 2, 2)...)
+	if get("/api/v1/sparklines") != spark || get("/api/v1/services/whatsapp/countries") != countries {
+		t.Error("answers changed within the cache's lifetime")
+	}
+}
+
+func TestCountries(t *testing.T) {
+	f := newFixture(t)
+	var rows []row
+	add := func(prefix, country string, ago time.Duration, n int) {
+		for _, r := range reportsAt(prefix, "whatsapp", testNow.Add(-ago), n, n) {
+			r.country = country
+			rows = append(rows, r)
+		}
+	}
+	add("id", "ID", 50*time.Minute, 5)
+	add("my", "MY", 2*time.Hour, 2)
+	add("unknown", "", 3*time.Hour, 1)
+	add("old", "SG", 7*time.Hour, 9)
+	f.insert(t, rows...)
+	type country struct {
+		Country   string `json:"country"`
+		Reports   uint64 `json:"reports"`
+		Reporters uint64 `json:"reporters"`
+	}
+	var body struct {
+		Service, From, To, Unit string
+		Countries               []country
+	}
+	rec := f.get(t, "/api/v1/services/whatsapp/countries")
+	if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil {
+		t.Fatal(err)
+	}
+	want := []country{{"ID", 5, 5}, {"MY", 2, 2}, {"", 1, 1}}
+	if !slices.Equal(body.Countries, want) || body.Unit != "reports in the last 6 hours" || body.From != "2025-03-10T06:07:30Z" {
+		t.Errorf("got %+v, want countries %v over the last 6 hours", body, want)
+	}
+	rec = f.get(t, "/api/v1/services/whatsapp/countries?hours=1")
+	if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(body.Countries, want[:1]) || body.Unit != "reports in the last hour" {
+		t.Errorf("last hour: %+v", body)
+	}
+	f.checkBadParameter(t, "/api/v1/services/whatsapp/countries?hours=200", "hours")
+	if rec := f.get(t, "/api/v1/services/nope/countries"); rec.Code != http.StatusNotFound {
+		t.Errorf("unknown service: status %d", rec.Code)
+	}
+}
+
+// history puts 4, 2, 6 and 10 reports in the slot of t0 one to four weeks
+// back, and 7 reports at t0. The service begins within the oldest slot,
+// so that slot does not count: t0's baseline is 4, the median of 4, 2, 6.
+func history(t *testing.T, f *fixture, t0 time.Time) {
+	var rows []row
+	for k, n := range map[int]int{1: 4, 2: 2, 3: 6, 4: 10} {
+		rows = append(rows, reportsAt("w"+string(rune('0'+k)), "whatsapp", t0.Add(-time.Duration(k)*baseline.Week+time.Minute), n, n)...)
+	}
+	rows = append(rows, reportsAt("now", "whatsapp", t0.Add(time.Minute), 7, 7)...)
+	f.insert(t, rows...)
+}
+
+func TestSeriesBand(t *testing.T) {
+	f := newFixture(t)
+	t0 := time.Date(2025, 3, 10, 10, 0, 0, 0, time.UTC)
+	history(t, f, t0)
+	var s struct {
+		Points []struct {
+			Baseline     float64 `json:"baseline"`
+			BaselineLow  float64 `json:"baseline_low"`
+			BaselineHigh float64 `json:"baseline_high"`
+		} `json:"points"`
+	}
+	rec := f.get(t, "/api/v1/services/whatsapp/series?from="+t0.Format(time.RFC3339)+"&to="+t0.Add(30*time.Minute).Format(time.RFC3339))
+	if err := json.Unmarshal(rec.Body.Bytes(), &s); err != nil {
+		t.Fatal(err)
+	}
+	lo, hi := usualRange(4)
+	if len(s.Points) != 2 || s.Points[0].Baseline != 4 || s.Points[0].BaselineLow != lo || s.Points[0].BaselineHigh != hi || lo >= 4 || hi <= 4 {
+		t.Errorf("points %+v, want the first with baseline 4 in %v..%v", s.Points, lo, hi)
+	}
+	if p := s.Points[1]; p.BaselineLow != 0 || p.BaselineHigh != 0 {
+		t.Errorf("a zero baseline has band %v..%v", p.BaselineLow, p.BaselineHigh)
+	}
+}
+
+func TestSeriesCSV(t *testing.T) {
+	f := newFixture(t)
+	t0 := time.Date(2025, 3, 10, 10, 0, 0, 0, time.UTC)
+	history(t, f, t0)
+	rec := f.get(t, "/api/v1/services/whatsapp/series.csv?from="+t0.Format(time.RFC3339)+"&to="+t0.Add(30*time.Minute).Format(time.RFC3339))
+	if rec.Code != http.StatusOK {
+		t.Fatalf("status %d: %s", rec.Code, rec.Body)
+	}
+	if ct := rec.Header().Get("Content-Type"); ct != "text/csv; charset=utf-8" {
+		t.Errorf("Content-Type %q", ct)
+	}
+	if cd := rec.Header().Get("Content-Disposition"); cd != `attachment; filename="lapor-whatsapp-20250310T1000Z-20250310T1030Z.csv"` {
+		t.Errorf("Content-Disposition %q", cd)
+	}
+	records, err := csv.NewReader(rec.Body).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	lo, hi := usualRange(4)
+	want := [][]string{
+		{"time", "reports", "reporters", "baseline", "baseline_low", "baseline_high"},
+		{"2025-03-10T10:00:00Z", "7", "7", "4", ftoa(lo), ftoa(hi)},
+		{"2025-03-10T10:15:00Z", "0", "0", "0", "0", "0"},
+	}
+	if len(records) != len(want) {
+		t.Fatalf("records %v, want %v", records, want)
+	}
+	for i := range want {
+		if !slices.Equal(records[i], want[i]) {
+			t.Errorf("record %d = %v, want %v", i, records[i], want[i])
+		}
+	}
+	f.checkBadParameter(t, "/api/v1/services/whatsapp/series.csv?step=1s", "step")
+}
+
+func ftoa(v float64) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+func TestChartPNG(t *testing.T) {
+	f := newFixture(t)
+	t0 := time.Date(2025, 3, 10, 10, 0, 0, 0, time.UTC)
+	history(t, f, t0)
+	rec := f.get(t, "/services/whatsapp/chart.png?from="+t0.Format(time.RFC3339)+"&to="+t0.Add(6*time.Hour).Format(time.RFC3339))
+	if rec.Code != http.StatusOK || rec.Header().Get("Content-Type") != "image/png" || rec.Header().Get("Cache-Control") != "public, max-age=60" {
+		t.Fatalf("status %d type %q cache %q: %.200s", rec.Code, rec.Header().Get("Content-Type"), rec.Header().Get("Cache-Control"), rec.Body)
+	}
+	img, err := png.Decode(bytes.NewReader(rec.Body.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := img.Bounds(); b.Dx() != 1200 || b.Dy() != 630 {
+		t.Errorf("size %v", b)
+	}
+	for _, tc := range []struct {
+		target string
+		status int
+	}{
+		{"/services/nope/chart.png", 404},
+		{"/services/whatsapp/chart.png?from=yesterday", 400},
+		{"/services/whatsapp/chart.png?step=1m&from=2024-01-01T00:00:00Z", 400},
+	} {
+		if rec := f.get(t, tc.target); rec.Code != tc.status {
+			t.Errorf("%s: status %d, want %d", tc.target, rec.Code, tc.status)
+		}
+	}
+}

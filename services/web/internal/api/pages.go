@@ -1,0 +1,206 @@
+package api
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/lapor/lapor/services/shared/catalog"
+	"github.com/lapor/lapor/services/shared/httpapi"
+	"github.com/lapor/lapor/services/web/internal/ui"
+)
+
+// headText is what pages say about themselves, per language.
+type headText struct {
+	homeTitle, homeDesc, searchTitle        string
+	serviceTitle, serviceDesc, embedTitle   string
+	incidentsTitle, incidentsDesc, notFound string
+	notFoundDesc                            string
+}
+
+// Titles and descriptions by language; {name}, {n} and {q} are filled in,
+// wherever a translation puts them.
+var heads = map[string]headText{
+	"en": {
+		homeTitle:      "Lapor — is it down? Live outage reports",
+		homeDesc:       "Is it down for everyone or just you? Live reports of problems with {n} services, from the people who use them.",
+		searchTitle:    "“{q}” — Lapor",
+		serviceTitle:   "{name} down? Live outage reports — Lapor",
+		serviceDesc:    "Is {name} down? Reports of problems with {name} per 15 minutes over the last 24 hours, against what is usual.",
+		embedTitle:     "{name} — reports per 15 minutes — Lapor",
+		incidentsTitle: "Incidents — Lapor",
+		incidentsDesc:  "Outages that Lapor detected from people's reports, ongoing and past.",
+		notFound:       "Page not found — Lapor",
+		notFoundDesc:   "There is no page here.",
+	},
+	"id": {
+		homeTitle:      "Lapor — apakah sedang down? Laporan gangguan langsung",
+		homeDesc:       "Down untuk semua orang atau hanya Anda? Laporan gangguan langsung untuk {n} layanan, dari para penggunanya.",
+		searchTitle:    "“{q}” — Lapor",
+		serviceTitle:   "{name} down? Laporan gangguan langsung — Lapor",
+		serviceDesc:    "Apakah {name} down? Laporan masalah dengan {name} per 15 menit selama 24 jam terakhir, dibandingkan dengan yang biasa.",
+		embedTitle:     "{name} — laporan per 15 menit — Lapor",
+		incidentsTitle: "Insiden — Lapor",
+		incidentsDesc:  "Gangguan yang dideteksi Lapor dari laporan orang-orang, yang sedang berlangsung dan yang lalu.",
+		notFound:       "Halaman tidak ditemukan — Lapor",
+		notFoundDesc:   "Tidak ada halaman di sini.",
+	},
+}
+
+// fill puts values into a head text. The result is escaped when written.
+func fill(s string, kv ...string) string {
+	return strings.NewReplacer(kv...).Replace(s)
+}
+
+// pageText picks the language of a page from its lang parameter; the
+// browser's own choice is the app's business.
+func pageText(c *gin.Context) headText {
+	if h, ok := heads[c.Query("lang")]; ok {
+		return h
+	}
+	return heads["en"]
+}
+
+// baseURL is where the pages are reached: the configured public URL, or
+// else the request's own scheme and host.
+func (s *Server) baseURL(r *http.Request) string {
+	if s.publicURL != "" {
+		return s.publicURL
+	}
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
+}
+
+// pageURL is the absolute URL of a page with the query parameters that
+// make it what it is, and no others.
+func (s *Server) pageURL(c *gin.Context, path string, keep ...string) string {
+	u := s.baseURL(c.Request) + path
+	q := url.Values{}
+	for _, k := range keep {
+		if v := c.Query(k); v != "" {
+			q.Set(k, v)
+		}
+	}
+	if len(q) > 0 {
+		u += "?" + q.Encode()
+	}
+	return u
+}
+
+func (s *Server) handleHomePage(c *gin.Context) {
+	t := pageText(c)
+	h := ui.Head{
+		Title:       t.homeTitle,
+		Description: fill(t.homeDesc, "{n}", strconv.Itoa(len(s.catalog.All()))),
+		URL:         s.pageURL(c, "/", "q", "category", "country", "lang"),
+	}
+	if q := strings.TrimSpace(c.Query("q")); q != "" {
+		h.Title = fill(t.searchTitle, "{q}", truncate(q, maxQueryLength))
+	}
+	s.ui.ServePage(c.Writer, c.Request, http.StatusOK, ui.App, h)
+}
+
+func (s *Server) handleIncidentsPage(c *gin.Context) {
+	t := pageText(c)
+	s.ui.ServePage(c.Writer, c.Request, http.StatusOK, ui.App, ui.Head{
+		Title: t.incidentsTitle, Description: t.incidentsDesc, URL: s.pageURL(c, "/incidents", "lang"),
+	})
+}
+
+func (s *Server) handleServicePage(c *gin.Context) {
+	s.servicePage(c, ui.App, "/services/")
+}
+
+func (s *Server) handleEmbedPage(c *gin.Context) {
+	s.servicePage(c, ui.Embed, "/embed/services/")
+}
+
+// servicePage serves the page of one service, or the app's "not found"
+// with status 404 for an unknown one.
+func (s *Server) servicePage(c *gin.Context, kind ui.Kind, prefix string) {
+	t := pageText(c)
+	svc, found := s.catalog.Get(c.Param("slug"))
+	if !found {
+		s.notFoundPage(c, kind)
+		return
+	}
+	title := t.serviceTitle
+	if kind == ui.Embed {
+		title = t.embedTitle
+	}
+	h := ui.Head{
+		Title:       fill(title, "{name}", svc.Name),
+		Description: fill(t.serviceDesc, "{name}", svc.Name),
+		URL:         s.pageURL(c, prefix+url.PathEscape(svc.Slug), "from", "to", "lang"),
+		Image:       s.chartURL(c, svc),
+	}
+	s.ui.ServePage(c.Writer, c.Request, http.StatusOK, kind, h)
+}
+
+// chartURL is the absolute URL of the PNG of the page's chart: the page's
+// range when it names a valid one, the last 24 hours otherwise.
+func (s *Server) chartURL(c *gin.Context, svc catalog.Service) string {
+	q := url.Values{}
+	for _, k := range []string{"from", "to"} {
+		if v := c.Query(k); v != "" {
+			if _, err := time.Parse(time.RFC3339, v); err == nil {
+				q.Set(k, v)
+			}
+		}
+	}
+	u := s.baseURL(c.Request) + "/services/" + url.PathEscape(svc.Slug) + "/chart.png"
+	if len(q) > 0 {
+		u += "?" + q.Encode()
+	}
+	return u
+}
+
+func (s *Server) notFoundPage(c *gin.Context, kind ui.Kind) {
+	t := pageText(c)
+	s.ui.ServePage(c.Writer, c.Request, http.StatusNotFound, kind, ui.Head{
+		Title: t.notFound, Description: t.notFoundDesc, URL: s.baseURL(c.Request) + c.Request.URL.EscapedPath(),
+	})
+}
+
+func (s *Server) handleAsset(c *gin.Context) {
+	if !s.ui.ServeAsset(c.Writer, c.Request, c.Param("path")) {
+		// A missing asset is an old page asking for a file of an older
+		// build; HTML would not help it.
+		c.Header("Cache-Control", "no-cache")
+		c.String(http.StatusNotFound, "not found\n")
+	}
+}
+
+// handleNotFound answers paths no route has: JSON for the API, a file at
+// the root of the build when there is one, else the app's "not found".
+func (s *Server) handleNotFound(c *gin.Context) {
+	p := c.Request.URL.Path
+	get := c.Request.Method == http.MethodGet || c.Request.Method == http.MethodHead
+	if strings.HasPrefix(p, "/api/") || !get {
+		httpapi.Abort(c, http.StatusNotFound, "not_found", "no such endpoint", "")
+		return
+	}
+	if s.ui.ServeStatic(c.Writer, c.Request, p) {
+		return
+	}
+	s.notFoundPage(c, ui.App)
+}
+
+// truncate cuts s to at most n bytes without splitting a character.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}

@@ -1,0 +1,122 @@
+package api
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/lapor/lapor/services/shared/catalog"
+)
+
+func TestPages(t *testing.T) {
+	cat, err := catalog.Parse([]byte(`[{"slug":"x","name":"<script>alert(1)</script>","category":"c","countries":["*"],"aliases":[],"url":"https://x.example","indicators":["app"]},
+		{"slug":"whatsapp","name":"WhatsApp","category":"messaging","countries":["*"],"aliases":[],"url":"https://whatsapp.com","indicators":["app"]}]`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := newFixture(t, func(o *Options) { o.Catalog = cat })
+	pub := newFixture(t, func(o *Options) { o.Catalog = cat; o.PublicURL = "https://lapor.example/" })
+	tests := []struct {
+		name, target string
+		fx           *fixture
+		status       int
+		contains     []string
+		forbidden    []string
+		frame        string
+	}{
+		{name: "home", target: "/", status: 200, contains: []string{"<title>Lapor — is it down? Live outage reports</title>", "2 services", `og:url" content="http://example.com/"`, "<body>app</body>"}},
+		{name: "home in Indonesian", target: "/?lang=id", status: 200, contains: []string{"apakah sedang down", `content="http://example.com/?lang=id"`}},
+		{name: "search is escaped", target: "/?q=%3Cscript%3Ealert(2)%3C/script%3E", status: 200,
+			contains: []string{"&lt;script&gt;alert(2)&lt;/script&gt;"}, forbidden: []string{"<script>alert"}},
+		{name: "service", target: "/services/whatsapp?from=2025-03-09T00:00:00Z&to=2025-03-10T00:00:00Z&junk=1", status: 200, contains: []string{
+			"<title>WhatsApp down? Live outage reports — Lapor</title>",
+			`og:url" content="http://example.com/services/whatsapp?from=2025-03-09T00%3A00%3A00Z&amp;to=2025-03-10T00%3A00%3A00Z"`,
+			`og:image" content="http://example.com/services/whatsapp/chart.png?from=2025-03-09T00%3A00%3A00Z&amp;to=2025-03-10T00%3A00%3A00Z"`,
+			`twitter:card" content="summary_large_image"`,
+		}, forbidden: []string{"junk"}},
+		{name: "service name is escaped", target: "/services/x", status: 200,
+			contains: []string{"&lt;script&gt;alert(1)&lt;/script&gt;"}, forbidden: []string{"<script>alert"}},
+		{name: "public URL wins over the host", target: "/services/whatsapp?from=bad", fx: pub, status: 200,
+			contains: []string{`og:image" content="https://lapor.example/services/whatsapp/chart.png"`, `og:url" content="https://lapor.example/services/whatsapp?from=bad"`}},
+		{name: "unknown service", target: "/services/nope", status: 404, contains: []string{"<title>Page not found — Lapor</title>", "<body>app</body>"}},
+		{name: "incidents", target: "/incidents", status: 200, contains: []string{"<title>Incidents — Lapor</title>"}},
+		{name: "embed", target: "/embed/services/whatsapp", status: 200, contains: []string{"<body>embed</body>", "reports per 15 minutes"}, frame: "frame-ancestors *"},
+		{name: "unknown embed", target: "/embed/services/nope", status: 404, contains: []string{"<body>embed</body>"}, frame: "frame-ancestors *"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			fx := tc.fx
+			if fx == nil {
+				fx = f
+			}
+			rec := fx.get(t, tc.target)
+			if rec.Code != tc.status {
+				t.Fatalf("status %d, want %d: %s", rec.Code, tc.status, rec.Body)
+			}
+			body := rec.Body.String()
+			for _, s := range tc.contains {
+				if !strings.Contains(body, s) {
+					t.Errorf("body lacks %q:\n%s", s, body)
+				}
+			}
+			for _, s := range tc.forbidden {
+				if strings.Contains(body, s) {
+					t.Errorf("body has %q:\n%s", s, body)
+				}
+			}
+			frame := tc.frame
+			if frame == "" {
+				frame = "frame-ancestors 'none'"
+			}
+			if csp := rec.Header().Get("Content-Security-Policy"); !strings.HasSuffix(csp, frame) {
+				t.Errorf("CSP %q does not end in %s", csp, frame)
+			}
+			if rec.Header().Get("Referrer-Policy") == "" || rec.Header().Get("X-Content-Type-Options") != "nosniff" {
+				t.Errorf("security headers missing: %v", rec.Header())
+			}
+		})
+	}
+}
+
+// Paths outside the contract: assets, files at the build's root, and
+// anything else.
+func TestNonAPIPaths(t *testing.T) {
+	f := newFixture(t)
+	tests := []struct {
+		target, method string
+		status         int
+		cache, ctype   string
+	}{
+		{"/assets/app-1.js", "GET", 200, "public, max-age=31536000, immutable", "text/javascript; charset=utf-8"},
+		{"/assets/old-0.js", "GET", 404, "no-cache", "text/plain; charset=utf-8"},
+		{"/favicon.svg", "GET", 200, "public, max-age=3600", "image/svg+xml"},
+		{"/index.html", "GET", 404, "no-cache", "text/html; charset=utf-8"},
+		{"/no/such/page", "GET", 404, "no-cache", "text/html; charset=utf-8"},
+		{"/api/v1/nothing", "GET", 404, "", "application/json; charset=utf-8"},
+		{"/no/such/page", "DELETE", 404, "", "application/json; charset=utf-8"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.method+" "+tc.target, func(t *testing.T) {
+			rec := httptest.NewRecorder()
+			f.h.ServeHTTP(rec, httptest.NewRequest(tc.method, tc.target, nil))
+			if rec.Code != tc.status || rec.Header().Get("Cache-Control") != tc.cache || rec.Header().Get("Content-Type") != tc.ctype {
+				t.Errorf("status %d Cache-Control %q Content-Type %q, want %d %q %q",
+					rec.Code, rec.Header().Get("Cache-Control"), rec.Header().Get("Content-Type"), tc.status, tc.cache, tc.ctype)
+			}
+		})
+	}
+}
+
+// Without a built frontend the pages say how to build it.
+func TestPagesNotBuilt(t *testing.T) {
+	f := newFixture(t, func(o *Options) { o.UI = nil }) // the binary's own build: none in a clean checkout
+	rec := httptest.NewRecorder()
+	f.h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))
+	if rec.Code == http.StatusServiceUnavailable && !strings.Contains(rec.Body.String(), "make build") {
+		t.Errorf("not-built page says %q", rec.Body)
+	}
+	if rec.Code != http.StatusOK && rec.Code != http.StatusServiceUnavailable {
+		t.Errorf("status %d, want 200 (built) or 503 (not built)", rec.Code)
+	}
+}
