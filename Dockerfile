@@ -4,6 +4,7 @@ ARG SERVICE
 WORKDIR /src
 COPY go.work ./
 COPY services/ services/
+COPY api/ api/
 RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/app ./services/${SERVICE}/cmd/${SERVICE}
 
 FROM gcr.io/distroless/static-debian12:nonroot

@@ -65,3 +65,35 @@ func (c *Cache[T]) Get(ctx context.Context, load func(context.Context) (T, error
 		return v, nil
 	}
 }
+
+// Caches keeps a Cache per key, for answers that depend on their query.
+// It holds at most max keys: a new key beyond them starts the set afresh,
+// so that odd queries cannot grow it without bound.
+type Caches[T any] struct {
+	ttl time.Duration
+	now func() time.Time
+	max int
+
+	mu sync.Mutex
+	m  map[string]*Cache[T]
+}
+
+// NewCaches returns per-key caches whose values live for ttl.
+func NewCaches[T any](ttl time.Duration, now func() time.Time, max int) *Caches[T] {
+	return &Caches[T]{ttl: ttl, now: now, max: max, m: map[string]*Cache[T]{}}
+}
+
+// Get is Cache.Get for the cache of key.
+func (c *Caches[T]) Get(ctx context.Context, key string, load func(context.Context) (T, error)) (T, error) {
+	c.mu.Lock()
+	one, ok := c.m[key]
+	if !ok {
+		if len(c.m) >= c.max {
+			c.m = map[string]*Cache[T]{}
+		}
+		one = NewCache[T](c.ttl, c.now)
+		c.m[key] = one
+	}
+	c.mu.Unlock()
+	return one.Get(ctx, load)
+}

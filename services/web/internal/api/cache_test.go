@@ -96,3 +96,33 @@ func TestCacheWaiterHonoursContext(t *testing.T) {
 		t.Errorf("err = %v, want deadline exceeded", err)
 	}
 }
+
+func TestCachesKeepOneValuePerKeyAndStayBounded(t *testing.T) {
+	c := NewCaches[string](time.Minute, time.Now, 2)
+	ctx := context.Background()
+	loads := map[string]int{}
+	get := func(key string) string {
+		v, err := c.Get(ctx, key, func(context.Context) (string, error) { loads[key]++; return key, nil })
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	steps := []struct {
+		key   string
+		loads int // loads of key after the step
+	}{
+		{"a", 1}, {"b", 1}, {"a", 1}, {"b", 1},
+		{"c", 1}, // a third key starts the set afresh …
+		{"a", 2}, // … so a is loaded again
+		{"c", 1},
+	}
+	for i, s := range steps {
+		if v := get(s.key); v != s.key {
+			t.Errorf("step %d: Get(%s) = %s", i, s.key, v)
+		}
+		if loads[s.key] != s.loads {
+			t.Errorf("step %d: %s loaded %d times, want %d", i, s.key, loads[s.key], s.loads)
+		}
+	}
+}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"html/template"
 	"math"
 	"net/http"
 	"regexp"
@@ -258,10 +257,12 @@ func (s *Server) handleService(c *gin.Context) {
 }
 
 type pointJSON struct {
-	T         time.Time `json:"t"`
-	Reports   uint64    `json:"reports"`
-	Reporters uint64    `json:"reporters"`
-	Baseline  float64   `json:"baseline"`
+	T            time.Time `json:"t"`
+	Reports      uint64    `json:"reports"`
+	Reporters    uint64    `json:"reporters"`
+	Baseline     float64   `json:"baseline"`
+	BaselineLow  float64   `json:"baseline_low"`
+	BaselineHigh float64   `json:"baseline_high"`
 }
 
 type seriesJSON struct {
@@ -366,19 +367,8 @@ func unitName(step time.Duration) string {
 }
 
 func (s *Server) handleSeries(c *gin.Context) {
-	svc, found := s.catalog.Get(c.Param("slug"))
+	svc, r, pts, found := s.seriesOf(c)
 	if !found {
-		httpapi.Abort(c, http.StatusNotFound, "unknown_service", "no service with this slug", "slug")
-		return
-	}
-	r, perr := parseSeriesRange(c.Query("from"), c.Query("to"), c.Query("step"), s.now())
-	if perr != nil {
-		httpapi.Abort(c, http.StatusBadRequest, perr.code, perr.message, perr.field)
-		return
-	}
-	pts, err := s.store.Series(c.Request.Context(), svc.Slug, r.from, r.to, r.step)
-	if err != nil {
-		s.storeError(c, "read series", err)
 		return
 	}
 	out := seriesJSON{
@@ -386,7 +376,10 @@ func (s *Server) handleSeries(c *gin.Context) {
 		Unit: "reports per " + unitName(r.step), Points: make([]pointJSON, 0, len(pts)),
 	}
 	for _, p := range pts {
-		out.Points = append(out.Points, pointJSON{T: p.T, Reports: p.Reports, Reporters: p.Reporters, Baseline: p.Baseline})
+		out.Points = append(out.Points, pointJSON{
+			T: p.T, Reports: p.Reports, Reporters: p.Reporters,
+			Baseline: p.Baseline, BaselineLow: p.BaselineLow, BaselineHigh: p.BaselineHigh,
+		})
 	}
 	ok(c, out)
 }
@@ -435,13 +428,22 @@ func toIncidentJSON(in incident.Incident) incidentJSON {
 }
 
 func (s *Server) handleIncidents(c *gin.Context) {
-	f := incident.Filter{Service: c.Query("service"), Status: c.Query("status"), Limit: DefaultLimit}
+	f := incident.Filter{Service: c.Query("service"), Status: c.Query("status"), Level: c.Query("level"), Limit: DefaultLimit}
+	category := strings.TrimSpace(c.Query("category"))
 	if len(f.Service) > maxIDLength {
 		httpapi.Abort(c, http.StatusBadRequest, "invalid_parameter", "service is too long", "service")
 		return
 	}
 	if f.Status != "" && f.Status != incident.StatusOpen && f.Status != incident.StatusResolved {
 		httpapi.Abort(c, http.StatusBadRequest, "invalid_parameter", "status must be open or resolved", "status")
+		return
+	}
+	if f.Level != "" && f.Level != incident.LevelPossible && f.Level != incident.LevelDetected {
+		httpapi.Abort(c, http.StatusBadRequest, "invalid_parameter", "level must be possible or detected", "level")
+		return
+	}
+	if len(category) > maxQueryLength {
+		httpapi.Abort(c, http.StatusBadRequest, "invalid_parameter", fmt.Sprintf("category is longer than %d bytes", maxQueryLength), "category")
 		return
 	}
 	if v := c.Query("limit"); v != "" {
@@ -451,6 +453,17 @@ func (s *Server) handleIncidents(c *gin.Context) {
 			return
 		}
 		f.Limit = n
+	}
+	if category != "" {
+		for _, svc := range s.catalog.All() {
+			if strings.EqualFold(svc.Category, category) {
+				f.Services = append(f.Services, svc.Slug)
+			}
+		}
+		if len(f.Services) == 0 {
+			ok(c, gin.H{"incidents": []incidentJSON{}}) // no service, so no incident
+			return
+		}
 	}
 	list, err := s.store.Incidents(c.Request.Context(), f)
 	if err != nil {
@@ -480,38 +493,6 @@ func (s *Server) handleIncident(c *gin.Context) {
 		return
 	}
 	ok(c, toIncidentJSON(list[0]))
-}
-
-var homePage = template.Must(template.New("home").Parse(`<!doctype html>
-<html lang="en">
-<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Lapor</title></head>
-<body>
-<h1>Lapor</h1>
-<p>Is it down for everyone? Reports from people in the last hour.</p>
-<ul>
-{{- range .}}
-<li><a href="/api/v1/services/{{.Slug}}">{{.Name}}</a>: {{.Status}}, {{.ReportsLastHour}} reports in the last hour</li>
-{{- end}}
-</ul>
-</body>
-</html>
-`))
-
-// handleHome is a placeholder page until the frontend is built.
-func (s *Server) handleHome(c *gin.Context) {
-	list, err := s.services(c.Request.Context(), serviceFilter{})
-	if err != nil {
-		s.storeError(c, "list services for home page", err)
-		return
-	}
-	c.Header("Cache-Control", cacheControl)
-	c.Header("Content-Security-Policy", "default-src 'none'")
-	c.Header("X-Content-Type-Options", "nosniff")
-	c.Header("Content-Type", "text/html; charset=utf-8")
-	c.Status(http.StatusOK)
-	if err := homePage.Execute(c.Writer, list); err != nil {
-		s.log.Warn("render home page", "err", err)
-	}
 }
 
 // ok answers 200 with a cacheable JSON body.

@@ -46,6 +46,11 @@ func TestIncidentsList(t *testing.T) {
 		{"service and status", "service=gojek&status=open", []string{}},
 		{"limit", "limit=1", []string{"inc-wa"}},
 		{"unknown service", "service=nope", []string{}},
+		{"level", "level=possible", []string{"inc-wa", "inc-bca-old"}},
+		{"level detected", "level=detected", []string{"inc-bca", "inc-gojek"}},
+		{"category", "category=Banking", []string{"inc-bca-old", "inc-bca"}},
+		{"category and status", "category=transport&status=resolved", []string{"inc-gojek"}},
+		{"unknown category", "category=nope", []string{}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -71,6 +76,8 @@ func TestIncidentsBadParameters(t *testing.T) {
 		{"limit=1001", "limit"},
 		{"limit=ten", "limit"},
 		{"service=" + strings.Repeat("s", 65), "service"},
+		{"level=severe", "level"},
+		{"category=" + strings.Repeat("c", 101), "category"},
 	} {
 		t.Run(tc.query[:min(len(tc.query), 20)], func(t *testing.T) {
 			f.checkBadParameter(t, "/api/v1/incidents?"+tc.query, tc.field)

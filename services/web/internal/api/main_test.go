@@ -12,6 +12,7 @@ import (
 	"slices"
 	"sync"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
@@ -23,6 +24,7 @@ import (
 	"github.com/lapor/lapor/services/shared/catalog"
 	"github.com/lapor/lapor/services/shared/logging"
 	"github.com/lapor/lapor/services/shared/testenv"
+	"github.com/lapor/lapor/services/web/internal/ui"
 )
 
 var env *testenv.Env
@@ -57,6 +59,7 @@ func newFixture(t *testing.T, opts ...fixtureOption) *fixture {
 		Log: logging.Discard(), Conn: conn, Catalog: cat,
 		IngestURL: &url.URL{Scheme: "http", Host: "127.0.0.1:1"},
 		Now:       func() time.Time { return testNow },
+		UI:        testUI(t),
 	}
 	for _, opt := range opts {
 		opt(&o)
@@ -66,6 +69,25 @@ func newFixture(t *testing.T, opts ...fixtureOption) *fixture {
 		t.Fatal(err)
 	}
 	return &fixture{h: h, conn: conn, ctx: ctx}
+}
+
+// testUI is a frontend build of two tiny HTML entries and one asset.
+func testUI(t *testing.T) *ui.UI {
+	t.Helper()
+	page := func(body string) *fstest.MapFile {
+		return &fstest.MapFile{Data: []byte("<!doctype html><html><head><meta charset=\"utf-8\">" + ui.Marker +
+			"<script type=\"module\" src=\"/assets/app-1.js\"></script></head><body>" + body + "</body></html>")}
+	}
+	u, err := ui.New(fstest.MapFS{
+		"index.html":      page("app"),
+		"embed.html":      page("embed"),
+		"assets/app-1.js": &fstest.MapFile{Data: []byte("export {}")},
+		"favicon.svg":     &fstest.MapFile{Data: []byte("<svg xmlns=\"http://www.w3.org/2000/svg\"/>")},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
 }
 
 // row is one raw report to insert.
@@ -146,8 +168,11 @@ var (
 func checkContract(t *testing.T, req *http.Request, rec *httptest.ResponseRecorder) {
 	t.Helper()
 	specOnce.Do(func() {
-		// The placeholder home page is HTML; its schema is a plain string.
-		openapi3filter.RegisterBodyDecoder("text/html", openapi3filter.FileBodyDecoder)
+		// Pages, charts and CSV are checked for status and headers; their
+		// bodies are plain strings to the contract.
+		for _, ct := range []string{"text/html", "image/png"} {
+			openapi3filter.RegisterBodyDecoder(ct, openapi3filter.FileBodyDecoder)
+		}
 		loader := openapi3.NewLoader()
 		doc, err := loader.LoadFromFile(filepath.Join("..", "..", "..", "..", "api", "openapi.yaml"))
 		if err != nil {

@@ -1,6 +1,7 @@
-// Package api is the web service's public read API: services and their
-// status, report series against the baseline, incidents, and a same-origin
-// proxy that hands reports to ingest.
+// Package api is the web service's HTTP side: the public read API
+// (services and their status, report series against the baseline as JSON,
+// CSV and PNG, sparklines, reports by country, incidents), a same-origin
+// proxy that hands reports to ingest, and the frontend's pages.
 package api
 
 import (
@@ -10,12 +11,16 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
 	"github.com/lapor/lapor/services/shared/catalog"
 	"github.com/lapor/lapor/services/shared/httpapi"
+	"github.com/lapor/lapor/services/web/internal/partner"
+	"github.com/lapor/lapor/services/web/internal/ui"
+	"github.com/lapor/lapor/services/web/internal/webhook"
 )
 
 // DefaultCacheTTL is how long the services' status is reused between
@@ -31,6 +36,19 @@ type Options struct {
 	TrustedProxies []string // proxies whose client-address headers are believed
 	CacheTTL       time.Duration
 	Now            func() time.Time // the clock; time.Now when nil
+	// UI is the frontend build the pages come from; nil serves the one
+	// embedded in the binary.
+	UI *ui.UI
+	// PublicURL is the scheme and host that absolute links in pages (og:url,
+	// og:image) use; empty takes them from each request.
+	PublicURL string
+	// Partner turns on the partner API under /v1 (Alerts, Auth, Shutdown
+	// and Heartbeat are read; the rest comes from these options); nil
+	// leaves it off.
+	Partner *partner.Options
+	// Webhooks serves the partner's webhook subscriptions under /v1; it
+	// is used only with Partner. Its Owner is set to the partner key.
+	Webhooks *webhook.API
 }
 
 // Server holds the API's dependencies.
@@ -41,6 +59,13 @@ type Server struct {
 	now     func() time.Time
 	status  *Cache[snapshot]
 	proxy   *httputil.ReverseProxy
+
+	sparklines *Caches[sparklinesJSON]
+	countries  *Caches[countriesJSON]
+	ui         *ui.UI
+	publicURL  string
+	partner    *partner.API // nil when the partner API is off
+	webhooks   *webhook.API // nil when webhooks are off
 }
 
 // NewHandler returns the web's HTTP handler.
@@ -51,6 +76,15 @@ func NewHandler(o Options) (http.Handler, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	if o.UI == nil {
+		fsys, err := ui.Dist()
+		if err != nil {
+			return nil, err
+		}
+		if o.UI, err = ui.New(fsys); err != nil {
+			return nil, fmt.Errorf("load the embedded frontend: %w", err)
+		}
+	}
 	s := &Server{
 		log:     o.Log,
 		store:   NewStore(o.Conn),
@@ -58,10 +92,22 @@ func NewHandler(o Options) (http.Handler, error) {
 		now:     o.Now,
 		status:  NewCache[snapshot](o.CacheTTL, o.Now),
 		proxy:   newIngestProxy(o.IngestURL, o.Log),
+
+		sparklines: NewCaches[sparklinesJSON](shortCacheTTL, o.Now, maxCachedQueries),
+		countries:  NewCaches[countriesJSON](shortCacheTTL, o.Now, maxCachedQueries),
+		ui:         o.UI,
+		publicURL:  strings.TrimRight(o.PublicURL, "/"),
 	}
 	r, err := httpapi.NewEngine(o.Log, o.TrustedProxies)
 	if err != nil {
 		return nil, fmt.Errorf("build web engine: %w", err)
+	}
+	if s.partner, err = s.newPartner(o); err != nil {
+		return nil, fmt.Errorf("build partner API: %w", err)
+	}
+	if s.partner != nil && o.Webhooks != nil {
+		s.webhooks = o.Webhooks
+		s.webhooks.Owner = partner.KeyID
 	}
 	s.routes(r)
 	return r, nil

@@ -115,6 +115,9 @@ type Point struct {
 	Reports   uint64
 	Reporters uint64
 	Baseline  float64
+	// BaselineLow and BaselineHigh are the usual range around Baseline
+	// (see usualRange).
+	BaselineLow, BaselineHigh float64
 }
 
 // Series returns a service's reports in buckets of step starting at from
@@ -172,6 +175,7 @@ GROUP BY k, bucket`
 		p := Point{T: t, Reports: uint64(reports[t.Unix()]), Reporters: reporters[t.Unix()]}
 		if ok {
 			p.Baseline = baseline.Expected(baseline.SameSlot(reports, t, baselineWeeks, first), 0)
+			p.BaselineLow, p.BaselineHigh = usualRange(p.Baseline)
 		}
 		points = append(points, p)
 	}
@@ -188,4 +192,65 @@ func (s *Store) firstMinute(ctx context.Context, service string) (time.Time, boo
 		return time.Time{}, false, fmt.Errorf("query first report of %s: %w", service, err)
 	}
 	return first, n > 0, nil
+}
+
+// Sparklines returns every service's reports in n buckets of step from
+// from (aligned to step), oldest first, in one query. Services without
+// reports are absent.
+func (s *Store) Sparklines(ctx context.Context, from time.Time, step time.Duration, n int) (map[string][]uint64, error) {
+	stepSec := int64(step / time.Second)
+	end := from.Unix() + int64(n)*stepSec
+	const q = `SELECT service, toUInt32(intDiv(toUInt32(minute) - ?, ?)) AS i, uniqExactMerge(reports)
+FROM reports_minute WHERE minute >= toDateTime(?) AND minute < toDateTime(?)
+GROUP BY service, i`
+	rows, err := s.conn.Query(ctx, q, from.Unix(), stepSec, from.Unix(), end)
+	if err != nil {
+		return nil, fmt.Errorf("query sparklines: %w", err)
+	}
+	defer rows.Close()
+	out := map[string][]uint64{}
+	for rows.Next() {
+		var svc string
+		var i uint32
+		var reports uint64
+		if err := rows.Scan(&svc, &i, &reports); err != nil {
+			return nil, fmt.Errorf("scan sparklines: %w", err)
+		}
+		if int(i) >= n {
+			continue
+		}
+		if out[svc] == nil {
+			out[svc] = make([]uint64, n)
+		}
+		out[svc][i] = reports
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read sparklines: %w", err)
+	}
+	return out, nil
+}
+
+// Countries returns a service's reports since the given time by country,
+// largest first.
+func (s *Store) Countries(ctx context.Context, service string, since time.Time) ([]Breakdown, error) {
+	const q = `SELECT country, uniqExactMerge(reports) AS r, uniqExactMerge(reporters)
+FROM reports_minute WHERE service = ? AND minute >= toDateTime(?)
+GROUP BY country ORDER BY r DESC, country`
+	rows, err := s.conn.Query(ctx, q, service, since.Unix())
+	if err != nil {
+		return nil, fmt.Errorf("query reports of %s by country: %w", service, err)
+	}
+	defer rows.Close()
+	var out []Breakdown
+	for rows.Next() {
+		var b Breakdown
+		if err := rows.Scan(&b.Key, &b.Reports, &b.Reporters); err != nil {
+			return nil, fmt.Errorf("scan reports of %s by country: %w", service, err)
+		}
+		out = append(out, b)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read reports of %s by country: %w", service, err)
+	}
+	return out, nil
 }

@@ -13,13 +13,20 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/ulule/limiter/v3"
+	redisstore "github.com/ulule/limiter/v3/drivers/store/redis"
+
+	"github.com/lapor/lapor/services/shared/alert"
 	"github.com/lapor/lapor/services/shared/catalog"
 	"github.com/lapor/lapor/services/shared/chdb"
 	"github.com/lapor/lapor/services/shared/config"
 	"github.com/lapor/lapor/services/shared/httpapi"
 	"github.com/lapor/lapor/services/shared/logging"
 	"github.com/lapor/lapor/services/shared/migrate"
+	"github.com/lapor/lapor/services/shared/redisclient"
 	"github.com/lapor/lapor/services/web/internal/api"
+	"github.com/lapor/lapor/services/web/internal/partner"
+	"github.com/lapor/lapor/services/web/internal/webhook"
 )
 
 // Config is the web service's configuration.
@@ -30,6 +37,8 @@ type Config struct {
 	TrustedProxies []string
 	MigrateOnStart bool
 	CacheTTL       time.Duration
+	PublicURL      string
+	Webhook        webhook.Config
 	Migrate        bool // the migrate subcommand: apply migrations and exit
 }
 
@@ -45,6 +54,8 @@ func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	l.List(&c.TrustedProxies, "trusted-proxies", "", "proxies (IPs or CIDRs) whose X-Forwarded-For is believed")
 	l.Bool(&c.MigrateOnStart, "migrate-on-start", false, "apply ClickHouse migrations before serving")
 	l.Duration(&c.CacheTTL, "status-cache-ttl", api.DefaultCacheTTL, "how long the services' status is reused between ClickHouse queries")
+	l.String(&c.PublicURL, "public-url", "", "scheme and host that pages' absolute links (og:image, og:url) use, e.g. https://lapor.example; empty takes them from each request")
+	c.Webhook.Bind(l)
 	cmd, err := l.ParseCommand(args, "migrate")
 	if err != nil {
 		return c, err
@@ -56,6 +67,9 @@ func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 // Run runs the web service: args are the command line without the program
 // name.
 func Run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "keys" {
+		return runKeys(ctx, args[1:], getenv, stdout, stderr)
+	}
 	cfg, err := ParseConfig(args, getenv, stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		return nil // usage has been printed
@@ -70,6 +84,11 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	ingest, err := url.Parse(cfg.IngestURL)
 	if err != nil || ingest.Scheme == "" || ingest.Host == "" {
 		return fmt.Errorf("ingest-url %q must be an absolute http(s) URL", cfg.IngestURL)
+	}
+	if cfg.PublicURL != "" {
+		if u, err := url.Parse(cfg.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("public-url %q must be an absolute http(s) URL", cfg.PublicURL)
+		}
 	}
 	cat, err := catalog.Load()
 	if err != nil {
@@ -93,9 +112,30 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 	}
 
+	rdb, err := redisclient.New(ctx, cfg.Common)
+	if err != nil {
+		return err
+	}
+	defer rdb.Close()
+	limits, err := redisstore.NewStoreWithOptions(rdb, limiter.StoreOptions{Prefix: "lapor:partner:limit"})
+	if err != nil {
+		return fmt.Errorf("set up partner quotas: %w", err)
+	}
+	partnerOpts := &partner.Options{
+		Alerts:   alert.NewLog(rdb),
+		Auth:     partner.NewAuth(partner.NewKeys(conn), limits, log, partner.DefaultCacheTTL),
+		Shutdown: ctx,
+	}
+
+	hooks := webhook.NewStore(conn)
+	hooksAPI, err := webhook.NewAPI(webhook.APIOptions{Log: log, Store: hooks, Alerts: partnerOpts.Alerts, Catalog: cat, AllowPrivate: cfg.Webhook.AllowPrivate})
+	if err != nil {
+		return fmt.Errorf("set up webhook API: %w", err)
+	}
 	h, err := api.NewHandler(api.Options{
 		Log: log, Conn: conn, Catalog: cat, IngestURL: ingest,
-		TrustedProxies: cfg.TrustedProxies, CacheTTL: cfg.CacheTTL,
+		TrustedProxies: cfg.TrustedProxies, CacheTTL: cfg.CacheTTL, PublicURL: cfg.PublicURL,
+		Partner: partnerOpts, Webhooks: hooksAPI,
 	})
 	if err != nil {
 		return err
@@ -104,7 +144,22 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.HTTPAddr, err)
 	}
-	if err := httpapi.Serve(ctx, ln, h, log, 10*time.Second); err != nil && !errors.Is(err, context.Canceled) {
+	if !cfg.Webhook.Dispatch {
+		if err := httpapi.Serve(ctx, ln, h, log, 10*time.Second); err != nil && !errors.Is(err, context.Canceled) {
+			return err
+		}
+		return nil
+	}
+	disp, err := webhook.NewDispatcher(webhook.DispatcherOptions{
+		Log: log.With("component", "webhooks"), Store: hooks, Alerts: partnerOpts.Alerts, Redis: rdb,
+		Retry: cfg.Webhook.Retry, Timeout: cfg.Webhook.Timeout, AllowPrivate: cfg.Webhook.AllowPrivate,
+	})
+	if err != nil {
+		return fmt.Errorf("set up webhook dispatcher: %w", err)
+	}
+	// The dispatcher delivers next to the server; whichever stops first
+	// stops the other, and attempts under way are recorded before exit.
+	if err := httpapi.ServeAlongside(ctx, ln, h, log, disp.Run); err != nil && !errors.Is(err, context.Canceled) {
 		return err
 	}
 	return nil

@@ -61,7 +61,7 @@ func TestParseConfig(t *testing.T) {
 }
 
 func commonArgs(c config.Common, more ...string) []string {
-	return append([]string{"-clickhouse-addr", c.ClickHouseAddr, "-clickhouse-db", c.ClickHouseDB, "-log-level", "error"}, more...)
+	return append([]string{"-clickhouse-addr", c.ClickHouseAddr, "-clickhouse-db", c.ClickHouseDB, "-redis-addr", c.RedisAddr, "-log-level", "error"}, more...)
 }
 
 func TestRunMigrate(t *testing.T) {

@@ -1,0 +1,39 @@
+package api
+
+import (
+	"context"
+	"time"
+
+	"github.com/lapor/lapor/services/shared/incident"
+	"github.com/lapor/lapor/services/web/internal/partner"
+)
+
+// newPartner completes the partner API's options with what the web
+// already has (the ClickHouse connection, the catalog, the series query
+// and the incident JSON), so both APIs count and render the same way.
+func (s *Server) newPartner(o Options) (*partner.API, error) {
+	if o.Partner == nil {
+		return nil, nil
+	}
+	po := *o.Partner
+	po.Log, po.Conn, po.Catalog = o.Log, o.Conn, o.Catalog
+	if po.Now == nil {
+		po.Now = o.Now
+	}
+	if po.PublicURL == "" {
+		po.PublicURL = o.PublicURL
+	}
+	po.Series = func(ctx context.Context, service string, from, to time.Time, step time.Duration) ([]partner.Bucket, error) {
+		pts, err := s.store.Series(ctx, service, from, to, step)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]partner.Bucket, len(pts))
+		for i, p := range pts {
+			out[i] = partner.Bucket{T: p.T, Reports: p.Reports, Reporters: p.Reporters, Baseline: p.Baseline}
+		}
+		return out, nil
+	}
+	po.IncidentJSON = func(in incident.Incident) any { return toIncidentJSON(in) }
+	return partner.New(po)
+}

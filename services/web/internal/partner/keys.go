@@ -1,0 +1,236 @@
+// Package partner is the partner API under /v1: API keys with scopes and
+// quotas, the alert pull endpoint and event stream, service stats,
+// incidents, feeds and the API's documentation.
+package partner
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+	"github.com/ulule/limiter/v3"
+)
+
+// ErrNotFound says there is no key with the id given.
+var ErrNotFound = errors.New("unknown API key")
+
+// DefaultQuota is a new key's quota unless one is given.
+const DefaultQuota = "600-M"
+
+// Key is an API key as stored: its secret is never kept, only its hash.
+type Key struct {
+	ID        string    `json:"id"`
+	Name      string    `json:"name"`
+	Hash      string    `json:"-"` // hex SHA-256 of the secret
+	Scopes    []Scope   `json:"scopes"`
+	Quota     string    `json:"quota"` // ulule/limiter format, e.g. 600-M
+	CreatedAt time.Time `json:"created_at"`
+	RevokedAt time.Time `json:"revoked_at"` // zero while the key works
+	Version   uint64    `json:"-"`
+}
+
+// Has says whether the key holds scope.
+func (k Key) Has(s Scope) bool { return slices.Contains(k.Scopes, s) }
+
+// Revoked says whether the key was revoked.
+func (k Key) Revoked() bool { return !k.RevokedAt.IsZero() && k.RevokedAt.Unix() > 0 }
+
+var keyRE = regexp.MustCompile(`^lapor_([0-9a-f]{16})_([0-9a-f]{64})$`)
+
+// ParseKey splits a presented key "lapor_<id>_<secret>" into its id and
+// secret.
+func ParseKey(s string) (id, secret string, ok bool) {
+	m := keyRE.FindStringSubmatch(s)
+	if m == nil {
+		return "", "", false
+	}
+	return m[1], m[2], true
+}
+
+// ParseScopes parses a comma-separated scope list, refusing unknown ones.
+func ParseScopes(s string) ([]Scope, error) {
+	var out []Scope
+	for _, p := range strings.Split(s, ",") {
+		p = strings.TrimSpace(p)
+		if p == "" {
+			continue
+		}
+		if !slices.Contains(Scopes, Scope(p)) {
+			return nil, fmt.Errorf("unknown scope %q (known: %s)", p, joinScopes(Scopes))
+		}
+		if !slices.Contains(out, Scope(p)) {
+			out = append(out, Scope(p))
+		}
+	}
+	if len(out) == 0 {
+		return nil, errors.New("at least one scope is required")
+	}
+	return out, nil
+}
+
+func joinScopes(ss []Scope) string {
+	strs := make([]string, len(ss))
+	for i, s := range ss {
+		strs[i] = string(s)
+	}
+	return strings.Join(strs, ",")
+}
+
+// ParseQuota parses a quota in ulule/limiter format ("600-M": 600 requests
+// a minute) and insists on a positive limit.
+func ParseQuota(s string) (limiter.Rate, error) {
+	r, err := limiter.NewRateFromFormatted(s)
+	if err != nil {
+		return limiter.Rate{}, fmt.Errorf("parse quota %q: %w", s, err)
+	}
+	if r.Limit < 1 {
+		return limiter.Rate{}, fmt.Errorf("parse quota %q: limit must be at least 1", s)
+	}
+	return r, nil
+}
+
+func hashHex(sum [sha256.Size]byte) string { return hex.EncodeToString(sum[:]) }
+
+// Keys stores API keys in ClickHouse (table api_keys).
+type Keys struct {
+	conn driver.Conn
+	now  func() time.Time
+}
+
+// NewKeys returns the key store in conn.
+func NewKeys(conn driver.Conn) *Keys { return &Keys{conn: conn, now: time.Now} }
+
+const keyColumns = "id, name, hash, scopes, quota, created_at, revoked_at, version"
+
+// Create makes a new key and returns it with the full key to hand to the
+// partner, which is not kept anywhere and cannot be shown again.
+func (ks *Keys) Create(ctx context.Context, name string, scopes []Scope, quota string) (Key, string, error) {
+	if strings.TrimSpace(name) == "" {
+		return Key{}, "", errors.New("create API key: a name is required")
+	}
+	if len(scopes) == 0 {
+		return Key{}, "", errors.New("create API key: at least one scope is required")
+	}
+	if quota == "" {
+		quota = DefaultQuota
+	}
+	if _, err := ParseQuota(quota); err != nil {
+		return Key{}, "", fmt.Errorf("create API key: %w", err)
+	}
+	var idb [8]byte
+	var secb [32]byte
+	if _, err := rand.Read(idb[:]); err != nil {
+		return Key{}, "", fmt.Errorf("create API key id: %w", err)
+	}
+	if _, err := rand.Read(secb[:]); err != nil {
+		return Key{}, "", fmt.Errorf("create API key secret: %w", err)
+	}
+	secret := hex.EncodeToString(secb[:])
+	now := ks.now().UTC().Truncate(time.Second)
+	k := Key{
+		ID:        hex.EncodeToString(idb[:]),
+		Name:      strings.TrimSpace(name),
+		Hash:      hashHex(sha256.Sum256([]byte(secret))),
+		Scopes:    scopes,
+		Quota:     quota,
+		CreatedAt: now,
+		Version:   uint64(ks.now().UnixNano()),
+	}
+	if err := ks.save(ctx, k); err != nil {
+		return Key{}, "", fmt.Errorf("create API key: %w", err)
+	}
+	return k, "lapor_" + k.ID + "_" + secret, nil
+}
+
+// Revoke marks the key revoked; it fails with ErrNotFound for an unknown
+// id. Revoking twice keeps the first time.
+func (ks *Keys) Revoke(ctx context.Context, id string) (Key, error) {
+	k, err := ks.Get(ctx, id)
+	if err != nil {
+		return Key{}, fmt.Errorf("revoke API key %s: %w", id, err)
+	}
+	if k.Revoked() {
+		return k, nil
+	}
+	k.RevokedAt = ks.now().UTC().Truncate(time.Second)
+	k.Version = max(k.Version+1, uint64(ks.now().UnixNano()))
+	if err := ks.save(ctx, k); err != nil {
+		return Key{}, fmt.Errorf("revoke API key %s: %w", id, err)
+	}
+	return k, nil
+}
+
+func (ks *Keys) save(ctx context.Context, k Key) error {
+	batch, err := ks.conn.PrepareBatch(ctx, "INSERT INTO api_keys ("+keyColumns+")")
+	if err != nil {
+		return fmt.Errorf("prepare api_keys insert: %w", err)
+	}
+	scopes := make([]string, len(k.Scopes))
+	for i, s := range k.Scopes {
+		scopes[i] = string(s)
+	}
+	revoked := k.RevokedAt
+	if revoked.IsZero() {
+		revoked = time.Unix(0, 0)
+	}
+	if err := batch.Append(k.ID, k.Name, k.Hash, scopes, k.Quota, k.CreatedAt.UTC(), revoked.UTC(), k.Version); err != nil {
+		batch.Abort()
+		return fmt.Errorf("append API key %s: %w", k.ID, err)
+	}
+	if err := batch.Send(); err != nil {
+		return fmt.Errorf("insert API key %s: %w", k.ID, err)
+	}
+	return nil
+}
+
+// Get returns the key with id, or ErrNotFound.
+func (ks *Keys) Get(ctx context.Context, id string) (Key, error) {
+	keys, err := ks.query(ctx, " WHERE id = ?", id)
+	if err != nil {
+		return Key{}, err
+	}
+	if len(keys) == 0 {
+		return Key{}, ErrNotFound
+	}
+	return keys[0], nil
+}
+
+// List returns every key, revoked ones included, oldest first.
+func (ks *Keys) List(ctx context.Context) ([]Key, error) {
+	return ks.query(ctx, "")
+}
+
+func (ks *Keys) query(ctx context.Context, where string, args ...any) ([]Key, error) {
+	rows, err := ks.conn.Query(ctx, "SELECT "+keyColumns+" FROM api_keys FINAL"+where+" ORDER BY created_at, id", args...)
+	if err != nil {
+		return nil, fmt.Errorf("query API keys: %w", err)
+	}
+	defer rows.Close()
+	var out []Key
+	for rows.Next() {
+		var k Key
+		var scopes []string
+		if err := rows.Scan(&k.ID, &k.Name, &k.Hash, &scopes, &k.Quota, &k.CreatedAt, &k.RevokedAt, &k.Version); err != nil {
+			return nil, fmt.Errorf("scan API key: %w", err)
+		}
+		for _, s := range scopes {
+			k.Scopes = append(k.Scopes, Scope(s))
+		}
+		if !k.Revoked() {
+			k.RevokedAt = time.Time{}
+		}
+		out = append(out, k)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read API keys: %w", err)
+	}
+	return out, nil
+}

@@ -1,0 +1,116 @@
+package partner
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+	"github.com/gin-gonic/gin"
+
+	"github.com/lapor/lapor/api"
+	"github.com/lapor/lapor/services/shared/alert"
+	"github.com/lapor/lapor/services/shared/catalog"
+	"github.com/lapor/lapor/services/shared/httpapi"
+	"github.com/lapor/lapor/services/shared/incident"
+)
+
+// DefaultHeartbeat is how often a quiet event stream sends a comment, so
+// that proxies and clients can tell a quiet stream from a dead one.
+const DefaultHeartbeat = 15 * time.Second
+
+// Bucket is one bucket of a service's report series.
+type Bucket struct {
+	T         time.Time
+	Reports   uint64
+	Reporters uint64
+	Baseline  float64
+}
+
+// SeriesFunc returns a service's reports in buckets of step from from
+// (aligned to step) up to to, each with its baseline: the web's read
+// store, so that the partner API and the pages count the same way.
+type SeriesFunc func(ctx context.Context, service string, from, to time.Time, step time.Duration) ([]Bucket, error)
+
+// Options are what the partner API needs.
+type Options struct {
+	Log     *slog.Logger
+	Conn    driver.Conn
+	Catalog *catalog.Catalog
+	Alerts  *alert.Log
+	Auth    *Auth
+	Series  SeriesFunc
+	// IncidentJSON renders an incident as the public API does, so both
+	// APIs share the Incident schema.
+	IncidentJSON func(incident.Incident) any
+	// Shutdown ends with the server: open event streams close then, so
+	// a graceful shutdown is not held up by them.
+	Shutdown  context.Context
+	Heartbeat time.Duration    // DefaultHeartbeat when zero
+	PublicURL string           // base of links in feeds; from the request when empty
+	Now       func() time.Time // time.Now when nil
+}
+
+// API serves the partner endpoints; routes are registered in the web's
+// routes.go.
+type API struct {
+	Auth *Auth
+	o    Options
+	docs []byte // the rendered docs page
+}
+
+// New returns the partner API.
+func New(o Options) (*API, error) {
+	if o.Log == nil || o.Conn == nil || o.Catalog == nil || o.Alerts == nil || o.Auth == nil || o.Series == nil || o.IncidentJSON == nil {
+		return nil, errors.New("partner: log, conn, catalog, alerts, auth, series and incident JSON are required")
+	}
+	if o.Shutdown == nil {
+		o.Shutdown = context.Background()
+	}
+	if o.Heartbeat <= 0 {
+		o.Heartbeat = DefaultHeartbeat
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	docs, err := renderDocs(api.OpenAPI)
+	if err != nil {
+		return nil, err
+	}
+	return &API{Auth: o.Auth, o: o, docs: docs}, nil
+}
+
+// maxIDLength bounds ids taken from paths before they reach a query.
+const maxIDLength = 128
+
+// HandleIncident answers GET /v1/incidents/{id}.
+func (a *API) HandleIncident(c *gin.Context) {
+	id := c.Param("id")
+	if len(id) > maxIDLength {
+		httpapi.Abort(c, http.StatusNotFound, "not_found", "no incident with this id", "id")
+		return
+	}
+	list, err := incident.List(c.Request.Context(), a.o.Conn, incident.Filter{ID: id, Limit: 1})
+	if err != nil {
+		a.storeError(c, "read incident", err)
+		return
+	}
+	if len(list) == 0 {
+		httpapi.Abort(c, http.StatusNotFound, "not_found", "no incident with this id", "id")
+		return
+	}
+	c.JSON(http.StatusOK, a.o.IncidentJSON(list[0]))
+}
+
+// storeError answers a failed read with 503 and Retry-After: the store
+// failed, not the request.
+func (a *API) storeError(c *gin.Context, what string, err error) {
+	if c.Request.Context().Err() != nil {
+		a.o.Log.Debug(what, "path", c.FullPath(), "err", err)
+	} else {
+		a.o.Log.Error(what, "path", c.FullPath(), "err", err)
+	}
+	httpapi.AbortRetry(c, http.StatusServiceUnavailable, unavailableRetry, "unavailable", "service temporarily unavailable; retry later")
+}
