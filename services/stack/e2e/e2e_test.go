@@ -20,7 +20,10 @@ import (
 	"github.com/lapor/lapor/services/stack/internal/stack"
 )
 
-var st *stack.Stack
+var (
+	st     *stack.Stack
+	binDir string // the built service binaries
+)
 
 func TestMain(m *testing.M) { os.Exit(testMain(m)) }
 
@@ -43,6 +46,7 @@ func testMain(m *testing.M) int {
 	}
 	defer os.RemoveAll(tmp)
 	bin := filepath.Join(tmp, "bin")
+	binDir = bin
 	if err := stack.Build(ctx, root, bin, stack.Services...); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
@@ -55,6 +59,9 @@ func testMain(m *testing.M) int {
 			"ingest":   {"LAPOR_TRUSTED_PROXIES=127.0.0.0/8", "LAPOR_REPORTER_SECRET=e2e", "LAPOR_RATE_LIMIT_IP=1000-M", "LAPOR_RATE_LIMIT_NET=100000-M"},
 			"worker":   {"LAPOR_FLUSH_INTERVAL=200ms"},
 			"detector": {"LAPOR_INTERVAL=1s"},
+			// The partner test's webhook receiver is on loopback, and it
+			// should not wait minutes for retries.
+			"web": {"LAPOR_WEBHOOK_ALLOW_PRIVATE=true", "LAPOR_WEBHOOK_RETRY_BASE=200ms", "LAPOR_WEBHOOK_RETRY_CAP=1s", "LAPOR_WEBHOOK_MAX_ATTEMPTS=100"},
 		},
 	})
 	if err != nil {
