@@ -1,3 +1,4 @@
+import { stepFor } from './range';
 // Types and fetchers for the Lapor JSON API (api/openapi.yaml).
 
 export type Status = 'ok' | 'possible' | 'detected';
@@ -135,18 +136,18 @@ export async function postReport(service: string, symptom: string): Promise<Repo
   return { counted: res.status === 202 && body.counted !== false, id: body.id ?? '' };
 }
 
-export function seriesPath(slug: string, from: string, to: string, step = '15m'): string {
+export function seriesPath(slug: string, from: string, to: string, step = stepFor(from, to)): string {
   const q = new URLSearchParams({ from, to, step });
   return `/api/v1/services/${encodeURIComponent(slug)}/series?${q}`;
 }
 
 export function csvPath(slug: string, from: string, to: string): string {
-  const q = new URLSearchParams({ from, to, step: '15m' });
+  const q = new URLSearchParams({ from, to, step: stepFor(from, to) });
   return `/api/v1/services/${encodeURIComponent(slug)}/series.csv?${q}`;
 }
 
 export function pngPath(slug: string, from: string, to: string): string {
-  const q = new URLSearchParams({ from, to });
+  const q = new URLSearchParams({ from, to, step: stepFor(from, to) });
   return `/services/${encodeURIComponent(slug)}/chart.png?${q}`;
 }
 

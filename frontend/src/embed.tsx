@@ -2,7 +2,7 @@ import { render } from 'preact';
 import { useEffect } from 'preact/hooks';
 import './styles.css';
 import { getJSON, seriesPath, type Series, type ServiceSummary } from './api';
-import { num, t, tzName } from './i18n';
+import { num, t, tzName, unitOf } from './i18n';
 import { usePoll } from './hooks';
 import { Chart, ChartLegend } from './components/Chart';
 import { parseRange, rangeTitle } from './range';
@@ -34,7 +34,7 @@ function Embed() {
   return (
     <div class="embed-box">
       <h1 class="embed-title">
-        {data?.svc.name ?? slug} <span class="muted">— {t.unit_15m}</span>
+        {data?.svc.name ?? slug} <span class="muted">— {unitOf(data?.series.step)}</span>
       </h1>
       <p class="muted embed-sub">
         {data ? rangeTitle(data.series) : '\u00a0'} · {tzName()}
@@ -45,7 +45,7 @@ function Embed() {
       </div>
       {error && !data ? <p class="err-msg" role="alert">{t.load_error}</p> : null}
       <div class="embed-foot">
-        <ChartLegend />
+        <ChartLegend step={data?.series.step} />
         <a href={back} target="_blank" rel="noopener" class="brand-small">
           {t.view_on}
         </a>

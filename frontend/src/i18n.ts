@@ -42,6 +42,8 @@ const en = {
   chart_title: 'Reports in the last 24 hours',
   chart_title_range: 'Reports',
   unit_15m: 'reports per 15 minutes',
+  unit_1h: 'reports per hour',
+  unit_1d: 'reports per day',
   reports: 'Reports',
   reporters: 'Distinct reporters',
   usual: 'Usual range',
@@ -134,6 +136,8 @@ const id: Strings = {
   chart_title: 'Laporan dalam 24 jam terakhir',
   chart_title_range: 'Laporan',
   unit_15m: 'laporan per 15 menit',
+  unit_1h: 'laporan per jam',
+  unit_1d: 'laporan per hari',
   reports: 'Laporan',
   reporters: 'Pelapor berbeda',
   usual: 'Rentang normal',
@@ -265,6 +269,13 @@ function dtf(key: string, o: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
     fmtCache.set(key, f);
   }
   return f;
+}
+
+/** unitOf names what a chart's numbers count, from its bucket in seconds. */
+export function unitOf(step: number | undefined): string {
+  if (step === 3600) return t.unit_1h;
+  if (step === 86400) return t.unit_1d;
+  return t.unit_15m;
 }
 
 export function num(n: number, digits = 0): string {

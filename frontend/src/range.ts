@@ -17,6 +17,17 @@ export function parseRange(from: string | null, to: string | null): { from: stri
   return { from: iso(start), to: iso(end) };
 }
 
+/**
+ * stepFor picks the bucket for a range: 15 minutes up to three days (the
+ * 24-hour view journalists cite), hours up to a month, days beyond, so a
+ * shared link to any range stays well under the API's 2000 points.
+ */
+export function stepFor(from: string, to: string): '15m' | '1h' | '1d' {
+  const span = Date.parse(to) - Date.parse(from);
+  if (!(span > 3 * DAY)) return '15m';
+  return span <= 31 * DAY ? '1h' : '1d';
+}
+
 export function rangeTitle(s: Series | undefined): string {
   return s ? `${dateTime(s.from)} – ${dateTime(s.to)}` : '';
 }

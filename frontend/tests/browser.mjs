@@ -206,6 +206,34 @@ try {
   ok('embed page renders the chart');
   check('embed');
 
+  // A stable link to a longer range picks a coarser bucket and says so.
+  const to = new Date(Date.now() - 3600e3).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const from = new Date(Date.now() - 10 * 24 * 3600e3).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  await page.goto(`${base}/services/whatsapp?lang=en&from=${from}&to=${to}`);
+  await page.locator('.uplot canvas').first().waitFor();
+  await page.getByText('reports per hour').first().waitFor();
+  const csv = await page.locator('a[download]').getAttribute('href'); // inside the closed share panel
+  if (!csv?.includes('step=1h')) fail(`10-day CSV link should ask for hourly buckets: ${csv}`);
+  check('ten-day range');
+  ok('a ten-day link shows reports per hour');
+
+  // First render on loopback, from navigation to the service's chart drawn
+  // (a cold page: caches emptied), measured in the browser.
+  await page.setViewportSize(DESKTOP);
+  const cdp = await ctx.newCDPSession(page);
+  await cdp.send('Network.clearBrowserCache');
+  await page.goto(base + '/services/whatsapp?lang=en');
+  await page.locator('.uplot canvas').first().waitFor();
+  const timing = await page.evaluate(() => {
+    const nav = performance.getEntriesByType('navigation')[0];
+    const fcp = performance.getEntriesByName('first-contentful-paint')[0];
+    return { fcp: fcp ? fcp.startTime : -1, chart: performance.now(), dom: nav ? nav.domContentLoadedEventEnd : -1 };
+  });
+  console.log(
+    `timing: service page (cold cache) first contentful paint ${timing.fcp.toFixed(0)} ms, DOM ready ${timing.dom.toFixed(0)} ms, chart drawn by ${timing.chart.toFixed(0)} ms`,
+  );
+  check('timing');
+
   // Unknown service: the app says so.
   await page.setViewportSize(DESKTOP);
   await page.goto(base + '/services/no-such-service?lang=en');

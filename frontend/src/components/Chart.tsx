@@ -2,7 +2,7 @@ import { useEffect, useRef } from 'preact/hooks';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import type { Series } from '../api';
-import { dateTime, num, t, time } from '../i18n';
+import { dateTime, num, t, time, unitOf } from '../i18n';
 
 interface Props {
   series: Series;
@@ -107,7 +107,7 @@ export function Chart({ series, height }: Props) {
           stroke: C.text,
           grid: { stroke: C.grid },
           ticks: { stroke: C.grid },
-          label: t.unit_15m,
+          label: unitOf(series.step),
           labelSize: 18,
           labelGap: 4,
           size: (_u, values) => 14 + 7.5 * Math.max(3, ...(values ?? []).map((v) => String(v).length)),
@@ -157,19 +157,20 @@ export function Chart({ series, height }: Props) {
 
   return (
     <div class="chart-wrap">
-      <div ref={box} class="chart" role="img" aria-label={`${t.chart_title_range}, ${t.unit_15m}`} />
+      <div ref={box} class="chart" role="img" aria-label={`${t.chart_title_range}, ${unitOf(series.step)}`} />
       <div ref={tip} class="tooltip" hidden role="presentation" />
     </div>
   );
 }
 
 /** ChartLegend names what the marks mean, unit included. */
-export function ChartLegend() {
+export function ChartLegend({ step }: { step?: number }) {
+  const unit = unitOf(step);
   return (
-    <ul class="legend" aria-label={t.unit_15m}>
+    <ul class="legend" aria-label={unit}>
       <li>
         <span class="sw sw-bar" aria-hidden="true" />
-        {t.reports} ({t.unit_15m})
+        {t.reports} ({unit})
       </li>
       <li>
         <span class="sw sw-band" aria-hidden="true" />

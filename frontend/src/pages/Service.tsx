@@ -10,7 +10,7 @@ import {
   type Series,
   type ServiceDetail,
 } from '../api';
-import { dateTime, dateTimeTZ, num, pct, t, time, tzName } from '../i18n';
+import { dateTime, dateTimeTZ, num, pct, t, time, tzName, unitOf } from '../i18n';
 import { symptomName } from '../names';
 import { usePoll } from '../hooks';
 import { Chart, ChartLegend } from '../components/Chart';
@@ -100,17 +100,17 @@ export function ServicePage({ slug, search }: { slug: string; search: URLSearchP
       <section aria-labelledby="chart-h" class="panel">
         <h2 id="chart-h">{fromQ || toQ ? `${t.chart_title_range}: ${rangeTitle(series)}` : t.chart_title}</h2>
         <p class="muted">
-          {t.unit_15m}. {t.times_in(tzName())}
+          {unitOf(series?.step)}. {t.times_in(tzName())}
         </p>
         <p class="latest">
           {t.latest}:{' '}
           <strong data-testid="latest-count" data-bucket={last?.t ?? ''}>{last ? num(last.reports) : '–'}</strong>{' '}
-          <span class="muted">{t.unit_15m}</span>
+          <span class="muted">{unitOf(series?.step)}</span>
         </p>
         <div class={`chart-box ${phone ? 'chart-phone' : ''}`}>
           {series ? <Chart series={series} height={phone ? 220 : 300} /> : <div class="skeleton chart-skeleton" />}
         </div>
-        <ChartLegend />
+        <ChartLegend step={series?.step} />
         <div class="chart-extras">
           {series && <DataTable series={series} />}
           {series && <Share slug={slug} series={series} name={name} />}
