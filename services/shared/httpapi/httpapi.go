@@ -43,6 +43,19 @@ func AbortRetry(c *gin.Context, status int, retryAfter time.Duration, code, mess
 	Abort(c, status, code, message, "")
 }
 
+// Unavailable answers 503 "unavailable" with Retry-After when a
+// dependency failed rather than the request, and logs what was being
+// done; only at debug level when the client had already gone, as the
+// failure is then its leaving, not the dependency.
+func Unavailable(c *gin.Context, log *slog.Logger, retryAfter time.Duration, what string, err error) {
+	if c.Request.Context().Err() != nil {
+		log.Debug(what, "path", c.FullPath(), "err", err)
+	} else {
+		log.Error(what, "path", c.FullPath(), "err", err)
+	}
+	AbortRetry(c, http.StatusServiceUnavailable, retryAfter, "unavailable", "service temporarily unavailable; retry later")
+}
+
 // NewEngine returns a gin engine in release mode that trusts client-address
 // headers only from the given proxies (none when the list is empty).
 func NewEngine(log *slog.Logger, trustedProxies []string) (*gin.Engine, error) {

@@ -20,6 +20,7 @@ import (
 	"github.com/lapor/lapor/services/ingest/internal/reporter"
 	"github.com/lapor/lapor/services/shared/catalog"
 	"github.com/lapor/lapor/services/shared/httpapi"
+	"github.com/lapor/lapor/services/shared/rate"
 	"github.com/lapor/lapor/services/shared/stream"
 )
 
@@ -107,11 +108,11 @@ func NewServer(d Deps) (http.Handler, error) {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
-	ipRate, err := ratelimit.ParseRate(d.RateIP)
+	ipRate, err := rate.Parse(d.RateIP)
 	if err != nil {
 		return nil, fmt.Errorf("per-address rate limit: %w", err)
 	}
-	netRate, err := ratelimit.ParseRate(d.RateNet)
+	netRate, err := rate.Parse(d.RateNet)
 	if err != nil {
 		return nil, fmt.Errorf("per-network rate limit: %w", err)
 	}

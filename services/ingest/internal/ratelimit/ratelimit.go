@@ -5,7 +5,6 @@
 package ratelimit
 
 import (
-	"fmt"
 	"log/slog"
 	"net/http"
 	"net/netip"
@@ -65,19 +64,6 @@ func block(addr netip.Addr, v4, v6 int) string {
 		return "invalid"
 	}
 	return p.String()
-}
-
-// ParseRate parses a limiter rate such as "60-M" and insists on a positive
-// limit, since "0-M" would refuse every report.
-func ParseRate(s string) (limiter.Rate, error) {
-	r, err := limiter.NewRateFromFormatted(s)
-	if err != nil {
-		return limiter.Rate{}, fmt.Errorf("parse rate %q: %w", s, err)
-	}
-	if r.Limit < 1 {
-		return limiter.Rate{}, fmt.Errorf("parse rate %q: limit must be at least 1", s)
-	}
-	return r, nil
 }
 
 // Limits holds the per-client and per-network limiters.

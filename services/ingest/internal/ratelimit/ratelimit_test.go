@@ -8,7 +8,6 @@ import (
 	"os"
 	"strconv"
 	"testing"
-	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/redis/go-redis/v9"
@@ -18,6 +17,7 @@ import (
 	"github.com/lapor/lapor/services/ingest/internal/ratelimit"
 	"github.com/lapor/lapor/services/shared/httpapi"
 	"github.com/lapor/lapor/services/shared/logging"
+	"github.com/lapor/lapor/services/shared/rate"
 	"github.com/lapor/lapor/services/shared/testenv"
 )
 
@@ -100,47 +100,17 @@ func TestClientAddr(t *testing.T) {
 	}
 }
 
-func TestParseRate(t *testing.T) {
-	tests := []struct {
-		in     string
-		ok     bool
-		limit  int64
-		period time.Duration
-	}{
-		{"60-M", true, 60, time.Minute},
-		{"1200-M", true, 1200, time.Minute},
-		{"5-S", true, 5, time.Second},
-		{"1000-h", true, 1000, time.Hour},
-		{"0-M", false, 0, 0},
-		{"-1-M", false, 0, 0},
-		{"60", false, 0, 0},
-		{"x-M", false, 0, 0},
-		{"60-Y", false, 0, 0},
-	}
-	for _, tt := range tests {
-		t.Run(tt.in, func(t *testing.T) {
-			r, err := ratelimit.ParseRate(tt.in)
-			if (err == nil) != tt.ok {
-				t.Fatalf("err = %v, want ok=%v", err, tt.ok)
-			}
-			if tt.ok && (r.Limit != tt.limit || r.Period != tt.period) {
-				t.Fatalf("rate %+v", r)
-			}
-		})
-	}
-}
-
 func newEngine(t *testing.T, rdb *redis.Client, ipRate, netRate string) http.Handler {
 	t.Helper()
 	store, err := redisstore.NewStoreWithOptions(rdb, limiter.StoreOptions{Prefix: "test:rl"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ip, err := ratelimit.ParseRate(ipRate)
+	ip, err := rate.Parse(ipRate)
 	if err != nil {
 		t.Fatal(err)
 	}
-	nt, err := ratelimit.ParseRate(netRate)
+	nt, err := rate.Parse(netRate)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -125,7 +125,8 @@ func (s *Server) handleCountries(c *gin.Context) {
 	out, err := s.countries.Get(c.Request.Context(), key, func(ctx context.Context) (countriesJSON, error) {
 		to := s.now().UTC().Truncate(time.Second)
 		from := to.Add(-time.Duration(hours) * time.Hour)
-		list, err := s.store.Countries(ctx, svc.Slug, from)
+		// The rollup's minute that holds "now" is still filling; include it.
+		list, err := s.store.Breakdown(ctx, svc.Slug, ByCountry, from, to.Add(time.Minute))
 		if err != nil {
 			return countriesJSON{}, err
 		}

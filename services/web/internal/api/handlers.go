@@ -504,11 +504,5 @@ func ok(c *gin.Context, body any) {
 // storeError answers a failed read: 503 with Retry-After, as the store is
 // what failed, not the request.
 func (s *Server) storeError(c *gin.Context, what string, err error) {
-	if c.Request.Context().Err() != nil {
-		// The client left; not the store's fault.
-		s.log.Debug(what, "path", c.FullPath(), "err", err)
-	} else {
-		s.log.Error(what, "path", c.FullPath(), "err", err)
-	}
-	httpapi.AbortRetry(c, http.StatusServiceUnavailable, retryAfter, "unavailable", "the data store is not answering; try again shortly")
+	httpapi.Unavailable(c, s.log, retryAfter, what, err)
 }

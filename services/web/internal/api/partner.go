@@ -34,6 +34,17 @@ func (s *Server) newPartner(o Options) (*partner.API, error) {
 		}
 		return out, nil
 	}
+	po.Symptoms = func(ctx context.Context, service string, from, to time.Time) ([]partner.SymptomCount, error) {
+		bs, err := s.store.Breakdown(ctx, service, BySymptom, from, to)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]partner.SymptomCount, len(bs))
+		for i, b := range bs {
+			out[i] = partner.SymptomCount{Symptom: b.Key, Reports: b.Reports, Reporters: b.Reporters}
+		}
+		return out, nil
+	}
 	po.IncidentJSON = func(in incident.Incident) any { return toIncidentJSON(in) }
 	return partner.New(po)
 }

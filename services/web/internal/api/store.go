@@ -230,27 +230,41 @@ GROUP BY service, i`
 	return out, nil
 }
 
-// Countries returns a service's reports since the given time by country,
-// largest first.
-func (s *Store) Countries(ctx context.Context, service string, since time.Time) ([]Breakdown, error) {
-	const q = `SELECT country, uniqExactMerge(reports) AS r, uniqExactMerge(reporters)
-FROM reports_minute WHERE service = ? AND minute >= toDateTime(?)
-GROUP BY country ORDER BY r DESC, country`
-	rows, err := s.conn.Query(ctx, q, service, since.Unix())
+// Dimension is what a breakdown counts by: a column of reports_minute.
+type Dimension string
+
+// The dimensions reports can be broken down by.
+const (
+	ByCountry Dimension = "country"
+	BySymptom Dimension = "symptom"
+)
+
+// Breakdown returns a service's reports from from to to by one dimension,
+// largest first. The rollup is per minute, so the range is taken to whole
+// minutes.
+func (s *Store) Breakdown(ctx context.Context, service string, by Dimension, from, to time.Time) ([]Breakdown, error) {
+	if by != ByCountry && by != BySymptom {
+		return nil, fmt.Errorf("break reports down by %q: not a dimension", by)
+	}
+	// by is one of the constants above, never user input.
+	q := `SELECT ` + string(by) + `, uniqExactMerge(reports) AS r, uniqExactMerge(reporters)
+FROM reports_minute WHERE service = ? AND minute >= toDateTime(?) AND minute < toDateTime(?)
+GROUP BY ` + string(by) + ` ORDER BY r DESC, ` + string(by)
+	rows, err := s.conn.Query(ctx, q, service, from.Unix(), to.Unix())
 	if err != nil {
-		return nil, fmt.Errorf("query reports of %s by country: %w", service, err)
+		return nil, fmt.Errorf("query reports of %s by %s: %w", service, by, err)
 	}
 	defer rows.Close()
-	var out []Breakdown
+	out := []Breakdown{}
 	for rows.Next() {
 		var b Breakdown
 		if err := rows.Scan(&b.Key, &b.Reports, &b.Reporters); err != nil {
-			return nil, fmt.Errorf("scan reports of %s by country: %w", service, err)
+			return nil, fmt.Errorf("scan reports of %s by %s: %w", service, by, err)
 		}
 		out = append(out, b)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read reports of %s by country: %w", service, err)
+		return nil, fmt.Errorf("read reports of %s by %s: %w", service, by, err)
 	}
 	return out, nil
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/ulule/limiter/v3"
 
 	"github.com/lapor/lapor/services/shared/httpapi"
+	"github.com/lapor/lapor/services/shared/rate"
 )
 
 // Scope is a permission an API key carries.
@@ -161,14 +162,14 @@ func (a *Auth) lookup(ctx context.Context, id string) (Key, error) {
 // countQuota counts the request against the key's quota and sets the
 // X-RateLimit-* headers; over the quota it answers 429.
 func (a *Auth) countQuota(c *gin.Context, k Key) bool {
-	rate, err := ParseQuota(k.Quota)
+	quota, err := rate.Parse(k.Quota)
 	if err != nil {
 		// Create validates quotas, so this is a stored row gone bad.
 		a.log.Error("API key has a bad quota", "key_id", k.ID, "err", err)
 		httpapi.Abort(c, http.StatusInternalServerError, "internal", "internal error", "")
 		return false
 	}
-	lc, err := a.store.Get(c.Request.Context(), "key:"+k.ID, rate)
+	lc, err := a.store.Get(c.Request.Context(), "key:"+k.ID, quota)
 	if err != nil {
 		a.log.Error("count API key quota", "key_id", k.ID, "err", err)
 		httpapi.AbortRetry(c, http.StatusServiceUnavailable, unavailableRetry, "unavailable", "service temporarily unavailable; retry later")

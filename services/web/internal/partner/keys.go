@@ -16,7 +16,7 @@ import (
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
-	"github.com/ulule/limiter/v3"
+	"github.com/lapor/lapor/services/shared/rate"
 )
 
 // ErrNotFound says there is no key with the id given.
@@ -84,19 +84,6 @@ func joinScopes(ss []Scope) string {
 	return strings.Join(strs, ",")
 }
 
-// ParseQuota parses a quota in ulule/limiter format ("600-M": 600 requests
-// a minute) and insists on a positive limit.
-func ParseQuota(s string) (limiter.Rate, error) {
-	r, err := limiter.NewRateFromFormatted(s)
-	if err != nil {
-		return limiter.Rate{}, fmt.Errorf("parse quota %q: %w", s, err)
-	}
-	if r.Limit < 1 {
-		return limiter.Rate{}, fmt.Errorf("parse quota %q: limit must be at least 1", s)
-	}
-	return r, nil
-}
-
 func hashHex(sum [sha256.Size]byte) string { return hex.EncodeToString(sum[:]) }
 
 // Keys stores API keys in ClickHouse (table api_keys).
@@ -122,7 +109,7 @@ func (ks *Keys) Create(ctx context.Context, name string, scopes []Scope, quota s
 	if quota == "" {
 		quota = DefaultQuota
 	}
-	if _, err := ParseQuota(quota); err != nil {
+	if _, err := rate.Parse(quota); err != nil {
 		return Key{}, "", fmt.Errorf("create API key: %w", err)
 	}
 	var idb [8]byte

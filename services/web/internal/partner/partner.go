@@ -42,6 +42,9 @@ type Options struct {
 	Alerts  *alert.Log
 	Auth    *Auth
 	Series  SeriesFunc
+	// Symptoms counts a service's reports by symptom from from to to,
+	// largest first.
+	Symptoms func(ctx context.Context, service string, from, to time.Time) ([]SymptomCount, error)
 	// IncidentJSON renders an incident as the public API does, so both
 	// APIs share the Incident schema.
 	IncidentJSON func(incident.Incident) any
@@ -63,7 +66,7 @@ type API struct {
 
 // New returns the partner API.
 func New(o Options) (*API, error) {
-	if o.Log == nil || o.Conn == nil || o.Catalog == nil || o.Alerts == nil || o.Auth == nil || o.Series == nil || o.IncidentJSON == nil {
+	if o.Log == nil || o.Conn == nil || o.Catalog == nil || o.Alerts == nil || o.Auth == nil || o.Series == nil || o.Symptoms == nil || o.IncidentJSON == nil {
 		return nil, errors.New("partner: log, conn, catalog, alerts, auth, series and incident JSON are required")
 	}
 	if o.Shutdown == nil {
@@ -107,10 +110,5 @@ func (a *API) HandleIncident(c *gin.Context) {
 // storeError answers a failed read with 503 and Retry-After: the store
 // failed, not the request.
 func (a *API) storeError(c *gin.Context, what string, err error) {
-	if c.Request.Context().Err() != nil {
-		a.o.Log.Debug(what, "path", c.FullPath(), "err", err)
-	} else {
-		a.o.Log.Error(what, "path", c.FullPath(), "err", err)
-	}
-	httpapi.AbortRetry(c, http.StatusServiceUnavailable, unavailableRetry, "unavailable", "service temporarily unavailable; retry later")
+	httpapi.Unavailable(c, a.o.Log, unavailableRetry, what, err)
 }

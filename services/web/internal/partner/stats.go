@@ -1,7 +1,6 @@
 package partner
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"time"
@@ -86,7 +85,7 @@ func (a *API) HandleStats(c *gin.Context) {
 		a.storeError(c, "read stats series", err)
 		return
 	}
-	symptoms, err := a.symptoms(ctx, slug, from, to)
+	symptoms, err := a.o.Symptoms(ctx, slug, from, to)
 	if err != nil {
 		a.storeError(c, "read stats symptoms", err)
 		return
@@ -112,29 +111,4 @@ func timeParam(c *gin.Context, name string, def time.Time) (time.Time, bool) {
 		return time.Time{}, false
 	}
 	return t.UTC(), true
-}
-
-// symptoms counts a service's reports by symptom from from to to, largest
-// first. The rollup is per minute, so the range is taken to whole minutes.
-func (a *API) symptoms(ctx context.Context, service string, from, to time.Time) ([]SymptomCount, error) {
-	const q = `SELECT symptom, uniqExactMerge(reports) AS r, uniqExactMerge(reporters)
-FROM reports_minute WHERE service = ? AND minute >= toDateTime(?) AND minute < toDateTime(?)
-GROUP BY symptom ORDER BY r DESC, symptom`
-	rows, err := a.o.Conn.Query(ctx, q, service, from.Unix(), to.Unix())
-	if err != nil {
-		return nil, fmt.Errorf("query reports of %s by symptom: %w", service, err)
-	}
-	defer rows.Close()
-	out := []SymptomCount{}
-	for rows.Next() {
-		var s SymptomCount
-		if err := rows.Scan(&s.Symptom, &s.Reports, &s.Reporters); err != nil {
-			return nil, fmt.Errorf("scan reports of %s by symptom: %w", service, err)
-		}
-		out = append(out, s)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read reports of %s by symptom: %w", service, err)
-	}
-	return out, nil
 }

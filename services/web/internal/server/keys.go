@@ -12,6 +12,7 @@ import (
 
 	"github.com/lapor/lapor/services/shared/chdb"
 	"github.com/lapor/lapor/services/shared/config"
+	"github.com/lapor/lapor/services/shared/rate"
 	"github.com/lapor/lapor/services/web/internal/partner"
 )
 
@@ -58,7 +59,7 @@ func runKeys(ctx context.Context, args []string, getenv func(string) string, std
 		if sc, err = partner.ParseScopes(scopes); err != nil {
 			return fmt.Errorf("-scopes: %w", err)
 		}
-		if _, err := partner.ParseQuota(quota); err != nil {
+		if _, err := rate.Parse(quota); err != nil {
 			return fmt.Errorf("-quota: %w", err)
 		}
 	}

@@ -132,8 +132,7 @@ func (a *API) owner(c *gin.Context) (string, bool) {
 }
 
 func (a *API) unavailable(c *gin.Context, what string, err error) {
-	a.o.Log.Error(what, "err", err)
-	httpapi.AbortRetry(c, http.StatusServiceUnavailable, retryAfter, "unavailable", "service temporarily unavailable; retry later")
+	httpapi.Unavailable(c, a.o.Log, retryAfter, what, err)
 }
 
 type createRequest struct {
