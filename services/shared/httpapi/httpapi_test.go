@@ -1,0 +1,63 @@
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/lapor/lapor/services/shared/logging"
+)
+
+func TestErrorAnswers(t *testing.T) {
+	tests := []struct {
+		name       string
+		handler    gin.HandlerFunc
+		status     int
+		code       string
+		retryAfter string
+	}{
+		{"abort", func(c *gin.Context) { Abort(c, http.StatusBadRequest, "invalid_parameter", "bad", "q") }, 400, "invalid_parameter", ""},
+		{"retry rounds up to a second", func(c *gin.Context) {
+			AbortRetry(c, http.StatusTooManyRequests, 200*time.Millisecond, "rate_limited", "slow down")
+		}, 429, "rate_limited", "1"},
+		{"unavailable", func(c *gin.Context) {
+			Unavailable(c, logging.Discard(), 5*time.Second, "read things", errors.New("dial tcp 10.0.0.1:9000: refused"))
+		}, 503, "unavailable", "5"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r, err := NewEngine(logging.Discard(), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r.GET("/", tt.handler)
+			w := httptest.NewRecorder()
+			r.ServeHTTP(w, httptest.NewRequestWithContext(context.Background(), http.MethodGet, "/", nil))
+			if w.Code != tt.status {
+				t.Fatalf("status %d, want %d", w.Code, tt.status)
+			}
+			if got := w.Header().Get("Retry-After"); got != tt.retryAfter {
+				t.Errorf("Retry-After %q, want %q", got, tt.retryAfter)
+			}
+			var body struct {
+				Error struct{ Code, Message string } `json:"error"`
+			}
+			if err := json.Unmarshal(w.Body.Bytes(), &body); err != nil {
+				t.Fatalf("body %q: %v", w.Body.String(), err)
+			}
+			if body.Error.Code != tt.code || body.Error.Message == "" {
+				t.Errorf("error %+v, want code %q with a message", body.Error, tt.code)
+			}
+			if tt.code == "unavailable" && strings.Contains(w.Body.String(), "10.0.0.1") {
+				t.Errorf("the answer leaks the dependency's address: %s", w.Body.String())
+			}
+		})
+	}
+}
