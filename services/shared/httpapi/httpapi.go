@@ -86,14 +86,16 @@ func recoverJSON(log *slog.Logger) gin.HandlerFunc {
 }
 
 // Health registers /healthz (the process is up) and /readyz (its
-// dependencies answer, as ready reports).
-func Health(r gin.IRoutes, ready func(context.Context) error) {
+// dependencies answer, as ready reports). Why a dependency does not
+// answer goes to the log, not the answer: it can name internal addresses.
+func Health(r gin.IRoutes, log *slog.Logger, ready func(context.Context) error) {
 	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
 	r.GET("/readyz", func(c *gin.Context) {
 		ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
 		defer cancel()
 		if err := ready(ctx); err != nil {
-			Abort(c, http.StatusServiceUnavailable, "not_ready", err.Error(), "")
+			log.Warn("not ready", "err", err)
+			Abort(c, http.StatusServiceUnavailable, "not_ready", "a dependency does not answer", "")
 			return
 		}
 		c.JSON(http.StatusOK, gin.H{"status": "ready"})
@@ -136,7 +138,7 @@ func HealthOnly(log *slog.Logger, ready func(context.Context) error) (http.Handl
 	if err != nil {
 		return nil, err
 	}
-	Health(r, ready)
+	Health(r, log, ready)
 	return r, nil
 }
 

@@ -9,7 +9,7 @@ import (
 
 // routes is the one place the web's endpoints are registered.
 func (s *Server) routes(r *gin.Engine) {
-	httpapi.Health(r, s.store.Ping)
+	httpapi.Health(r, s.log, s.store.Ping)
 
 	// Pages of the frontend; the app routes itself in the browser.
 	r.GET("/", s.handleHomePage)
