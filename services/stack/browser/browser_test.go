@@ -16,7 +16,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/lapor/lapor/services/shared/testenv"
 	"github.com/lapor/lapor/services/stack/internal/stack"
 )
 
@@ -70,15 +69,8 @@ func TestBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	logs := filepath.Join(tmp, "logs")
-	// The web starts before the ingest and forwards reports to it, so the
-	// ingest's port is chosen up front.
-	ingestPort, err := testenv.FreePort()
-	if err != nil {
-		t.Fatal(err)
-	}
 	st, err := stack.Start(ctx, stack.Options{
 		BinDir: bin, LogDir: logs,
-		Ports: map[string]int{"ingest": ingestPort},
 		// History so that baselines exist; a modest rate keeps the backfill short.
 		BackfillDays:  8,
 		SimulatorArgs: []string{"-rate", "2", "-seed", "1"},

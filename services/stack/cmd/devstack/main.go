@@ -33,6 +33,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	var (
 		binDir, dataDir, geoDB, simArgs string
 		webPort, ingestPort, redisPort  int
+		workerPort, detectorPort        int
 		chPort, chHTTPPort              int
 		simulate                        bool
 		backfillDays                    int
@@ -42,6 +43,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	l.String(&geoDB, "geoip-db", "", "MaxMind-format database files for the ingest (comma-separated)")
 	l.Int(&webPort, "web-port", 8080, "web port")
 	l.Int(&ingestPort, "ingest-port", 8081, "ingest port")
+	l.Int(&workerPort, "worker-port", 8082, "worker health port")
+	l.Int(&detectorPort, "detector-port", 8083, "detector health port")
 	l.Int(&redisPort, "dev-redis-port", 16379, "port of the stack's own Redis")
 	l.Int(&chPort, "dev-clickhouse-port", 19000, "native port of the stack's own ClickHouse")
 	l.Int(&chHTTPPort, "dev-clickhouse-http-port", 18123, "HTTP port of the stack's own ClickHouse")
@@ -79,7 +82,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		RedisPort:          redisPort,
 		ClickHousePort:     chPort,
 		ClickHouseHTTPPort: chHTTPPort,
-		Ports:              map[string]int{"web": webPort, "ingest": ingestPort, "worker": 8082, "detector": 8083},
+		Ports:              map[string]int{"web": webPort, "ingest": ingestPort, "worker": workerPort, "detector": detectorPort},
 		Env: map[string][]string{
 			"ingest": ingestEnv,
 			"web":    {"LAPOR_TRUSTED_PROXIES=127.0.0.0/8"},

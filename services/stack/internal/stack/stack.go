@@ -24,8 +24,9 @@ import (
 	"github.com/lapor/lapor/services/shared/testenv"
 )
 
-// Services are Lapor's processes, in start order.
-var Services = []string{"worker", "detector", "web", "ingest"}
+// Services are Lapor's processes, in start order: the web forwards
+// reports to the ingest, so the ingest is up first.
+var Services = []string{"worker", "detector", "ingest", "web"}
 
 // Build compiles the named commands into binDir, from the repository root.
 func Build(ctx context.Context, root, binDir string, names ...string) error {
