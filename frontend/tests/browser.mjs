@@ -9,7 +9,8 @@
 // on the first failure, and fails on any console error, page error or CSP
 // violation.
 import { chromium } from 'playwright-core';
-import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,6 +30,31 @@ const profile = mkdtempSync(join(tmpdir(), 'lapor-browser-'));
 const problems = [];
 
 const ok = (s) => console.log(`ok ${s}`);
+
+// axe-core checks a page against WCAG 2.1 A and AA. It is evaluated through
+// the DevTools protocol, which the page's Content-Security-Policy does not
+// govern, so the app's own policy stays strict during the test.
+const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+async function accessible(page, what) {
+  await page.evaluate(`${axeSource};0`);
+  const found = await page.evaluate(async () => {
+    // eslint-disable-next-line no-undef
+    const r = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
+    return {
+      violations: r.violations.map((v) => `${v.id} (${v.impact}): ${v.nodes.length} × ${v.nodes[0]?.target.join(' ')}`),
+      passed: r.passes.length,
+    };
+  });
+  if (found.violations.length) fail(`${what}: accessibility violations:\n  ${found.violations.join('\n  ')}`);
+  ok(`${what}: no WCAG 2.1 AA violations found by axe-core (${found.passed} rules passed)`);
+}
+
+// layoutShift is the page's cumulative layout shift so far (the sum of
+// shifts not caused by input), recorded by an init script.
+async function layoutShift(page) {
+  return page.evaluate(() => window.__laporCLS ?? 0);
+}
 function fail(msg) {
   throw new Error(msg);
 }
@@ -88,6 +114,10 @@ try {
   page.on('pageerror', (e) => problems.push(`page error on ${page.url()}: ${e.message}`));
   // Also catch CSP violations that do not reach the console.
   await ctx.addInitScript(() => {
+    window.__laporCLS = 0;
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) if (!e.hadRecentInput) window.__laporCLS += e.value;
+    }).observe({ type: 'layout-shift', buffered: true });
     document.addEventListener('securitypolicyviolation', (e) =>
       console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI}`),
     );
@@ -104,6 +134,7 @@ try {
   const n = await page.locator('[data-testid=services] > li').count();
   if (n < 10) fail(`home lists ${n} services`);
   check('home');
+  await accessible(page, 'home');
   ok(`home lists ${n} services`);
 
   // Search narrows the list instantly.
@@ -164,6 +195,7 @@ try {
   const filled = await page.locator('svg[data-testid=outage-map] path.has-reports').count();
   ok(`outage map renders with ${filled} countries filled`);
   check('service page');
+  await accessible(page, 'service page');
   await shot(page, 'service-desktop');
   await page.setViewportSize(PHONE);
   await page.waitForTimeout(300);
@@ -188,6 +220,7 @@ try {
   });
   ok('incidents page lists the open tiktok incident');
   check('incidents');
+  await accessible(page, 'incidents');
 
   // The tiktok service page shows the incident banner.
   await bothSizes(page, '/services/tiktok', 'service-tiktok', async () => {
@@ -205,6 +238,7 @@ try {
   });
   ok('embed page renders the chart');
   check('embed');
+  await accessible(page, 'embed');
 
   // A stable link to a longer range picks a coarser bucket and says so.
   const to = new Date(Date.now() - 3600e3).toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -229,6 +263,13 @@ try {
     const fcp = performance.getEntriesByName('first-contentful-paint')[0];
     return { fcp: fcp ? fcp.startTime : -1, chart: performance.now(), dom: nav ? nav.domContentLoadedEventEnd : -1 };
   });
+  // Everything the page shows has arrived once the map is filled; what
+  // moved until then is the layout shift a reader sees.
+  await page.locator('svg[data-testid=outage-map] path.has-reports').first().waitFor();
+  await page.waitForTimeout(500);
+  const cls = await layoutShift(page);
+  console.log(`layout shift: service page, while its data arrives: ${cls.toFixed(3)} (good is under 0.1)`);
+  if (cls >= 0.1) fail(`the service page shifts its layout as data arrives (CLS ${cls.toFixed(3)})`);
   console.log(
     `timing: service page (cold cache) first contentful paint ${timing.fcp.toFixed(0)} ms, DOM ready ${timing.dom.toFixed(0)} ms, chart drawn by ${timing.chart.toFixed(0)} ms`,
   );
