@@ -241,3 +241,34 @@ func decodeError(t *testing.T, body []byte) errorDetail {
 	}
 	return e.Error
 }
+
+// A service with under two weeks of history is compared with the same time
+// of day on its past days, as the detector does, once it has three.
+func TestSeriesBaselineOfAYoungService(t *testing.T) {
+	f := newFixture(t)
+	t0 := time.Date(2025, 3, 10, 10, 0, 0, 0, time.UTC)
+	var rows []row
+	for d, n := range map[int]int{1: 6, 2: 2, 3: 4, 4: 100, 5: 8} { // an outage four days ago
+		rows = append(rows, reportsAt(fmt.Sprintf("d%d", d), "bca", t0.Add(-time.Duration(d)*baseline.Day+time.Minute), n, n)...)
+	}
+	for d, n := range map[int]int{1: 6, 2: 2} { // two days of history only
+		rows = append(rows, reportsAt(fmt.Sprintf("g%d", d), "gojek", t0.Add(-time.Duration(d)*baseline.Day+time.Minute), n, n)...)
+	}
+	f.insert(t, rows...)
+	tests := []struct {
+		service string
+		want    float64
+	}{
+		{"bca", 6}, // median of 6, 2, 4, 100, 8
+		{"gojek", 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.service, func(t *testing.T) {
+			rec := f.get(t, "/api/v1/services/"+tt.service+"/series?from="+t0.Format(time.RFC3339)+"&to="+t0.Add(15*time.Minute).Format(time.RFC3339)+"&step=15m")
+			s := decodeSeries(t, rec.Body.Bytes())
+			if len(s.Points) != 1 || s.Points[0].Baseline != tt.want {
+				t.Errorf("series = %+v, want one point with baseline %v", s, tt.want)
+			}
+		})
+	}
+}

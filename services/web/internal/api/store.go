@@ -3,16 +3,35 @@ package api
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
 	"github.com/lapor/lapor/services/shared/baseline"
 	"github.com/lapor/lapor/services/shared/incident"
+	"github.com/lapor/lapor/services/shared/spike"
 )
 
-// baselineWeeks is how many past weeks a bucket's baseline looks at.
-const baselineWeeks = 4
+// seasons are the history a bucket's baseline reads, by the detector's
+// rules: the same time of week over four weeks once two are known, else
+// the same time of day over the last week once three days are.
+var seasons = func() baseline.Seasons {
+	p := spike.DefaultParams()
+	return baseline.Seasons{Weeks: 4, MinWeeks: p.MinWeeks, Days: p.Days, MinDays: p.MinDays}
+}()
+
+// seasonOffsets is the ARRAY JOIN list of days back that the series query
+// copies history from (0 is the window itself).
+var seasonOffsets = func() string {
+	parts := []string{"0"}
+	for _, d := range seasons.Offsets() {
+		parts = append(parts, strconv.Itoa(d))
+	}
+	return "[" + strings.Join(parts, ", ") + "]"
+}()
 
 // Store runs the web's read queries against ClickHouse.
 type Store struct {
@@ -129,25 +148,27 @@ func (s *Store) Series(ctx context.Context, service string, from, to time.Time, 
 		return nil, err
 	}
 	stepSec := int64(step / time.Second)
-	week := int64(baseline.Week / time.Second)
+	day := int64(baseline.Day / time.Second)
+	oldest := int64(slices.Max(seasons.Offsets())) * day
 	n := (to.Unix() - from.Unix() + stepSec - 1) / stepSec
 	end := from.Unix() + n*stepSec
 
 	// One pass serves the window and its history: ARRAY JOIN copies each
-	// minute k weeks forward (k = 0 is the window itself) and buckets the
-	// shifted time, so the row for (k, bucket) counts the slot that starts
-	// k weeks before bucket. Shifting before bucketing keeps the past slots
-	// exactly a week apart even for steps that do not divide a week.
-	// Every slot is then keyed by its own start: a slot seen from two
-	// buckets has the same counts either way.
-	const q = `SELECT k, toDateTime(intDiv(toUInt32(minute) + k * ?, ?) * ?) AS bucket,
+	// minute k days forward (k = 0 is the window itself; the other k are
+	// the seasons' offsets) and buckets the shifted time, so the row for
+	// (k, bucket) counts the slot that starts k days before bucket.
+	// Shifting before bucketing keeps the past slots exactly whole days
+	// apart even for steps that do not divide a day. Every slot is then
+	// keyed by its own start: a slot seen from two buckets has the same
+	// counts either way.
+	q := `SELECT k, toDateTime(intDiv(toUInt32(minute) + k * ?, ?) * ?) AS bucket,
 	uniqExactMerge(reports), uniqExactMerge(reporters)
-FROM reports_minute ARRAY JOIN [0, 1, 2, 3, 4] AS k
+FROM reports_minute ARRAY JOIN ` + seasonOffsets + ` AS k
 WHERE service = ? AND minute >= toDateTime(?) AND minute < toDateTime(?)
 	AND toUInt32(minute) + k * ? >= ? AND toUInt32(minute) + k * ? < ?
 GROUP BY k, bucket`
-	rows, err := s.conn.Query(ctx, q, week, stepSec, stepSec, service,
-		from.Unix()-baselineWeeks*week, to.Unix(), week, from.Unix(), week, end)
+	rows, err := s.conn.Query(ctx, q, day, stepSec, stepSec, service,
+		from.Unix()-oldest, to.Unix(), day, from.Unix(), day, end)
 	if err != nil {
 		return nil, fmt.Errorf("query series of %s: %w", service, err)
 	}
@@ -161,7 +182,7 @@ GROUP BY k, bucket`
 		if err := rows.Scan(&k, &bucket, &c.Reports, &c.Reporters); err != nil {
 			return nil, fmt.Errorf("scan series of %s: %w", service, err)
 		}
-		slot := bucket.Unix() - int64(k)*week
+		slot := bucket.Unix() - int64(k)*day
 		reports[slot] = float64(c.Reports)
 		reporters[slot] = c.Reporters
 	}
@@ -169,12 +190,15 @@ GROUP BY k, bucket`
 		return nil, fmt.Errorf("read series of %s: %w", service, err)
 	}
 
+	// A past slot counts once it ends after the first report: the slot
+	// that holds the first report is history too, not a zero before it.
+	firstSlot := first.Add(-step + time.Second)
 	points := make([]Point, 0, n)
 	for i := int64(0); i < n; i++ {
 		t := time.Unix(from.Unix()+i*stepSec, 0).UTC()
 		p := Point{T: t, Reports: uint64(reports[t.Unix()]), Reporters: reporters[t.Unix()]}
 		if ok {
-			p.Baseline = baseline.Expected(baseline.SameSlot(reports, t, baselineWeeks, first), 0)
+			p.Baseline, _ = seasons.Usual(reports, t, firstSlot)
 			p.BaselineLow, p.BaselineHigh = usualRange(p.Baseline)
 		}
 		points = append(points, p)

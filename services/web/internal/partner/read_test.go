@@ -50,8 +50,9 @@ func TestStatsCountExactly(t *testing.T) {
 	add(7, "whatsapp", "login", h0.Add(75*time.Minute), 7)  // hour 1
 	add(4, "whatsapp", "login", h0.Add(200*time.Minute), 4) // hour 3, outside the range
 	add(9, "gojek", "login", h0.Add(10*time.Minute), 9)     // another service
-	// A week earlier, for the baseline of hour 1.
+	// One and two weeks earlier, for the baseline of hour 1.
 	add(2, "whatsapp", "login", h0.Add(time.Hour-7*24*time.Hour), 2)
+	add(4, "whatsapp", "login", h0.Add(time.Hour-14*24*time.Hour), 4)
 	f.insertReports(rs...)
 
 	s, err := c.Stats(f.ctx, "whatsapp", client.StatsQuery{Bucket: "1h", From: h0.Add(20 * time.Minute), To: h0.Add(3 * time.Hour)})
@@ -68,8 +69,8 @@ func TestStatsCountExactly(t *testing.T) {
 			t.Errorf("point %d = %+v, want %s %d reports %d reporters", i, p, h0.Add(time.Duration(i)*time.Hour), w.reports, w.reporters)
 		}
 	}
-	if s.Points[1].Baseline != 2 {
-		t.Errorf("hour 1 baseline %v, want 2 from the week before", s.Points[1].Baseline)
+	if s.Points[1].Baseline != 3 {
+		t.Errorf("hour 1 baseline %v, want 3, the median of the two weeks before", s.Points[1].Baseline)
 	}
 	if len(s.Symptoms) != 2 || s.Symptoms[0].Symptom != "login" || s.Symptoms[0].Reports != 12 || s.Symptoms[0].Reporters != 7 ||
 		s.Symptoms[1].Symptom != "app" || s.Symptoms[1].Reports != 3 || s.Symptoms[1].Reporters != 1 {
