@@ -120,3 +120,17 @@ func TestPagesNotBuilt(t *testing.T) {
 		t.Errorf("status %d, want 200 (built) or 503 (not built)", rec.Code)
 	}
 }
+
+// Link unfurlers ask with HEAD before they fetch a page or its image.
+func TestPagesAnswerHead(t *testing.T) {
+	f := newFixture(t)
+	for _, target := range []string{"/", "/incidents", "/services/whatsapp", "/embed/services/whatsapp", "/services/whatsapp/chart.png"} {
+		t.Run(target, func(t *testing.T) {
+			rec := httptest.NewRecorder()
+			f.h.ServeHTTP(rec, httptest.NewRequest(http.MethodHead, target, nil))
+			if rec.Code != http.StatusOK {
+				t.Errorf("HEAD %s: status %d, want 200", target, rec.Code)
+			}
+		})
+	}
+}

@@ -1,6 +1,8 @@
 package api
 
 import (
+	"net/http"
+
 	"github.com/gin-gonic/gin"
 
 	"github.com/lapor/lapor/services/shared/httpapi"
@@ -11,13 +13,16 @@ import (
 func (s *Server) routes(r *gin.Engine) {
 	httpapi.Health(r, s.log, s.store.Ping)
 
-	// Pages of the frontend; the app routes itself in the browser.
-	r.GET("/", s.handleHomePage)
-	r.GET("/incidents", s.handleIncidentsPage)
-	r.GET("/services/:slug", s.handleServicePage)
-	r.GET("/embed/services/:slug", s.handleEmbedPage)
-	r.GET("/assets/*path", s.handleAsset)
-	r.GET("/services/:slug/chart.png", s.handleChartPNG)
+	// Pages of the frontend; the app routes itself in the browser. They
+	// answer HEAD too: link unfurlers ask before fetching a page or image.
+	for _, method := range []string{http.MethodGet, http.MethodHead} {
+		r.Handle(method, "/", s.handleHomePage)
+		r.Handle(method, "/incidents", s.handleIncidentsPage)
+		r.Handle(method, "/services/:slug", s.handleServicePage)
+		r.Handle(method, "/embed/services/:slug", s.handleEmbedPage)
+		r.Handle(method, "/assets/*path", s.handleAsset)
+		r.Handle(method, "/services/:slug/chart.png", s.handleChartPNG)
+	}
 	r.NoRoute(s.handleNotFound)
 
 	v1 := r.Group("/api/v1")
