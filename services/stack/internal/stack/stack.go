@@ -143,6 +143,9 @@ type Options struct {
 	// detector has a baseline (see "simulator backfill"). It uses the rate
 	// and seed given in SimulatorArgs.
 	BackfillDays int
+	// BackfillArgs are extra arguments of "simulator backfill" (such as
+	// -outage-every 0 for a history without past outages).
+	BackfillArgs []string
 	// Out receives progress lines when set.
 	Out io.Writer
 }
@@ -252,6 +255,7 @@ func (s *Stack) Backfill(ctx context.Context, days int) error {
 	s.say("backfilling %d days of history …", days)
 	began := time.Now()
 	args := append([]string{"backfill", "-days", strconv.Itoa(days)}, passOn(s.opts.SimulatorArgs, "rate", "seed")...)
+	args = append(args, s.opts.BackfillArgs...)
 	logPath := filepath.Join(s.opts.LogDir, "backfill.log")
 	logf, err := os.Create(logPath)
 	if err != nil {
