@@ -21,6 +21,10 @@ const (
 	// scoreHalfLife is how fast the record of past bursts fades: a burst
 	// is judged against the bursts of the last few days.
 	scoreHalfLife = 2 * 24 * time.Hour
+	// chatHalfLife is how fast the record of chatter (bursts that were no
+	// incident) fades: longer, since a series that chatters keeps doing so
+	// (see "Opening").
+	chatHalfLife = 3 * 24 * time.Hour
 	// scoreRecordFloor stands in for the record of a series that has had
 	// no burst yet (or none for many half-lives).
 	scoreRecordFloor = 0.05
@@ -51,7 +55,8 @@ const (
 // first reports, a "burst" over the floor, do not make it look bursty to
 // the opening rule.
 type onset struct {
-	decay      float64 // of the records, per bucket
+	decay      float64 // of the opening record, per bucket
+	chatDecay  float64 // of the chatter record, per bucket
 	sum        float64 // the current burst's evidence, 0 between bursts
 	peak       float64 // the current burst's largest evidence
 	openRecord float64 // decaying maximum of learnt bursts' evidence
@@ -84,7 +89,10 @@ type rating struct {
 }
 
 func newOnset(step time.Duration) onset {
-	return onset{decay: math.Pow(0.5, float64(step)/float64(scoreHalfLife))}
+	return onset{
+		decay:     math.Pow(0.5, float64(step)/float64(scoreHalfLife)),
+		chatDecay: math.Pow(0.5, float64(step)/float64(chatHalfLife)),
+	}
 }
 
 // chatRatio is ratio against the record of chatter bursts only: +Inf for
@@ -133,7 +141,7 @@ func (o *onset) skip(n int) {
 	}
 	f := math.Pow(o.decay, float64(n))
 	o.openRecord *= f
-	o.chatRecord *= f
+	o.chatRecord *= math.Pow(o.chatDecay, float64(n))
 	o.r.record *= f
 	o.r.n, o.r.next = 0, 0
 	if o.sum > 0 {
@@ -164,7 +172,7 @@ func (o *onset) score(c float64, d Decision, learn bool) float64 {
 		u = math.Min(u, 0)
 	}
 	o.openRecord *= o.decay
-	o.chatRecord *= o.decay
+	o.chatRecord *= o.chatDecay
 	was := o.sum > 0
 	o.sum = math.Max(0, o.sum+u-scoreDrift)
 	switch {

@@ -95,6 +95,7 @@ func TestParamsValidate(t *testing.T) {
 		{"negative floor", func(p *spike.Params) { p.Floor = -1 }, false},
 		{"zero min reporters", func(p *spike.Params) { p.MinReporters = 0 }, false},
 		{"zero resolve-after", func(p *spike.Params) { p.ResolveAfter = 0 }, false},
+		{"negative resolve-possible-after", func(p *spike.Params) { p.ResolvePossibleAfter = -time.Minute }, false},
 		{"zero min weeks", func(p *spike.Params) { p.MinWeeks = 0 }, false},
 		{"zero min recent", func(p *spike.Params) { p.MinRecent = 0 }, false},
 		{"quiet above opening", func(p *spike.Params) { p.QuietRatio = 3 }, false},
@@ -214,7 +215,7 @@ func TestTracker(t *testing.T) {
 			{0, 20, 0, spike.Opened, poss},
 			{1, 0, 0, spike.None, poss},
 			{2, 0, 0, spike.Resolved, poss},
-		}, func(p *spike.Params) { p.ResolvePossibleAfter = 2 }},
+		}, func(p *spike.Params) { p.ResolvePossibleAfter = 2 * time.Minute }},
 		{"by default a possible incident keeps the full quiet run", []step{
 			{-1, 20, 0, spike.None, none},
 			{0, 20, 0, spike.Opened, poss},

@@ -55,7 +55,7 @@ type settings struct {
 	interval       time.Duration
 	floor          float64
 	minReporters   int
-	resolveAfter   int
+	resolveAfter   time.Duration
 	recentWindow   time.Duration
 	minRecent      int
 	migrateOnStart bool
@@ -84,7 +84,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	l.Duration(&s.interval, "interval", 0, "time between detection cycles (0: one bucket)")
 	l.Float(&s.floor, "floor", 3, "lowest expected distinct reporters per bucket, for services with little history")
 	l.Int(&s.minReporters, "min-reporters", 5, "fewest distinct reporters in a bucket that can open an incident")
-	l.Int(&s.resolveAfter, "resolve-after", 3, "quiet buckets in a row that resolve an incident")
+	l.Duration(&s.resolveAfter, "resolve-after", 3*time.Minute, "how long the count must stay quiet before an incident is resolved (rounded up to whole buckets, at least one)")
 	l.Duration(&s.recentWindow, "recent-window", time.Hour, "span of the recent level that is the baseline of services with under two weeks of history")
 	l.Int(&s.minRecent, "min-recent", 10, "fewest buckets of recent history that make a recent level (with fewer, the floor applies)")
 	l.Bool(&s.migrateOnStart, "migrate-on-start", false, "apply ClickHouse migrations before starting")
