@@ -261,7 +261,11 @@ try {
   const timing = await page.evaluate(() => {
     const nav = performance.getEntriesByType('navigation')[0];
     const fcp = performance.getEntriesByName('first-contentful-paint')[0];
-    return { fcp: fcp ? fcp.startTime : -1, chart: performance.now(), dom: nav ? nav.domContentLoadedEventEnd : -1 };
+    const scripts = performance
+      .getEntriesByType('resource')
+      .filter((e) => e.initiatorType === 'script' || e.name.endsWith('.js'))
+      .reduce((sum, e) => sum + e.transferSize, 0);
+    return { fcp: fcp ? fcp.startTime : -1, chart: performance.now(), dom: nav ? nav.domContentLoadedEventEnd : -1, scripts };
   });
   // Everything the page shows has arrived once the map is filled; what
   // moved until then is the layout shift a reader sees.
@@ -271,7 +275,7 @@ try {
   console.log(`layout shift: service page, while its data arrives: ${cls.toFixed(3)} (good is under 0.1)`);
   if (cls >= 0.1) fail(`the service page shifts its layout as data arrives (CLS ${cls.toFixed(3)})`);
   console.log(
-    `timing: service page (cold cache) first contentful paint ${timing.fcp.toFixed(0)} ms, DOM ready ${timing.dom.toFixed(0)} ms, chart drawn by ${timing.chart.toFixed(0)} ms`,
+    `timing: service page (cold cache) first contentful paint ${timing.fcp.toFixed(0)} ms, DOM ready ${timing.dom.toFixed(0)} ms, chart drawn by ${timing.chart.toFixed(0)} ms, scripts transferred ${(timing.scripts / 1024).toFixed(1)} KB`,
   );
   check('timing');
 

@@ -1,6 +1,9 @@
 package ui
 
 import (
+	"bytes"
+	"compress/gzip"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -201,5 +204,58 @@ func TestDist(t *testing.T) {
 	}
 	if _, err := New(fsys); err != nil {
 		t.Fatalf("embedded build: %v", err)
+	}
+}
+
+// Text assets go gzipped to clients that take gzip, as they were to the rest.
+func TestServeAssetGzip(t *testing.T) {
+	fsys := testBuild(t)
+	js := []byte(strings.Repeat("export const lapor = 'lapor';\n", 200))
+	fsys["assets/app-def456.js"] = &fstest.MapFile{Data: js}
+	fsys["assets/logo-1.png"] = &fstest.MapFile{Data: js} // not text: never compressed
+	u := newUI(t, fsys)
+	tests := []struct {
+		name, file, accept string
+		gzipped            bool
+	}{
+		{"gzip accepted", "app-def456.js", "gzip, deflate, br", true},
+		{"gzip with a weight", "app-def456.js", "br;q=1.0, gzip;q=0.8", true},
+		{"gzip refused", "app-def456.js", "gzip;q=0, identity", false},
+		{"no Accept-Encoding", "app-def456.js", "", false},
+		{"an image stays as it is", "logo-1.png", "gzip", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			rec := httptest.NewRecorder()
+			req := httptest.NewRequest(http.MethodGet, "/assets/"+tc.file, nil)
+			if tc.accept != "" {
+				req.Header.Set("Accept-Encoding", tc.accept)
+			}
+			if !u.ServeAsset(rec, req, tc.file) {
+				t.Fatal("asset not found")
+			}
+			body := rec.Body.Bytes()
+			if got := rec.Header().Get("Content-Encoding") == "gzip"; got != tc.gzipped {
+				t.Fatalf("gzipped = %v, want %v", got, tc.gzipped)
+			}
+			if tc.gzipped {
+				zr, err := gzip.NewReader(bytes.NewReader(body))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if body, err = io.ReadAll(zr); err != nil {
+					t.Fatal(err)
+				}
+				if rec.Body.Len() >= len(js)/4 {
+					t.Errorf("sent %d bytes gzipped for %d plain", rec.Body.Len(), len(js))
+				}
+			}
+			if !bytes.Equal(body, js) {
+				t.Errorf("the client gets %d bytes that differ from the asset", len(body))
+			}
+			if vary := rec.Header().Get("Vary"); (vary == "Accept-Encoding") != strings.HasSuffix(tc.file, ".js") {
+				t.Errorf("Vary = %q", vary)
+			}
+		})
 	}
 }
