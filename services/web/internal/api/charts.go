@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -26,6 +27,7 @@ const (
 	shortCacheTTL      = 5 * time.Second
 	maxCachedQueries   = 256
 	chartCacheControl  = "public, max-age=60"
+	chartCacheTTL      = time.Minute
 	csvTimeLayout      = "20060102T1504Z"
 	csvContentType     = "text/csv; charset=utf-8"
 	pngContentType     = "image/png"
@@ -151,14 +153,8 @@ func (s *Server) handleCountries(c *gin.Context) {
 // it: the one way the JSON, CSV and PNG forms get their series. It answers
 // the error itself and returns ok false when it fails.
 func (s *Server) seriesOf(c *gin.Context) (catalog.Service, seriesRange, []Point, bool) {
-	svc, found := s.catalog.Get(c.Param("slug"))
+	svc, r, found := s.seriesRequest(c)
 	if !found {
-		httpapi.Abort(c, http.StatusNotFound, "unknown_service", "no service with this slug", "slug")
-		return svc, seriesRange{}, nil, false
-	}
-	r, perr := parseSeriesRange(c.Query("from"), c.Query("to"), c.Query("step"), s.now())
-	if perr != nil {
-		httpapi.Abort(c, http.StatusBadRequest, perr.code, perr.message, perr.field)
 		return svc, r, nil, false
 	}
 	pts, err := s.store.Series(c.Request.Context(), svc.Slug, r.from, r.to, r.step)
@@ -167,6 +163,22 @@ func (s *Server) seriesOf(c *gin.Context) (catalog.Service, seriesRange, []Point
 		return svc, r, nil, false
 	}
 	return svc, r, pts, true
+}
+
+// seriesRequest reads the service and range a series request asks for,
+// answering 404 or 400 itself when they are wrong.
+func (s *Server) seriesRequest(c *gin.Context) (catalog.Service, seriesRange, bool) {
+	svc, found := s.catalog.Get(c.Param("slug"))
+	if !found {
+		httpapi.Abort(c, http.StatusNotFound, "unknown_service", "no service with this slug", "slug")
+		return svc, seriesRange{}, false
+	}
+	r, perr := parseSeriesRange(c.Query("from"), c.Query("to"), c.Query("step"), s.now())
+	if perr != nil {
+		httpapi.Abort(c, http.StatusBadRequest, perr.code, perr.message, perr.field)
+		return svc, r, false
+	}
+	return svc, r, true
 }
 
 func (s *Server) handleSeriesCSV(c *gin.Context) {
@@ -194,11 +206,43 @@ func (s *Server) handleSeriesCSV(c *gin.Context) {
 	c.Data(http.StatusOK, csvContentType, buf.Bytes())
 }
 
+// errRender marks a chart that could not be drawn, as opposed to a series
+// that could not be read.
+var errRender = errors.New("render chart")
+
 func (s *Server) handleChartPNG(c *gin.Context) {
-	svc, r, pts, found := s.seriesOf(c)
+	svc, r, found := s.seriesRequest(c)
 	if !found {
 		return
 	}
+	// An article's image is fetched by every reader and every link
+	// preview at once: one render per service, range and minute serves
+	// them all (the answer may be reused for a minute anyway). The range's
+	// end is taken to the minute for the key only.
+	key := fmt.Sprintf("%s/%d/%d/%d", svc.Slug, r.from.Unix(), r.to.Truncate(time.Minute).Unix(), int64(r.step/time.Second))
+	png, err := s.charts.Get(c.Request.Context(), key, func(ctx context.Context) ([]byte, error) {
+		pts, err := s.store.Series(ctx, svc.Slug, r.from, r.to, r.step)
+		if err != nil {
+			return nil, err
+		}
+		return renderChart(svc, r, pts)
+	})
+	if errors.Is(err, errRender) {
+		s.log.Error("render chart", "service", svc.Slug, "err", err)
+		httpapi.Abort(c, http.StatusInternalServerError, "internal", "internal error", "")
+		return
+	}
+	if err != nil {
+		s.storeError(c, "read series", err)
+		return
+	}
+	c.Header("Cache-Control", chartCacheControl)
+	c.Header("X-Content-Type-Options", "nosniff")
+	c.Data(http.StatusOK, pngContentType, png)
+}
+
+// renderChart draws a service's series as the 1200×630 PNG.
+func renderChart(svc catalog.Service, r seriesRange, pts []Point) ([]byte, error) {
 	ch := chart.Chart{
 		Title: svc.Name + " — reports per " + unitName(r.step),
 		From:  r.from, To: r.to, Step: r.step, Points: make([]chart.Point, 0, len(pts)),
@@ -210,11 +254,7 @@ func (s *Server) handleChartPNG(c *gin.Context) {
 	}
 	var buf bytes.Buffer
 	if err := chart.Render(&buf, ch); err != nil {
-		s.log.Error("render chart", "service", svc.Slug, "err", err)
-		httpapi.Abort(c, http.StatusInternalServerError, "internal", "internal error", "")
-		return
+		return nil, fmt.Errorf("%w of %s: %v", errRender, svc.Slug, err)
 	}
-	c.Header("Cache-Control", chartCacheControl)
-	c.Header("X-Content-Type-Options", "nosniff")
-	c.Data(http.StatusOK, pngContentType, buf.Bytes())
+	return buf.Bytes(), nil
 }

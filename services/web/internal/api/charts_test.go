@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -230,5 +231,28 @@ func TestChartPNG(t *testing.T) {
 		if rec := f.get(t, tc.target); rec.Code != tc.status {
 			t.Errorf("%s: status %d, want %d", tc.target, rec.Code, tc.status)
 		}
+	}
+}
+
+// A chart is drawn once per service, range and minute: every reader and
+// link preview of an article in that minute gets the same image.
+func TestChartPNGIsDrawnOncePerMinute(t *testing.T) {
+	var mu sync.Mutex
+	now := testNow
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	f := newFixture(t, func(o *Options) { o.Now = clock })
+	t0 := time.Date(2025, 3, 10, 10, 0, 0, 0, time.UTC)
+	history(t, f, t0)
+	target := "/services/whatsapp/chart.png?from=" + t0.Format(time.RFC3339) + "&to=" + t0.Add(time.Hour).Format(time.RFC3339)
+	first := f.get(t, target).Body.Bytes()
+	f.insert(t, reportsAt("more", "whatsapp", t0.Add(20*time.Minute), 40, 40)...)
+	if again := f.get(t, target).Body.Bytes(); !bytes.Equal(again, first) {
+		t.Error("the chart was drawn again within the minute")
+	}
+	mu.Lock()
+	now = now.Add(chartCacheTTL + time.Second)
+	mu.Unlock()
+	if later := f.get(t, target).Body.Bytes(); bytes.Equal(later, first) {
+		t.Error("a minute later the chart still lacks the new reports")
 	}
 }
