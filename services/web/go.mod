@@ -10,6 +10,7 @@ require (
 	github.com/lapor/lapor/services/shared v0.0.0
 	github.com/redis/go-redis/v9 v9.23.0
 	github.com/ulule/limiter/v3 v3.11.2
+	github.com/yuin/goldmark v1.8.7
 	golang.org/x/image v0.48.0
 )
 

@@ -12,6 +12,8 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/gin-gonic/gin"
+	"github.com/yuin/goldmark"
+	"github.com/yuin/goldmark/extension"
 
 	"github.com/lapor/lapor/api"
 )
@@ -20,7 +22,8 @@ import (
 // and its CSP allows this style by hash and nothing else.
 const docsStyle = `body{font:15px/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#1b1b1b}
 h2{margin-top:2.5rem;border-bottom:1px solid #ddd}h3{font-family:ui-monospace,monospace;font-size:1rem;margin-top:2rem}
-.m{display:inline-block;min-width:4rem;font-weight:bold}.d{white-space:pre-wrap}
+.m{display:inline-block;min-width:4rem;font-weight:bold}td p{margin:0}
+pre{background:#f4f4f4;padding:.75rem;overflow:auto}
 table{border-collapse:collapse;margin:.5rem 0}td,th{border:1px solid #ddd;padding:.25rem .5rem;text-align:left;vertical-align:top}
 code{font-family:ui-monospace,monospace}`
 
@@ -29,20 +32,32 @@ var docsCSP = func() string {
 	return "default-src 'none'; style-src 'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 }()
 
-var docsTmpl = template.Must(template.New("docs").Parse(`<!doctype html>
+// markdown renders the document's descriptions, which are CommonMark
+// with tables. Raw HTML in them is left out, never passed through.
+var markdown = goldmark.New(goldmark.WithExtensions(extension.Table))
+
+func renderMarkdown(s string) (template.HTML, error) {
+	var b bytes.Buffer
+	if err := markdown.Convert([]byte(s), &b); err != nil {
+		return "", fmt.Errorf("render markdown: %w", err)
+	}
+	return template.HTML(b.String()), nil // goldmark escapes text and drops raw HTML
+}
+
+var docsTmpl = template.Must(template.New("docs").Funcs(template.FuncMap{"md": renderMarkdown}).Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>{{.Title}} — partner API</title><style>{{.Style}}</style></head>
 <body><h1>{{.Title}} — partner API {{.Version}}</h1>
 <p>The machine-readable contract: <a href="/v1/openapi.yaml">/v1/openapi.yaml</a> (OpenAPI 3).</p>
-<div class="d">{{.Description}}</div>
+<div>{{md .Description}}</div>
 {{range .Ops}}<h3 id="{{.ID}}"><span class="m">{{.Method}}</span> {{.Path}}</h3>
 <p><b>{{.Summary}}</b>{{if .Scope}} — API key with scope <code>{{.Scope}}</code>{{else}} — public, no key{{end}}</p>
-{{if .Description}}<div class="d">{{.Description}}</div>{{end}}
+{{if .Description}}<div>{{md .Description}}</div>{{end}}
 {{if .Params}}<table><tr><th>parameter</th><th>in</th><th>required</th><th>description</th></tr>
-{{range .Params}}<tr><td><code>{{.Name}}</code></td><td>{{.In}}</td><td>{{if .Required}}yes{{end}}</td><td class="d">{{.Description}}</td></tr>
+{{range .Params}}<tr><td><code>{{.Name}}</code></td><td>{{.In}}</td><td>{{if .Required}}yes{{end}}</td><td>{{md .Description}}</td></tr>
 {{end}}</table>{{end}}
 <table><tr><th>status</th><th>meaning</th></tr>
-{{range .Responses}}<tr><td>{{.Code}}</td><td class="d">{{.Description}}</td></tr>
+{{range .Responses}}<tr><td>{{.Code}}</td><td>{{md .Description}}</td></tr>
 {{end}}</table>
 {{end}}</body></html>
 `))

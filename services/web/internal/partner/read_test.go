@@ -221,6 +221,15 @@ func TestDocs(t *testing.T) {
 	if strings.Contains(page, "<script") {
 		t.Error("docs carry a script")
 	}
+	// The descriptions are Markdown, rendered: headings, tables and code.
+	for _, want := range []string{"<h2>Webhooks</h2>", "<table>", "<code>Lapor-Signature</code>", "<pre><code class=\"language-go\">"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("docs lack rendered %q", want)
+		}
+	}
+	if strings.Contains(page, "## Webhooks") {
+		t.Error("docs show Markdown unrendered")
+	}
 	resp, body = f.get("/v1/openapi.yaml", "")
 	if resp.StatusCode != http.StatusOK || !strings.HasPrefix(string(body), "openapi: 3") {
 		t.Errorf("openapi.yaml: status %d", resp.StatusCode)
