@@ -6,6 +6,7 @@ package testenv
 import (
 	"bytes"
 	"context"
+	"flag"
 	"fmt"
 	"net"
 	"net/http"
@@ -406,7 +407,7 @@ func Main(m *testing.M, env **Env) int { return runMain(m, env, Start) }
 func MainRedis(m *testing.M, env **Env) int { return runMain(m, env, startRedisOnly) }
 
 func runMain(m *testing.M, env **Env, start func() (*Env, error)) int {
-	if os.Getenv("LAPOR_SKIP_INTEGRATION") == "" {
+	if os.Getenv("LAPOR_SKIP_INTEGRATION") == "" && !fuzzWorker() {
 		e, err := start()
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "testenv:", err)
@@ -416,6 +417,18 @@ func runMain(m *testing.M, env **Env, start func() (*Env, error)) int {
 		defer e.Stop()
 	}
 	return m.Run()
+}
+
+// fuzzWorker says whether this process is one of the fuzzing engine's
+// workers. They run only the fuzz target, which needs no servers, and
+// the engine starts and restarts them often: starting a Redis in each
+// stalled fuzzing on a busy machine until its time ran out.
+func fuzzWorker() bool {
+	if !flag.Parsed() {
+		flag.Parse() // TestMain runs before testing parses its flags
+	}
+	f := flag.Lookup("test.fuzzworker")
+	return f != nil && f.Value.String() == "true"
 }
 
 // Need skips the test when no Env is running.
