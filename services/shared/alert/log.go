@@ -62,19 +62,36 @@ func ValidCursor(s string) bool { return s == "" || s == "0" || cursorRE.MatchSt
 
 // After returns up to n entries after cursor ("" or "0" for the
 // beginning of what is kept), oldest first. It fails with
-// ErrCursorExpired when entries after cursor have been trimmed.
+// ErrCursorExpired when entries after cursor have been trimmed. Readers
+// poll it, so the trim check and the read share one round trip.
 func (l *Log) After(ctx context.Context, cursor string, n int64) ([]Entry, error) {
 	if !ValidCursor(cursor) {
 		return nil, fmt.Errorf("alert log: malformed cursor %q", cursor)
-	}
-	if err := l.checkKept(ctx, cursor); err != nil {
-		return nil, err
 	}
 	start := "-"
 	if cursor != "" && cursor != "0" {
 		start = "(" + cursor
 	}
-	msgs, err := l.rdb.XRangeN(ctx, stream.Alerts, start, "+", n).Result()
+	var info *redis.XInfoStreamCmd
+	read, err := l.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		if start != "-" {
+			info = p.XInfoStream(ctx, stream.Alerts)
+		}
+		p.XRangeN(ctx, stream.Alerts, start, "+", n)
+		return nil
+	})
+	if info != nil && !isNoKey(info.Err()) {
+		if err := info.Err(); err != nil {
+			return nil, fmt.Errorf("inspect alert log: %w", err)
+		}
+		if expired(cursor, info.Val()) {
+			return nil, ErrCursorExpired
+		}
+	}
+	if err != nil && !isNoKey(err) {
+		return nil, fmt.Errorf("read alert log after %q: %w", cursor, err)
+	}
+	msgs, err := read[len(read)-1].(*redis.XMessageSliceCmd).Result()
 	if err != nil {
 		return nil, fmt.Errorf("read alert log after %q: %w", cursor, err)
 	}
@@ -122,26 +139,12 @@ func (l *Log) Last(ctx context.Context) (string, error) {
 	return msgs[0].ID, nil
 }
 
-// checkKept fails when the log has trimmed entries that may be newer than
-// cursor. Redis does not record where trimming stopped, only the first
-// entry kept, so a cursor right at that edge is also told to start over;
-// that costs the reader a re-read, never an event. A reader from the
-// beginning asked for "everything kept" and has no gap.
-func (l *Log) checkKept(ctx context.Context, cursor string) error {
-	if cursor == "" || cursor == "0" {
-		return nil
-	}
-	info, err := l.rdb.XInfoStream(ctx, stream.Alerts).Result()
-	if isNoKey(err) {
-		return nil // nothing was ever published
-	}
-	if err != nil {
-		return fmt.Errorf("inspect alert log: %w", err)
-	}
-	if info.EntriesAdded > info.Length && less(cursor, info.FirstEntry.ID) {
-		return ErrCursorExpired
-	}
-	return nil
+// expired says whether the log has trimmed entries that may be newer
+// than cursor. Redis does not record where trimming stopped, only the
+// first entry kept, so a cursor right at that edge is also told to start
+// over; that costs the reader a re-read, never an event.
+func expired(cursor string, info *redis.XInfoStream) bool {
+	return info.EntriesAdded > info.Length && less(cursor, info.FirstEntry.ID)
 }
 
 func isNoKey(err error) bool {

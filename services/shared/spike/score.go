@@ -97,15 +97,7 @@ func newOnset(step time.Duration) onset {
 
 // chatRatio is ratio against the record of chatter bursts only: +Inf for
 // a series whose learnt bursts all became incidents.
-func (o *onset) chatRatio() float64 {
-	if o.sum <= 0 {
-		return 0
-	}
-	if o.chatBefore <= scoreRecordFloor {
-		return math.Inf(1)
-	}
-	return o.sum / o.chatBefore
-}
+func (o *onset) chatRatio() float64 { return o.over(o.chatBefore) }
 
 // joined adds the burst that just ended to the opening records.
 func (o *onset) joined() {
@@ -121,14 +113,18 @@ func (o *onset) joined() {
 // ratio is the current burst's evidence over the opening record as it
 // stood when the burst began: 0 between bursts, +Inf for a series with no
 // record.
-func (o *onset) ratio() float64 {
+func (o *onset) ratio() float64 { return o.over(o.openBefore) }
+
+// over is the current burst's evidence as a share of record: 0 between
+// bursts, +Inf when the record is too small to count.
+func (o *onset) over(record float64) float64 {
 	if o.sum <= 0 {
 		return 0
 	}
-	if o.openBefore <= scoreRecordFloor {
+	if record <= scoreRecordFloor {
 		return math.Inf(1)
 	}
-	return o.sum / o.openBefore
+	return o.sum / record
 }
 
 // skip accounts for n buckets the series was not stepped in, as buckets

@@ -223,6 +223,18 @@ func TestTracker(t *testing.T) {
 			{2, 0, 0, spike.None, poss},
 			{3, 0, 0, spike.Resolved, poss},
 		}, nil},
+		{"the quiet time is a duration: one five-minute bucket outlasts three minutes", []step{
+			{-5, 20, 0, spike.None, none},
+			{0, 20, 0, spike.Opened, poss},
+			{5, 0, 0, spike.Resolved, poss},
+		}, func(p *spike.Params) { p.Bucket = 5 * time.Minute }},
+		{"a quiet time between buckets rounds up to whole buckets", []step{
+			{-1, 20, 0, spike.None, none},
+			{0, 20, 0, spike.Opened, poss},
+			{1, 0, 0, spike.None, poss},
+			{2, 0, 0, spike.None, poss},
+			{3, 0, 0, spike.Resolved, poss},
+		}, func(p *spike.Params) { p.ResolveAfter = 150 * time.Second }},
 		{"one that reached detected keeps the full quiet run", []step{
 			{-1, 20, 0, spike.None, none},
 			{0, 20, 0, spike.Opened, poss},

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"net/http"
 	"os"
 	"strings"
 	"testing"
@@ -75,7 +74,7 @@ func TestRecentWindowMustHoldMinRecentBuckets(t *testing.T) {
 func TestMigrateThenServe(t *testing.T) {
 	testenv.Need(t, env)
 	c := env.Config(t)
-	var stderr bytes.Buffer
+	var stderr testenv.SyncBuffer // written by run while the test reads it
 	if err := run(testenv.Ctx(t), []string{"migrate"}, getenv(c, nil), &stderr, &stderr); err != nil {
 		t.Fatalf("migrate: %v (%s)", err, stderr.String())
 	}
@@ -91,7 +90,7 @@ func TestMigrateThenServe(t *testing.T) {
 		done <- run(ctx, []string{"-interval", "200ms"}, getenv(c, map[string]string{"LAPOR_HTTP_ADDR": addr}), &stderr, &stderr)
 	}()
 	for _, path := range []string{"/healthz", "/readyz"} {
-		waitOK(t, "http://"+addr+path)
+		testenv.WaitReady(t, "http://"+addr+path, 10*time.Second, &stderr)
 	}
 	cancel()
 	select {
@@ -101,23 +100,5 @@ func TestMigrateThenServe(t *testing.T) {
 		}
 	case <-time.After(15 * time.Second):
 		t.Fatal("detector did not stop on cancel")
-	}
-}
-
-func waitOK(t *testing.T, url string) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		resp, err := http.Get(url)
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s never answered 200 (last: %v)", url, err)
-		}
-		time.Sleep(50 * time.Millisecond)
 	}
 }

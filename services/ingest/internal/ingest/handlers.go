@@ -48,8 +48,7 @@ func (s *server) handleReport() gin.HandlerFunc {
 		addr := ratelimit.ClientAddr(c)
 		id, err := uuid.NewV7()
 		if err != nil {
-			s.log.Error("make report id", "err", err)
-			httpapi.AbortRetry(c, http.StatusServiceUnavailable, retryUnavailable, "unavailable", "service temporarily unavailable; retry later")
+			httpapi.Unavailable(c, s.log, retryUnavailable, "make report id", err)
 			return
 		}
 		loc := s.geo.Locate(addr)
@@ -79,8 +78,7 @@ func (s *server) handleReport() gin.HandlerFunc {
 		_, outcome, err := s.appender.Append(c.Request.Context(), enqueueKey(&r), value)
 		switch {
 		case err != nil:
-			s.log.Error("append report", "service", r.Service, "err", err)
-			httpapi.AbortRetry(c, http.StatusServiceUnavailable, retryUnavailable, "unavailable", "service temporarily unavailable; retry later")
+			httpapi.Unavailable(c, s.log.With("service_slug", r.Service), retryUnavailable, "append report", err)
 		case outcome == enqueue.Duplicate:
 			c.JSON(http.StatusOK, reportResponse{Counted: false})
 		case outcome == enqueue.Full:

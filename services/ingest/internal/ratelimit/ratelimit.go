@@ -134,6 +134,5 @@ func (l *Limits) refuse(c *gin.Context, lc limiter.Context) {
 }
 
 func (l *Limits) unavailable(c *gin.Context, err error) {
-	l.log.Error("rate limiter store failed", "err", err)
-	httpapi.AbortRetry(c, http.StatusServiceUnavailable, unavailableRetry, "unavailable", "service temporarily unavailable; retry later")
+	httpapi.Unavailable(c, l.log, unavailableRetry, "rate limiter store failed", err)
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/lapor/lapor/services/shared/catalog"
+	"github.com/lapor/lapor/services/shared/draw"
 	"github.com/lapor/lapor/services/simulator/internal/outage"
 	"github.com/lapor/lapor/services/simulator/internal/persona"
 	"github.com/lapor/lapor/services/simulator/internal/traffic"
@@ -194,7 +195,7 @@ func (g *Generator) minute(t0 time.Time, rows []Row) []Row {
 		g.cells = g.cells[:0]
 		// The rhythm changes slowly, so the rate at mid-minute stands for
 		// the whole minute.
-		normal := traffic.Poisson(g.rng, g.model.Rate(i, mid)*60*g.noise.Factor(i, t0))
+		normal := draw.Poisson(g.rng, g.model.Rate(i, mid)*60*g.noise.Factor(i, t0))
 		for range normal {
 			g.add(traffic.PickCumulative(g.rng, g.symptoms[i]), persona.PickCountry(g.rng, svc.Countries))
 		}
@@ -208,7 +209,7 @@ func (g *Generator) minute(t0 time.Time, rows []Row) []Row {
 				at := t0.Add(time.Duration(2*s+1) * time.Minute / (2 * slotsPerMinute))
 				extra += o.Extra(at, g.model.Rate(i, at)) * 60 / slotsPerMinute
 			}
-			for range traffic.Poisson(g.rng, extra) {
+			for range draw.Poisson(g.rng, extra) {
 				// Most of an outage's reports share its symptom and
 				// country, as in the live simulator.
 				symptom := traffic.PickCumulative(g.rng, g.symptoms[i])

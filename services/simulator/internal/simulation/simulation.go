@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/lapor/lapor/services/shared/catalog"
+	"github.com/lapor/lapor/services/shared/draw"
 	"github.com/lapor/lapor/services/simulator/internal/outage"
 	"github.com/lapor/lapor/services/simulator/internal/persona"
 	"github.com/lapor/lapor/services/simulator/internal/sender"
@@ -182,7 +183,7 @@ func (s *Simulation) Step(now time.Time, dt time.Duration) int {
 	n := 0
 	for i := range s.model.Services() {
 		base := s.model.Rate(i, now)
-		for range traffic.Poisson(s.rng, base*s.noise.Factor(i, now)*secs) {
+		for range draw.Poisson(s.rng, base*s.noise.Factor(i, now)*secs) {
 			s.out.Submit(s.report(i, nil))
 			n++
 		}
@@ -192,7 +193,7 @@ func (s *Simulation) Step(now time.Time, dt time.Duration) int {
 			continue
 		}
 		extra := o.Extra(now, s.model.Rate(o.service, now))
-		for range traffic.Poisson(s.rng, extra*secs) {
+		for range draw.Poisson(s.rng, extra*secs) {
 			s.out.Submit(s.report(o.service, &o.Outage))
 			n++
 		}

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/lapor/lapor/services/shared/catalog"
+
+	"github.com/lapor/lapor/services/shared/draw"
 )
 
 func seedServices(t *testing.T) []catalog.Service {
@@ -138,7 +140,7 @@ func TestSimulatedHour(t *testing.T) {
 				now := start.Add(time.Duration(s) * time.Second)
 				want += m.Total(now)
 				for i := range m.Services() {
-					got += Poisson(rng, m.Rate(i, now)*noise.Factor(i, now))
+					got += draw.Poisson(rng, m.Rate(i, now)*noise.Factor(i, now))
 				}
 			}
 			if math.Abs(float64(got)-want)/want > 0.1 {
@@ -169,7 +171,7 @@ func TestNoiseOverdispersed(t *testing.T) {
 	var counts []float64
 	start := time.Date(2026, 5, 11, 0, 0, 0, 0, time.UTC)
 	for mnt := range 3000 {
-		counts = append(counts, float64(Poisson(rng, lambda*noise.Factor(0, start.Add(time.Duration(mnt)*time.Minute)))))
+		counts = append(counts, float64(draw.Poisson(rng, lambda*noise.Factor(0, start.Add(time.Duration(mnt)*time.Minute)))))
 	}
 	mean, variance := meanVar(counts)
 	if math.Abs(mean-lambda) > 1.5 {
@@ -178,33 +180,6 @@ func TestNoiseOverdispersed(t *testing.T) {
 	// Negative binomial: λ + λ²/shape = 20 + 100 = 120; Poisson would be 20.
 	if variance < 2*lambda {
 		t.Errorf("variance %.1f not overdispersed (mean %.1f)", variance, mean)
-	}
-}
-
-func TestPoissonAndGammaMoments(t *testing.T) {
-	rng := rand.New(rand.NewPCG(3, 4))
-	for _, lambda := range []float64{0.05, 1, 7, 29, 31, 200} {
-		var xs []float64
-		for range 20000 {
-			xs = append(xs, float64(Poisson(rng, lambda)))
-		}
-		mean, variance := meanVar(xs)
-		if math.Abs(mean-lambda) > 0.05*lambda+0.02 || math.Abs(variance-lambda) > 0.1*lambda+0.02 {
-			t.Errorf("Poisson(%v): mean %.3f variance %.3f", lambda, mean, variance)
-		}
-	}
-	for _, shape := range []float64{0.5, 1, 5} {
-		var xs []float64
-		for range 20000 {
-			xs = append(xs, Gamma(rng, shape))
-		}
-		mean, variance := meanVar(xs)
-		if math.Abs(mean-shape) > 0.05*shape || math.Abs(variance-shape) > 0.1*shape {
-			t.Errorf("Gamma(%v): mean %.3f variance %.3f", shape, mean, variance)
-		}
-	}
-	if Poisson(rng, 0) != 0 || Poisson(rng, -1) != 0 || Poisson(rng, math.NaN()) != 0 {
-		t.Error("non-positive mean gave arrivals")
 	}
 }
 

@@ -157,12 +157,34 @@ func (s *Server) seriesOf(c *gin.Context) (catalog.Service, seriesRange, []Point
 	if !found {
 		return svc, r, nil, false
 	}
-	pts, err := s.store.Series(c.Request.Context(), svc.Slug, r.from, r.to, r.step)
+	pts, err := s.points(c.Request.Context(), svc.Slug, r)
 	if err != nil {
 		s.storeError(c, "read series", err)
 		return svc, r, nil, false
 	}
 	return svc, r, pts, true
+}
+
+// points is the series of a range, shared for a few seconds by every
+// request for the same buckets: each open service page polls it. The
+// rollup counts whole minutes, so any end within a minute reads the same
+// rows and buckets as that minute's end; the query uses it, and the key
+// holds it.
+func (s *Server) points(ctx context.Context, service string, r seriesRange) ([]Point, error) {
+	key, to := rangeKey(service, r)
+	return s.series.Get(ctx, key, func(ctx context.Context) ([]Point, error) {
+		return s.store.Series(ctx, service, r.from, to, r.step)
+	})
+}
+
+// rangeKey names a service's range for the caches, and gives the end its
+// series is read to: the range's end taken up to a whole minute.
+func rangeKey(service string, r seriesRange) (string, time.Time) {
+	to := r.to.Truncate(time.Minute)
+	if to.Before(r.to) {
+		to = to.Add(time.Minute)
+	}
+	return fmt.Sprintf("%s/%d/%d/%d", service, r.from.Unix(), to.Unix(), int64(r.step/time.Second)), to
 }
 
 // seriesRequest reads the service and range a series request asks for,
@@ -217,11 +239,10 @@ func (s *Server) handleChartPNG(c *gin.Context) {
 	}
 	// An article's image is fetched by every reader and every link
 	// preview at once: one render per service, range and minute serves
-	// them all (the answer may be reused for a minute anyway). The range's
-	// end is taken to the minute for the key only.
-	key := fmt.Sprintf("%s/%d/%d/%d", svc.Slug, r.from.Unix(), r.to.Truncate(time.Minute).Unix(), int64(r.step/time.Second))
+	// them all (the answer may be reused for a minute anyway).
+	key, _ := rangeKey(svc.Slug, r)
 	png, err := s.charts.Get(c.Request.Context(), key, func(ctx context.Context) ([]byte, error) {
-		pts, err := s.store.Series(ctx, svc.Slug, r.from, r.to, r.step)
+		pts, err := s.points(ctx, svc.Slug, r)
 		if err != nil {
 			return nil, err
 		}

@@ -256,3 +256,34 @@ func TestChartPNGIsDrawnOncePerMinute(t *testing.T) {
 		t.Error("a minute later the chart still lacks the new reports")
 	}
 }
+
+// Every open service page polls its series: requests for the same buckets
+// within a few seconds share one query, whatever second their range ends.
+func TestSeriesIsSharedForAFewSeconds(t *testing.T) {
+	var mu sync.Mutex
+	now := testNow
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	f := newFixture(t, func(o *Options) { o.Now = clock })
+	t0 := time.Date(2025, 3, 10, 10, 0, 0, 0, time.UTC)
+	history(t, f, t0)
+	total := func(to time.Time) uint64 {
+		s := decodeSeries(t, f.get(t, "/api/v1/services/whatsapp/series?from="+t0.Format(time.RFC3339)+"&to="+to.Format(time.RFC3339)).Body.Bytes())
+		var n uint64
+		for _, p := range s.Points {
+			n += p.Reports
+		}
+		return n
+	}
+	end := t0.Add(time.Hour - 50*time.Second)
+	first := total(end)
+	f.insert(t, reportsAt("more", "whatsapp", t0.Add(20*time.Minute), 40, 40)...)
+	if got := total(end.Add(20 * time.Second)); got != first {
+		t.Errorf("a range ending in the same minute read again: %d reports, want the shared %d", got, first)
+	}
+	mu.Lock()
+	now = now.Add(shortCacheTTL + time.Second)
+	mu.Unlock()
+	if got := total(end); got != first+40 {
+		t.Errorf("after the cache time: %d reports, want %d", got, first+40)
+	}
+}

@@ -62,7 +62,8 @@ type Server struct {
 
 	sparklines *Caches[sparklinesJSON]
 	countries  *Caches[countriesJSON]
-	charts     *Caches[[]byte] // rendered chart PNGs
+	series     *Caches[[]Point] // series points, by range
+	charts     *Caches[[]byte]  // rendered chart PNGs
 	ui         *ui.UI
 	publicURL  string
 	partner    *partner.API // nil when the partner API is off
@@ -96,6 +97,7 @@ func NewHandler(o Options) (http.Handler, error) {
 
 		sparklines: NewCaches[sparklinesJSON](shortCacheTTL, o.Now, maxCachedQueries),
 		countries:  NewCaches[countriesJSON](shortCacheTTL, o.Now, maxCachedQueries),
+		series:     NewCaches[[]Point](shortCacheTTL, o.Now, maxCachedQueries),
 		charts:     NewCaches[[]byte](chartCacheTTL, o.Now, maxCachedQueries),
 		ui:         o.UI,
 		publicURL:  strings.TrimRight(o.PublicURL, "/"),

@@ -23,14 +23,26 @@ var seasons = func() baseline.Seasons {
 	return baseline.Seasons{Weeks: 4, MinWeeks: p.MinWeeks, Days: p.Days, MinDays: p.MinDays}
 }()
 
-// seasonOffsets is the ARRAY JOIN list of days back that the series query
-// copies history from (0 is the window itself).
-var seasonOffsets = func() string {
+// seriesQuery reads a window and its seasons' history in one pass:
+// ARRAY JOIN copies each minute k days forward (k = 0 is the window
+// itself; the other k are the seasons' offsets) and buckets the shifted
+// time, so the row for (k, bucket) counts the slot that starts k days
+// before bucket. Shifting before bucketing keeps the past slots exactly
+// whole days apart even for steps that do not divide a day. Every slot is
+// then keyed by its own start: a slot seen from two buckets has the same
+// counts either way. seriesHistory is how far back, in seconds, it reads.
+var seriesQuery, seriesHistory = func() (string, int64) {
 	parts := []string{"0"}
 	for _, d := range seasons.Offsets() {
 		parts = append(parts, strconv.Itoa(d))
 	}
-	return "[" + strings.Join(parts, ", ") + "]"
+	q := `SELECT k, toDateTime(intDiv(toUInt32(minute) + k * ?, ?) * ?) AS bucket,
+	uniqExactMerge(reports), uniqExactMerge(reporters)
+FROM reports_minute ARRAY JOIN [` + strings.Join(parts, ", ") + `] AS k
+WHERE service = ? AND minute >= toDateTime(?) AND minute < toDateTime(?)
+	AND toUInt32(minute) + k * ? >= ? AND toUInt32(minute) + k * ? < ?
+GROUP BY k, bucket`
+	return q, int64(slices.Max(seasons.Offsets())) * int64(baseline.Day/time.Second)
 }()
 
 // Store runs the web's read queries against ClickHouse.
@@ -149,26 +161,11 @@ func (s *Store) Series(ctx context.Context, service string, from, to time.Time, 
 	}
 	stepSec := int64(step / time.Second)
 	day := int64(baseline.Day / time.Second)
-	oldest := int64(slices.Max(seasons.Offsets())) * day
 	n := (to.Unix() - from.Unix() + stepSec - 1) / stepSec
 	end := from.Unix() + n*stepSec
 
-	// One pass serves the window and its history: ARRAY JOIN copies each
-	// minute k days forward (k = 0 is the window itself; the other k are
-	// the seasons' offsets) and buckets the shifted time, so the row for
-	// (k, bucket) counts the slot that starts k days before bucket.
-	// Shifting before bucketing keeps the past slots exactly whole days
-	// apart even for steps that do not divide a day. Every slot is then
-	// keyed by its own start: a slot seen from two buckets has the same
-	// counts either way.
-	q := `SELECT k, toDateTime(intDiv(toUInt32(minute) + k * ?, ?) * ?) AS bucket,
-	uniqExactMerge(reports), uniqExactMerge(reporters)
-FROM reports_minute ARRAY JOIN ` + seasonOffsets + ` AS k
-WHERE service = ? AND minute >= toDateTime(?) AND minute < toDateTime(?)
-	AND toUInt32(minute) + k * ? >= ? AND toUInt32(minute) + k * ? < ?
-GROUP BY k, bucket`
-	rows, err := s.conn.Query(ctx, q, day, stepSec, stepSec, service,
-		from.Unix()-oldest, to.Unix(), day, from.Unix(), day, end)
+	rows, err := s.conn.Query(ctx, seriesQuery, day, stepSec, stepSec, service,
+		from.Unix()-seriesHistory, to.Unix(), day, from.Unix(), day, end)
 	if err != nil {
 		return nil, fmt.Errorf("query series of %s: %w", service, err)
 	}

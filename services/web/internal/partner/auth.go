@@ -111,8 +111,7 @@ func (a *Auth) authenticate(c *gin.Context) (Key, bool) {
 		return Key{}, false
 	}
 	if err != nil {
-		a.log.Error("look up API key", "key_id", id, "err", err)
-		httpapi.AbortRetry(c, http.StatusServiceUnavailable, unavailableRetry, "unavailable", "service temporarily unavailable; retry later")
+		httpapi.Unavailable(c, a.log.With("key_id", id), unavailableRetry, "look up API key", err)
 		return Key{}, false
 	}
 	sum := sha256.Sum256([]byte(secret))
@@ -171,8 +170,7 @@ func (a *Auth) countQuota(c *gin.Context, k Key) bool {
 	}
 	lc, err := a.store.Get(c.Request.Context(), "key:"+k.ID, quota)
 	if err != nil {
-		a.log.Error("count API key quota", "key_id", k.ID, "err", err)
-		httpapi.AbortRetry(c, http.StatusServiceUnavailable, unavailableRetry, "unavailable", "service temporarily unavailable; retry later")
+		httpapi.Unavailable(c, a.log.With("key_id", k.ID), unavailableRetry, "count API key quota", err)
 		return false
 	}
 	c.Header("X-RateLimit-Limit", strconv.FormatInt(lc.Limit, 10))
