@@ -198,10 +198,11 @@
 // step of a bucket replaces its earlier ones); a service not stepped for
 // some buckets is treated as having had no reports in them (and the
 // score's window, whose expected counts are then unknown, starts afresh).
-// The state is
-// in memory only: after a restart every service starts without a record,
-// which makes the opening rule as eager as it was without it until the
-// service's next bursts, never slower.
+// The state is in memory; Tracker.Records and Tracker.RestoreRecord
+// carry the records (not the score's window) across a restart, and the
+// detector saves them. A service restored without a record starts as a
+// new one does: the opening rule is as eager as without the record until
+// the service's next bursts, never slower.
 //
 // # Hysteresis
 //

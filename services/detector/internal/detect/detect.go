@@ -55,11 +55,14 @@
 // package spike, "Opening"). So every cycle steps every service with
 // history in the weeks the baseline reads, with zero when nobody
 // reported, not only the services with reports. The record lives in
-// memory: a restarted detector starts every service without one, so for
-// a service's first bursts after a restart it opens "detected" buckets
-// at once, as a brand-new service does; it is never slower than before
-// the restart. (Rebuilding the record by replaying the history at start
-// would remove that difference; it is not done.)
+// memory and is saved to Redis every RecordsEvery and at shutdown (a hash
+// per bucket size, one field per service); Load reads it back, so a
+// restarted detector judges a news-driven service's next burst against
+// its past ones instead of opening it at once as if the service were new.
+// A burst under way at the save is left out of it, so a restart can make
+// the detector as eager as for a new service, never slower. Records are
+// soft state: if Redis lost them, or they cannot be read, the detector
+// starts without them, as before this was saved.
 package detect
 
 import (
@@ -89,6 +92,7 @@ type Config struct {
 	Weeks          int           // past weeks the baseline looks at
 	RecentWindow   time.Duration // span of the recent level, for services without weeks of history
 	HistoryRefresh time.Duration // how often to re-read when each service's history starts
+	RecordsEvery   time.Duration // how often the burst records are saved for a restart
 	Params         spike.Params
 }
 
@@ -101,6 +105,7 @@ func DefaultConfig() Config {
 		Weeks:          4,
 		RecentWindow:   time.Hour,
 		HistoryRefresh: time.Hour,
+		RecordsEvery:   5 * time.Minute,
 		Params:         spike.DefaultParams(),
 	}
 }
@@ -118,6 +123,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("weeks %d must be at least 1", c.Weeks)
 	case c.HistoryRefresh <= 0:
 		return fmt.Errorf("history refresh %s must be positive", c.HistoryRefresh)
+	case c.RecordsEvery <= 0:
+		return fmt.Errorf("records-every %s must be positive", c.RecordsEvery)
 	}
 	if err := c.Params.Validate(); err != nil {
 		return fmt.Errorf("thresholds: %w", err)
@@ -149,6 +156,7 @@ type Detector struct {
 	firstAt time.Time            // when first was read (cycle time)
 
 	lastFull time.Time // the latest complete bucket stepped
+	savedAt  time.Time // when the burst records were last saved
 
 	out         outbox
 	lastVersion uint64
@@ -196,8 +204,12 @@ func (d *Detector) Load(ctx context.Context) error {
 		})
 		d.open[in.Service] = openInfo{id: in.ID, top: breakdown{symptoms: in.TopSymptoms, shares: in.TopSymptomShares, countries: in.TopCountries}}
 	}
+	restored, bad, err := d.loadRecords(ctx)
+	if err != nil {
+		d.log.Warn("starting without the saved burst records", "err", err)
+	}
 	d.loaded.Store(true)
-	d.log.Info("loaded open incidents", "count", len(d.open))
+	d.log.Info("loaded open incidents and burst records", "count", len(d.open), "records", restored, "unreadable_records", bad)
 	return nil
 }
 
@@ -235,6 +247,11 @@ func (d *Detector) Run(ctx context.Context) error {
 					d.log.Error("unsent alert events at shutdown; they will be decided again on restart", "err", err)
 				}
 			}
+			if d.loaded.Load() {
+				if err := d.withCycleCtx(ctx, d.SaveRecords); err != nil {
+					d.log.Error("burst records not saved at shutdown; the restarted detector uses an older save", "err", err)
+				}
+			}
 			return nil
 		case <-tick.C:
 		}
@@ -248,6 +265,11 @@ func (d *Detector) runCycle(ctx context.Context) {
 		return
 	}
 	d.log.Debug("detection cycle", "took_ms", time.Since(start).Milliseconds(), "open", d.tracker.Len())
+	if time.Since(d.savedAt) >= d.cfg.RecordsEvery {
+		if err := d.withCycleCtx(ctx, d.SaveRecords); err != nil {
+			d.log.Warn("save burst records", "err", err)
+		}
+	}
 }
 
 // withCycleCtx runs f with a context that outlives ctx's cancellation, so
