@@ -5,6 +5,7 @@ package baseline
 
 import (
 	"math"
+	"slices"
 	"sort"
 	"time"
 )
@@ -24,6 +25,19 @@ func Median(xs []float64) float64 {
 		return s[n/2]
 	}
 	return (s[n/2-1] + s[n/2]) / 2
+}
+
+// DayLevel is the usual level of a slot from its levels on past days: the
+// lower median, the largest level that at least half the days reached. The
+// median of an even number of days would be the mean of the middle two, so
+// with two days one day's outage would raise it by half its size; the lower
+// of the two is what both days agree on. It sorts days; 0 for none.
+func DayLevel(days []float64) float64 {
+	if len(days) == 0 {
+		return 0
+	}
+	slices.Sort(days)
+	return days[(len(days)-1)/2]
 }
 
 // Day is the shorter season: a young service's day is known before its
@@ -61,15 +75,15 @@ type Seasons struct {
 }
 
 // Usual is the normal count for the bucket at t: the median of the same
-// time of week over past weeks once there are MinWeeks of them, else of the
-// same time of day over past days once there are MinDays, else 0 (not yet
-// known). ok says whether there was enough history.
+// time of week over past weeks once there are MinWeeks of them, else the
+// DayLevel of the same time of day over past days once there are MinDays,
+// else 0 (not yet known). ok says whether there was enough history.
 func (s Seasons) Usual(counts map[int64]float64, t, first time.Time) (usual float64, ok bool) {
 	if w := SameSlot(counts, t, Week, s.Weeks, first); len(w) >= s.MinWeeks {
 		return Median(w), true
 	}
 	if d := SameSlot(counts, t, Day, s.Days, first); len(d) >= s.MinDays {
-		return Median(d), true
+		return DayLevel(d), true
 	}
 	return 0, false
 }

@@ -44,7 +44,7 @@ func TestExpectedIgnoresOnePastOutage(t *testing.T) {
 }
 
 func TestUsualFallsBackFromWeeksToDays(t *testing.T) {
-	s := baseline.Seasons{Weeks: 4, MinWeeks: 2, Days: 7, MinDays: 3}
+	s := baseline.Seasons{Weeks: 4, MinWeeks: 2, Days: 7, MinDays: 2}
 	t0 := time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)
 	counts := map[int64]float64{}
 	for d := 1; d <= 28; d++ {
@@ -64,7 +64,8 @@ func TestUsualFallsBackFromWeeksToDays(t *testing.T) {
 		{"two weeks are enough for the week", 14 * baseline.Day, 50, true},
 		{"ten days: the time of day, one outage ignored", 10 * baseline.Day, 20, true},
 		{"three days make a daily baseline", 3 * baseline.Day, 20, true},
-		{"two days are not enough", 2 * baseline.Day, 0, false},
+		{"two days make one, the lower of them: the outage ignored", 2 * baseline.Day, 20, true},
+		{"one day is not enough", 1 * baseline.Day, 0, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -3,6 +3,8 @@ package spike
 import (
 	"math"
 	"slices"
+
+	"github.com/lapor/lapor/services/shared/baseline"
 )
 
 // Source is the history a baseline was estimated from.
@@ -49,8 +51,8 @@ type Baseline struct {
 // Estimate returns a service's baseline for a bucket from its history.
 //
 // The seasonal level is the median over past weeks of the slot's level
-// once there are MinWeeks of them, else the median over past days once
-// there are MinDays; the recent level is the median of the recent buckets
+// once there are MinWeeks of them, else its baseline.DayLevel (the lower
+// median) over past days once there are MinDays; the recent level is the median of the recent buckets
 // once there are MinRecent. The expected count is the larger of the two
 // (the floor when neither is known): traffic that is normal now or normal
 // at this time of day is not an outage. Medians make both blind to past
@@ -70,7 +72,8 @@ func (p Params) Estimate(h History) Baseline {
 	case len(h.Weeks) >= p.MinWeeks:
 		seasonal, src = median(h.Weeks), FromWeeks
 	case len(h.Days) >= p.MinDays:
-		seasonal, src = median(h.Days), FromDays
+		var buf [scratch]float64
+		seasonal, src = baseline.DayLevel(append(buf[:0], h.Days...)), FromDays
 	}
 	e := seasonal
 	spread := 0.0

@@ -17,7 +17,7 @@ func steady(n int, count float64) []float64 {
 }
 
 func TestEstimate(t *testing.T) {
-	p := spike.DefaultParams() // floor 3, 2 weeks, 3 days, 10 recent buckets
+	p := spike.DefaultParams() // floor 3, 2 weeks, 2 days, 10 recent buckets
 	tests := []struct {
 		name string
 		h    spike.History
@@ -33,7 +33,10 @@ func TestEstimate(t *testing.T) {
 		{"a recent level above the weeks wins: growth is normal", spike.History{Weeks: []float64{20, 30}, Recent: steady(60, 40)}, 40, spike.FromRecent},
 		{"weeks are a median: one past outage does not count", spike.History{Weeks: []float64{40, 900, 42, 38}}, 41, spike.FromWeeks},
 		{"days stand in for missing weeks", spike.History{Days: []float64{50, 52, 900}, Recent: steady(60, 10)}, 52, spike.FromDays},
-		{"two days are not enough", spike.History{Days: []float64{50, 52}, Recent: steady(60, 10)}, 10, spike.FromRecent},
+		{"two days are enough", spike.History{Days: []float64{50, 52}, Recent: steady(60, 10)}, 50, spike.FromDays},
+		{"of two days the lower: one day's outage does not count", spike.History{Days: []float64{900, 50}, Recent: steady(60, 10)}, 50, spike.FromDays},
+		{"of four days the lower middle", spike.History{Days: []float64{900, 50, 60, 40}, Recent: steady(60, 10)}, 50, spike.FromDays},
+		{"one day is not enough", spike.History{Days: []float64{50}, Recent: steady(60, 10)}, 10, spike.FromRecent},
 		{"weeks win over days", spike.History{Weeks: []float64{30, 30}, Days: []float64{50, 52, 54}}, 30, spike.FromWeeks},
 		{"a quiet weekly slot is raised to the floor", spike.History{Weeks: []float64{0, 1, 0, 2}, Recent: steady(60, 0)}, 3, spike.FromWeeks},
 		{"recent buckets are a median: a short spike does not count", spike.History{Recent: append(steady(20, 40), steady(9, 400)...)}, 40, spike.FromRecent},

@@ -23,7 +23,7 @@
 // What is normal for a service comes from three histories, combined by
 // spike.Params.Estimate: the level of the same slot (the bucket and two
 // either side, averaged) in past weeks, once there are two weeks of it,
-// else in past days, once there are three; and the recent level, the
+// else in past days, once there are two; and the recent level, the
 // median of its distinct reporters per bucket over the recent window (an
 // hour by default) before the previous bucket, counting empty buckets as
 // zero from the start of its history on. The expected count is the larger

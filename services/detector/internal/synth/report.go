@@ -254,6 +254,29 @@ func (r *Result) Write(w io.Writer) error {
 	_, fSet := r.IncidentCount(SettledPhase, nil)
 	p.f("  new-service regime (first %.0f weeks, no weekly baseline yet): %d false incidents, %.3f per service-week\n",
 		newWeeks, fNew, float64(fNew)/(float64(c.Services)*newWeeks))
+	if fNew > 0 {
+		// When in a new service's life its false incidents come, and why:
+		// the first day has no daily baseline at all, the first weeks no
+		// weekly one.
+		var days []string
+		for _, d := range [][2]int{{0, 1}, {1, 2}, {2, 3}, {3, 7}, {7, 14}} {
+			_, f := r.IncidentCount(NewServicePhase, func(in IncidentResult) bool {
+				day := in.Span.Start / minutesPerDay
+				return day >= d[0] && day < d[1]
+			})
+			name := fmt.Sprintf("day %d", d[0]+1)
+			if d[1]-d[0] > 1 {
+				name = fmt.Sprintf("days %d–%d", d[0]+1, d[1])
+			}
+			days = append(days, fmt.Sprintf("%s %d", name, f))
+		}
+		var causes []string
+		for k := range numCauses {
+			_, f := r.IncidentCount(NewServicePhase, func(in IncidentResult) bool { return in.Cause == k })
+			causes = append(causes, fmt.Sprintf("%s %d", k, f))
+		}
+		p.f("    by day: %s; by likely cause: %s\n", strings.Join(days, ", "), strings.Join(causes, ", "))
+	}
 	if settledWeeks > 0 {
 		p.f("  settled (remaining %.0f weeks): %d false incidents, %.3f per service-week\n",
 			settledWeeks, fSet, float64(fSet)/(float64(c.Services)*settledWeeks))

@@ -243,7 +243,7 @@ func decodeError(t *testing.T, body []byte) errorDetail {
 }
 
 // A service with under two weeks of history is compared with the same time
-// of day on its past days, as the detector does, once it has three.
+// of day on its past days, as the detector does, once it has two.
 func TestSeriesBaselineOfAYoungService(t *testing.T) {
 	f := newFixture(t)
 	t0 := time.Date(2025, 3, 10, 10, 0, 0, 0, time.UTC)
@@ -251,7 +251,7 @@ func TestSeriesBaselineOfAYoungService(t *testing.T) {
 	for d, n := range map[int]int{1: 6, 2: 2, 3: 4, 4: 100, 5: 8} { // an outage four days ago
 		rows = append(rows, reportsAt(fmt.Sprintf("d%d", d), "bca", t0.Add(-time.Duration(d)*baseline.Day+time.Minute), n, n)...)
 	}
-	for d, n := range map[int]int{1: 6, 2: 2} { // two days of history only
+	for d, n := range map[int]int{1: 6, 2: 2} { // two days of history
 		rows = append(rows, reportsAt(fmt.Sprintf("g%d", d), "gojek", t0.Add(-time.Duration(d)*baseline.Day+time.Minute), n, n)...)
 	}
 	f.insert(t, rows...)
@@ -259,8 +259,8 @@ func TestSeriesBaselineOfAYoungService(t *testing.T) {
 		service string
 		want    float64
 	}{
-		{"bca", 6}, // median of 6, 2, 4, 100, 8
-		{"gojek", 0},
+		{"bca", 6},   // median of 6, 2, 4, 100, 8
+		{"gojek", 2}, // the lower of 6 and 2
 	}
 	for _, tt := range tests {
 		t.Run(tt.service, func(t *testing.T) {

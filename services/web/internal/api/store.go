@@ -17,7 +17,7 @@ import (
 
 // seasons are the history a bucket's baseline reads, by the detector's
 // rules: the same time of week over four weeks once two are known, else
-// the same time of day over the last week once three days are.
+// the same time of day over the last week once two days are.
 var seasons = func() baseline.Seasons {
 	p := spike.DefaultParams()
 	return baseline.Seasons{Weeks: 4, MinWeeks: p.MinWeeks, Days: p.Days, MinDays: p.MinDays}
