@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/lapor/lapor/services/detector/internal/nab"
 	"github.com/lapor/lapor/services/detector/internal/offline"
 	"github.com/lapor/lapor/services/shared/config"
 )
@@ -21,11 +22,12 @@ const quickRows = 3000
 func evalCmd(args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	l := config.New("detector eval", getenv, stderr)
 	var (
-		dir   string
-		quick bool
+		dir, explain string
+		quick        bool
 	)
 	l.String(&dir, "nab", "", "NAB folder with data/ and labels/ (default ../shared/datasets/nab from the repository root)")
 	l.Bool(&quick, "quick", false, fmt.Sprintf("read only the first %d rows of each file (for CI)", quickRows))
+	l.String(&explain, "explain", "", "also list, for this corpus (e.g. realTweets), each window's first detection and the detections outside the windows (standard profile, the corpus's best threshold)")
 	if _, err := l.ParseCommand(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -52,8 +54,23 @@ func evalCmd(args []string, getenv func(string) string, stdout, stderr io.Writer
 	if err != nil {
 		return fmt.Errorf("eval: %w", err)
 	}
-	if err := offline.PrintResults(stdout, offline.Evaluate(corpora)); err != nil {
+	results := offline.Evaluate(corpora)
+	if err := offline.PrintResults(stdout, results); err != nil {
 		return fmt.Errorf("eval: write results: %w", err)
+	}
+	if explain != "" {
+		files, ok := corpora[explain]
+		if !ok {
+			return fmt.Errorf("eval: -explain %q: no such corpus folder", explain)
+		}
+		for _, r := range results {
+			if r.Corpus == explain && r.Profile == nab.Profiles[0].Name {
+				fmt.Fprintln(stdout)
+				if err := offline.Explain(stdout, files, r.Threshold, nab.Profiles[0]); err != nil {
+					return fmt.Errorf("eval: write explanation: %w", err)
+				}
+			}
+		}
 	}
 	fmt.Fprintf(stdout, "(%s, %s)\n", map[bool]string{true: "quick", false: "full"}[quick], time.Since(start).Round(time.Millisecond))
 	return nil

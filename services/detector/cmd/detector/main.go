@@ -8,7 +8,7 @@
 //	detector migrate [flags]  apply ClickHouse migrations and exit
 //	detector score --in IN.csv --out OUT.csv
 //	                          score a timestamp,value series offline, causally
-//	detector eval [-nab DIR] [-quick]
+//	detector eval [-nab DIR] [-quick] [-explain CORPUS]
 //	                          NAB scores of the detector's statistics
 //	detector synth [-seed N] [-quick]
 //	                          the synthetic outage suite's recall, delay, false incidents
