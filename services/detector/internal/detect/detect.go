@@ -208,6 +208,7 @@ func (d *Detector) Load(ctx context.Context) error {
 	if err != nil {
 		d.log.Warn("starting without the saved burst records", "err", err)
 	}
+	d.savedAt = time.Now() // what was just read needs no saving yet
 	d.loaded.Store(true)
 	d.log.Info("loaded open incidents and burst records", "count", len(d.open), "records", restored, "unreadable_records", bad)
 	return nil
@@ -235,10 +236,13 @@ func (d *Detector) Run(ctx context.Context) error {
 	tick := time.NewTicker(d.cfg.Interval)
 	defer tick.Stop()
 	for {
-		if d.loaded.Load() {
+		if !d.loaded.Load() {
+			if err := d.withCycleCtx(ctx, d.Load); err != nil {
+				d.log.Error("load open incidents", "err", err)
+			}
+		}
+		if d.loaded.Load() { // at once after loading: a restart leaves no gap
 			d.runCycle(ctx)
-		} else if err := d.withCycleCtx(ctx, d.Load); err != nil {
-			d.log.Error("load open incidents", "err", err)
 		}
 		select {
 		case <-ctx.Done():

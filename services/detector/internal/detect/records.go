@@ -31,6 +31,12 @@ func (d *Detector) recordsKey() string {
 func (d *Detector) SaveRecords(ctx context.Context) error {
 	var fields []any
 	d.tracker.Records(func(service string, r spike.Record) {
+		if _, ok := d.first[service]; !ok && d.first != nil {
+			// No reports in the weeks the baseline reads: the service is
+			// not stepped, so its record would never fade, and it has
+			// faded to nothing by now anyway.
+			return
+		}
 		fields = append(fields, service, encodeRecord(r))
 	})
 	key := d.recordsKey()

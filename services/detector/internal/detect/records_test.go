@@ -1,11 +1,15 @@
 package detect_test
 
 import (
+	"context"
+	"fmt"
 	"reflect"
 	"testing"
 	"time"
 
+	"github.com/lapor/lapor/services/detector/internal/detect"
 	"github.com/lapor/lapor/services/shared/incident"
+	"github.com/lapor/lapor/services/shared/logging"
 	"github.com/lapor/lapor/services/shared/testenv"
 )
 
@@ -65,5 +69,65 @@ func TestRestartKeepsBurstRecords(t *testing.T) {
 	}
 	if got := kinds(s.events(t))[len(want):]; !reflect.DeepEqual(got, []string{"line:opened"}) {
 		t.Fatalf("new alert events = %v, want only line opened", got)
+	}
+}
+
+// TestRunSavesRecordsAtShutdown checks that a detector stopped by its
+// context writes its burst records before Run returns.
+func TestRunSavesRecordsAtShutdown(t *testing.T) {
+	s := setup(t)
+	ctx := testenv.Ctx(t)
+	key := "lapor:detector:records:60s"
+	at := time.Now().Add(-5 * time.Minute).Truncate(time.Minute)
+	// whatsapp reported lately, gone not in the weeks the baseline
+	// reads. Both records are written by hand, with no expiry; a save
+	// rewrites the hash.
+	s.insert(t, burst("whatsapp", 1, 1, time.Now().Add(-10*time.Minute), time.Second, []string{"messages"}, []string{"ID"}))
+	for _, svc := range []string{"whatsapp", "gone"} {
+		if err := s.rdb.HSet(ctx, key, svc, fmt.Sprintf("%d 2.5 0 1", at.Unix())).Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cfg := detect.DefaultConfig()
+	cfg.Interval = time.Second
+	cfg.RecordsEvery = time.Hour // no save but the one at shutdown
+	d, err := detect.New(s.conn, s.rdb, logging.Discard(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	runCtx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- d.Run(runCtx) }()
+	for deadline := time.Now().Add(10 * time.Second); d.Ready(ctx) != nil; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("detector never became ready")
+		}
+	}
+	if ttl := s.rdb.TTL(ctx, key).Val(); ttl > 0 {
+		t.Fatalf("records saved before shutdown (ttl %v)", ttl)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("Run = %v", err)
+	}
+	got, err := s.rdb.HGetAll(ctx, key).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := got["gone"]; ok || len(got) != 1 {
+		t.Fatalf("records after shutdown = %v, want whatsapp's only", got)
+	}
+	// whatsapp was stepped since: its record has faded by a minute or two
+	// of a two-day half-life and stands at a later bucket.
+	var unix int64
+	var open, chat, score float64
+	if _, err := fmt.Sscan(got["whatsapp"], &unix, &open, &chat, &score); err != nil {
+		t.Fatalf("saved record %q: %v", got["whatsapp"], err)
+	}
+	if unix <= at.Unix() || open >= 2.5 || open < 2.49 || chat != 0 || score >= 1 || score < 0.99 {
+		t.Errorf("saved record %q, want one a little faded from %d 2.5 0 1", got["whatsapp"], at.Unix())
+	}
+	if ttl := s.rdb.TTL(ctx, key).Val(); ttl <= 0 {
+		t.Errorf("saved records have no expiry (ttl %v)", ttl)
 	}
 }
