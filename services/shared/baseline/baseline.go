@@ -27,17 +27,24 @@ func Median(xs []float64) float64 {
 	return (s[n/2-1] + s[n/2]) / 2
 }
 
-// DayLevel is the usual level of a slot from its levels on past days: the
-// lower median, the largest level that at least half the days reached. The
-// median of an even number of days would be the mean of the middle two, so
-// with two days one day's outage would raise it by half its size; the lower
-// of the two is what both days agree on. It sorts days; 0 for none.
+// DayLevel is the usual level of a slot from its levels on past days: their
+// median, except that of two days it is the lower. The median of two days
+// is their mean, which one day's outage raises by half its size; the lower
+// is what both days reached. (From three days on, one outage moves only the
+// highest day, which the median ignores.) It sorts days; 0 for none.
 func DayLevel(days []float64) float64 {
-	if len(days) == 0 {
+	switch len(days) {
+	case 0:
 		return 0
+	case 2:
+		return min(days[0], days[1])
 	}
 	slices.Sort(days)
-	return days[(len(days)-1)/2]
+	n := len(days)
+	if n%2 == 1 {
+		return days[n/2]
+	}
+	return (days[n/2-1] + days[n/2]) / 2
 }
 
 // Day is the shorter season: a young service's day is known before its

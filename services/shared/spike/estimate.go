@@ -51,8 +51,8 @@ type Baseline struct {
 // Estimate returns a service's baseline for a bucket from its history.
 //
 // The seasonal level is the median over past weeks of the slot's level
-// once there are MinWeeks of them, else its baseline.DayLevel (the lower
-// median) over past days once there are MinDays; the recent level is the median of the recent buckets
+// once there are MinWeeks of them, else its baseline.DayLevel (the median,
+// of two days the lower) over past days once there are MinDays; the recent level is the median of the recent buckets
 // once there are MinRecent. The expected count is the larger of the two
 // (the floor when neither is known): traffic that is normal now or normal
 // at this time of day is not an outage. Medians make both blind to past

@@ -35,7 +35,7 @@ func TestEstimate(t *testing.T) {
 		{"days stand in for missing weeks", spike.History{Days: []float64{50, 52, 900}, Recent: steady(60, 10)}, 52, spike.FromDays},
 		{"two days are enough", spike.History{Days: []float64{50, 52}, Recent: steady(60, 10)}, 50, spike.FromDays},
 		{"of two days the lower: one day's outage does not count", spike.History{Days: []float64{900, 50}, Recent: steady(60, 10)}, 50, spike.FromDays},
-		{"of four days the lower middle", spike.History{Days: []float64{900, 50, 60, 40}, Recent: steady(60, 10)}, 50, spike.FromDays},
+		{"of four days the median", spike.History{Days: []float64{900, 50, 60, 40}, Recent: steady(60, 10)}, 55, spike.FromDays},
 		{"one day is not enough", spike.History{Days: []float64{50}, Recent: steady(60, 10)}, 10, spike.FromRecent},
 		{"weeks win over days", spike.History{Weeks: []float64{30, 30}, Days: []float64{50, 52, 54}}, 30, spike.FromWeeks},
 		{"a quiet weekly slot is raised to the floor", spike.History{Weeks: []float64{0, 1, 0, 2}, Recent: steady(60, 0)}, 3, spike.FromWeeks},

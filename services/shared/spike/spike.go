@@ -80,16 +80,16 @@
 //   - the seasonal level: the median over past weeks of the count at the
 //     same time of week, once there are MinWeeks (2) of them, else over
 //     past days at the same time of day, once there are MinDays (2): a
-//     young service learns its day before its week. Over days it is the
-//     lower median (baseline.DayLevel), so that with two days one day's
-//     outage does not raise it; two days, not three, because until the
-//     daily level exists the recent level is frozen at an incident's
-//     start, and a new service's ordinary morning rise then stays an
-//     "incident" all day (NAB's artificial daily series: alert column
-//     from −362 to +31; the synthetic suite's new services lose their
-//     day-3 and day-4 false incidents, and nothing else moves). A slot may average
-//     SlotHalfWidth buckets either side (0 by default: at one-minute
-//     buckets a recurring burst at an exact minute stays normal);
+//     young service learns its day before its week. Of two days it is the
+//     lower (baseline.DayLevel), so that one day's outage does not raise
+//     it. Two days, not three: until the daily level exists, the recent
+//     level is frozen at an incident's start, so a new service's ordinary
+//     morning rise stays an "incident" all day (NAB's artificial daily
+//     series: alert column from −362 to +31; the synthetic suite's new
+//     services lose their day-3 false incident, and nothing else moves).
+//     A slot may average SlotHalfWidth buckets either side (0 by default:
+//     at one-minute buckets a recurring burst at an exact minute stays
+//     normal);
 //   - the recent level: the median of the last hour of buckets, frozen at
 //     the incident's start while one is open, so an outage never becomes
 //     its own baseline;
