@@ -87,8 +87,9 @@
 //     morning rise stays an "incident" all day (NAB's artificial daily
 //     series: alert column from −362 to +31; the synthetic suite's new
 //     services lose their day-3 false incident, and nothing else moves;
-//     realTweets' alert column goes from 48.7 to 47.4, as AAPL's records
-//     of its first days differ and a later burst opens early).
+//     realTweets' alert column goes from 48.7 to 47.4: AAPL's records of
+//     its first days differ, and two bursts on its fourth and fifth days
+//     now open incidents).
 //     A slot may average SlotHalfWidth buckets either side (0 by default:
 //     at one-minute buckets a recurring burst at an exact minute stays
 //     normal);
