@@ -42,11 +42,14 @@
 // # Cycle
 //
 // One cycle is a fixed number of queries whatever the number of services:
-// recent reporters for all services, their recent level, their history at
-// the same time of day and week, and (only for incidents that changed) their
-// symptoms and countries. When each service's history starts is read at
-// start and then hourly; a service that first reports in between starts
-// its history at the bucket it is first seen in.
+// recent reporters for all services, the newest buckets of their recent
+// level (the rest of the window is kept from the cycles before; see
+// levels), their history at the same time of day and week, and (only for
+// incidents that changed) their symptoms and countries. When each
+// service's history starts, and the whole recent window, are read at start
+// and then hourly; a service that first reports in between starts its
+// history at the bucket it is first seen in. BenchmarkDetectorCycle10k
+// times a whole cycle, queries included, over 10,000 services.
 //
 // # Burst record
 //
@@ -156,6 +159,8 @@ type Detector struct {
 	firstAt time.Time            // when first was read (cycle time)
 
 	lastFull time.Time // the latest complete bucket stepped
+
+	recentLevels recentLevels // every service's recent window, kept between cycles
 	savedAt  time.Time // when the burst records were last saved
 
 	out         outbox
@@ -299,7 +304,8 @@ func (d *Detector) bucketStart(t time.Time) time.Time {
 func (d *Detector) Cycle(ctx context.Context, now time.Time) error {
 	cur := d.bucketStart(now)
 	prev := cur.Add(-d.cfg.Bucket)
-	if d.first == nil || now.Sub(d.firstAt) >= d.cfg.HistoryRefresh || now.Before(d.firstAt) {
+	refresh := d.first == nil || now.Sub(d.firstAt) >= d.cfg.HistoryRefresh || now.Before(d.firstAt)
+	if refresh {
 		first, err := d.firstSeen(ctx, prev.Add(-time.Duration(d.cfg.Weeks)*baseline.Week))
 		if err != nil {
 			return err
@@ -319,7 +325,7 @@ func (d *Detector) Cycle(ctx context.Context, now time.Time) error {
 			}
 		}
 	}
-	levels, err := d.levels(ctx, prev)
+	levels, err := d.levels(ctx, prev, refresh)
 	if err != nil {
 		return err
 	}

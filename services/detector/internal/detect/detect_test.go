@@ -36,7 +36,7 @@ type stores struct {
 	rdb  *redis.Client
 }
 
-func setup(t *testing.T) stores {
+func setup(t testing.TB) stores {
 	t.Helper()
 	testenv.Need(t, env)
 	ctx := testenv.Ctx(t)
@@ -95,7 +95,7 @@ func burst(service string, n, reporters int, from time.Time, span time.Duration,
 	return out
 }
 
-func (s stores) insert(t *testing.T, rs []report.Report) {
+func (s stores) insert(t testing.TB, rs []report.Report) {
 	t.Helper()
 	batch, err := s.conn.PrepareBatch(testenv.Ctx(t), "INSERT INTO reports (id, service, symptom, ts, country, region, city, asn, isp, platform, reporter, comment)")
 	if err != nil {

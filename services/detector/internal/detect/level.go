@@ -55,30 +55,67 @@ func bucketsFrom(s span, first time.Time, bucket time.Duration) int {
 	return max(n, 0)
 }
 
-// window returns the counts of the buckets in s that start at or after
-// first, the start of the service's history, oldest first, reading counts
-// by bucket start (Unix seconds). A bucket without an entry counts as
-// zero: nobody reported. Buckets before first are left out: that is not
-// quiet, it is no history.
-func window(counts map[int64]float64, s span, first time.Time, bucket time.Duration) []float64 {
-	out := make([]float64, 0, bucketsFrom(s, first, bucket))
-	for t := s.from; t.Before(s.to); t = t.Add(bucket) {
-		if !t.Before(first) {
-			out = append(out, counts[t.Unix()])
-		}
+// window returns the counts of the buckets of s that start at or after
+// first, the start of the service's history, oldest first, from counts,
+// the whole span's counts oldest first (nil when nobody reported in it).
+// A bucket nobody reported in counts as zero; buckets before first are
+// left out: that is not quiet, it is no history.
+func window(counts []float64, s span, first time.Time, bucket time.Duration) []float64 {
+	n := bucketsFrom(s, first, bucket)
+	if counts == nil {
+		return make([]float64, n)
 	}
-	return out
+	return counts[len(counts)-n:]
 }
 
-// levels reads distinct reporters per service and bucket over each
-// service's recent window (levelSpan), in one query for all services: the
-// common window, plus one condition for each incident whose window is
-// frozen earlier. Counts are by bucket start (Unix seconds).
-func (d *Detector) levels(ctx context.Context, prev time.Time) (map[string]map[int64]float64, error) {
+// levelTail is how many of the newest buckets of the recent window each
+// cycle reads again: reports that reach ClickHouse a little after their
+// bucket was first read still count in the recent level. Anything later
+// waits for the hourly full read.
+const levelTail = 5
+
+// recentLevels is every service's counts over the common recent window,
+// kept from cycle to cycle: see levels.
+type recentLevels struct {
+	end    time.Time            // the window is the recent buckets before end
+	counts map[string][]float64 // by service, oldest first, recentBuckets each
+}
+
+// levels returns each service's counts over its recent window
+// (levelSpan), oldest first; a service nobody reported to in it has none.
+//
+// Reading the whole window for every service every cycle was most of a
+// cycle's time (an hour of buckets for each of 10,000 services), and all
+// but its newest bucket had been read the cycle before. So the common
+// window is kept in memory: each cycle shifts it on to the new previous
+// bucket and reads only its newest levelTail buckets again; it is read
+// whole at start, when refresh says so (hourly, with the history starts),
+// and when the detector fell more than levelTail buckets behind. The few
+// services with an incident whose window is frozen earlier (levelSpan)
+// are read whole, in the same query.
+func (d *Detector) levels(ctx context.Context, prev time.Time, refresh bool) (map[string][]float64, error) {
+	n := d.cfg.recentBuckets()
 	common := d.cfg.recentSpan(prev)
+	lv := &d.recentLevels
+	shift := int(prev.Sub(lv.end) / d.cfg.Bucket)
+	read := common // the part of the common window read this cycle
+	if refresh || lv.counts == nil || shift < 0 || shift > levelTail {
+		lv.counts = make(map[string][]float64, len(lv.counts))
+	} else {
+		read.from = prev.Add(-levelTail * d.cfg.Bucket)
+		for s, xs := range lv.counts {
+			copy(xs, xs[shift:])
+			clear(xs[n-shift:])
+			if shift > 0 && allZero(xs) {
+				delete(lv.counts, s) // nobody reported in the window any more
+			}
+		}
+	}
+	lv.end = prev
+
 	spans := make(map[string]span)
 	ors := []string{"(minute >= toDateTime(?) AND minute < toDateTime(?))"}
-	args := []any{common.from.Unix(), common.to.Unix()}
+	args := []any{read.from.Unix(), read.to.Unix()}
 	for _, s := range d.tracker.OpenServices(nil) {
 		sp := d.levelSpan(s, prev)
 		if sp == common {
@@ -88,25 +125,52 @@ func (d *Detector) levels(ctx context.Context, prev time.Time) (map[string]map[i
 		ors = append(ors, "(service = ? AND minute >= toDateTime(?) AND minute < toDateTime(?))")
 		args = append(args, s, sp.from.Unix(), sp.to.Unix())
 	}
-	out := make(map[string]map[int64]float64)
-	err := d.reporters(ctx, "recent levels", strings.Join(ors, " OR "), args, func(service string, b int64, n uint64) {
-		sp, ok := spans[service]
-		if !ok {
-			sp = common
+	frozen := make(map[string][]float64, len(spans))
+	step := int64(d.cfg.Bucket / time.Second)
+	err := d.reporters(ctx, "recent levels", strings.Join(ors, " OR "), args, func(service string, b int64, c uint64) {
+		// A row may belong to the common window, to a frozen one, or to
+		// both.
+		if sp, ok := spans[service]; ok && sp.contains(time.Unix(b, 0)) {
+			xs := frozen[service]
+			if xs == nil {
+				xs = make([]float64, n)
+				frozen[service] = xs
+			}
+			xs[(b-sp.from.Unix())/step] = float64(c)
 		}
-		// A frozen service's rows from the common window are not its own.
-		if !sp.contains(time.Unix(b, 0)) {
-			return
+		if read.contains(time.Unix(b, 0)) {
+			xs := lv.counts[service]
+			if xs == nil {
+				xs = make([]float64, n)
+				lv.counts[service] = xs
+			}
+			xs[(b-common.from.Unix())/step] = float64(c)
 		}
-		m := out[service]
-		if m == nil {
-			m = make(map[int64]float64, d.cfg.recentBuckets())
-			out[service] = m
-		}
-		m[b] = float64(n)
 	})
 	if err != nil {
+		lv.counts = nil // half read: read it whole next time
 		return nil, err
 	}
+	if len(frozen) == 0 && len(spans) == 0 {
+		return lv.counts, nil
+	}
+	out := make(map[string][]float64, len(lv.counts)+len(spans))
+	for s, xs := range lv.counts {
+		if _, ok := spans[s]; !ok {
+			out[s] = xs
+		}
+	}
+	for s, xs := range frozen {
+		out[s] = xs
+	}
 	return out, nil
+}
+
+func allZero(xs []float64) bool {
+	for _, x := range xs {
+		if x != 0 {
+			return false
+		}
+	}
+	return true
 }

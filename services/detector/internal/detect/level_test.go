@@ -12,28 +12,29 @@ import (
 func TestWindow(t *testing.T) {
 	t0 := time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
 	at := func(m int) time.Time { return t0.Add(time.Duration(m) * time.Minute) }
-	counts := map[int64]float64{at(-3).Unix(): 40, at(-2).Unix(): 41, at(-5).Unix(): 7, at(0).Unix(): 999}
+	s := span{at(-4), at(0)}
+	counts := []float64{0, 40, 41, 0} // the span's buckets, oldest first
 	tests := []struct {
-		name  string
-		s     span
-		first time.Time
-		want  []float64
+		name   string
+		counts []float64
+		first  time.Time
+		want   []float64
 	}{
-		{"empty buckets count as zero", span{at(-4), at(0)}, at(-60), []float64{0, 40, 41, 0}},
-		{"the end is left out", span{at(-1), at(0)}, at(-60), []float64{0}},
-		{"nothing before the history starts", span{at(-4), at(0)}, at(-3), []float64{40, 41, 0}},
-		{"history starting later than the window has nothing", span{at(-4), at(0)}, at(0), []float64{}},
-		{"history starting before the window changes nothing", span{at(-6), at(-4)}, at(-30), []float64{0, 7}},
-		{"a history start inside a bucket skips that bucket", span{at(-4), at(0)}, at(-3).Add(time.Second), []float64{41, 0}},
-		{"a history start on the window's start keeps it all", span{at(-4), at(0)}, at(-4), []float64{0, 40, 41, 0}},
+		{"all of it", counts, at(-60), []float64{0, 40, 41, 0}},
+		{"nobody reported: zeros", nil, at(-60), []float64{0, 0, 0, 0}},
+		{"nothing before the history starts", counts, at(-3), []float64{40, 41, 0}},
+		{"nobody reported since the history started", nil, at(-2), []float64{0, 0}},
+		{"history starting at the window's end has nothing", counts, at(0), []float64{}},
+		{"a history start inside a bucket skips that bucket", counts, at(-3).Add(time.Second), []float64{41, 0}},
+		{"a history start on the window's start keeps it all", counts, at(-4), []float64{0, 40, 41, 0}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := window(counts, tt.s, tt.first, time.Minute)
+			got := window(tt.counts, s, tt.first, time.Minute)
 			if !reflect.DeepEqual(got, tt.want) {
 				t.Fatalf("window = %v, want %v", got, tt.want)
 			}
-			if n := bucketsFrom(tt.s, tt.first, time.Minute); n != len(tt.want) {
+			if n := bucketsFrom(s, tt.first, time.Minute); n != len(tt.want) {
 				t.Fatalf("bucketsFrom = %d, want %d", n, len(tt.want))
 			}
 		})

@@ -1,0 +1,11 @@
+package detect
+
+import (
+	"context"
+	"time"
+)
+
+// Levels exposes levels to the package's external tests.
+func (d *Detector) Levels(ctx context.Context, prev time.Time, refresh bool) (map[string][]float64, error) {
+	return d.levels(ctx, prev, refresh)
+}

@@ -1,0 +1,77 @@
+package detect_test
+
+import (
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/lapor/lapor/services/shared/report"
+	"github.com/lapor/lapor/services/shared/testenv"
+)
+
+// TestLevelsKeptBetweenCyclesMatchAFullRead checks the recent windows a
+// detector keeps from cycle to cycle, reading only their newest buckets
+// again, against a full read of the same windows, over an hour and a half
+// of cycles: services that start reporting, stop, report every minute,
+// and reports that reach ClickHouse three minutes late.
+func TestLevelsKeptBetweenCyclesMatchAFullRead(t *testing.T) {
+	s := setup(t)
+	ctx := testenv.Ctx(t)
+	t0 := now.Truncate(time.Minute)
+	at := func(m int) time.Time { return t0.Add(time.Duration(m) * time.Minute) }
+	// Reports in minute m for each service, as they reach ClickHouse at
+	// minute m (or later, for the late ones).
+	minute := func(m int) (due []report.Report, late []report.Report) {
+		add := func(svc string, people int) {
+			due = append(due, burst(svc, people, people, at(m), 50*time.Second, []string{"app"}, []string{"ID"})...)
+		}
+		add("steady", 1+m%3)
+		if m >= 40 {
+			add("newcomer", 2)
+		}
+		if m < 20 {
+			add("leaver", 1)
+		}
+		if m%7 == 0 {
+			late = burst("steady", 2, 2, at(m).Add(55*time.Second), time.Second, []string{"app"}, []string{"SG"})
+			for i := range late { // people who did not report on time
+				late[i].Reporter += "-late"
+			}
+		}
+		return due, late
+	}
+	kept := s.detector(t)
+	var lateQueue [][]report.Report
+	for m := 0; m < 90; m++ {
+		due, late := minute(m)
+		s.insert(t, due)
+		if len(lateQueue) >= 3 { // late reports arrive three minutes later
+			s.insert(t, lateQueue[0])
+			lateQueue = lateQueue[1:]
+		}
+		lateQueue = append(lateQueue, late)
+		cycle(t, kept, at(m).Add(30*time.Second))
+
+		prev := at(m - 1)
+		got, err := kept.Levels(ctx, prev, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := s.detector(t).Levels(ctx, prev, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, svc := range []string{"steady", "newcomer", "leaver"} {
+			g, w := got[svc], want[svc]
+			if g == nil {
+				g = make([]float64, 60)
+			}
+			if w == nil {
+				w = make([]float64, 60)
+			}
+			if !reflect.DeepEqual(g, w) {
+				t.Fatalf("minute %d, %s: kept window %v, full read %v", m, svc, g, w)
+			}
+		}
+	}
+}
