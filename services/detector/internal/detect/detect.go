@@ -161,7 +161,7 @@ type Detector struct {
 	lastFull time.Time // the latest complete bucket stepped
 
 	recentLevels recentLevels // every service's recent window, kept between cycles
-	savedAt  time.Time // when the burst records were last saved
+	savedAt      time.Time    // when the burst records were last saved
 
 	out         outbox
 	lastVersion uint64
