@@ -97,12 +97,13 @@ func (d *Detector) levels(ctx context.Context, prev time.Time, refresh bool) (ma
 	n := d.cfg.recentBuckets()
 	common := d.cfg.recentSpan(prev)
 	lv := &d.recentLevels
+	tail := min(levelTail, n)
 	shift := int(prev.Sub(lv.end) / d.cfg.Bucket)
 	read := common // the part of the common window read this cycle
-	if refresh || lv.counts == nil || shift < 0 || shift > levelTail {
+	if refresh || lv.counts == nil || shift < 0 || shift > tail {
 		lv.counts = make(map[string][]float64, len(lv.counts))
 	} else {
-		read.from = prev.Add(-levelTail * d.cfg.Bucket)
+		read.from = prev.Add(-time.Duration(tail) * d.cfg.Bucket)
 		for s, xs := range lv.counts {
 			copy(xs, xs[shift:])
 			clear(xs[n-shift:])

@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lapor/lapor/services/detector/internal/detect"
+	"github.com/lapor/lapor/services/shared/logging"
 	"github.com/lapor/lapor/services/shared/report"
 	"github.com/lapor/lapor/services/shared/testenv"
 )
@@ -15,7 +17,25 @@ import (
 // of cycles: services that start reporting, stop, report every minute,
 // and reports that reach ClickHouse three minutes late.
 func TestLevelsKeptBetweenCyclesMatchAFullRead(t *testing.T) {
+	tiny := detect.DefaultConfig() // a window shorter than the re-read tail
+	tiny.RecentWindow, tiny.Params.MinRecent = 3*time.Minute, 3
+	for name, cfg := range map[string]detect.Config{"an hour": detect.DefaultConfig(), "three minutes": tiny} {
+		t.Run(name, func(t *testing.T) { levelsMatch(t, cfg) })
+	}
+}
+
+func levelsMatch(t *testing.T, cfg detect.Config) {
 	s := setup(t)
+	newDetector := func() *detect.Detector {
+		d, err := detect.New(s.conn, s.rdb, logging.Discard(), cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := d.Load(testenv.Ctx(t)); err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
 	ctx := testenv.Ctx(t)
 	t0 := now.Truncate(time.Minute)
 	at := func(m int) time.Time { return t0.Add(time.Duration(m) * time.Minute) }
@@ -40,7 +60,7 @@ func TestLevelsKeptBetweenCyclesMatchAFullRead(t *testing.T) {
 		}
 		return due, late
 	}
-	kept := s.detector(t)
+	kept := newDetector()
 	var lateQueue [][]report.Report
 	for m := 0; m < 90; m++ {
 		due, late := minute(m)
@@ -57,17 +77,18 @@ func TestLevelsKeptBetweenCyclesMatchAFullRead(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want, err := s.detector(t).Levels(ctx, prev, true)
+		want, err := newDetector().Levels(ctx, prev, true)
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, svc := range []string{"steady", "newcomer", "leaver"} {
 			g, w := got[svc], want[svc]
+			n := int(cfg.RecentWindow / cfg.Bucket)
 			if g == nil {
-				g = make([]float64, 60)
+				g = make([]float64, n)
 			}
 			if w == nil {
-				w = make([]float64, 60)
+				w = make([]float64, n)
 			}
 			if !reflect.DeepEqual(g, w) {
 				t.Fatalf("minute %d, %s: kept window %v, full read %v", m, svc, g, w)
