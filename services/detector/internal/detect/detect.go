@@ -145,8 +145,8 @@ type openInfo struct {
 	top breakdown
 }
 
-// Detector runs detection cycles. Cycle and Flush are not safe for
-// concurrent use; Ready is.
+// Detector runs detection cycles. Cycle, Flush and SaveRecords are not
+// safe for concurrent use; Ready is.
 type Detector struct {
 	conn    driver.Conn
 	rdb     *redis.Client
