@@ -95,7 +95,14 @@
 //     normal);
 //   - the recent level: the median of the last hour of buckets, frozen at
 //     the incident's start while one is open, so an outage never becomes
-//     its own baseline;
+//     its own baseline, for at most FreezeFor (12 hours). A count that
+//     stays up for half a day without fading is a new normal (a service
+//     that grew, a new source of reports) far more often than an outage,
+//     and frozen for good it kept one "problems detected" open for two
+//     weeks, until the weekly slots caught up (a service stepping from
+//     40 to 160 reporters a minute: 14.1 days, now half a day). Real
+//     outages fade well before (the synthetic suite's last up to 6 hours;
+//     nothing in it or in NAB changes);
 //   - the floor, for services with none of these.
 //
 // The expected count is max(seasonal, recent, floor): traffic that is
@@ -340,6 +347,10 @@ type Params struct {
 	// score"), for a "detected" bucket to open at once (0: no such bar).
 	// A service without a record of bursts passes both.
 	PossibleOverRecord, DetectedOverRecord float64
+	// FreezeFor is how long an incident's recent level stays frozen at
+	// its start (see "Baseline"); after it, the level follows the recent
+	// buckets again. 0 freezes it for as long as the incident lasts.
+	FreezeFor time.Duration
 	// ResolvePossibleAfter, when positive and below ResolveAfter, is the
 	// quiet time that ends an incident that never reached "detected".
 	ResolvePossibleAfter time.Duration
@@ -372,6 +383,7 @@ func DefaultParams() Params {
 		PossibleOverRecord:   3,
 		DetectedOverRecord:   2,
 		ResolvePossibleAfter: 0,
+		FreezeFor:            12 * time.Hour,
 		Bucket:               time.Minute,
 		MinWeeks:             2,
 		MinDays:              2,
@@ -401,6 +413,8 @@ func (p Params) Validate() error {
 		return errors.New("over-record shares must not be negative")
 	case p.ResolvePossibleAfter < 0:
 		return errors.New("resolve-possible-after must not be negative")
+	case p.FreezeFor < 0:
+		return errors.New("freeze-for must not be negative")
 	case p.OpenHits < 1 || p.OpenWithin < p.OpenHits:
 		return errors.New("open hits must be at least 1 and at most open-within buckets")
 	case p.Bucket <= 0:
@@ -739,6 +753,10 @@ func (t *Tracker) step(service string, bucket time.Time, count uint32, b Baselin
 	d.Open, d.Incident = true, *in
 	return d
 }
+
+// Thawed reports whether an incident that started this long ago no longer
+// has its recent level frozen (see FreezeFor).
+func (p Params) Thawed(since time.Duration) bool { return p.FreezeFor > 0 && since >= p.FreezeFor }
 
 // resolveAfter is the quiet run, in buckets, that ends an incident: the
 // quiet time rounded up to whole buckets, at least one.

@@ -123,13 +123,14 @@ func (s *Stream) slots(dst []float64, i, per, n int) []float64 {
 }
 
 // recent appends the counts of the recent window of bucket i: the buckets
-// just before it or, while an incident is open, the buckets just before
-// the incident, so that an outage does not raise its own baseline. An
-// incident opened with too little history keeps the window moving, as
-// the detector service does: the series' own level is the only evidence.
+// just before it or, while an incident is open (for at most FreezeFor),
+// the buckets just before the incident, so that an outage does not raise
+// its own baseline. An incident opened with too little history keeps the
+// window moving, as the detector service does: the series' own level is
+// the only evidence.
 func (s *Stream) recent(dst []float64, i int) []float64 {
 	end := i
-	if _, open := s.tr.Lookup(""); open && s.opened < i {
+	if in, open := s.tr.Lookup(""); open && s.opened < i && !s.p.Thawed(s.t0.Add(time.Duration(i)*s.step).Sub(in.StartedAt)) {
 		if known(s.hist, s.opened-s.recentN, s.opened) >= s.p.MinRecent {
 			end = s.opened
 		}

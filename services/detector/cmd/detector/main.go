@@ -56,6 +56,7 @@ type settings struct {
 	floor          float64
 	minReporters   int
 	resolveAfter   time.Duration
+	freezeFor      time.Duration
 	recentWindow   time.Duration
 	minRecent      int
 	migrateOnStart bool
@@ -85,6 +86,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	l.Float(&s.floor, "floor", 3, "lowest expected distinct reporters per bucket, for services with little history")
 	l.Int(&s.minReporters, "min-reporters", 5, "fewest distinct reporters in a bucket that can open an incident")
 	l.Duration(&s.resolveAfter, "resolve-after", 3*time.Minute, "how long the count must stay quiet before an incident is resolved (rounded up to whole buckets, at least one)")
+	l.Duration(&s.freezeFor, "freeze-for", 12*time.Hour, "how long an incident's baseline stays at its level before the incident; after it, a count that stays up is the new normal (0: for as long as the incident lasts)")
 	l.Duration(&s.recentWindow, "recent-window", time.Hour, "span of the recent level that is the baseline of services with under two weeks of history")
 	l.Int(&s.minRecent, "min-recent", 10, "fewest buckets of recent history that make a recent level (with fewer, the floor applies)")
 	l.Bool(&s.migrateOnStart, "migrate-on-start", false, "apply ClickHouse migrations before starting")
@@ -130,6 +132,7 @@ func detectConfig(s settings) detect.Config {
 	cfg.Params.Floor = s.floor
 	cfg.Params.MinReporters = float64(s.minReporters)
 	cfg.Params.ResolveAfter = s.resolveAfter
+	cfg.Params.FreezeFor = s.freezeFor
 	cfg.RecentWindow = s.recentWindow
 	cfg.Params.MinRecent = s.minRecent
 	return cfg

@@ -34,10 +34,12 @@
 //
 // While a service has an incident, its recent window stays where it was
 // when the incident opened, so an ongoing outage never raises its own
-// baseline. The exception is an incident opened on the floor for lack of
-// history: there the window keeps moving, since the service's own traffic
-// is the only evidence of its normal level, and a new busy service's
-// "incident" ends once min-recent buckets show that level is steady.
+// baseline; after FreezeFor (12 hours) it moves again, as a count up for
+// that long without fading is a new normal (spike, "Baseline"). The
+// exception is an incident opened on the floor for lack of history:
+// there the window keeps moving, since the service's own traffic is the
+// only evidence of its normal level, and a new busy service's "incident"
+// ends once min-recent buckets show that level is steady.
 //
 // # Cycle
 //

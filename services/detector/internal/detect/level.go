@@ -22,13 +22,14 @@ func (c Config) recentSpan(end time.Time) span {
 
 // levelSpan is the recent window a service's level is read from in the
 // cycle whose previous bucket starts at prev: the buckets before prev or,
-// while the service has an incident, the buckets before the one that
-// opened it (prev at the time), so that an outage does not raise its own
-// baseline. An incident opened with too little history to freeze (a new
-// service judged on the floor) keeps the window moving: the service's
-// own traffic is then the only evidence of what is normal for it.
+// while the service has an incident (for at most FreezeFor), the buckets
+// before the one that opened it (prev at the time), so that an outage
+// does not raise its own baseline. An incident opened with too little
+// history to freeze (a new service judged on the floor) keeps the window
+// moving: the service's own traffic is then the only evidence of what is
+// normal for it.
 func (d *Detector) levelSpan(service string, prev time.Time) span {
-	if in, open := d.tracker.Lookup(service); open {
+	if in, open := d.tracker.Lookup(service); open && !d.cfg.Params.Thawed(prev.Sub(in.StartedAt)) {
 		frozen := d.cfg.recentSpan(in.StartedAt.Add(-d.cfg.Bucket))
 		if frozen.to.Before(prev) && bucketsFrom(frozen, d.firstOf(service, prev), d.cfg.Bucket) >= d.cfg.Params.MinRecent {
 			return frozen

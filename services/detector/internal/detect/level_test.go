@@ -56,6 +56,8 @@ func TestLevelSpan(t *testing.T) {
 		{"an incident opened on too little history does not", ago(40), 30 * time.Minute, span{ago(60), prev}},
 		{"an incident of an unknown service does not", time.Time{}, 30 * time.Minute, span{ago(60), prev}},
 		{"an incident opened in this bucket changes nothing", ago(600), -time.Minute, span{ago(60), prev}},
+		{"an incident open for FreezeFor thaws", ago(2000), 12 * time.Hour, span{ago(60), prev}},
+		{"an incident open for a little less is still frozen", ago(2000), 12*time.Hour - time.Minute, span{ago(780), ago(720)}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
