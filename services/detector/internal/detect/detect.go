@@ -275,7 +275,14 @@ func (d *Detector) runCycle(ctx context.Context) {
 		d.log.Error("detection cycle", "err", err)
 		return
 	}
-	d.log.Debug("detection cycle", "took_ms", time.Since(start).Milliseconds(), "open", d.tracker.Len())
+	took := time.Since(start)
+	if took > d.cfg.Interval/2 {
+		// Cycles that eat most of the interval are late to see the next
+		// bucket: worth a look before they overrun it.
+		d.log.Warn("slow detection cycle", "took_ms", took.Milliseconds(), "interval_ms", d.cfg.Interval.Milliseconds(), "services", len(d.first))
+	} else {
+		d.log.Debug("detection cycle", "took_ms", took.Milliseconds(), "open", d.tracker.Len())
+	}
 	if time.Since(d.savedAt) >= d.cfg.RecordsEvery {
 		if err := d.withCycleCtx(ctx, d.SaveRecords); err != nil {
 			d.log.Warn("save burst records", "err", err)
