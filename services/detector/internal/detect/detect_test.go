@@ -60,10 +60,17 @@ func setup(t testing.TB) stores {
 	return stores{conn: conn, rdb: rdb}
 }
 
+// detector is a loaded detector with the default settings, cycling every
+// second when run.
 func (s stores) detector(t *testing.T) *detect.Detector {
-	t.Helper()
 	cfg := detect.DefaultConfig()
 	cfg.Interval = time.Second
+	return s.detectorWith(t, cfg)
+}
+
+// detectorWith is a loaded detector with the settings cfg.
+func (s stores) detectorWith(t *testing.T, cfg detect.Config) *detect.Detector {
+	t.Helper()
 	d, err := detect.New(s.conn, s.rdb, logging.Discard(), cfg)
 	if err != nil {
 		t.Fatal(err)

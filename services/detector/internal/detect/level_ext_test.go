@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/lapor/lapor/services/detector/internal/detect"
-	"github.com/lapor/lapor/services/shared/logging"
 	"github.com/lapor/lapor/services/shared/report"
 	"github.com/lapor/lapor/services/shared/testenv"
 )
@@ -26,16 +25,7 @@ func TestLevelsKeptBetweenCyclesMatchAFullRead(t *testing.T) {
 
 func levelsMatch(t *testing.T, cfg detect.Config) {
 	s := setup(t)
-	newDetector := func() *detect.Detector {
-		d, err := detect.New(s.conn, s.rdb, logging.Discard(), cfg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := d.Load(testenv.Ctx(t)); err != nil {
-			t.Fatal(err)
-		}
-		return d
-	}
+	newDetector := func() *detect.Detector { return s.detectorWith(t, cfg) }
 	ctx := testenv.Ctx(t)
 	t0 := now.Truncate(time.Minute)
 	at := func(m int) time.Time { return t0.Add(time.Duration(m) * time.Minute) }
