@@ -9,3 +9,6 @@ import (
 func (d *Detector) Levels(ctx context.Context, prev time.Time, refresh bool) (map[string][]float64, error) {
 	return d.levels(ctx, prev, refresh)
 }
+
+// KeptLevels is the common recent window as the last cycle left it.
+func (d *Detector) KeptLevels() map[string][]float64 { return d.recentLevels.counts }

@@ -80,6 +80,10 @@ const levelTail = 5
 type recentLevels struct {
 	end    time.Time            // the window is the recent buckets before end
 	counts map[string][]float64 // by service, oldest first, recentBuckets each
+	// behind says reports came in for the oldest bucket read again, so
+	// reports may be reaching ClickHouse later than the tail reaches
+	// back (a worker catching up): the next cycle reads the whole window.
+	behind bool
 }
 
 // levels returns each service's counts over its recent window
@@ -91,7 +95,8 @@ type recentLevels struct {
 // window is kept in memory: each cycle shifts it on to the new previous
 // bucket and reads only its newest levelTail buckets again; it is read
 // whole at start, when refresh says so (hourly, with the history starts),
-// and when the detector fell more than levelTail buckets behind. The few
+// when the detector fell more than levelTail buckets behind, and after
+// the oldest bucket read again turned out to have had late reports. The few
 // services with an incident whose window is frozen earlier (levelSpan)
 // are read whole, in the same query.
 func (d *Detector) levels(ctx context.Context, prev time.Time, refresh bool) (map[string][]float64, error) {
@@ -101,7 +106,7 @@ func (d *Detector) levels(ctx context.Context, prev time.Time, refresh bool) (ma
 	tail := min(levelTail, n)
 	shift := int(prev.Sub(lv.end) / d.cfg.Bucket)
 	read := common // the part of the common window read this cycle
-	if refresh || lv.counts == nil || shift < 0 || shift > tail {
+	if refresh || lv.counts == nil || lv.behind || shift < 0 || shift > tail {
 		lv.counts = make(map[string][]float64, len(lv.counts))
 	} else {
 		read.from = prev.Add(-time.Duration(tail) * d.cfg.Bucket)
@@ -113,7 +118,8 @@ func (d *Detector) levels(ctx context.Context, prev time.Time, refresh bool) (ma
 			}
 		}
 	}
-	lv.end = prev
+	lv.end, lv.behind = prev, false
+	oldest := read.from.Unix()
 
 	spans := make(map[string]span)
 	ors := []string{"(minute >= toDateTime(?) AND minute < toDateTime(?))"}
@@ -146,7 +152,11 @@ func (d *Detector) levels(ctx context.Context, prev time.Time, refresh bool) (ma
 				xs = make([]float64, n)
 				lv.counts[service] = xs
 			}
-			xs[(b-common.from.Unix())/step] = float64(c)
+			i := (b - common.from.Unix()) / step
+			if read != common && b == oldest && xs[i] != float64(c) {
+				lv.behind = true
+			}
+			xs[i] = float64(c)
 		}
 	})
 	if err != nil {

@@ -14,7 +14,8 @@ import (
 // detector keeps from cycle to cycle, reading only their newest buckets
 // again, against a full read of the same windows, over an hour and a half
 // of cycles: services that start reporting, stop, report every minute,
-// and reports that reach ClickHouse three minutes late.
+// reports that reach ClickHouse three minutes late, and a worker that
+// stops for ten minutes and then catches up.
 func TestLevelsKeptBetweenCyclesMatchAFullRead(t *testing.T) {
 	tiny := detect.DefaultConfig() // a window shorter than the re-read tail
 	tiny.RecentWindow, tiny.Params.MinRecent = 3*time.Minute, 3
@@ -52,21 +53,29 @@ func levelsMatch(t *testing.T, cfg detect.Config) {
 	}
 	kept := newDetector()
 	var lateQueue [][]report.Report
+	var withheld []report.Report
 	for m := 0; m < 90; m++ {
 		due, late := minute(m)
-		s.insert(t, due)
+		switch {
+		case m >= 20 && m < 30: // the worker is down for ten minutes
+			withheld = append(withheld, due...)
+		case m == 30: // and catches up
+			s.insert(t, append(withheld, due...))
+		default:
+			s.insert(t, due)
+		}
 		if len(lateQueue) >= 3 { // late reports arrive three minutes later
 			s.insert(t, lateQueue[0])
 			lateQueue = lateQueue[1:]
 		}
 		lateQueue = append(lateQueue, late)
 		cycle(t, kept, at(m).Add(30*time.Second))
+		if m == 30 {
+			continue // the catch-up's older minutes are read by the next cycle
+		}
 
 		prev := at(m - 1)
-		got, err := kept.Levels(ctx, prev, false)
-		if err != nil {
-			t.Fatal(err)
-		}
+		got := kept.KeptLevels()
 		want, err := newDetector().Levels(ctx, prev, true)
 		if err != nil {
 			t.Fatal(err)
