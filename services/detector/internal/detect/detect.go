@@ -13,7 +13,11 @@
 // happens in, and a partial bucket never counts as quiet, so an incident
 // is resolved only on complete buckets. Nothing is extrapolated (scaling
 // up three reports seen in the first seconds of a minute would be an
-// outage made of noise). Persistence ("possible" needs two of the last
+// outage made of noise). The previous bucket counts as complete only once
+// its reports have all reached ClickHouse: while the report stream still
+// holds reports ingested before its end (a worker stalled or catching
+// up), it is stepped as partial too, so reports not written yet never
+// look like an outage ending (writtenBefore). Persistence ("possible" needs two of the last
 // three buckets) is counted by bucket start, so the one bucket seen first
 // partial and then complete counts once, exactly as spike.Stream counts
 // complete buckets offline.
@@ -364,12 +368,28 @@ func (d *Detector) Cycle(ctx context.Context, now time.Time) error {
 	// The previous bucket is judged once, when it is first complete; the
 	// current one every cycle, as a partial bucket.
 	stepPrev := prev.After(d.lastFull)
+	full := true // prev's reports have all reached ClickHouse
+	if stepPrev {
+		written, waiting, err := d.writtenBefore(ctx, cur)
+		switch {
+		case err != nil:
+			// Without Redis nothing is in flight that could still land.
+			d.log.Warn("cannot tell whether the previous bucket's reports are all written; judging it complete", "err", err)
+		case !written:
+			full = false
+			d.log.Warn("reports not written yet; the previous bucket is judged as still filling", "waiting_since", waiting, "bucket", prev)
+		}
+	}
 	for _, s := range services {
 		r := recent[s]
 		level := window(levels[s], d.levelSpan(s, prev), d.firstOf(s, cur), d.cfg.Bucket)
 		if stepPrev {
 			b := d.expected(hist[s], level, s, prev)
-			if dec := d.tracker.StepBaseline(s, prev, clampCount(r.prev), b); dec.Kind != spike.None || dec.Save {
+			step := d.tracker.StepBaseline
+			if !full {
+				step = d.tracker.StepPartial // never quiet: nothing resolves on missing reports
+			}
+			if dec := step(s, prev, clampCount(r.prev), b); dec.Kind != spike.None || dec.Save {
 				changes = append(changes, change{s, dec, b.Source})
 			}
 		}
@@ -378,6 +398,8 @@ func (d *Detector) Cycle(ctx context.Context, now time.Time) error {
 			changes = append(changes, change{s, dec, b.Source})
 		}
 	}
+	// Stepped once as the previous bucket, complete or not: stepping it
+	// again after the current one would step the tracker back in time.
 	d.lastFull = prev
 	if len(changes) > 0 {
 		since := make(map[string]time.Time, len(changes))

@@ -492,3 +492,45 @@ func TestPossibleNeedsTwoOfThreeMinutes(t *testing.T) {
 		t.Fatalf("open incidents = %+v, want one possible, started at the first minute of 20", open)
 	}
 }
+
+// TestUnwrittenReportsDoNotEndAnIncident checks that buckets whose reports
+// are still waiting in the report stream (a stalled worker) are not judged
+// complete: their low counts do not resolve an open incident until the
+// reports are written.
+func TestUnwrittenReportsDoNotEndAnIncident(t *testing.T) {
+	s := setup(t)
+	ctx := testenv.Ctx(t)
+	s.insert(t, burst("gojek", 40, 40, now.Add(-25*time.Second), 20*time.Second, []string{"app"}, []string{"ID"}))
+	d := s.detector(t)
+	cycle(t, d, now)
+	// A report ingested a minute later is still in the stream: the worker
+	// has not written it.
+	waiting := now.Truncate(time.Minute).Add(time.Minute + 10*time.Second)
+	id, err := s.rdb.XAdd(ctx, &redis.XAddArgs{Stream: stream.Reports, ID: fmt.Sprintf("%d-0", waiting.UnixMilli()), Values: []any{stream.ReportField, "x"}}).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k := 1; k <= 6; k++ {
+		cycle(t, d, now.Add(time.Duration(k)*time.Minute))
+	}
+	if open := s.incidents(t, incident.Filter{Status: incident.StatusOpen}); len(open) != 1 {
+		t.Fatalf("open incidents with reports unwritten for six minutes = %+v, want the one still open", open)
+	}
+	// Written: three quiet complete minutes end it.
+	if err := s.rdb.XDel(ctx, stream.Reports, id).Err(); err != nil {
+		t.Fatal(err)
+	}
+	resolvedAt := 0
+	for k := 7; k <= 12 && resolvedAt == 0; k++ {
+		cycle(t, d, now.Add(time.Duration(k)*time.Minute))
+		if len(s.incidents(t, incident.Filter{Status: incident.StatusOpen})) == 0 {
+			resolvedAt = k
+		}
+	}
+	if resolvedAt != 9 {
+		t.Fatalf("resolved %d minutes on, want 9 (three complete quiet minutes after the reports were written)", resolvedAt)
+	}
+	if got, want := kinds(s.events(t)), []string{"gojek:opened", "gojek:resolved"}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("alert stream = %v, want %v", got, want)
+	}
+}
