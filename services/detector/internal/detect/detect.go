@@ -13,14 +13,16 @@
 // happens in, and a partial bucket never counts as quiet, so an incident
 // is resolved only on complete buckets. Nothing is extrapolated (scaling
 // up three reports seen in the first seconds of a minute would be an
-// outage made of noise). The previous bucket counts as complete only once
-// its reports have all reached ClickHouse: while the report stream still
-// holds reports ingested before its end (a worker stalled or catching
-// up), it is stepped as partial too, so reports not written yet never
-// look like an outage ending (writtenBefore). Persistence ("possible" needs two of the last
+// outage made of noise). Persistence ("possible" needs two of the last
 // three buckets) is counted by bucket start, so the one bucket seen first
 // partial and then complete counts once, exactly as spike.Stream counts
 // complete buckets offline.
+//
+// The previous bucket counts as complete only once its reports have all
+// reached ClickHouse: while the report stream still holds reports
+// ingested before its end (a worker stalled or catching up), it is
+// stepped as partial too, so reports not written yet never look like an
+// outage ending (writtenBefore).
 //
 // # Baseline
 //
