@@ -17,6 +17,9 @@ type Point struct {
 	Expected float64 // expected count, floor applied
 	Source   Source  // where the expectation came from
 	Z        float64 // the count's score against its baseline, in spreads
+	// Started is the bucket the open incident started at (its first hit,
+	// which may precede the bucket that opened it); zero without one.
+	Started time.Time
 }
 
 // Stream scores one series causally, bucket by bucket, keeping its own
@@ -85,7 +88,12 @@ func (s *Stream) Observe(t time.Time, count float64) Point {
 		s.opened = i
 	}
 	s.hist = append(s.hist, count)
+	var started time.Time
+	if d.Open {
+		started = d.Incident.StartedAt
+	}
 	return Point{
+		Started:  started,
 		Score:    d.Onset,
 		Alert:    d.Open && d.Kind != Resolved,
 		Level:    d.Level,
