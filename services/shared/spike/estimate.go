@@ -39,6 +39,11 @@ type History struct {
 	Weeks  []float64 // slot level in each past week inside the history, newest first
 	Days   []float64 // slot level in each past day inside the history, newest first
 	Recent []float64 // counts of the recent buckets inside the history, empty ones as zero
+	// Since, after an incident whose buckets are still in the recent
+	// window (which then stays where it was before the incident), holds
+	// the counts from the incident's end on: what is normal right after
+	// an outage is at least what its tail left.
+	Since []float64
 }
 
 // Baseline is what a count is judged against.
@@ -79,6 +84,9 @@ func (p Params) Estimate(h History) Baseline {
 	spread := 0.0
 	if len(h.Recent) >= p.MinRecent {
 		level := median(h.Recent)
+		if len(h.Since) > 0 {
+			level = math.Max(level, median(h.Since))
+		}
 		if math.IsNaN(e) || level > e {
 			e, src = level, FromRecent
 		}

@@ -95,7 +95,17 @@
 //     normal);
 //   - the recent level: the median of the last hour of buckets, frozen at
 //     the incident's start while one is open, so an outage never becomes
-//     its own baseline, for at most FreezeFor (12 hours). A count that
+//     its own baseline, and after it until its buckets have left the hour,
+//     so it does not become the next one's either: a service that went
+//     down for 45 minutes and came back ten minutes later at the same size
+//     had a baseline of the outage itself, and the second outage went
+//     unannounced. After an incident the level is also at least the
+//     median of the buckets since it ended (History.Since): what the
+//     fading tail of an outage left is no new outage. The synthetic
+//     suite's outages announced, ended and announced again (split) went
+//     from 13 to 0 with it; NAB realTweets' best-threshold score moved
+//     from 82.2 to 81.7. The recent level stays frozen for at most
+//     FreezeFor (12 hours). A count that
 //     stays up for half a day without fading is a new normal (a service
 //     that grew, a new source of reports) far more often than an outage,
 //     and frozen for good it kept one "problems detected" open for two

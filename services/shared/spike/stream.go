@@ -35,8 +35,37 @@ type Stream struct {
 	t0      time.Time
 	hist    []float64 // by bucket index since t0; NaN where no row came
 	tr      *Tracker
-	opened  int     // bucket index the open incident started at
+	calm    calm    // where the buckets before and after the latest incidents are
 	h       History // reused buffers
+}
+
+// calm is where a series' recent window stands around its incidents, by
+// bucket index: the window ends at pre (exclusive) while an incident is
+// open and until its buckets have left the window, and the buckets from
+// after on (up to upTo, while a next incident is open) are its Since.
+// Each is -1 when unset.
+type calm struct{ pre, after, upTo int }
+
+// opened updates c for an incident starting at bucket start: a new
+// window before it, unless the last incident's buckets are still in the
+// recent window of n buckets, in which case the window stays before that
+// one, and the calm between the two is the Since.
+func (c *calm) opened(start, n int) {
+	if c.after >= 0 && start-c.after < n {
+		c.upTo = start
+		return
+	}
+	*c = calm{pre: start - 1, after: -1, upTo: -1}
+}
+
+// resolved updates c for an incident whose quiet run began at bucket end;
+// newNormal says it ended because its baseline thawed (see FreezeFor).
+func (c *calm) resolved(end int, newNormal bool) {
+	if newNormal {
+		*c = calm{pre: -1, after: -1, upTo: -1}
+		return
+	}
+	c.after, c.upTo = end, -1
 }
 
 // NewStream returns a stream for buckets of the given step. recent is the
@@ -59,7 +88,7 @@ func NewStream(p Params, step, recent time.Duration, weeks int) (*Stream, error)
 	return &Stream{
 		p: p, step: step, recentN: n, weeks: weeks,
 		perDay: int(24 * time.Hour / step), perWeek: int(baseline.Week / step),
-		tr: tr,
+		tr: tr, calm: calm{-1, -1, -1},
 	}, nil
 }
 
@@ -80,12 +109,15 @@ func (s *Stream) Observe(t time.Time, count float64) Point {
 	h := &s.h
 	h.Weeks = s.slots(h.Weeks[:0], i, s.perWeek, s.weeks)
 	h.Days = s.slots(h.Days[:0], i, s.perDay, s.p.Days)
-	h.Recent = s.recent(h.Recent[:0], i)
+	h.Recent, h.Since = s.recent(h.Recent[:0], h.Since[:0], i)
 	b := s.p.Estimate(*h)
 	c := uint32(math.Max(0, math.Round(count)))
 	d := s.tr.StepBaseline("", t, c, b)
-	if d.Kind == Opened {
-		s.opened = i
+	switch d.Kind {
+	case Opened:
+		s.calm.opened(s.index(d.Incident.StartedAt), s.recentN)
+	case Resolved:
+		s.calm.resolved(s.index(d.Incident.EndedAt), s.p.Thawed(d.Incident.EndedAt.Sub(d.Incident.StartedAt)))
 	}
 	s.hist = append(s.hist, count)
 	var started time.Time
@@ -130,17 +162,38 @@ func (s *Stream) slots(dst []float64, i, per, n int) []float64 {
 	return dst
 }
 
-// recent appends the counts of the recent window of bucket i: the buckets
-// just before it or, while an incident is open (for at most FreezeFor),
-// the buckets just before the incident, so that an outage does not raise
-// its own baseline. An incident opened with too little history keeps the
-// window moving, as the detector service does: the series' own level is
-// the only evidence.
-func (s *Stream) recent(dst []float64, i int) []float64 {
+// recent appends the counts of the recent window of bucket i to dst: the
+// buckets just before it or, while an incident is open (for at most
+// FreezeFor) and until its buckets have left the window, the buckets
+// before the incident, so that an outage raises neither its own baseline
+// nor the next one's. Once the incident has ended, it also appends to
+// since the buckets from its end on (see History.Since). An incident
+// opened with too little history keeps the window moving, as the detector
+// service does: the series' own level is the only evidence.
+func (s *Stream) recent(dst, since []float64, i int) ([]float64, []float64) {
+	c := s.calm
+	freeze := false
+	if in, open := s.tr.Lookup(""); open {
+		freeze = c.pre < i && !s.p.Thawed(s.t0.Add(time.Duration(i)*s.step).Sub(in.StartedAt))
+	} else if c.after >= 0 && i-c.after < s.recentN {
+		freeze = true
+	}
 	end := i
-	if in, open := s.tr.Lookup(""); open && s.opened < i && !s.p.Thawed(s.t0.Add(time.Duration(i)*s.step).Sub(in.StartedAt)) {
-		if known(s.hist, s.opened-s.recentN, s.opened) >= s.p.MinRecent {
-			end = s.opened
+	// The window ends a bucket before the incident's first, as the
+	// detector's does: there, the bucket before is the previous one when
+	// the current one opens it.
+	if freeze && known(s.hist, c.pre-s.recentN, c.pre) >= s.p.MinRecent {
+		end = c.pre
+		if c.after >= 0 {
+			to := i
+			if c.upTo >= 0 {
+				to = c.upTo
+			}
+			for j := c.after; j < to; j++ {
+				if v := s.hist[j]; !math.IsNaN(v) {
+					since = append(since, v)
+				}
+			}
 		}
 	}
 	for j := max(end-s.recentN, 0); j < end; j++ {
@@ -148,7 +201,12 @@ func (s *Stream) recent(dst []float64, i int) []float64 {
 			dst = append(dst, v)
 		}
 	}
-	return dst
+	return dst, since
+}
+
+// index is the bucket index of t.
+func (s *Stream) index(t time.Time) int {
+	return int(math.Round(float64(t.Sub(s.t0)) / float64(s.step)))
 }
 
 // known counts the buckets of [from, to) that have a value.

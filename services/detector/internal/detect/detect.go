@@ -38,10 +38,15 @@
 // so a burst on a brand-new service still opens an incident. The recent
 // buckets' spread also widens the score's scale for jumpy services.
 //
-// While a service has an incident, its recent window stays where it was
-// when the incident opened, so an ongoing outage never raises its own
-// baseline; after FreezeFor (12 hours) it moves again, as a count up for
-// that long without fading is a new normal (spike, "Baseline"). The
+// While a service has an incident, and for the recent window's length
+// after it, its recent window stays where it was when the incident
+// opened, so an outage raises neither its own baseline nor the next
+// one's; after the incident, the level is also at least that of the
+// buckets since it ended (spike.History.Since). After FreezeFor (12
+// hours) an incident's window moves again, as a count up for that long
+// without fading is a new normal (spike, "Baseline"). Where the windows
+// stand is in memory (calm); after a restart, an incident's window is
+// frozen from its start, as before, and a past one's not at all. The
 // exception is an incident opened on the floor for lack of history:
 // there the window keeps moving, since the service's own traffic is the
 // only evidence of its normal level, and a new busy service's "incident"
@@ -169,7 +174,8 @@ type Detector struct {
 	lastFull time.Time // the latest complete bucket stepped
 
 	recentLevels recentLevels // every service's recent window, kept between cycles
-	savedAt      time.Time    // when the burst records were last saved
+	calm         map[string]calm
+	savedAt      time.Time // when the burst records were last saved
 
 	out         outbox
 	lastVersion uint64
@@ -187,7 +193,7 @@ func New(conn driver.Conn, rdb *redis.Client, log *slog.Logger, cfg Config) (*De
 	if err != nil {
 		return nil, err
 	}
-	return &Detector{conn: conn, rdb: rdb, log: log, cfg: cfg, tracker: tr, open: make(map[string]openInfo)}, nil
+	return &Detector{conn: conn, rdb: rdb, log: log, cfg: cfg, tracker: tr, open: make(map[string]openInfo), calm: make(map[string]calm)}, nil
 }
 
 // Load restores the incidents that were open when the detector last
@@ -384,19 +390,28 @@ func (d *Detector) Cycle(ctx context.Context, now time.Time) error {
 	}
 	for _, s := range services {
 		r := recent[s]
-		level := window(levels[s], d.levelSpan(s, prev), d.firstOf(s, cur), d.cfg.Bucket)
+		sp := d.levelSpan(s, prev)
+		level := window(levels[s], sp, d.firstOf(s, cur), d.cfg.Bucket)
+		var since []float64
+		if sp != d.cfg.recentSpan(prev) { // frozen: after an incident, what its tail left counts
+			since = d.since(s, prev)
+		}
 		if stepPrev {
-			b := d.expected(hist[s], level, s, prev)
+			b := d.expected(hist[s], level, since, s, prev)
 			step := d.tracker.StepBaseline
 			if !full {
 				step = d.tracker.StepPartial // never quiet: nothing resolves on missing reports
 			}
-			if dec := step(s, prev, clampCount(r.prev), b); dec.Kind != spike.None || dec.Save {
+			dec := step(s, prev, clampCount(r.prev), b)
+			d.incidentChanged(s, dec)
+			if dec.Kind != spike.None || dec.Save {
 				changes = append(changes, change{s, dec, b.Source})
 			}
 		}
-		b := d.expected(hist[s], level, s, cur)
-		if dec := d.tracker.StepPartial(s, cur, clampCount(r.cur), b); dec.Kind != spike.None || dec.Save {
+		b := d.expected(hist[s], level, since, s, cur)
+		dec := d.tracker.StepPartial(s, cur, clampCount(r.cur), b)
+		d.incidentChanged(s, dec)
+		if dec.Kind != spike.None || dec.Save {
 			changes = append(changes, change{s, dec, b.Source})
 		}
 	}
@@ -456,10 +471,10 @@ func clampCount(n uint64) uint32 { return uint32(min(n, uint64(^uint32(0)))) }
 
 // expected is a service's baseline for the bucket starting at t, from
 // its slot levels in past weeks and days and its recent level.
-func (d *Detector) expected(hist map[int64]float64, level []float64, service string, t time.Time) spike.Baseline {
+func (d *Detector) expected(hist map[int64]float64, level, since []float64, service string, t time.Time) spike.Baseline {
 	// No history known (first defaults to t): nothing to learn from.
 	first := d.firstOf(service, t)
-	h := spike.History{Recent: level}
+	h := spike.History{Recent: level, Since: since}
 	for k := 1; k <= d.cfg.Weeks; k++ {
 		if v, ok := d.slotLevel(hist, t.Add(-time.Duration(k)*baseline.Week), first); ok {
 			h.Weeks = append(h.Weeks, v)

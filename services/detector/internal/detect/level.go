@@ -4,6 +4,8 @@ import (
 	"context"
 	"strings"
 	"time"
+
+	"github.com/lapor/lapor/services/shared/spike"
 )
 
 // span is the half-open time range [from, to).
@@ -22,20 +24,108 @@ func (c Config) recentSpan(end time.Time) span {
 
 // levelSpan is the recent window a service's level is read from in the
 // cycle whose previous bucket starts at prev: the buckets before prev or,
-// while the service has an incident (for at most FreezeFor), the buckets
-// before the one that opened it (prev at the time), so that an outage
-// does not raise its own baseline. An incident opened with too little
+// while the service has an incident (for at most FreezeFor) and until its
+// buckets have left the window, the buckets before the one that opened it
+// (prev at the time; see frozenAt), so that an outage raises neither its
+// own baseline nor the next one's. An incident opened with too little
 // history to freeze (a new service judged on the floor) keeps the window
 // moving: the service's own traffic is then the only evidence of what is
 // normal for it.
 func (d *Detector) levelSpan(service string, prev time.Time) span {
-	if in, open := d.tracker.Lookup(service); open && !d.cfg.Params.Thawed(prev.Sub(in.StartedAt)) {
-		frozen := d.cfg.recentSpan(in.StartedAt.Add(-d.cfg.Bucket))
+	if pre, ok := d.frozenAt(service, prev); ok {
+		frozen := d.cfg.recentSpan(pre)
 		if frozen.to.Before(prev) && bucketsFrom(frozen, d.firstOf(service, prev), d.cfg.Bucket) >= d.cfg.Params.MinRecent {
 			return frozen
 		}
 	}
 	return d.cfg.recentSpan(prev)
+}
+
+// calm is where a service's recent window stands around its latest
+// incidents, as spike.Stream keeps it: the window ends at pre while an
+// incident is open and until its buckets have left the window, and the
+// buckets from after on (up to upTo, while a next incident is open) are
+// the level's Since (spike.History). It is in memory only: after a
+// restart, an incident's window is frozen from its start, as before.
+type calm struct {
+	pre, after, upTo time.Time // zero when unset
+}
+
+// frozenAt is where the service's recent window ends while frozen, and
+// whether it is: while an incident is open (for at most FreezeFor), and
+// after one until its buckets have left the window.
+func (d *Detector) frozenAt(service string, prev time.Time) (time.Time, bool) {
+	c, hasCalm := d.calm[service]
+	if in, open := d.tracker.Lookup(service); open {
+		if d.cfg.Params.Thawed(prev.Sub(in.StartedAt)) {
+			return time.Time{}, false
+		}
+		if hasCalm && !c.pre.IsZero() {
+			return c.pre, true
+		}
+		return in.StartedAt.Add(-d.cfg.Bucket), true // restored after a restart
+	}
+	if hasCalm && !c.after.IsZero() {
+		if prev.Sub(c.after) < d.cfg.RecentWindow {
+			return c.pre, true
+		}
+		delete(d.calm, service) // its buckets have left the window
+	}
+	return time.Time{}, false
+}
+
+// since is the Since of the service's level in the cycle whose previous
+// bucket is prev: the buckets from its latest incident's end on, up to
+// the next incident's start while one is open, read from the kept common
+// window (nil when there are none).
+func (d *Detector) since(service string, prev time.Time) []float64 {
+	c, ok := d.calm[service]
+	if !ok || c.after.IsZero() || prev.Sub(c.after) >= d.cfg.RecentWindow {
+		return nil
+	}
+	to := prev
+	if !c.upTo.IsZero() && c.upTo.Before(prev) {
+		to = c.upTo
+	}
+	n := d.cfg.recentBuckets()
+	from := max(n-int(prev.Sub(c.after)/d.cfg.Bucket), 0)
+	end := n - int(prev.Sub(to)/d.cfg.Bucket)
+	if end <= from {
+		return nil
+	}
+	if xs := d.recentLevels.counts[service]; xs != nil {
+		return xs[from:end]
+	}
+	return make([]float64, end-from)
+}
+
+// incidentChanged keeps the service's calm up to date with a decision
+// (see spike.Stream, which does the same).
+func (d *Detector) incidentChanged(service string, dec spike.Decision) {
+	in := dec.Incident
+	switch dec.Kind {
+	case spike.Opened:
+		c, ok := d.calm[service]
+		if ok && !c.after.IsZero() && in.StartedAt.Sub(c.after) < d.cfg.RecentWindow {
+			// The last incident's buckets are still in the window: it
+			// stays before that one, and the calm between is the Since.
+			c.upTo = in.StartedAt
+			d.calm[service] = c
+			return
+		}
+		d.calm[service] = calm{pre: in.StartedAt.Add(-d.cfg.Bucket)}
+	case spike.Resolved:
+		if d.cfg.Params.Thawed(in.EndedAt.Sub(in.StartedAt)) {
+			delete(d.calm, service) // it ended as a new normal
+			return
+		}
+		c := d.calm[service]
+		if c.pre.IsZero() {
+			c.pre = in.StartedAt.Add(-d.cfg.Bucket)
+		}
+		c.after, c.upTo = in.EndedAt, time.Time{}
+		d.calm[service] = c
+	}
 }
 
 // firstOf is the start of a service's history, or fallback when it has
@@ -97,8 +187,8 @@ type recentLevels struct {
 // whole at start, when refresh says so (hourly, with the history starts),
 // when the detector fell more than levelTail buckets behind, and after
 // the oldest bucket read again turned out to have had late reports. The few
-// services with an incident whose window is frozen earlier (levelSpan)
-// are read whole, in the same query.
+// services whose window stands still (an incident open or lately ended,
+// see levelSpan) are read whole, in the same query.
 func (d *Detector) levels(ctx context.Context, prev time.Time, refresh bool) (map[string][]float64, error) {
 	n := d.cfg.recentBuckets()
 	common := d.cfg.recentSpan(prev)
@@ -119,34 +209,24 @@ func (d *Detector) levels(ctx context.Context, prev time.Time, refresh bool) (ma
 		}
 	}
 	lv.end, lv.behind = prev, false
-	oldest := read.from.Unix()
 
 	spans := make(map[string]span)
-	ors := []string{"(minute >= toDateTime(?) AND minute < toDateTime(?))"}
-	args := []any{read.from.Unix(), read.to.Unix()}
-	for _, s := range d.tracker.OpenServices(nil) {
-		sp := d.levelSpan(s, prev)
-		if sp == common {
-			continue
+	// Windows stand still for open incidents and after recent ones.
+	frozenCandidates := d.tracker.OpenServices(nil)
+	for s := range d.calm {
+		if _, open := d.tracker.Lookup(s); !open {
+			frozenCandidates = append(frozenCandidates, s)
 		}
-		spans[s] = sp
-		ors = append(ors, "(service = ? AND minute >= toDateTime(?) AND minute < toDateTime(?))")
-		args = append(args, s, sp.from.Unix(), sp.to.Unix())
 	}
-	frozen := make(map[string][]float64, len(spans))
-	step := int64(d.cfg.Bucket / time.Second)
-	err := d.reporters(ctx, "recent levels", strings.Join(ors, " OR "), args, func(service string, b int64, c uint64) {
-		// A row may belong to the common window, to a frozen one, or to
-		// both.
-		if sp, ok := spans[service]; ok && sp.contains(time.Unix(b, 0)) {
-			xs := frozen[service]
-			if xs == nil {
-				xs = make([]float64, n)
-				frozen[service] = xs
-			}
-			xs[(b-sp.from.Unix())/step] = float64(c)
+	for _, s := range frozenCandidates {
+		if sp := d.levelSpan(s, prev); sp != common {
+			spans[s] = sp
 		}
-		if read.contains(time.Unix(b, 0)) {
+	}
+	step := int64(d.cfg.Bucket / time.Second)
+	oldest := read.from.Unix()
+	err := d.reporters(ctx, "recent levels", "minute >= toDateTime(?) AND minute < toDateTime(?)",
+		[]any{read.from.Unix(), read.to.Unix()}, func(service string, b int64, c uint64) {
 			xs := lv.counts[service]
 			if xs == nil {
 				xs = make([]float64, n)
@@ -157,8 +237,39 @@ func (d *Detector) levels(ctx context.Context, prev time.Time, refresh bool) (ma
 				lv.behind = true
 			}
 			xs[i] = float64(c)
+		})
+	frozen := make(map[string][]float64, len(spans))
+	if err == nil && len(spans) > 0 {
+		// By service, which the table is ordered by, over the span that
+		// holds them all; each keeps the rows of its own.
+		var (
+			args     []any
+			from, to = prev, time.Time{}
+		)
+		for s, sp := range spans {
+			args = append(args, s)
+			if sp.from.Before(from) {
+				from = sp.from
+			}
+			if sp.to.After(to) {
+				to = sp.to
+			}
 		}
-	})
+		args = append(args, from.Unix(), to.Unix())
+		where := "service IN (?" + strings.Repeat(", ?", len(spans)-1) + ") AND minute >= toDateTime(?) AND minute < toDateTime(?)"
+		err = d.reporters(ctx, "frozen recent levels", where, args, func(service string, b int64, c uint64) {
+			sp, ok := spans[service]
+			if !ok || !sp.contains(time.Unix(b, 0)) {
+				return
+			}
+			xs := frozen[service]
+			if xs == nil {
+				xs = make([]float64, n)
+				frozen[service] = xs
+			}
+			xs[(b-sp.from.Unix())/step] = float64(c)
+		})
+	}
 	if err != nil {
 		lv.counts = nil // half read: read it whole next time
 		return nil, err

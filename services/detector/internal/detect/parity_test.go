@@ -32,7 +32,7 @@ func TestDetectorAgreesWithStream(t *testing.T) {
 	evalFrom := historyDays * 24 * 60
 	total := evalFrom + evalMinutes
 	// A daily curve with Poisson noise, and in the evaluated hours a step,
-	// a ramp and a long modest rise.
+	// a ramp, a long modest rise and a second wave ten minutes after it.
 	r := rand.New(rand.NewPCG(7, 11))
 	counts := make([]int, total)
 	for m := range counts {
@@ -45,6 +45,8 @@ func TestDetectorAgreesWithStream(t *testing.T) {
 			mean *= 1 + 8*float64(e-150)/40
 		case e >= 240 && e < 320: // long enough to move an unfrozen recent level
 			mean *= 3
+		case e >= 330 && e < 350: // and back ten minutes later
+			mean *= 4
 		}
 		counts[m] = max(1, draw.Poisson(r, mean)) // a report every minute: the history starts at t0 for both
 	}
@@ -75,8 +77,8 @@ func TestDetectorAgreesWithStream(t *testing.T) {
 			want[len(want)-1].end = at(m)
 		}
 	}
-	if len(want) < 3 {
-		t.Fatalf("the stream found %d incidents, want at least the three outages", len(want))
+	if len(want) < 4 {
+		t.Fatalf("the stream found %d incidents, want at least the four outages", len(want))
 	}
 
 	// The service: the history written at once, then each minute written
