@@ -24,7 +24,7 @@ func Explain(w io.Writer, files []*nab.File, thr float64, p nab.Profile) error {
 		for k, win := range f.Windows {
 			fmt.Fprintf(&b, "  window %d, %s .. %s (%d rows): score %s, alert %s\n", k+1,
 				f.Times[win.Start].Format(explainTime), f.Times[win.End].Format(explainTime), win.Width(),
-				firstIn(score, win), firstIn(alert, win))
+				firstIn(score, f.Scores, win), firstIn(alert, nil, win))
 		}
 		prob := nab.Probation(len(f.Times))
 		outside := func(d []bool) []int {
@@ -60,12 +60,18 @@ func Explain(w io.Writer, files []*nab.File, thr float64, p nab.Profile) error {
 const explainTime = "2006-01-02 15:04"
 
 // firstIn describes the first detection in a window: its row from the
-// window's start and that row's share of the window, or "missed".
-func firstIn(d []bool, w nab.Window) string {
+// window's start, that row's share of the window and its score (when
+// scores are given), or "missed".
+func firstIn(d []bool, scores []float64, w nab.Window) string {
 	for i := w.Start; i <= w.End; i++ {
-		if d[i] {
-			return fmt.Sprintf("+%d (%.2f)", i-w.Start, float64(i-w.Start)/float64(w.Width()))
+		if !d[i] {
+			continue
 		}
+		s := fmt.Sprintf("+%d (%.2f)", i-w.Start, float64(i-w.Start)/float64(w.Width()))
+		if scores != nil {
+			s += fmt.Sprintf(" at %.3f", scores[i])
+		}
+		return s
 	}
 	return "missed"
 }

@@ -30,7 +30,7 @@ func TestExplain(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{
-		"window 1, 2015-03-01 03:20 .. 2015-03-01 04:55 (20 rows): score +5 (0.25), alert +10 (0.50)",
+		"window 1, 2015-03-01 03:20 .. 2015-03-01 04:55 (20 rows): score +5 (0.25) at 0.800, alert +10 (0.50)",
 		"window 2, 2015-03-01 06:40 .. 2015-03-01 07:25 (10 rows): score missed, alert missed",
 		"outside the windows, score: 1 rows: 2015-03-01 05:50 (0.600, value 1)",
 		"outside the windows, alert: 4 rows in 2 runs: 2015-03-01 05:25 ×3, 2015-03-01 07:55 ×1",
