@@ -45,8 +45,8 @@
 // buckets since it ended (spike.History.Since). After FreezeFor (12
 // hours) an incident's window moves again, as a count up for that long
 // without fading is a new normal (spike, "Baseline"). Where the windows
-// stand is in memory (calm); after a restart, an incident's window is
-// frozen from its start, as before, and a past one's not at all. The
+// stand is kept in memory (calm) and rebuilt at start from the open and
+// lately ended incidents. The
 // exception is an incident opened on the floor for lack of history:
 // there the window keeps moving, since the service's own traffic is the
 // only evidence of its normal level, and a new busy service's "incident"
@@ -222,6 +222,9 @@ func (d *Detector) Load(ctx context.Context) error {
 			Announced:    in.Peak,
 		})
 		d.open[in.Service] = openInfo{id: in.ID, top: breakdown{symptoms: in.TopSymptoms, shares: in.TopSymptomShares, countries: in.TopCountries}}
+	}
+	if err := d.loadCalm(ctx); err != nil {
+		d.log.Warn("starting without the windows of lately ended incidents", "err", err)
 	}
 	restored, bad, err := d.loadRecords(ctx)
 	if err != nil {

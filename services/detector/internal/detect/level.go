@@ -2,9 +2,11 @@ package detect
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 
+	"github.com/lapor/lapor/services/shared/incident"
 	"github.com/lapor/lapor/services/shared/spike"
 )
 
@@ -45,8 +47,8 @@ func (d *Detector) levelSpan(service string, prev time.Time) span {
 // incidents, as spike.Stream keeps it: the window ends at pre while an
 // incident is open and until its buckets have left the window, and the
 // buckets from after on (up to upTo, while a next incident is open) are
-// the level's Since (spike.History). It is in memory only: after a
-// restart, an incident's window is frozen from its start, as before.
+// the level's Since (spike.History). It is kept in memory; Load rebuilds
+// it from the incidents that ended less than a window ago.
 type calm struct {
 	pre, after, upTo time.Time // zero when unset
 }
@@ -97,6 +99,29 @@ func (d *Detector) since(service string, prev time.Time) []float64 {
 		return xs[from:end]
 	}
 	return make([]float64, end-from)
+}
+
+// loadCalm gives the services whose latest incident ended less than a
+// recent window ago (by the wall clock) the calm it left, so that a
+// restart does not put that incident into their recent level.
+func (d *Detector) loadCalm(ctx context.Context) error {
+	ended, err := incident.List(ctx, d.conn, incident.Filter{Status: incident.StatusResolved, Limit: 1000})
+	if err != nil {
+		return fmt.Errorf("load lately ended incidents: %w", err)
+	}
+	latest := make(map[string]bool)
+	for _, in := range ended { // newest first: only a service's latest counts
+		if latest[in.Service] {
+			continue
+		}
+		latest[in.Service] = true
+		start, end := in.StartedAt.UTC(), in.EndedAt.UTC()
+		if _, open := d.tracker.Lookup(in.Service); open || time.Since(end) >= d.cfg.RecentWindow || d.cfg.Params.Thawed(end.Sub(start)) {
+			continue
+		}
+		d.calm[in.Service] = calm{pre: start.Add(-d.cfg.Bucket), after: end}
+	}
+	return nil
 }
 
 // incidentChanged keeps the service's calm up to date with a decision

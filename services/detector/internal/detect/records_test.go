@@ -131,3 +131,38 @@ func TestRunSavesRecordsAtShutdown(t *testing.T) {
 		t.Errorf("saved records have no expiry (ttl %v)", ttl)
 	}
 }
+
+// TestRestartRemembersTheLastIncidentsWindow checks that a detector
+// restarted within the hour after a long outage keeps that outage out of
+// the service's recent level, so the outage coming back opens an
+// incident: a detector that forgot it would take the outage for normal.
+func TestRestartRemembersTheLastIncidentsWindow(t *testing.T) {
+	s := setup(t)
+	ctx := testenv.Ctx(t)
+	nowReal := time.Now().UTC()
+	end := nowReal.Truncate(time.Minute).Add(-10 * time.Minute) // the outage ended ten minutes ago
+	start := end.Add(-45 * time.Minute)
+	for _, svc := range []string{"shopee", "lazada"} {
+		s.insert(t, steady(svc, start.Add(-2*time.Hour), start, 1))
+		s.insert(t, steady(svc, start, end, 10))
+		s.insert(t, steady(svc, end, nowReal.Truncate(time.Minute).Add(-time.Minute), 1))
+		s.insert(t, steady(svc, nowReal.Truncate(time.Minute).Add(-time.Minute), nowReal.Truncate(time.Minute).Add(time.Minute), 10)) // back
+	}
+	// Only shopee's ended incident is on record (lazada's was never
+	// stored): a restarted detector knows where shopee's window stood.
+	if err := incident.Save(ctx, s.conn, []incident.Incident{{
+		ID: "inc-shopee", Service: "shopee", Level: incident.LevelDetected, Status: incident.StatusResolved,
+		StartedAt: start, UpdatedAt: end, EndedAt: end, Peak: 400, PeakAt: start, Baseline: 40, LastCount: 40, Version: 1,
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	d := s.detector(t)
+	cycle(t, d, nowReal)
+	var opened []string
+	for _, in := range s.incidents(t, incident.Filter{Status: incident.StatusOpen}) {
+		opened = append(opened, in.Service)
+	}
+	if !reflect.DeepEqual(opened, []string{"shopee"}) {
+		t.Fatalf("open incidents for %v, want shopee's only (lazada's window holds its outage)", opened)
+	}
+}
