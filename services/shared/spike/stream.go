@@ -35,37 +35,8 @@ type Stream struct {
 	t0      time.Time
 	hist    []float64 // by bucket index since t0; NaN where no row came
 	tr      *Tracker
-	calm    calm    // where the buckets before and after the latest incidents are
+	calm    Calm    // where the recent window stands around the incidents
 	h       History // reused buffers
-}
-
-// calm is where a series' recent window stands around its incidents, by
-// bucket index: the window ends at pre (exclusive) while an incident is
-// open and until its buckets have left the window, and the buckets from
-// after on (up to upTo, while a next incident is open) are its Since.
-// Each is -1 when unset.
-type calm struct{ pre, after, upTo int }
-
-// opened updates c for an incident starting at bucket start: a new
-// window before it, unless the last incident's buckets are still in the
-// recent window of n buckets, in which case the window stays before that
-// one, and the calm between the two is the Since.
-func (c *calm) opened(start, n int) {
-	if c.after >= 0 && start-c.after < n {
-		c.upTo = start
-		return
-	}
-	*c = calm{pre: start - 1, after: -1, upTo: -1}
-}
-
-// resolved updates c for an incident whose quiet run began at bucket end;
-// newNormal says it ended because its baseline thawed (see FreezeFor).
-func (c *calm) resolved(end int, newNormal bool) {
-	if newNormal {
-		*c = calm{pre: -1, after: -1, upTo: -1}
-		return
-	}
-	c.after, c.upTo = end, -1
 }
 
 // NewStream returns a stream for buckets of the given step. recent is the
@@ -88,7 +59,7 @@ func NewStream(p Params, step, recent time.Duration, weeks int) (*Stream, error)
 	return &Stream{
 		p: p, step: step, recentN: n, weeks: weeks,
 		perDay: int(24 * time.Hour / step), perWeek: int(baseline.Week / step),
-		tr: tr, calm: calm{-1, -1, -1},
+		tr: tr,
 	}, nil
 }
 
@@ -115,9 +86,9 @@ func (s *Stream) Observe(t time.Time, count float64) Point {
 	d := s.tr.StepBaseline("", t, c, b)
 	switch d.Kind {
 	case Opened:
-		s.calm.opened(s.index(d.Incident.StartedAt), s.recentN)
+		s.calm.Opened(d.Incident.StartedAt, s.window(), s.p)
 	case Resolved:
-		s.calm.resolved(s.index(d.Incident.EndedAt), s.p.Thawed(d.Incident.EndedAt.Sub(d.Incident.StartedAt)))
+		s.calm.Resolved(d.Incident, s.p)
 	}
 	s.hist = append(s.hist, count)
 	var started time.Time
@@ -171,27 +142,20 @@ func (s *Stream) slots(dst []float64, i, per, n int) []float64 {
 // opened with too little history keeps the window moving, as the detector
 // service does: the series' own level is the only evidence.
 func (s *Stream) recent(dst, since []float64, i int) ([]float64, []float64) {
-	c := s.calm
-	freeze := false
-	if in, open := s.tr.Lookup(""); open {
-		freeze = c.pre < i && !s.p.Thawed(s.t0.Add(time.Duration(i)*s.step).Sub(in.StartedAt))
-	} else if c.after >= 0 && i-c.after < s.recentN {
-		freeze = true
+	at := s.t0.Add(time.Duration(i) * s.step)
+	var open *Incident
+	if in, ok := s.tr.Lookup(""); ok {
+		open = &in
 	}
 	end := i
-	// The window ends a bucket before the incident's first, as the
-	// detector's does: there, the bucket before is the previous one when
-	// the current one opens it.
-	if freeze && known(s.hist, c.pre-s.recentN, c.pre) >= s.p.MinRecent {
-		end = c.pre
-		if c.after >= 0 {
-			to := i
-			if c.upTo >= 0 {
-				to = c.upTo
-			}
-			for j := c.after; j < to; j++ {
-				if v := s.hist[j]; !math.IsNaN(v) {
-					since = append(since, v)
+	if pre, frozen := s.calm.Frozen(open, at, s.window(), s.p); frozen {
+		if e := s.index(pre); e < i && known(s.hist, e-s.recentN, e) >= s.p.MinRecent {
+			end = e
+			if from, to, ok := s.calm.Since(at, s.window()); ok {
+				for j := s.index(from); j < s.index(to); j++ {
+					if v := s.hist[j]; !math.IsNaN(v) {
+						since = append(since, v)
+					}
 				}
 			}
 		}
@@ -203,6 +167,9 @@ func (s *Stream) recent(dst, since []float64, i int) ([]float64, []float64) {
 	}
 	return dst, since
 }
+
+// window is the recent window's length.
+func (s *Stream) window() time.Duration { return time.Duration(s.recentN) * s.step }
 
 // index is the bucket index of t.
 func (s *Stream) index(t time.Time) int {

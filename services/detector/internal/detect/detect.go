@@ -173,9 +173,9 @@ type Detector struct {
 
 	lastFull time.Time // the latest complete bucket stepped
 
-	recentLevels recentLevels // every service's recent window, kept between cycles
-	calm         map[string]calm
-	savedAt      time.Time // when the burst records were last saved
+	recentLevels recentLevels          // every service's recent window, kept between cycles
+	calm         map[string]spike.Calm // where each service's recent window stands around its incidents
+	savedAt      time.Time             // when the burst records were last saved
 
 	out         outbox
 	lastVersion uint64
@@ -193,7 +193,7 @@ func New(conn driver.Conn, rdb *redis.Client, log *slog.Logger, cfg Config) (*De
 	if err != nil {
 		return nil, err
 	}
-	return &Detector{conn: conn, rdb: rdb, log: log, cfg: cfg, tracker: tr, open: make(map[string]openInfo), calm: make(map[string]calm)}, nil
+	return &Detector{conn: conn, rdb: rdb, log: log, cfg: cfg, tracker: tr, open: make(map[string]openInfo), calm: make(map[string]spike.Calm)}, nil
 }
 
 // Load restores the incidents that were open when the detector last
@@ -391,12 +391,13 @@ func (d *Detector) Cycle(ctx context.Context, now time.Time) error {
 			d.log.Warn("reports not written yet; the previous bucket is judged as still filling", "waiting_since", waiting, "bucket", prev)
 		}
 	}
+	common := d.cfg.recentSpan(prev)
 	for _, s := range services {
 		r := recent[s]
 		sp := d.levelSpan(s, prev)
 		level := window(levels[s], sp, d.firstOf(s, cur), d.cfg.Bucket)
 		var since []float64
-		if sp != d.cfg.recentSpan(prev) { // frozen: after an incident, what its tail left counts
+		if sp != common { // frozen: after an incident, what its tail left counts
 			since = d.since(s, prev)
 		}
 		if stepPrev {

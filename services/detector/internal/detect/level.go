@@ -43,62 +43,39 @@ func (d *Detector) levelSpan(service string, prev time.Time) span {
 	return d.cfg.recentSpan(prev)
 }
 
-// calm is where a service's recent window stands around its latest
-// incidents, as spike.Stream keeps it: the window ends at pre while an
-// incident is open and until its buckets have left the window, and the
-// buckets from after on (up to upTo, while a next incident is open) are
-// the level's Since (spike.History). It is kept in memory; Load rebuilds
-// it from the incidents that ended less than a window ago.
-type calm struct {
-	pre, after, upTo time.Time // zero when unset
-}
-
-// frozenAt is where the service's recent window ends while frozen, and
-// whether it is: while an incident is open (for at most FreezeFor), and
-// after one until its buckets have left the window.
+// frozenAt is where the service's recent window ends while it stands
+// still (spike.Calm), and whether it does. A calm that changes nothing
+// any more is forgotten.
 func (d *Detector) frozenAt(service string, prev time.Time) (time.Time, bool) {
-	c, hasCalm := d.calm[service]
-	if in, open := d.tracker.Lookup(service); open {
-		if d.cfg.Params.Thawed(prev.Sub(in.StartedAt)) {
-			return time.Time{}, false
-		}
-		if hasCalm && !c.pre.IsZero() {
-			return c.pre, true
-		}
-		return in.StartedAt.Add(-d.cfg.Bucket), true // restored after a restart
+	var open *spike.Incident
+	if in, ok := d.tracker.Lookup(service); ok {
+		open = &in
 	}
-	if hasCalm && !c.after.IsZero() {
-		if prev.Sub(c.after) < d.cfg.RecentWindow {
-			return c.pre, true
-		}
-		delete(d.calm, service) // its buckets have left the window
+	c := d.calm[service]
+	if open == nil && c.Spent(prev, d.cfg.RecentWindow) {
+		delete(d.calm, service)
 	}
-	return time.Time{}, false
+	return c.Frozen(open, prev, d.cfg.RecentWindow, d.tracker.Params())
 }
 
 // since is the Since of the service's level in the cycle whose previous
-// bucket is prev: the buckets from its latest incident's end on, up to
-// the next incident's start while one is open, read from the kept common
-// window (nil when there are none).
+// bucket is prev (spike.Calm.Since), read from the kept common window
+// (nil when there are none).
 func (d *Detector) since(service string, prev time.Time) []float64 {
-	c, ok := d.calm[service]
-	if !ok || c.after.IsZero() || prev.Sub(c.after) >= d.cfg.RecentWindow {
+	from, to, ok := d.calm[service].Since(prev, d.cfg.RecentWindow)
+	if !ok {
 		return nil
 	}
-	to := prev
-	if !c.upTo.IsZero() && c.upTo.Before(prev) {
-		to = c.upTo
-	}
 	n := d.cfg.recentBuckets()
-	from := max(n-int(prev.Sub(c.after)/d.cfg.Bucket), 0)
-	end := n - int(prev.Sub(to)/d.cfg.Bucket)
-	if end <= from {
+	i := max(n-int(prev.Sub(from)/d.cfg.Bucket), 0)
+	j := n - int(prev.Sub(to)/d.cfg.Bucket)
+	if j <= i {
 		return nil
 	}
 	if xs := d.recentLevels.counts[service]; xs != nil {
-		return xs[from:end]
+		return xs[i:j]
 	}
-	return make([]float64, end-from)
+	return make([]float64, j-i)
 }
 
 // loadCalm gives the services whose latest incident ended less than a
@@ -115,40 +92,28 @@ func (d *Detector) loadCalm(ctx context.Context) error {
 			continue
 		}
 		latest[in.Service] = true
-		start, end := in.StartedAt.UTC(), in.EndedAt.UTC()
-		if _, open := d.tracker.Lookup(in.Service); open || time.Since(end) >= d.cfg.RecentWindow || d.cfg.Params.Thawed(end.Sub(start)) {
+		if _, open := d.tracker.Lookup(in.Service); open {
 			continue
 		}
-		d.calm[in.Service] = calm{pre: start.Add(-d.cfg.Bucket), after: end}
+		var c spike.Calm
+		c.Resolved(spike.Incident{StartedAt: in.StartedAt.UTC(), EndedAt: in.EndedAt.UTC()}, d.tracker.Params())
+		if !c.Spent(time.Now(), d.cfg.RecentWindow) {
+			d.calm[in.Service] = c
+		}
 	}
 	return nil
 }
 
-// incidentChanged keeps the service's calm up to date with a decision
-// (see spike.Stream, which does the same).
+// incidentChanged tells the service's calm of an opening or resolution.
 func (d *Detector) incidentChanged(service string, dec spike.Decision) {
-	in := dec.Incident
 	switch dec.Kind {
 	case spike.Opened:
-		c, ok := d.calm[service]
-		if ok && !c.after.IsZero() && in.StartedAt.Sub(c.after) < d.cfg.RecentWindow {
-			// The last incident's buckets are still in the window: it
-			// stays before that one, and the calm between is the Since.
-			c.upTo = in.StartedAt
-			d.calm[service] = c
-			return
-		}
-		d.calm[service] = calm{pre: in.StartedAt.Add(-d.cfg.Bucket)}
-	case spike.Resolved:
-		if d.cfg.Params.Thawed(in.EndedAt.Sub(in.StartedAt)) {
-			delete(d.calm, service) // it ended as a new normal
-			return
-		}
 		c := d.calm[service]
-		if c.pre.IsZero() {
-			c.pre = in.StartedAt.Add(-d.cfg.Bucket)
-		}
-		c.after, c.upTo = in.EndedAt, time.Time{}
+		c.Opened(dec.Incident.StartedAt, d.cfg.RecentWindow, d.tracker.Params())
+		d.calm[service] = c
+	case spike.Resolved:
+		c := d.calm[service]
+		c.Resolved(dec.Incident, d.tracker.Params())
 		d.calm[service] = c
 	}
 }
