@@ -16,6 +16,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/lapor/lapor/services/shared/sleep"
 )
 
 // Request is one report as one person sends it.
@@ -169,14 +171,7 @@ func (s *Sender) waitBackoff(ctx context.Context) bool {
 	if d <= 0 {
 		return true
 	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
+	return sleep.For(ctx, d) == nil
 }
 
 func (s *Sender) send(ctx context.Context, r Request) {

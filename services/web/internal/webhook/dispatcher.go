@@ -18,6 +18,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/lapor/lapor/services/shared/alert"
+	"github.com/lapor/lapor/services/shared/sleep"
 	"github.com/lapor/lapor/services/web/client"
 )
 
@@ -145,7 +146,7 @@ func (d *Dispatcher) acquire(ctx context.Context) bool {
 		if err != nil && ctx.Err() == nil {
 			d.o.Log.Warn("take webhook dispatcher lease", "err", err)
 		}
-		if !sleep(ctx, d.o.LeaseTTL/3) {
+		if sleep.For(ctx, d.o.LeaseTTL/3) != nil {
 			return false
 		}
 	}
@@ -221,7 +222,7 @@ func (d *Dispatcher) lead(ctx context.Context) {
 // it is gone or could not be renewed for most of its TTL.
 func (d *Dispatcher) keepLease(ctx context.Context, lost context.CancelFunc) {
 	renewed := time.Now()
-	for sleep(ctx, d.o.LeaseTTL/3) {
+	for sleep.For(ctx, d.o.LeaseTTL/3) == nil {
 		n, err := renewScript.Run(ctx, d.o.Redis, []string{LeaseKey}, d.holder, d.o.LeaseTTL.Milliseconds()).Int()
 		switch {
 		case err == nil && n == 1:
@@ -253,7 +254,7 @@ func (d *Dispatcher) watchTail(ctx context.Context) {
 			l, err := d.o.Alerts.Last(ctx)
 			if err != nil {
 				d.logRead(ctx, err)
-				sleep(ctx, time.Second)
+				_ = sleep.For(ctx, time.Second) // the loop checks ctx
 				continue
 			}
 			last = l
@@ -270,7 +271,7 @@ func (d *Dispatcher) watchTail(ctx context.Context) {
 		}
 		if err != nil {
 			d.logRead(ctx, err)
-			sleep(ctx, time.Second)
+			_ = sleep.For(ctx, time.Second) // the loop checks ctx
 			continue
 		}
 		if len(es) > 0 {
@@ -303,7 +304,7 @@ func (d *Dispatcher) serve(ctx context.Context, sub Subscription) {
 			return
 		}
 		log.Error("resume webhook subscription", "err", err)
-		if !sleep(ctx, d.o.Refresh) {
+		if sleep.For(ctx, d.o.Refresh) != nil {
 			return
 		}
 	}
@@ -317,7 +318,7 @@ func (d *Dispatcher) serve(ctx context.Context, sub Subscription) {
 		}
 		if err != nil {
 			d.logRead(ctx, err)
-			sleep(ctx, time.Second)
+			_ = sleep.For(ctx, time.Second) // the loop checks ctx
 			continue
 		}
 		for _, e := range es {
@@ -362,7 +363,7 @@ func (d *Dispatcher) resume(ctx context.Context, sub Subscription) (string, map[
 // deliver sends one event until it is delivered or dead, recording every
 // attempt; false when ctx ended first (the delivery resumes on restart).
 func (d *Dispatcher) deliver(ctx context.Context, log *slog.Logger, sub Subscription, e alert.Entry, p Pending) bool {
-	if wait := time.Until(p.NextAt); p.Attempts > 0 && wait > 0 && !sleep(ctx, wait) {
+	if wait := time.Until(p.NextAt); p.Attempts > 0 && wait > 0 && sleep.For(ctx, wait) != nil {
 		return false
 	}
 	deliveryID := DeliveryID(sub.ID, e.Cursor)
@@ -388,7 +389,7 @@ func (d *Dispatcher) deliver(ctx context.Context, log *slog.Logger, sub Subscrip
 		if a.Status != StatusFailed {
 			return true
 		}
-		if !sleep(ctx, wait) {
+		if sleep.For(ctx, wait) != nil {
 			return false
 		}
 	}
@@ -467,7 +468,7 @@ func (d *Dispatcher) record(ctx context.Context, log *slog.Logger, a Attempt) {
 			return
 		}
 		log.Error("record webhook delivery attempt", "delivery_id", a.DeliveryID, "attempt", a.Attempt, "err", err)
-		if !sleep(stop, wait) {
+		if sleep.For(stop, wait) != nil {
 			// On restart this event is attempted again: a repeat, never a loss.
 			return
 		}
@@ -480,21 +481,6 @@ func (d *Dispatcher) record(ctx context.Context, log *slog.Logger, a Attempt) {
 func DeliveryID(webhookID, cursor string) string {
 	sum := sha256.Sum256([]byte(webhookID + "\x00" + cursor))
 	return "dl_" + hex.EncodeToString(sum[:12])
-}
-
-// sleep waits for d or until ctx ends; false when ctx ended.
-func sleep(ctx context.Context, d time.Duration) bool {
-	if d <= 0 {
-		return ctx.Err() == nil
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
 }
 
 // notifier wakes every waiter at once: fire closes the channel that wait

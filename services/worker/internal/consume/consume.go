@@ -18,6 +18,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/lapor/lapor/services/shared/report"
+	"github.com/lapor/lapor/services/shared/sleep"
 	"github.com/lapor/lapor/services/shared/stream"
 	"github.com/lapor/lapor/services/worker/internal/batch"
 )
@@ -187,7 +188,7 @@ func (c *Consumer) loop(ctx context.Context) error {
 				// Redis lost the group (restarted without its data).
 				_ = c.ensureGroup(ctx)
 			}
-			if err := sleep(ctx, d); err != nil {
+			if err := sleep.For(ctx, d); err != nil {
 				return err
 			}
 			resync = true
@@ -483,20 +484,9 @@ func (c *Consumer) retry(ctx context.Context, what string, fn func(context.Conte
 			level = slog.LevelError
 		}
 		c.log.Log(ctx, level, what+" failed; retrying", "attempt", attempt, "retry_in", d.String(), "err", err)
-		if err := sleep(ctx, d); err != nil {
+		if err := sleep.For(ctx, d); err != nil {
 			return fmt.Errorf("%s: %w", what, err)
 		}
-	}
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
 	}
 }
 
