@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/lapor/lapor/services/shared/alert"
 	"github.com/lapor/lapor/services/shared/stream"
 	"github.com/lapor/lapor/services/shared/testenv"
@@ -34,12 +36,20 @@ func appendN(t *testing.T, ctx context.Context, l *alert.Log, n int) []string {
 	return ids
 }
 
-func TestLogReadsInOrderFromCursor(t *testing.T) {
+// emptyLog is a log over an emptied Redis.
+func emptyLog(t *testing.T) (context.Context, *redis.Client, *alert.Log) {
+	t.Helper()
 	testenv.Need(t, env)
 	ctx := testenv.Ctx(t)
 	rdb := env.RedisClient(t)
-	rdb.FlushDB(ctx)
-	l := alert.NewLog(rdb)
+	if err := rdb.FlushDB(ctx).Err(); err != nil {
+		t.Fatal(err)
+	}
+	return ctx, rdb, alert.NewLog(rdb)
+}
+
+func TestLogReadsInOrderFromCursor(t *testing.T) {
+	ctx, _, l := emptyLog(t)
 	if last, err := l.Last(ctx); err != nil || last != "" {
 		t.Fatalf("Last on empty log = %q, %v", last, err)
 	}
@@ -87,11 +97,7 @@ func TestLogReadsInOrderFromCursor(t *testing.T) {
 }
 
 func TestLogWaitBlocksUntilAnEvent(t *testing.T) {
-	testenv.Need(t, env)
-	ctx := testenv.Ctx(t)
-	rdb := env.RedisClient(t)
-	rdb.FlushDB(ctx)
-	l := alert.NewLog(rdb)
+	ctx, _, l := emptyLog(t)
 	ids := appendN(t, ctx, l, 1)
 	if es, err := l.Wait(ctx, ids[0], 10, 50*time.Millisecond); err != nil || len(es) != 0 {
 		t.Fatalf("quiet Wait = %v, %v", es, err)
@@ -113,11 +119,7 @@ func TestLogWaitBlocksUntilAnEvent(t *testing.T) {
 }
 
 func TestLogSaysWhenACursorFellOffTheEnd(t *testing.T) {
-	testenv.Need(t, env)
-	ctx := testenv.Ctx(t)
-	rdb := env.RedisClient(t)
-	rdb.FlushDB(ctx)
-	l := alert.NewLog(rdb)
+	ctx, rdb, l := emptyLog(t)
 	ids := appendN(t, ctx, l, 5)
 	if err := rdb.XTrimMaxLen(ctx, stream.Alerts, 2).Err(); err != nil {
 		t.Fatal(err)

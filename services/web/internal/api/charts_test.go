@@ -234,12 +234,20 @@ func TestChartPNG(t *testing.T) {
 	}
 }
 
+// settableClock is a clock at testNow that advance moves on, safe for
+// the handlers' goroutines.
+func settableClock() (clock func() time.Time, advance func(time.Duration)) {
+	var mu sync.Mutex
+	now := testNow
+	clock = func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	advance = func(d time.Duration) { mu.Lock(); defer mu.Unlock(); now = now.Add(d) }
+	return clock, advance
+}
+
 // A chart is drawn once per service, range and minute: every reader and
 // link preview of an article in that minute gets the same image.
 func TestChartPNGIsDrawnOncePerMinute(t *testing.T) {
-	var mu sync.Mutex
-	now := testNow
-	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	clock, advance := settableClock()
 	f := newFixture(t, func(o *Options) { o.Now = clock })
 	t0 := time.Date(2025, 3, 10, 10, 0, 0, 0, time.UTC)
 	history(t, f, t0)
@@ -249,9 +257,7 @@ func TestChartPNGIsDrawnOncePerMinute(t *testing.T) {
 	if again := f.get(t, target).Body.Bytes(); !bytes.Equal(again, first) {
 		t.Error("the chart was drawn again within the minute")
 	}
-	mu.Lock()
-	now = now.Add(chartCacheTTL + time.Second)
-	mu.Unlock()
+	advance(chartCacheTTL + time.Second)
 	if later := f.get(t, target).Body.Bytes(); bytes.Equal(later, first) {
 		t.Error("a minute later the chart still lacks the new reports")
 	}
@@ -260,9 +266,7 @@ func TestChartPNGIsDrawnOncePerMinute(t *testing.T) {
 // Every open service page polls its series: requests for the same buckets
 // within a few seconds share one query, whatever second their range ends.
 func TestSeriesIsSharedForAFewSeconds(t *testing.T) {
-	var mu sync.Mutex
-	now := testNow
-	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	clock, advance := settableClock()
 	f := newFixture(t, func(o *Options) { o.Now = clock })
 	t0 := time.Date(2025, 3, 10, 10, 0, 0, 0, time.UTC)
 	history(t, f, t0)
@@ -280,9 +284,7 @@ func TestSeriesIsSharedForAFewSeconds(t *testing.T) {
 	if got := total(end.Add(20 * time.Second)); got != first {
 		t.Errorf("a range ending in the same minute read again: %d reports, want the shared %d", got, first)
 	}
-	mu.Lock()
-	now = now.Add(shortCacheTTL + time.Second)
-	mu.Unlock()
+	advance(shortCacheTTL + time.Second)
 	if got := total(end); got != first+40 {
 		t.Errorf("after the cache time: %d reports, want %d", got, first+40)
 	}
