@@ -273,7 +273,11 @@ func TestQuickRun(t *testing.T) {
 	if err := res.Write(&out); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"HEADLINE", "recall ≥ 0.97", "by volume class", "slow ramp", "per service-week"} {
+	wants := []string{"HEADLINE", "recall ≥ 0.97", "by volume class", "slow ramp", "per service-week"}
+	if _, f := res.IncidentCount(NewServicePhase, nil); f > 0 {
+		wants = append(wants, "by day: day 1 ", "by likely cause: noise ")
+	}
+	for _, want := range wants {
 		if !strings.Contains(out.String(), want) {
 			t.Fatalf("report lacks %q:\n%s", want, out.String())
 		}
