@@ -101,7 +101,8 @@
 //     had a baseline of the outage itself, and the second outage went
 //     unannounced. After an incident the level is also at least the
 //     median of the buckets since it ended (History.Since): what the
-//     fading tail of an outage left is no new outage. The synthetic
+//     fading tail of an outage left is no new outage (Calm keeps where
+//     the window stands, for Stream and the detector alike). The synthetic
 //     suite's outages announced, ended and announced again (split) went
 //     from 13 to 0 with it; NAB realTweets' best-threshold score moved
 //     from 82.2 to 81.7. The recent level stays frozen for at most
