@@ -172,7 +172,7 @@
 //
 // # Anomaly score
 //
-// Offline tools (score, the NAB evaluation) and partners need a score in
+// Offline tools (score, the NAB evaluation) need a score in
 // [0, 1], not only the alert. It is high when a burst starts, or grows
 // well past what it was, and zero otherwise; it uses only the bucket and
 // earlier ones, with the same settings for every series.
@@ -213,6 +213,26 @@
 //     of bursts needs a bigger one to score high, a quiet one scores
 //     a modest burst high: the score adapts to each series without
 //     per-series settings.
+//   - Height: a burst whose count stays below the series' height, the
+//     count its busiest 1% of buckets reached over the weeks the
+//     baseline reads (4 by default; none before a day of history),
+//     scores in proportion: times (c+10)/(height+10), the score's
+//     pseudo-count again. The evidence is relative (a rise over what is
+//     usual at this time), so a quiet hour's modest burst could outrank
+//     the busiest hour's outage; the height ranks, among bursts that are
+//     all surprising, those that reach what the series rarely sees above
+//     those that do not, which is how a reader judges a chart of reports
+//     too. It only lowers a score and changes no decision: incidents
+//     open on the relative evidence, by night as by day. On NAB
+//     realTweets it lifts the best-threshold standard score from 81.7 to
+//     85.6 (reward_low_FP 68.7 to 76.7, reward_low_FN 87.8 to 90.4):
+//     three files gain, two are unchanged, none loses. The busiest share
+//     is the one setting: 0.5%, 1%, 2% and 5% score 86.6, 85.6, 83.3 and
+//     82.2; choosing it on four files and scoring the fifth gives 80.9,
+//     against 76.2 for the score without it (threshold chosen the same
+//     way). A steeper fall below the height, (ratio)², scored no better
+//     and cost the artificial corpus. Only Stream keeps the histogram it
+//     is read from (the detector service publishes no score).
 //   - Onsets: within a burst a score is reported only when it beats
 //     1.5 times the last one it reported, so a burst is announced once
 //     (again only if it becomes clearly bigger), never bucket after
@@ -586,7 +606,7 @@ type Decision struct {
 	Level    Level   // what this count alone is worth
 	Score    float64 // z of this count
 	Expected float64 // expected count after the floor
-	Onset    float64 // anomaly score in [0, 1] of this bucket (see "Anomaly score")
+	Onset    float64 // anomaly score in [0, 1] of this bucket, before Stream applies the height (see "Anomaly score")
 	Open     bool    // the service has an incident (Incident is set), including the one just resolved
 	Incident Incident
 }

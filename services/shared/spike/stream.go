@@ -36,6 +36,7 @@ type Stream struct {
 	hist    []float64 // by bucket index since t0; NaN where no row came
 	tr      *Tracker
 	calm    Calm    // where the recent window stands around the incidents
+	tops    heights // the counts of the last weeks' buckets, for the score's height
 	h       History // reused buffers
 }
 
@@ -74,7 +75,7 @@ func (s *Stream) Observe(t time.Time, count float64) Point {
 		i = len(s.hist) // out of order or duplicate: treat as the next bucket
 	}
 	for len(s.hist) < i {
-		s.hist = append(s.hist, math.NaN())
+		s.push(math.NaN())
 	}
 
 	h := &s.h
@@ -90,20 +91,35 @@ func (s *Stream) Observe(t time.Time, count float64) Point {
 	case Resolved:
 		s.calm.Resolved(d.Incident, s.p)
 	}
-	s.hist = append(s.hist, count)
+	score := d.Onset
+	if score > 0 && s.tops.n >= max(s.perDay, 1) {
+		score = heighted(score, float64(c), s.tops.height())
+	}
+	s.push(count)
 	var started time.Time
 	if d.Open {
 		started = d.Incident.StartedAt
 	}
 	return Point{
 		Started:  started,
-		Score:    d.Onset,
+		Score:    score,
 		Alert:    d.Open && d.Kind != Resolved,
 		Level:    d.Level,
 		Kind:     d.Kind,
 		Expected: d.Expected,
 		Source:   b.Source,
 		Z:        d.Score,
+	}
+}
+
+// push appends count to the history and keeps the histogram of the last
+// weeks' buckets (as many weeks as the baseline reads), which the score's
+// height is read from.
+func (s *Stream) push(count float64) {
+	s.hist = append(s.hist, count)
+	s.tops.add(count)
+	if old := len(s.hist) - 1 - s.weeks*s.perWeek; old >= 0 {
+		s.tops.remove(s.hist[old])
 	}
 }
 
