@@ -19,6 +19,8 @@ export interface ServiceSummary {
   reports_last_hour: number;
 }
 
+export type EndReason = 'normal' | 'faded' | 'new_normal';
+
 export interface Incident {
   id: string;
   service: string;
@@ -27,6 +29,8 @@ export interface Incident {
   started_at: string;
   updated_at: string;
   ended_at?: string;
+  /** Why a resolved incident ended; absent while open (see the API's Incident). */
+  end_reason?: EndReason;
   peak: number;
   peak_at: string;
   baseline: number;

@@ -1,6 +1,8 @@
 // Language choice and the UI strings in English and Bahasa Indonesia. Dates
 // and numbers go through Intl in the chosen locale and the reader's time zone.
 
+import type { EndReason } from './api';
+
 export type Lang = 'en' | 'id';
 const KEY = 'lapor.lang';
 
@@ -80,6 +82,12 @@ const en = {
   status: 'Status',
   ongoing: 'Ongoing',
   resolved: 'Resolved',
+  ended: 'Ended',
+  end_reason: {
+    normal: 'Reports back to normal',
+    faded: 'Reports well down from the peak',
+    new_normal: 'Reports stayed high for hours and are now taken as normal: the problem may not be over',
+  } as Record<EndReason, string>,
   open: 'Ongoing',
   not_found: 'Page not found',
   not_found_service: 'We do not know this service.',
@@ -174,6 +182,12 @@ const id: Strings = {
   status: 'Status',
   ongoing: 'Berlangsung',
   resolved: 'Selesai',
+  ended: 'Berakhir',
+  end_reason: {
+    normal: 'Laporan kembali normal',
+    faded: 'Laporan jauh turun dari puncaknya',
+    new_normal: 'Laporan tetap tinggi selama berjam-jam dan kini dianggap normal: masalahnya mungkin belum selesai',
+  },
   open: 'Berlangsung',
   not_found: 'Halaman tidak ditemukan',
   not_found_service: 'Kami tidak mengenal layanan ini.',

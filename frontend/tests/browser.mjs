@@ -219,6 +219,14 @@ try {
     await page.locator('[data-testid=incidents] li[data-service=tiktok][data-status=open]').first().waitFor();
   });
   ok('incidents page lists the open tiktok incident');
+  // A past incident says why it ended (the page is in Bahasa Indonesia now).
+  const past = page.locator('[data-testid=incidents] li[data-service=gojek][data-status=resolved]').first();
+  await past.waitFor();
+  const pastText = await past.innerText();
+  if (!pastText.includes('masalahnya mungkin belum selesai') || !pastText.includes('Berakhir')) {
+    fail(`past gojek incident does not say why it ended: ${pastText}`);
+  }
+  ok('a past incident says why it ended: its reports stayed high, so it "ended" rather than "resolved"');
   check('incidents');
   await accessible(page, 'incidents');
 

@@ -96,16 +96,19 @@ export function IncidentsPage() {
           {shown.map((i) => {
             const s = bySlug.get(i.service);
             const top = i.top_symptoms[0];
+            // Ended because its reports stayed high: not "resolved" in green.
+            const stillHigh = i.end_reason === 'new_normal';
             return (
               <li class={`incident incident-${i.status === 'open' ? i.level : 'resolved'}`} key={i.id} data-service={i.service} data-status={i.status}>
                 <a href={`/services/${encodeURIComponent(i.service)}`} class="incident-name">
                   {s?.name ?? i.service}
                 </a>
-                <span class={`badge badge-${i.status === 'open' ? i.level : 'ok'}`}>
-                  {i.status === 'open' ? (i.level === 'detected' ? t.level_detected : t.level_possible) : t.resolved}
+                <span class={`badge badge-${i.status === 'open' ? i.level : stillHigh ? 'ended' : 'ok'}`}>
+                  {i.status === 'open' ? (i.level === 'detected' ? t.level_detected : t.level_possible) : stillHigh ? t.ended : t.resolved}
                 </span>
                 <span class="incident-time">
                   {dateTime(i.started_at)} – {i.ended_at ? dateTime(i.ended_at) : t.ongoing}
+                  {i.end_reason ? ` · ${t.end_reason[i.end_reason]}` : ''}
                 </span>
                 <span class="incident-meta">
                   {t.peak_col}: {num(i.peak)}

@@ -263,7 +263,10 @@ function PastIncidents({ list }: { list: Incident[] | null }) {
           {list.map((i) => (
             <tr>
               <td>{dateTime(i.started_at)}</td>
-              <td>{i.ended_at ? dateTime(i.ended_at) : t.ongoing}</td>
+              <td>
+                {i.ended_at ? dateTime(i.ended_at) : t.ongoing}
+                {i.end_reason ? <span class="end-reason">{t.end_reason[i.end_reason]}</span> : null}
+              </td>
               <td class="num">{num(i.peak)}</td>
               <td>
                 {i.top_symptoms[0] ? `${symptomName(i.top_symptoms[0].symptom)} (${pct(i.top_symptoms[0].share)})` : '–'}

@@ -28,6 +28,7 @@ type Event struct {
 	Baseline   float64   `json:"baseline"`
 	Symptoms   []string  `json:"symptoms,omitempty"`
 	Countries  []string  `json:"countries,omitempty"`
+	EndReason  string    `json:"end_reason,omitempty"` // on resolved events: why (incident.EndNormal …)
 }
 
 // Encode renders an event for the stream.

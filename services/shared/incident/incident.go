@@ -17,6 +17,13 @@ const (
 	LevelDetected = "detected" // "problems detected"
 )
 
+// Why a resolved incident ended (spike.End's names).
+const (
+	EndNormal    = "normal"     // reports are back near normal
+	EndFaded     = "faded"      // reports fell to a fifth of the peak's excess, perhaps still above normal
+	EndNewNormal = "new_normal" // reports stayed up for FreezeFor: their level is now taken as normal
+)
+
 // Statuses.
 const (
 	StatusOpen     = "open"
@@ -32,6 +39,7 @@ type Incident struct {
 	StartedAt        time.Time `json:"started_at"`
 	UpdatedAt        time.Time `json:"updated_at"`
 	EndedAt          time.Time `json:"ended_at"`
+	EndReason        string    `json:"end_reason"` // once resolved: EndNormal, EndFaded or EndNewNormal; empty before the reason was stored
 	Peak             uint32    `json:"peak"`
 	PeakAt           time.Time `json:"peak_at"`
 	Baseline         float64   `json:"baseline"`
@@ -45,7 +53,7 @@ type Incident struct {
 // Open reports whether the incident is still going on.
 func (i *Incident) Open() bool { return i.Status == StatusOpen }
 
-const columns = "id, service, level, status, started_at, updated_at, ended_at, peak, peak_at, baseline, last_count, top_symptoms, top_symptom_shares, top_countries, version"
+const columns = "id, service, level, status, started_at, updated_at, ended_at, end_reason, peak, peak_at, baseline, last_count, top_symptoms, top_symptom_shares, top_countries, version"
 
 // Save writes the incidents' current states. Each write carries a version
 // that rises with every change, so the newest state wins.
@@ -68,7 +76,7 @@ func Save(ctx context.Context, conn driver.Conn, incs []Incident) error {
 		if ctry == nil {
 			ctry = []string{}
 		}
-		if err := batch.Append(in.ID, in.Service, in.Level, in.Status, in.StartedAt.UTC(), in.UpdatedAt.UTC(), in.EndedAt.UTC(),
+		if err := batch.Append(in.ID, in.Service, in.Level, in.Status, in.StartedAt.UTC(), in.UpdatedAt.UTC(), in.EndedAt.UTC(), in.EndReason,
 			in.Peak, in.PeakAt.UTC(), in.Baseline, in.LastCount, sym, shares, ctry, in.Version); err != nil {
 			batch.Abort()
 			return fmt.Errorf("append incident %s: %w", in.ID, err)
@@ -131,7 +139,7 @@ func List(ctx context.Context, conn driver.Conn, f Filter) ([]Incident, error) {
 	var out []Incident
 	for rows.Next() {
 		var in Incident
-		if err := rows.Scan(&in.ID, &in.Service, &in.Level, &in.Status, &in.StartedAt, &in.UpdatedAt, &in.EndedAt,
+		if err := rows.Scan(&in.ID, &in.Service, &in.Level, &in.Status, &in.StartedAt, &in.UpdatedAt, &in.EndedAt, &in.EndReason,
 			&in.Peak, &in.PeakAt, &in.Baseline, &in.LastCount, &in.TopSymptoms, &in.TopSymptomShares, &in.TopCountries, &in.Version); err != nil {
 			return nil, fmt.Errorf("scan incident: %w", err)
 		}

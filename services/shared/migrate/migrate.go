@@ -2,11 +2,14 @@
 // embedded in every binary. Each file is applied once and recorded in
 // schema_migrations; statements use IF NOT EXISTS so that two services
 // starting together, or a run cut short, can safely apply a file again.
+// ClickHouse 18.16 has no ADD COLUMN IF NOT EXISTS, so an ADD COLUMN whose
+// column is already there counts as applied.
 package migrate
 
 import (
 	"context"
 	"embed"
+	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
@@ -15,6 +18,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 )
 
@@ -117,7 +121,7 @@ func Apply(ctx context.Context, conn driver.Conn, log *slog.Logger) ([]uint32, e
 			continue
 		}
 		for i, stmt := range m.Statements {
-			if err := conn.Exec(ctx, stmt); err != nil {
+			if err := conn.Exec(ctx, stmt); err != nil && !alreadyAdded(stmt, err) {
 				return applied, fmt.Errorf("migration %s statement %d: %w", m.Name, i+1, err)
 			}
 		}
@@ -145,4 +149,18 @@ func record(ctx context.Context, conn driver.Conn, m Migration) error {
 		return fmt.Errorf("record migration %s: %w", m.Name, err)
 	}
 	return nil
+}
+
+// illegalColumn is ClickHouse's error code for, among others, adding a
+// column that exists.
+const illegalColumn = 44
+
+// alreadyAdded reports whether err says that the column an ALTER TABLE …
+// ADD COLUMN statement adds is there already: the same migration ran
+// before but was not recorded (two services starting together, or a run
+// cut short).
+func alreadyAdded(stmt string, err error) bool {
+	var ex *clickhouse.Exception
+	return strings.Contains(strings.ToUpper(stmt), "ADD COLUMN") &&
+		errors.As(err, &ex) && ex.Code == illegalColumn && strings.Contains(ex.Message, "already exists")
 }

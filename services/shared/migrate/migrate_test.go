@@ -82,3 +82,37 @@ func TestApplyIdempotent(t *testing.T) {
 		}
 	}
 }
+
+// TestApplyAgainAfterUnrecordedRun checks that migrations whose statements
+// ran but were never recorded (a run cut short) apply again cleanly,
+// including ADD COLUMN, which 18.16 cannot write as IF NOT EXISTS.
+func TestApplyAgainAfterUnrecordedRun(t *testing.T) {
+	testenv.Need(t, env)
+	ctx := testenv.Ctx(t)
+	conn, err := chdb.Open(ctx, env.Config(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := migrate.Apply(ctx, conn, logging.Discard()); err != nil {
+		t.Fatal(err)
+	}
+	if err := conn.Exec(ctx, "DROP TABLE schema_migrations"); err != nil {
+		t.Fatal(err)
+	}
+	all, _ := migrate.All()
+	got, err := migrate.Apply(ctx, conn, logging.Discard())
+	if err != nil {
+		t.Fatalf("applying again: %v", err)
+	}
+	if len(got) != len(all) {
+		t.Fatalf("applying again ran %d migrations, want %d", len(got), len(all))
+	}
+	var n uint64
+	if err := conn.QueryRow(ctx, "SELECT count() FROM system.columns WHERE database = currentDatabase() AND table = 'incidents' AND name = 'end_reason'").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != 1 {
+		t.Fatalf("incidents has %d end_reason columns, want 1", n)
+	}
+}

@@ -113,7 +113,10 @@
 //     weeks, until the weekly slots caught up (a service stepping from
 //     40 to 160 reporters a minute: 14.1 days, now half a day). Real
 //     outages fade well before (the synthetic suite's last up to 6 hours;
-//     nothing in it or in NAB changes);
+//     nothing in it or in NAB changes). Such an incident ends as
+//     EndNewNormal, not EndNormal: the reports are still well above what
+//     was expected at its peak, and readers are told the problem may not
+//     be over;
 //   - the floor, for services with none of these.
 //
 // The expected count is max(seasonal, recent, floor): traffic that is
@@ -317,6 +320,53 @@ func (l Level) String() string {
 		return "detected"
 	default:
 		return "none"
+	}
+}
+
+// End is why an incident ended, in the words a reader needs: "resolved"
+// alone would hide that an outage's reports can still be above normal.
+type End uint8
+
+// Ends.
+const (
+	EndNone End = iota // still open
+	// EndNormal: the reports are back near the expected count.
+	EndNormal
+	// EndFaded: the reports fell to FadedShare of the peak's excess or
+	// less, though they may still be above normal.
+	EndFaded
+	// EndNewNormal: the reports stayed up past FreezeFor, so their level
+	// is now taken as the service's normal (see "Baseline"): the count is
+	// still well above what was expected at the incident's peak.
+	EndNewNormal
+)
+
+// String is the end's name in storage and the API: "", "normal", "faded"
+// or "new_normal".
+func (e End) String() string {
+	switch e {
+	case EndNormal:
+		return "normal"
+	case EndFaded:
+		return "faded"
+	case EndNewNormal:
+		return "new_normal"
+	default:
+		return ""
+	}
+}
+
+// ending says why count, the last of the quiet run that ends incident in
+// at bucket, ended it.
+func (p Params) ending(count uint32, b Baseline, lvl Level, in *Incident, bucket time.Time) End {
+	c := float64(count)
+	switch {
+	case p.Thawed(bucket.Sub(in.StartedAt)) && c >= p.QuietRatio*in.PeakExpected:
+		return EndNewNormal
+	case lvl == LevelNone && p.quiet(c, b):
+		return EndNormal
+	default:
+		return EndFaded
 	}
 }
 
@@ -585,6 +635,7 @@ type Incident struct {
 	Bucket       time.Time // bucket of the latest step
 	Announced    uint32    // peak in the latest opened/escalated/updated announcement
 	EndedAt      time.Time // once resolved: start of the quiet run that ended it
+	End          End       // once resolved: why
 
 	quietPrior int       // quiet buckets in a row before Bucket
 	quietNow   bool      // latest verdict for Bucket
@@ -777,6 +828,7 @@ func (t *Tracker) step(service string, bucket time.Time, count uint32, b Baselin
 	}
 	if in.QuietRun() >= t.p.resolveAfter(in) {
 		in.EndedAt = in.quietSince
+		in.End = t.p.ending(count, b, lvl, in, in.Bucket)
 		delete(t.open, service)
 		d.Kind, d.Save = Resolved, true
 	}

@@ -605,3 +605,53 @@ func TestTrackerChatterRecord(t *testing.T) {
 		t.Error("outage service did not open: its past outage raised the bar")
 	}
 }
+
+// TestIncidentEnds checks that a resolved incident says why it ended.
+func TestIncidentEnds(t *testing.T) {
+	// A span feeds count against expected for every minute of [from, to).
+	type span struct {
+		from, to int
+		count    uint32
+		expected float64
+	}
+	tests := []struct {
+		name  string
+		spans []span
+		want  spike.End
+	}{
+		{"reports back to normal", []span{{0, 5, 400, 40}, {5, 20, 40, 40}}, spike.EndNormal},
+		// 40 on 10 is still "possible" (4×), but its excess is a tenth of
+		// the peak's.
+		{"reports fell to a fifth of the peak's excess", []span{{0, 5, 400, 10}, {5, 20, 40, 10}}, spike.EndFaded},
+		// The caller thaws the incident's baseline after FreezeFor: the
+		// expected count becomes the outage's own level.
+		{"reports stayed up past the freeze", []span{{0, 12 * 60, 160, 10}, {12 * 60, 12*60 + 10, 160, 160}}, spike.EndNewNormal},
+		{"back to normal after the freeze", []span{{0, 12 * 60, 160, 10}, {12 * 60, 12*60 + 10, 10, 10}}, spike.EndNormal},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tr, err := spike.NewTracker(spike.DefaultParams())
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ended *spike.Incident
+			for _, s := range tt.spans {
+				for m := s.from; m < s.to && ended == nil; m++ {
+					d := tr.StepBaseline("svc", at(m), s.count, base(s.expected))
+					if d.Kind == spike.Resolved {
+						ended = &d.Incident
+					}
+				}
+			}
+			if ended == nil {
+				t.Fatal("the incident did not end")
+			}
+			if ended.End != tt.want {
+				t.Fatalf("ended as %q, want %q", ended.End, tt.want)
+			}
+		})
+	}
+	if s := spike.EndNone.String(); s != "" {
+		t.Fatalf("an open incident's end is %q, want empty", s)
+	}
+}

@@ -16,6 +16,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lapor/lapor/services/shared/chdb"
+	"github.com/lapor/lapor/services/shared/config"
+	"github.com/lapor/lapor/services/shared/incident"
 	"github.com/lapor/lapor/services/stack/internal/stack"
 )
 
@@ -105,6 +108,7 @@ func TestBrowser(t *testing.T) {
 	})
 
 	openIncident(t, st, "tiktok")
+	pastIncident(ctx, t, st, "gojek")
 
 	shots := filepath.Join(root, "frontend", "screenshots")
 	if err := os.MkdirAll(shots, 0o755); err != nil {
@@ -117,6 +121,29 @@ func TestBrowser(t *testing.T) {
 	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
 	if err := cmd.Run(); err != nil {
 		t.Fatalf("browser test: %v", err)
+	}
+}
+
+// pastIncident stores an incident of slug that ended two days ago because
+// its reports stayed high (the detector needs half a day of that, longer
+// than the test can wait), so the pages can be checked for why it ended.
+func pastIncident(ctx context.Context, t *testing.T, st *stack.Stack, slug string) {
+	t.Helper()
+	conn, err := chdb.Open(ctx, config.Common{ClickHouseAddr: st.ClickHouse.Addr, ClickHouseDB: "lapor", ClickHouseUser: "default"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	start := time.Now().UTC().Add(-62 * time.Hour).Truncate(time.Minute)
+	end := start.Add(14 * time.Hour)
+	in := incident.Incident{
+		ID: "browser-past-" + slug, Service: slug, Level: incident.LevelDetected, Status: incident.StatusResolved,
+		StartedAt: start, UpdatedAt: end, EndedAt: end, EndReason: incident.EndNewNormal,
+		Peak: 90, PeakAt: start.Add(time.Hour), Baseline: 12, LastCount: 60,
+		TopSymptoms: []string{"app"}, TopSymptomShares: []float64{1}, Version: 1,
+	}
+	if err := incident.Save(ctx, conn, []incident.Incident{in}); err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -243,7 +243,8 @@ type Incident struct {
 	Status      string    `json:"status"` // open or resolved
 	StartedAt   time.Time `json:"started_at"`
 	UpdatedAt   time.Time `json:"updated_at"`
-	EndedAt     time.Time `json:"ended_at"` // zero while open
+	EndedAt     time.Time `json:"ended_at"`   // zero while open
+	EndReason   string    `json:"end_reason"` // once resolved: normal, faded or new_normal
 	Peak        uint32    `json:"peak"`
 	PeakAt      time.Time `json:"peak_at"`
 	Baseline    float64   `json:"baseline"`

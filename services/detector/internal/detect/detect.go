@@ -558,6 +558,7 @@ func (d *Detector) record(service string, info openInfo, dec spike.Decision, now
 	if dec.Kind == spike.Resolved {
 		in.Status = incident.StatusResolved
 		in.EndedAt = st.EndedAt
+		in.EndReason = st.End.String()
 	}
 	return in
 }
@@ -589,6 +590,7 @@ func newEvent(in incident.Incident, dec spike.Decision, now time.Time) (pendingE
 		Baseline:   dec.Expected,
 		Symptoms:   in.TopSymptoms,
 		Countries:  in.TopCountries,
+		EndReason:  in.EndReason,
 	}
 	payload, err := ev.Encode()
 	if err != nil {

@@ -20,6 +20,7 @@ import (
 	"github.com/lapor/lapor/services/shared/migrate"
 	"github.com/lapor/lapor/services/shared/redisclient"
 	"github.com/lapor/lapor/services/shared/report"
+	"github.com/lapor/lapor/services/shared/spike"
 	"github.com/lapor/lapor/services/shared/stream"
 	"github.com/lapor/lapor/services/shared/testenv"
 )
@@ -236,12 +237,17 @@ func TestBurstOpensThenResolves(t *testing.T) {
 		t.Fatalf("resolved at %s, want %s", resolvedAt.Format(time.TimeOnly), want.Format(time.TimeOnly))
 	}
 	got := s.incidents(t, incident.Filter{ID: in.ID})
-	if len(got) != 1 || got[0].Status != incident.StatusResolved || !got[0].EndedAt.Equal(minute.Add(time.Minute)) || got[0].Peak != 40 {
-		t.Fatalf("incident after resolving = %+v, want resolved, ended at the first quiet minute, peak kept", got)
+	if len(got) != 1 || got[0].Status != incident.StatusResolved || !got[0].EndedAt.Equal(minute.Add(time.Minute)) || got[0].Peak != 40 ||
+		got[0].EndReason != incident.EndNormal {
+		t.Fatalf("incident after resolving = %+v, want resolved, ended at the first quiet minute back to normal, peak kept", got)
 	}
 	want := []string{"gojek:opened", "gojek:resolved"}
-	if got := kinds(s.events(t)); !reflect.DeepEqual(got, want) {
+	evs = s.events(t)
+	if got := kinds(evs); !reflect.DeepEqual(got, want) {
 		t.Fatalf("alert stream = %v, want %v", got, want)
+	}
+	if evs[0].EndReason != "" || evs[1].EndReason != incident.EndNormal {
+		t.Fatalf("end reasons of the events = %q, %q, want none and %q", evs[0].EndReason, evs[1].EndReason, incident.EndNormal)
 	}
 	if got := s.archived(t); !reflect.DeepEqual(got, want) {
 		t.Fatalf("alert_events = %v, want %v", got, want)
@@ -532,5 +538,23 @@ func TestUnwrittenReportsDoNotEndAnIncident(t *testing.T) {
 	}
 	if got, want := kinds(s.events(t)), []string{"gojek:opened", "gojek:resolved"}; !reflect.DeepEqual(got, want) {
 		t.Fatalf("alert stream = %v, want %v", got, want)
+	}
+}
+
+// TestEndNamesAreTheStoredOnes checks that the detector stores spike's
+// reasons under the names the incident package and the API give them.
+func TestEndNamesAreTheStoredOnes(t *testing.T) {
+	for _, tt := range []struct {
+		end  spike.End
+		want string
+	}{
+		{spike.EndNone, ""},
+		{spike.EndNormal, incident.EndNormal},
+		{spike.EndFaded, incident.EndFaded},
+		{spike.EndNewNormal, incident.EndNewNormal},
+	} {
+		if got := tt.end.String(); got != tt.want {
+			t.Errorf("%d is stored as %q, want %q", tt.end, got, tt.want)
+		}
 	}
 }

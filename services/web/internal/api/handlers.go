@@ -397,6 +397,7 @@ type incidentJSON struct {
 	StartedAt    time.Time          `json:"started_at"`
 	UpdatedAt    time.Time          `json:"updated_at"`
 	EndedAt      *time.Time         `json:"ended_at,omitempty"`
+	EndReason    string             `json:"end_reason,omitempty"`
 	Peak         uint32             `json:"peak"`
 	PeakAt       time.Time          `json:"peak_at"`
 	Baseline     float64            `json:"baseline"`
@@ -415,7 +416,7 @@ func toIncidentJSON(in incident.Incident) incidentJSON {
 	// An open incident has no end; ClickHouse stores that as the epoch.
 	if !in.Open() && in.EndedAt.Unix() > 0 {
 		end := in.EndedAt.UTC()
-		out.EndedAt = &end
+		out.EndedAt, out.EndReason = &end, in.EndReason
 	}
 	for i, sym := range in.TopSymptoms {
 		share := 0.0

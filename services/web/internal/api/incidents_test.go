@@ -15,6 +15,7 @@ type incidentBody struct {
 	Level       string  `json:"level"`
 	StartedAt   string  `json:"started_at"`
 	EndedAt     *string `json:"ended_at"`
+	EndReason   *string `json:"end_reason"`
 	TopSymptoms []struct {
 		Symptom string  `json:"symptom"`
 		Share   float64 `json:"share"`
@@ -94,7 +95,8 @@ func TestIncidentOne(t *testing.T) {
 	if err := json.Unmarshal(rec.Body.Bytes(), &in); err != nil || rec.Code != http.StatusOK {
 		t.Fatalf("status %d: %v: %s", rec.Code, err, rec.Body)
 	}
-	if in.Status != "resolved" || in.EndedAt == nil || *in.EndedAt != "2025-03-10T10:07:30Z" || in.StartedAt != "2025-03-10T09:07:30Z" {
+	if in.Status != "resolved" || in.EndedAt == nil || *in.EndedAt != "2025-03-10T10:07:30Z" || in.StartedAt != "2025-03-10T09:07:30Z" ||
+		in.EndReason == nil || *in.EndReason != "faded" {
 		t.Errorf("resolved incident = %+v", in)
 	}
 
@@ -103,7 +105,7 @@ func TestIncidentOne(t *testing.T) {
 	if err := json.Unmarshal(rec.Body.Bytes(), &in); err != nil {
 		t.Fatal(err)
 	}
-	if in.Status != "open" || in.EndedAt != nil || len(in.TopSymptoms) != 2 || in.TopSymptoms[0].Symptom != "app" || in.TopSymptoms[0].Share != 0.75 {
+	if in.Status != "open" || in.EndedAt != nil || in.EndReason != nil || len(in.TopSymptoms) != 2 || in.TopSymptoms[0].Symptom != "app" || in.TopSymptoms[0].Share != 0.75 {
 		t.Errorf("open incident = %+v", in)
 	}
 

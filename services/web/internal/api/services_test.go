@@ -60,6 +60,7 @@ func openIncident(id, service, level string, started time.Time, version uint64) 
 
 func resolved(in incident.Incident, ended time.Time, version uint64) incident.Incident {
 	in.Status, in.EndedAt, in.UpdatedAt, in.Version = incident.StatusResolved, ended, ended, version
+	in.EndReason = incident.EndFaded
 	return in
 }
 

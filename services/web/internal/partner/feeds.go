@@ -104,9 +104,23 @@ func entrySummary(in incident.Incident) string {
 		s += " Mostly from: " + strings.Join(in.TopCountries, ", ") + "."
 	}
 	if !in.Open() {
-		s += fmt.Sprintf(" Resolved %s.", in.EndedAt.UTC().Format("2006-01-02 15:04 MST"))
+		s += fmt.Sprintf(" Resolved %s%s.", in.EndedAt.UTC().Format("2006-01-02 15:04 MST"), endPhrase(in.EndReason))
 	}
 	return s
+}
+
+// endPhrase says why an incident ended, after its end time.
+func endPhrase(reason string) string {
+	switch reason {
+	case incident.EndNormal:
+		return ": reports are back to normal"
+	case incident.EndFaded:
+		return ": reports fell to a fifth of the peak's excess"
+	case incident.EndNewNormal:
+		return ": reports stayed high for many hours without fading and are now taken as the usual level, so the problem may not be over"
+	default:
+		return ""
+	}
 }
 
 func incidentURN(in incident.Incident) string { return "urn:lapor:incident:" + in.ID }

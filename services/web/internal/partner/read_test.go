@@ -101,7 +101,7 @@ func testIncidents() []incident.Incident {
 		{ID: "inc-wa", Service: "whatsapp", Level: incident.LevelDetected, Status: incident.StatusOpen, StartedAt: at, UpdatedAt: at.Add(5 * time.Minute),
 			Peak: 120, PeakAt: at.Add(3 * time.Minute), Baseline: 4, LastCount: 90, TopSymptoms: []string{"login"}, TopSymptomShares: []float64{0.7}, TopCountries: []string{"ID"}, Version: 2},
 		{ID: "inc-gj", Service: "gojek", Level: incident.LevelPossible, Status: incident.StatusResolved, StartedAt: at.Add(-time.Hour), UpdatedAt: at.Add(-30 * time.Minute),
-			EndedAt: at.Add(-30 * time.Minute), Peak: 30, PeakAt: at.Add(-50 * time.Minute), Baseline: 3, LastCount: 2, Version: 3},
+			EndedAt: at.Add(-30 * time.Minute), EndReason: incident.EndNewNormal, Peak: 30, PeakAt: at.Add(-50 * time.Minute), Baseline: 3, LastCount: 2, Version: 3},
 	}
 }
 
@@ -199,6 +199,12 @@ func TestFeeds(t *testing.T) {
 				t.Errorf("titles %q links %q, want %q %q", titles, links, tt.wantTitles, tt.wantLinks)
 			}
 		})
+	}
+	// A resolved entry says why it ended: Gojek's reports stayed high.
+	for _, path := range []string{"/v1/services/gojek/feeds/incidents.atom", "/v1/services/gojek/feeds/incidents.rss"} {
+		if _, body := f.get(path, ""); !strings.Contains(string(body), "Resolved 20") || !strings.Contains(string(body), "the problem may not be over") {
+			t.Errorf("%s does not say why the incident ended:\n%s", path, body)
+		}
 	}
 	if resp, _ := f.get("/v1/services/nope/feeds/incidents.atom", ""); resp.StatusCode != http.StatusNotFound {
 		t.Errorf("unknown service feed: status %d", resp.StatusCode)
