@@ -43,6 +43,22 @@ func AbortRetry(c *gin.Context, status int, retryAfter time.Duration, code, mess
 	Abort(c, status, code, message, "")
 }
 
+// Limit reads the limit query parameter: def when absent, else a whole
+// number from 1 to max. Anything else answers 400 with field "limit" and
+// returns false.
+func Limit(c *gin.Context, def, max int) (int, bool) {
+	v := c.Query("limit")
+	if v == "" {
+		return def, true
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > max {
+		Abort(c, http.StatusBadRequest, "invalid_parameter", fmt.Sprintf("limit must be a whole number from 1 to %d", max), "limit")
+		return 0, false
+	}
+	return n, true
+}
+
 // Unavailable answers 503 "unavailable" with Retry-After when a
 // dependency failed rather than the request, and logs what was being
 // done; only at debug level when the client had already gone, as the

@@ -61,3 +61,47 @@ func TestErrorAnswers(t *testing.T) {
 		})
 	}
 }
+
+func TestLimit(t *testing.T) {
+	tests := []struct {
+		query  string
+		want   int
+		status int
+	}{
+		{"", 20, 200},
+		{"?limit=1", 1, 200},
+		{"?limit=100", 100, 200},
+		{"?limit=0", 0, 400},
+		{"?limit=101", 0, 400},
+		{"?limit=-3", 0, 400},
+		{"?limit=ten", 0, 400},
+		{"?limit=2.5", 0, 400},
+	}
+	for _, tt := range tests {
+		t.Run(tt.query, func(t *testing.T) {
+			r, err := NewEngine(logging.Discard(), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := -1
+			r.GET("/", func(c *gin.Context) {
+				n, ok := Limit(c, 20, 100)
+				if ok {
+					got = n
+					c.Status(http.StatusOK)
+				}
+			})
+			w := httptest.NewRecorder()
+			r.ServeHTTP(w, httptest.NewRequestWithContext(context.Background(), http.MethodGet, "/"+tt.query, nil))
+			if w.Code != tt.status {
+				t.Fatalf("status %d, want %d: %s", w.Code, tt.status, w.Body)
+			}
+			if tt.status == 200 && got != tt.want {
+				t.Fatalf("limit %d, want %d", got, tt.want)
+			}
+			if tt.status == 400 && (got != -1 || !strings.Contains(w.Body.String(), `"field":"limit"`)) {
+				t.Fatalf("a bad limit reached the handler (%d) or did not name the field: %s", got, w.Body)
+			}
+		})
+	}
+}

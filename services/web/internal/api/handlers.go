@@ -429,7 +429,7 @@ func toIncidentJSON(in incident.Incident) incidentJSON {
 }
 
 func (s *Server) handleIncidents(c *gin.Context) {
-	f := incident.Filter{Service: c.Query("service"), Status: c.Query("status"), Level: c.Query("level"), Limit: DefaultLimit}
+	f := incident.Filter{Service: c.Query("service"), Status: c.Query("status"), Level: c.Query("level")}
 	category := strings.TrimSpace(c.Query("category"))
 	if len(f.Service) > maxIDLength {
 		httpapi.Abort(c, http.StatusBadRequest, "invalid_parameter", "service is too long", "service")
@@ -447,14 +447,11 @@ func (s *Server) handleIncidents(c *gin.Context) {
 		httpapi.Abort(c, http.StatusBadRequest, "invalid_parameter", fmt.Sprintf("category is longer than %d bytes", maxQueryLength), "category")
 		return
 	}
-	if v := c.Query("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > MaxLimit {
-			httpapi.Abort(c, http.StatusBadRequest, "invalid_parameter", fmt.Sprintf("limit must be a whole number from 1 to %d", MaxLimit), "limit")
-			return
-		}
-		f.Limit = n
+	limit, valid := httpapi.Limit(c, DefaultLimit, MaxLimit)
+	if !valid {
+		return
 	}
+	f.Limit = limit
 	if category != "" {
 		for _, svc := range s.catalog.All() {
 			if strings.EqualFold(svc.Category, category) {

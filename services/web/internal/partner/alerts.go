@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -48,14 +47,9 @@ func (a *API) HandleAlerts(c *gin.Context) {
 	if !ok {
 		return
 	}
-	limit := defaultLimit
-	if s := c.Query("limit"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || n > maxLimit {
-			httpapi.Abort(c, http.StatusBadRequest, "invalid_parameter", fmt.Sprintf("limit must be an integer from 1 to %d", maxLimit), "limit")
-			return
-		}
-		limit = n
+	limit, ok := httpapi.Limit(c, defaultLimit, maxLimit)
+	if !ok {
+		return
 	}
 	since := c.Query("since")
 	entries, ok := a.after(c, since, int64(limit))

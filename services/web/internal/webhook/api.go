@@ -388,14 +388,9 @@ func (a *API) Deliveries(c *gin.Context) {
 		httpapi.Abort(c, http.StatusBadRequest, "invalid_parameter", "status must be delivered, failed or dead", "status")
 		return
 	}
-	limit := DefaultDeliveries
-	if s := c.Query("limit"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || n > MaxDeliveries {
-			httpapi.Abort(c, http.StatusBadRequest, "invalid_parameter", fmt.Sprintf("limit must be an integer from 1 to %d", MaxDeliveries), "limit")
-			return
-		}
-		limit = n
+	limit, ok := httpapi.Limit(c, DefaultDeliveries, MaxDeliveries)
+	if !ok {
+		return
 	}
 	sub, ok := a.lookup(c)
 	if !ok {
