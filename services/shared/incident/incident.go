@@ -17,7 +17,7 @@ const (
 	LevelDetected = "detected" // "problems detected"
 )
 
-// Why a resolved incident ended (spike.End's names).
+// Why a resolved incident ended: the detector stores spike.End so.
 const (
 	EndNormal    = "normal"     // reports are back near normal
 	EndFaded     = "faded"      // reports fell to a fifth of the peak's excess, perhaps still above normal

@@ -341,8 +341,7 @@ const (
 	EndNewNormal
 )
 
-// String is the end's name in storage and the API: "", "normal", "faded"
-// or "new_normal".
+// String is the end's name: "", "normal", "faded" or "new_normal".
 func (e End) String() string {
 	switch e {
 	case EndNormal:
@@ -356,14 +355,14 @@ func (e End) String() string {
 	}
 }
 
-// ending says why count, the last of the quiet run that ends incident in
-// at bucket, ended it.
-func (p Params) ending(count uint32, b Baseline, lvl Level, in *Incident, bucket time.Time) End {
-	c := float64(count)
+// ending says why count, the last of the quiet run that ends incident in,
+// ended it; normal says whether that bucket was quiet by being back near
+// normal rather than by having faded.
+func (p Params) ending(count uint32, normal bool, in *Incident) End {
 	switch {
-	case p.Thawed(bucket.Sub(in.StartedAt)) && c >= p.QuietRatio*in.PeakExpected:
+	case p.Thawed(in.Bucket.Sub(in.StartedAt)) && float64(count) >= p.QuietRatio*in.PeakExpected:
 		return EndNewNormal
-	case lvl == LevelNone && p.quiet(c, b):
+	case normal:
 		return EndNormal
 	default:
 		return EndFaded
@@ -822,13 +821,14 @@ func (t *Tracker) step(service string, bucket time.Time, count uint32, b Baselin
 		d.Kind = Updated
 	}
 
-	in.quietNow = !partial && (lvl == LevelNone && t.p.quiet(float64(count), b) || lvl < LevelDetected && t.p.faded(float64(count), e, in))
+	normal := lvl == LevelNone && t.p.quiet(float64(count), b)
+	in.quietNow = !partial && (normal || lvl < LevelDetected && t.p.faded(float64(count), e, in))
 	if in.quietNow && in.quietPrior == 0 {
 		in.quietSince = in.Bucket
 	}
 	if in.QuietRun() >= t.p.resolveAfter(in) {
 		in.EndedAt = in.quietSince
-		in.End = t.p.ending(count, b, lvl, in, in.Bucket)
+		in.End = t.p.ending(count, normal, in)
 		delete(t.open, service)
 		d.Kind, d.Save = Resolved, true
 	}

@@ -558,7 +558,7 @@ func (d *Detector) record(service string, info openInfo, dec spike.Decision, now
 	if dec.Kind == spike.Resolved {
 		in.Status = incident.StatusResolved
 		in.EndedAt = st.EndedAt
-		in.EndReason = st.End.String()
+		in.EndReason = endName(st.End)
 	}
 	return in
 }
@@ -621,6 +621,20 @@ func levelFrom(s string) spike.Level {
 		return spike.LevelDetected
 	}
 	return spike.LevelPossible
+}
+
+// endName is how a resolved incident's end is stored and published.
+func endName(e spike.End) string {
+	switch e {
+	case spike.EndNormal:
+		return incident.EndNormal
+	case spike.EndFaded:
+		return incident.EndFaded
+	case spike.EndNewNormal:
+		return incident.EndNewNormal
+	default:
+		return ""
+	}
 }
 
 func kindName(k spike.Kind) string {

@@ -553,7 +553,7 @@ func TestEndNamesAreTheStoredOnes(t *testing.T) {
 		{spike.EndFaded, incident.EndFaded},
 		{spike.EndNewNormal, incident.EndNewNormal},
 	} {
-		if got := tt.end.String(); got != tt.want {
+		if got := detect.EndName(tt.end); got != tt.want {
 			t.Errorf("%d is stored as %q, want %q", tt.end, got, tt.want)
 		}
 	}
