@@ -6,7 +6,6 @@ require github.com/lapor/lapor/services/shared v0.0.0
 
 require (
 	github.com/ClickHouse/ch-go v0.75.0 // indirect
-	github.com/ClickHouse/clickhouse-go/v2 v2.51.0 // indirect
 	github.com/andybalholm/brotli v1.2.7 // indirect
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect
 	github.com/go-faster/city v1.0.1 // indirect
@@ -26,7 +25,10 @@ require (
 
 replace github.com/lapor/lapor/services/shared => ../shared
 
-require github.com/lapor/lapor/services/web v0.0.0
+require (
+	github.com/ClickHouse/clickhouse-go/v2 v2.51.0
+	github.com/lapor/lapor/services/web v0.0.0
+)
 
 replace github.com/lapor/lapor/services/web => ../web
 

@@ -1,8 +1,11 @@
 package migrate_test
 
 import (
+	"context"
 	"os"
 	"testing"
+
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
 	"github.com/lapor/lapor/services/shared/chdb"
 	"github.com/lapor/lapor/services/shared/logging"
@@ -49,14 +52,21 @@ func TestAllOrdered(t *testing.T) {
 	}
 }
 
-func TestApplyIdempotent(t *testing.T) {
+// open connects to a database of the test's own.
+func open(t *testing.T) (context.Context, driver.Conn) {
+	t.Helper()
 	testenv.Need(t, env)
 	ctx := testenv.Ctx(t)
 	conn, err := chdb.Open(ctx, env.Config(t))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer conn.Close()
+	t.Cleanup(func() { conn.Close() })
+	return ctx, conn
+}
+
+func TestApplyIdempotent(t *testing.T) {
+	ctx, conn := open(t)
 	all, _ := migrate.All()
 	got, err := migrate.Apply(ctx, conn, logging.Discard())
 	if err != nil {
@@ -87,13 +97,7 @@ func TestApplyIdempotent(t *testing.T) {
 // ran but were never recorded (a run cut short) apply again cleanly,
 // including ADD COLUMN, which 18.16 cannot write as IF NOT EXISTS.
 func TestApplyAgainAfterUnrecordedRun(t *testing.T) {
-	testenv.Need(t, env)
-	ctx := testenv.Ctx(t)
-	conn, err := chdb.Open(ctx, env.Config(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
+	ctx, conn := open(t)
 	if _, err := migrate.Apply(ctx, conn, logging.Discard()); err != nil {
 		t.Fatal(err)
 	}

@@ -16,8 +16,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/lapor/lapor/services/shared/chdb"
-	"github.com/lapor/lapor/services/shared/config"
 	"github.com/lapor/lapor/services/shared/incident"
 	"github.com/lapor/lapor/services/stack/internal/stack"
 )
@@ -129,7 +127,7 @@ func TestBrowser(t *testing.T) {
 // than the test can wait), so the pages can be checked for why it ended.
 func pastIncident(ctx context.Context, t *testing.T, st *stack.Stack, slug string) {
 	t.Helper()
-	conn, err := chdb.Open(ctx, config.Common{ClickHouseAddr: st.ClickHouse.Addr, ClickHouseDB: "lapor", ClickHouseUser: "default"})
+	conn, err := st.Conn(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,8 +15,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/lapor/lapor/services/shared/chdb"
-	"github.com/lapor/lapor/services/shared/config"
 	"github.com/lapor/lapor/services/stack/internal/stack"
 )
 
@@ -186,7 +184,7 @@ func TestReportsCountedExactlyOnce(t *testing.T) {
 		}
 	}
 	ctx := context.Background()
-	conn, err := chdb.Open(ctx, config.Common{ClickHouseAddr: st.ClickHouse.Addr, ClickHouseDB: "lapor", ClickHouseUser: "default"})
+	conn, err := st.Conn(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}

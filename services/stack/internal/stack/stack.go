@@ -21,6 +21,10 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+
+	"github.com/lapor/lapor/services/shared/chdb"
+	"github.com/lapor/lapor/services/shared/config"
 	"github.com/lapor/lapor/services/shared/testenv"
 )
 
@@ -161,13 +165,22 @@ type Stack struct {
 // URL is the base URL of a service.
 func (s *Stack) URL(name string) string { return "http://" + s.Procs[name].Addr }
 
+// database is the stack's ClickHouse database.
+const database = "lapor"
+
 // CommonEnv is the environment that points a service at the stack's servers.
 func (s *Stack) CommonEnv() []string {
 	return []string{
 		"LAPOR_REDIS_ADDR=" + s.Redis.Addr,
 		"LAPOR_CLICKHOUSE_ADDR=" + s.ClickHouse.Addr,
-		"LAPOR_CLICKHOUSE_DB=lapor",
+		"LAPOR_CLICKHOUSE_DB=" + database,
 	}
+}
+
+// Conn connects to the stack's ClickHouse database, for tests that read
+// or seed what the services store.
+func (s *Stack) Conn(ctx context.Context) (driver.Conn, error) {
+	return chdb.Open(ctx, config.Common{ClickHouseAddr: s.ClickHouse.Addr, ClickHouseDB: database, ClickHouseUser: "default"})
 }
 
 // Start brings everything up and waits until every service is ready.
