@@ -286,8 +286,6 @@ type paramError struct {
 	code, field, message string
 }
 
-func (e *paramError) Error() string { return e.field + ": " + e.message }
-
 func invalid(field, format string, args ...any) *paramError {
 	return &paramError{code: "invalid_parameter", field: field, message: fmt.Sprintf(format, args...)}
 }
