@@ -137,6 +137,15 @@ try {
   await accessible(page, 'home');
   ok(`home lists ${n} services`);
 
+  // A category filter narrows the list to that category, and "All" brings the rest back.
+  await page.getByLabel('Category').selectOption('transport');
+  await page.getByRole('link', { name: /Gojek/ }).first().waitFor();
+  const transport = await page.locator('[data-testid=services] > li').count();
+  if (transport !== 6 || (await page.getByRole('link', { name: /WhatsApp/ }).count()) !== 0) fail(`the transport filter left ${transport} services`);
+  await page.getByLabel('Category').selectOption('');
+  await page.getByRole('link', { name: /WhatsApp/ }).first().waitFor();
+  ok('the category filter narrows the list to its 6 services');
+
   // Search narrows the list instantly.
   await page.getByLabel('Search services').fill('wasap');
   await page.locator('[data-testid=services] > li').first().getByText('WhatsApp').waitFor();
@@ -227,6 +236,13 @@ try {
     fail(`past gojek incident does not say why it ended: ${pastText}`);
   }
   ok('a past incident says why it ended: its reports stayed high, so it "ended" rather than "resolved"');
+  // The status filter ("Selesai": resolved) leaves the past incident alone.
+  await page.getByLabel('Status').selectOption('resolved');
+  await page.locator('[data-testid=incidents] li[data-service=tiktok]').waitFor({ state: 'detached' });
+  if ((await page.locator('[data-testid=incidents] li[data-status=open]').count()) !== 0) fail('the resolved filter still lists open incidents');
+  await past.waitFor();
+  await page.getByLabel('Status').selectOption('');
+  ok('the status filter lists only resolved incidents');
   check('incidents');
   await accessible(page, 'incidents');
 

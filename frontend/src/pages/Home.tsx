@@ -3,6 +3,7 @@ import { getJSON, statusRank, type ServiceSummary, type Sparklines } from '../ap
 import { countryName, num, t } from '../i18n';
 import { categoryName } from '../names';
 import { usePoll } from '../hooks';
+import { FilterSelect } from '../components/FilterSelect';
 import { Sparkline } from '../components/Sparkline';
 import { StatusBadge } from '../components/StatusBadge';
 
@@ -57,24 +58,8 @@ export function Home() {
           <label for="q">{t.search}</label>
           <input id="q" type="search" value={q} placeholder={t.search_hint} autocomplete="off" maxLength={100} onInput={(e) => setQ(e.currentTarget.value)} />
         </div>
-        <div class="field">
-          <label for="cat">{t.category}</label>
-          <select id="cat" value={cat} onChange={(e) => setCat(e.currentTarget.value)}>
-            <option value="">{t.all}</option>
-            {cats.map((c) => (
-              <option value={c}>{categoryName(c)}</option>
-            ))}
-          </select>
-        </div>
-        <div class="field">
-          <label for="country">{t.country}</label>
-          <select id="country" value={country} onChange={(e) => setCountry(e.currentTarget.value)}>
-            <option value="">{t.all}</option>
-            {countries.map((c) => (
-              <option value={c}>{countryName(c)}</option>
-            ))}
-          </select>
-        </div>
+        <FilterSelect id="cat" label={t.category} value={cat} onChange={setCat} options={cats.map((c) => [c, categoryName(c)])} />
+        <FilterSelect id="country" label={t.country} value={country} onChange={setCountry} options={countries.map((c) => [c, countryName(c)])} />
       </form>
       {error && !data ? <p class="err-msg" role="alert">{t.load_error}</p> : null}
       <p class="muted count" aria-live="polite">

@@ -3,6 +3,7 @@ import { getJSON, type Incident, type ServiceSummary } from '../api';
 import { dateTime, num, pct, t } from '../i18n';
 import { categoryName, symptomName } from '../names';
 import { usePoll } from '../hooks';
+import { FilterSelect } from '../components/FilterSelect';
 
 interface Data {
   incidents: Incident[];
@@ -55,31 +56,9 @@ export function IncidentsPage() {
           <label for="iq">{t.search_service}</label>
           <input id="iq" type="search" value={q} autocomplete="off" maxLength={100} onInput={(e) => setQ(e.currentTarget.value)} />
         </div>
-        <div class="field">
-          <label for="ist">{t.status}</label>
-          <select id="ist" value={status} onChange={(e) => setStatus(e.currentTarget.value)}>
-            <option value="">{t.all}</option>
-            <option value="open">{t.ongoing}</option>
-            <option value="resolved">{t.resolved}</option>
-          </select>
-        </div>
-        <div class="field">
-          <label for="ilv">{t.level}</label>
-          <select id="ilv" value={level} onChange={(e) => setLevel(e.currentTarget.value)}>
-            <option value="">{t.all}</option>
-            <option value="detected">{t.level_detected}</option>
-            <option value="possible">{t.level_possible}</option>
-          </select>
-        </div>
-        <div class="field">
-          <label for="icat">{t.category}</label>
-          <select id="icat" value={cat} onChange={(e) => setCat(e.currentTarget.value)}>
-            <option value="">{t.all}</option>
-            {cats.map((c) => (
-              <option value={c}>{categoryName(c)}</option>
-            ))}
-          </select>
-        </div>
+        <FilterSelect id="ist" label={t.status} value={status} onChange={setStatus} options={[['open', t.ongoing], ['resolved', t.resolved]]} />
+        <FilterSelect id="ilv" label={t.level} value={level} onChange={setLevel} options={[['detected', t.level_detected], ['possible', t.level_possible]]} />
+        <FilterSelect id="icat" label={t.category} value={cat} onChange={setCat} options={cats.map((c) => [c, categoryName(c)])} />
       </form>
       {error && !data ? <p class="err-msg" role="alert">{t.load_error}</p> : null}
       <p class="muted count" aria-live="polite">{data ? t.incidents_count(shown.length) : '\u00a0'}</p>
