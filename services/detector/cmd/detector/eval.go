@@ -22,12 +22,13 @@ const quickRows = 3000
 func evalCmd(args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	l := config.New("detector eval", getenv, stderr)
 	var (
-		dir, explain string
-		quick        bool
+		dir, explain, looDetail string
+		quick                   bool
 	)
 	l.String(&dir, "nab", "", "NAB folder with data/ and labels/ (default ../shared/datasets/nab from the repository root)")
 	l.Bool(&quick, "quick", false, fmt.Sprintf("read only the first %d rows of each file (for CI)", quickRows))
-	l.String(&explain, "explain", "", "also list, for this corpus (e.g. realTweets), each window's first detection and the detections outside the windows (standard profile, the corpus's best threshold)")
+	l.String(&explain, "explain", "", "also list, for this corpus (e.g. realTweets), its leave-one-out file by file, each window's first detection and the detections outside the windows (standard profile, the corpus's best threshold)")
+	l.String(&looDetail, "loo-detail", "", "also list, for this corpus (e.g. realTweets, or "+offline.Overall+"), each file's leave-one-out threshold and share of the score (standard profile)")
 	if _, err := l.ParseCommand(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -55,21 +56,37 @@ func evalCmd(args []string, getenv func(string) string, stdout, stderr io.Writer
 		return fmt.Errorf("eval: %w", err)
 	}
 	results := offline.Evaluate(corpora)
+	// Reject a corpus that is not there before printing anything.
+	standard := make(map[string]offline.Result)
+	for _, r := range results {
+		if r.Profile == nab.Profiles[0].Name {
+			standard[r.Corpus] = r
+		}
+	}
+	if _, ok := standard[looDetail]; looDetail != "" && !ok {
+		return fmt.Errorf("eval: -loo-detail %q: no such corpus folder", looDetail)
+	}
+	if _, ok := corpora[explain]; explain != "" && !ok {
+		return fmt.Errorf("eval: -explain %q: no such corpus folder", explain)
+	}
 	if err := offline.PrintResults(stdout, results); err != nil {
 		return fmt.Errorf("eval: write results: %w", err)
 	}
-	if explain != "" {
-		files, ok := corpora[explain]
-		if !ok {
-			return fmt.Errorf("eval: -explain %q: no such corpus folder", explain)
+	if looDetail != "" && looDetail != explain {
+		fmt.Fprintln(stdout)
+		if err := offline.PrintLOO(stdout, standard[looDetail]); err != nil {
+			return fmt.Errorf("eval: write leave-one-out: %w", err)
 		}
-		for _, r := range results {
-			if r.Corpus == explain && r.Profile == nab.Profiles[0].Name {
-				fmt.Fprintln(stdout)
-				if err := offline.Explain(stdout, files, r.Threshold, nab.Profiles[0]); err != nil {
-					return fmt.Errorf("eval: write explanation: %w", err)
-				}
-			}
+	}
+	if explain != "" {
+		r := standard[explain]
+		fmt.Fprintln(stdout)
+		if err := offline.PrintLOO(stdout, r); err != nil {
+			return fmt.Errorf("eval: write leave-one-out: %w", err)
+		}
+		fmt.Fprintln(stdout)
+		if err := offline.Explain(stdout, corpora[explain], r.Threshold, nab.Profiles[0]); err != nil {
+			return fmt.Errorf("eval: write explanation: %w", err)
 		}
 	}
 	fmt.Fprintf(stdout, "(%s, %s)\n", map[bool]string{true: "quick", false: "full"}[quick], time.Since(start).Round(time.Millisecond))

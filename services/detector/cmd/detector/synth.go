@@ -12,15 +12,16 @@ import (
 )
 
 // runSynth runs the synthetic outage suite against the detector's
-// statistics and prints its tables: `detector synth [-quick] [-seed n]
-// [-services n]`. The targets it prints are informational; it fails only
-// when it cannot run.
+// statistics and prints its tables: `detector synth [-suite main|alt]
+// [-quick] [-seed n] [-services n]`. The targets it prints are
+// informational; it fails only when it cannot run.
 func runSynth(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("detector synth", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	suite := fs.String("suite", "main", "generator: main, or alt (a small held-out generator of different design)")
 	seed := fs.Uint64("seed", 1, "seed the whole suite is generated from")
-	services := fs.Int("services", 0, "number of services (0: 200, or 30 with -quick)")
-	quick := fs.Bool("quick", false, "small run for CI: 30 services, 3 weeks of history, 4 days evaluated")
+	services := fs.Int("services", 0, "number of services (0: the suite's own, main 200 or 50 with -quick, alt 40 or 16 with -quick)")
+	quick := fs.Bool("quick", false, "small run for CI: main 50 services, 3 weeks of history, 4 days evaluated; alt 16 services")
 	workers := fs.Int("workers", 0, "services scored at once (0: one per CPU)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -31,10 +32,11 @@ func runSynth(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if rest := fs.Args(); len(rest) > 0 {
 		return fmt.Errorf("unexpected arguments %q", rest)
 	}
-	cfg := synth.DefaultConfig()
-	if *quick {
-		cfg = synth.QuickConfig()
+	s, err := synth.ParseSuite(*suite)
+	if err != nil {
+		return err
 	}
+	cfg := synth.ConfigFor(s, *quick)
 	cfg.Seed = *seed
 	if *services > 0 {
 		cfg.Services = *services

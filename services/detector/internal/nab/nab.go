@@ -15,6 +15,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -60,39 +61,20 @@ func Probation(n int) int {
 // Raw scores one file: detect[i] says whether row i is a detection.
 // Windows must be sorted and not overlap.
 func Raw(detect []bool, windows []Window, p Profile) float64 {
-	n := len(detect)
-	prob := Probation(n)
+	in, worth := worths(len(detect), windows, p)
 	score := 0.0
-	wi := 0    // index of the first window not yet ended before row i
-	prev := -1 // index of the last window that ended before row i
 	hit := make([]bool, len(windows))
-	for i := prob; i < n; i++ {
-		for wi < len(windows) && windows[wi].End < i {
-			prev = wi
-			wi++
-		}
+	for i := Probation(len(detect)); i < len(detect); i++ {
 		if !detect[i] {
 			continue
 		}
-		if wi < len(windows) && windows[wi].Start <= i {
-			w := windows[wi]
-			if !hit[wi] {
-				hit[wi] = true
-				y := -float64(w.End-i+1) / float64(w.Width())
-				score += p.TP * sigma(y) / sigma(-1)
+		if w := in[i]; w >= 0 {
+			if hit[w] {
+				continue // only a window's first detection counts
 			}
-			continue
+			hit[w] = true
 		}
-		if prev < 0 {
-			score -= p.FP
-			continue
-		}
-		w := windows[prev]
-		den := float64(w.Width() - 1)
-		if den < 1 {
-			den = 1
-		}
-		score += p.FP * sigma(float64(i-w.End)/den)
+		score += worth[i]
 	}
 	for _, h := range hit {
 		if !h {
@@ -100,6 +82,43 @@ func Raw(detect []bool, windows []Window, p Profile) float64 {
 		}
 	}
 	return score
+}
+
+// worths says, for each row of an n-row file past probation, which window
+// holds it (-1 for none) and what a detection there earns by itself:
+// inside a window, the reward if it is the window's first detection;
+// outside, the false-positive cost, softened just after a window. Raw and
+// Curve share it so that they cannot disagree on the rule.
+func worths(n int, windows []Window, p Profile) (in []int, worth []float64) {
+	in, worth = make([]int, n), make([]float64, n)
+	wi := 0    // index of the first window not yet ended before row i
+	prev := -1 // index of the last window that ended before row i
+	for i := range in {
+		in[i] = -1
+	}
+	for i := Probation(n); i < n; i++ {
+		for wi < len(windows) && windows[wi].End < i {
+			prev = wi
+			wi++
+		}
+		switch {
+		case wi < len(windows) && windows[wi].Start <= i:
+			w := windows[wi]
+			in[i] = wi
+			y := -float64(w.End-i+1) / float64(w.Width())
+			worth[i] = p.TP * sigma(y) / sigma(-1)
+		case prev < 0:
+			worth[i] = -p.FP
+		default:
+			w := windows[prev]
+			den := float64(w.Width() - 1)
+			if den < 1 {
+				den = 1
+			}
+			worth[i] = p.FP * sigma(float64(i-w.End)/den)
+		}
+	}
+	return in, worth
 }
 
 // Normalized maps a raw corpus score onto 0 (never fires) … 100 (perfect).
@@ -111,6 +130,19 @@ func Normalized(raw float64, windows int, p Profile) float64 {
 		return math.NaN()
 	}
 	return 100 * (raw - null) / (perfect - null)
+}
+
+// Share is one file's part of its corpus's normalised score: the file's raw
+// score above its own null score, on the corpus's scale. The shares of a
+// corpus's files add up to Normalized of their summed raw scores, which
+// shows where a corpus score is won or lost. It is NaN for a corpus
+// without windows.
+func Share(raw float64, windows, corpusWindows int, p Profile) float64 {
+	scale := (p.TP + p.FN) * float64(corpusWindows)
+	if scale == 0 {
+		return math.NaN()
+	}
+	return 100 * (raw + p.FN*float64(windows)) / scale
 }
 
 // File is one scored series with its labels.
@@ -161,31 +193,188 @@ func Windows(files []*File) int {
 
 // BestThreshold finds the one threshold for all files that maximises the
 // corpus's raw score. Candidates are the distinct scores (thinned to at most
-// maxCandidates by quantile) and a threshold above every score.
+// maxCandidates by quantile) and a threshold above every score; ties go to
+// the lowest.
 func BestThreshold(files []*File, p Profile, maxCandidates int) (thr, raw float64) {
+	return NewSearch(files, p, maxCandidates).Best()
+}
+
+// Curve is one file's raw score as a function of the threshold. It is a
+// step function that changes only at the file's own scores, so it is
+// computed once in one pass from the highest score down, and a threshold
+// search then costs a lookup per file instead of a pass over its rows.
+type Curve struct {
+	steps []float64 // distinct scores of the rows past probation, ascending
+	raw   []float64 // raw[k] is the raw score at threshold steps[k]
+	none  float64   // the raw score when nothing is detected
+}
+
+// NewCurve computes a file's curve under a profile.
+func NewCurve(f *File, p Profile) *Curve {
+	n := len(f.Scores)
+	in, worth := worths(n, f.Windows, p)
+	var rows []int
+	for i := Probation(n); i < n; i++ {
+		if !math.IsNaN(f.Scores[i]) { // NaN never reaches a threshold
+			rows = append(rows, i)
+		}
+	}
+	sort.Slice(rows, func(a, b int) bool { return f.Scores[rows[a]] > f.Scores[rows[b]] })
+
+	// Lowering the threshold adds detections: outside the windows each adds
+	// its worth; inside, a window is worth its earliest detection's reward,
+	// which is its highest, or −FN while it has none.
+	first := make([]float64, len(f.Windows))
+	hit := make([]bool, len(f.Windows))
+	windows := func() float64 {
+		s := 0.0
+		for w, h := range hit {
+			if h {
+				s += first[w]
+			} else {
+				s -= p.FN
+			}
+		}
+		return s
+	}
+	c := &Curve{none: windows()}
+	fp, win := 0.0, c.none
+	for k := 0; k < len(rows); {
+		s := f.Scores[rows[k]]
+		changed := false
+		for ; k < len(rows) && f.Scores[rows[k]] == s; k++ {
+			i := rows[k]
+			w := in[i]
+			switch {
+			case w < 0:
+				fp += worth[i]
+			case !hit[w] || worth[i] > first[w]:
+				hit[w], first[w], changed = true, worth[i], true
+			}
+		}
+		if changed {
+			win = windows()
+		}
+		c.steps = append(c.steps, s)
+		c.raw = append(c.raw, fp+win)
+	}
+	slices.Reverse(c.steps)
+	slices.Reverse(c.raw)
+	return c
+}
+
+// At is the file's raw score at threshold thr, as Raw(f.AtThreshold(thr),
+// f.Windows, p) would give it.
+func (c *Curve) At(thr float64) float64 {
+	k := sort.SearchFloat64s(c.steps, thr) // the lowest score reaching thr
+	if k == len(c.steps) {
+		return c.none
+	}
+	return c.raw[k]
+}
+
+// Search chooses single thresholds over a set of files under one profile,
+// on all of them (Best) or on all but one (LeaveOneOut). It computes each
+// file's curve and distinct scores once for every search it serves.
+type Search struct {
+	files    []*File
+	curves   []*Curve
+	distinct [][]float64 // each file's distinct scores, ascending
+	pool     []float64   // the distinct scores of all files, ascending
+	holders  []int       // how many files hold each pool score
+	max      int
+}
+
+// NewSearch prepares the searches over files under p, each trying at most
+// maxCandidates scores (0 for all) besides a threshold above every score.
+func NewSearch(files []*File, p Profile, maxCandidates int) *Search {
+	s := &Search{files: files, max: maxCandidates}
 	var all []float64
 	for _, f := range files {
-		all = append(all, f.Scores...)
+		s.curves = append(s.curves, NewCurve(f, p))
+		d := slices.Compact(slices.Sorted(slices.Values(f.Scores)))
+		d = slices.DeleteFunc(d, math.IsNaN) // NaN never reaches a threshold
+		s.distinct = append(s.distinct, d)
+		all = append(all, d...)
 	}
-	sort.Float64s(all)
-	var cands []float64
+	slices.Sort(all)
 	for i, v := range all {
-		if i == 0 || v != all[i-1] {
+		if i > 0 && v == all[i-1] {
+			s.holders[len(s.holders)-1]++
+			continue
+		}
+		s.pool = append(s.pool, v)
+		s.holders = append(s.holders, 1)
+	}
+	return s
+}
+
+// Best is BestThreshold's answer for the search's files.
+func (s *Search) Best() (thr, raw float64) { return s.best(-1) }
+
+// Held is one file's leave-one-out result.
+type Held struct {
+	File      string
+	Threshold float64 // the best single threshold of the other files
+	Raw       float64 // the file's raw score at that threshold
+}
+
+// LeaveOneOut scores each file at the best single threshold of the other
+// files, chosen as BestThreshold chooses it from their scores alone, so no
+// setting is chosen on the file being scored. It is nil for fewer than two
+// files, where nothing is left to choose on.
+func (s *Search) LeaveOneOut() []Held {
+	if len(s.files) < 2 {
+		return nil
+	}
+	out := make([]Held, len(s.files))
+	for i, f := range s.files {
+		thr, _ := s.best(i)
+		out[i] = Held{File: f.Name, Threshold: thr, Raw: s.curves[i].At(thr)}
+	}
+	return out
+}
+
+// best searches the files other than skip (-1 for none): it tries their
+// distinct scores, thinned by quantile, and a threshold above every score,
+// and keeps the lowest of those with the highest summed raw score.
+func (s *Search) best(skip int) (thr, raw float64) {
+	var own []float64
+	if skip >= 0 {
+		own = s.distinct[skip]
+	}
+	cands := make([]float64, 0, len(s.pool)+1)
+	j := 0
+	for k, v := range s.pool {
+		n := s.holders[k]
+		for j < len(own) && own[j] < v {
+			j++
+		}
+		if j < len(own) && own[j] == v {
+			n-- // the skipped file's own score is no candidate
+		}
+		if n > 0 {
 			cands = append(cands, v)
 		}
 	}
-	if maxCandidates > 0 && len(cands) > maxCandidates {
-		thin := make([]float64, 0, maxCandidates)
-		for k := 0; k < maxCandidates; k++ {
-			thin = append(thin, cands[k*(len(cands)-1)/(maxCandidates-1)])
+	if s.max > 0 && len(cands) > s.max {
+		thin := make([]float64, 0, s.max)
+		for k := 0; k < s.max; k++ {
+			thin = append(thin, cands[k*(len(cands)-1)/(s.max-1)])
 		}
 		cands = thin
 	}
 	cands = append(cands, math.Inf(1))
 	thr, raw = math.Inf(1), math.Inf(-1)
 	for _, c := range cands {
-		if s := CorpusRaw(files, c, p); s > raw {
-			thr, raw = c, s
+		sum := 0.0
+		for i, cv := range s.curves {
+			if i != skip {
+				sum += cv.At(c)
+			}
+		}
+		if sum > raw {
+			thr, raw = c, sum
 		}
 	}
 	return thr, raw

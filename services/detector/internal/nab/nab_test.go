@@ -1,7 +1,10 @@
 package nab
 
 import (
+	"fmt"
 	"math"
+	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -116,5 +119,190 @@ func TestReadSeriesAndWindows(t *testing.T) {
 		if _, _, err := ReadSeries(strings.NewReader(bad)); err == nil {
 			t.Errorf("ReadSeries(%q) accepted", bad)
 		}
+	}
+}
+
+// randomFile has n rows of scores on a coarse grid, so that rows share
+// scores, and the given windows.
+func randomFile(r *rand.Rand, name string, n int, windows []Window) *File {
+	f := &File{Name: name, Scores: make([]float64, n), Windows: windows}
+	for i := range f.Scores {
+		f.Scores[i] = float64(r.IntN(21)) / 20
+	}
+	return f
+}
+
+func TestCurveAgreesWithRaw(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	tests := []struct {
+		name    string
+		n       int
+		windows []Window
+	}{
+		{"no windows", 200, nil},
+		{"one window", 200, []Window{{100, 119}}},
+		{"windows back to back", 300, []Window{{60, 69}, {70, 71}, {200, 200}}},
+		{"window in probation", 200, []Window{{10, 40}, {150, 180}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := randomFile(r, tt.name, tt.n, tt.windows)
+			f.Scores[tt.n-1] = math.NaN() // never a detection
+			var thresholds []float64
+			for k := -1; k <= 21; k++ {
+				thresholds = append(thresholds, float64(k)/20, float64(k)/20+0.01)
+			}
+			thresholds = append(thresholds, math.Inf(1), math.Inf(-1))
+			for _, p := range Profiles {
+				c := NewCurve(f, p)
+				for _, thr := range thresholds {
+					if got, want := c.At(thr), Raw(f.AtThreshold(thr), f.Windows, p); !near(got, want, 1e-9) {
+						t.Errorf("%s at %v: curve %v, Raw %v", p.Name, thr, got, want)
+					}
+				}
+			}
+		})
+	}
+}
+
+// hand is a 100-row file (its first 15 rows in probation) scoring 0 but
+// where given.
+func hand(name string, windows []Window, scores map[int]float64) *File {
+	f := &File{Name: name, Scores: make([]float64, 100), Windows: windows}
+	for i, s := range scores {
+		f.Scores[i] = s
+	}
+	return f
+}
+
+func TestLeaveOneOut(t *testing.T) {
+	// With one window at rows 50–59 of width 10, a detection at row 50 earns
+	// 1, a miss costs 1 and a detection at row 20 or 30 costs 0.11.
+	w := []Window{{50, 59}}
+	hitLowFP := hand("hit 0.8, false alarm 0.6", w, map[int]float64{50: 0.8, 30: 0.6})
+	hitHighFP := hand("hit 0.6, false alarm 0.8", w, map[int]float64{50: 0.6, 20: 0.8})
+	hit7 := hand("hit 0.7", w, map[int]float64{50: 0.7})
+	hit5 := hand("hit 0.5", w, map[int]float64{50: 0.5})
+	quiet := hand("no windows, false alarm 0.9", nil, map[int]float64{30: 0.9})
+	never := math.Inf(1)
+	tests := []struct {
+		name  string
+		files []*File
+		want  []Held // nil: nothing to leave out
+	}{
+		{
+			// Left out, the first file gets 0.6 (the others sum 1.89 there,
+			// −0.11 at 0.7) and keeps its false alarm; the second gets 0.7
+			// (the others sum 2) and misses; the third gets 0.6 (1.78).
+			name:  "each file at the others' threshold",
+			files: []*File{hitLowFP, hitHighFP, hit7},
+			want: []Held{
+				{hitLowFP.Name, 0.6, 0.89},
+				{hitHighFP.Name, 0.7, -1.11},
+				{hit7.Name, 0.6, 1},
+			},
+		},
+		{
+			// The two copies sum 2 anywhere in (0.6, 0.8]; their own
+			// candidate there is 0.8, which misses the third file's 0.7.
+			// Had its score been a candidate, it would have been chosen.
+			name:  "the held-out file's scores are no candidates",
+			files: []*File{hitLowFP, hitLowFP, hit7},
+			want: []Held{
+				{hitLowFP.Name, 0.7, 1},
+				{hitLowFP.Name, 0.7, 1},
+				{hit7.Name, 0.8, -1},
+			},
+		},
+		{
+			// A file without windows is best never fired on, which misses
+			// the other's window; it pays its false alarm at 0.5.
+			name:  "a file without windows",
+			files: []*File{hit5, quiet},
+			want: []Held{
+				{hit5.Name, never, -1},
+				{quiet.Name, 0.5, -0.11},
+			},
+		},
+		{name: "one file", files: []*File{hit7}},
+		{name: "no files"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := NewSearch(tt.files, Profiles[0], 0).LeaveOneOut()
+			if len(got) != len(tt.want) || (got == nil) != (tt.want == nil) {
+				t.Fatalf("got %v, want %v", got, tt.want)
+			}
+			for i, h := range got {
+				if w := tt.want[i]; h.File != w.File || h.Threshold != w.Threshold || !near(h.Raw, w.Raw, 1e-9) {
+					t.Errorf("file %d: got %+v, want %+v", i, h, w)
+				}
+			}
+		})
+	}
+}
+
+// Leaving a file out must be the same search as BestThreshold on the other
+// files, thinning included.
+func TestLeaveOneOutIsBestThresholdOfTheOthers(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	files := []*File{
+		randomFile(r, "a", 300, []Window{{100, 129}}),
+		randomFile(r, "b", 250, nil),
+		randomFile(r, "c", 400, []Window{{80, 99}, {300, 349}}),
+		randomFile(r, "d", 200, []Window{{150, 160}}),
+	}
+	files[1].Scores[7] = 0.123 // a score only one file holds
+	for _, max := range []int{0, 6} {
+		for _, p := range Profiles {
+			t.Run(fmt.Sprintf("%s, %d candidates", p.Name, max), func(t *testing.T) {
+				for i, h := range NewSearch(files, p, max).LeaveOneOut() {
+					others := slices.Delete(slices.Clone(files), i, i+1)
+					thr, _ := BestThreshold(others, p, max)
+					if h.Threshold != thr {
+						t.Errorf("%s: threshold %v, BestThreshold of the others %v", h.File, h.Threshold, thr)
+					}
+					if want := Raw(files[i].AtThreshold(thr), files[i].Windows, p); !near(h.Raw, want, 1e-9) {
+						t.Errorf("%s: raw %v, want %v", h.File, h.Raw, want)
+					}
+				}
+			})
+		}
+	}
+}
+
+func TestBestThresholdBeatsEveryScore(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	files := []*File{randomFile(r, "a", 300, []Window{{100, 129}}), randomFile(r, "b", 300, []Window{{200, 210}})}
+	for _, p := range Profiles {
+		t.Run(p.Name, func(t *testing.T) {
+			thr, raw := BestThreshold(files, p, 0)
+			if want := CorpusRaw(files, thr, p); !near(raw, want, 1e-9) {
+				t.Fatalf("raw %v at %v, CorpusRaw %v", raw, thr, want)
+			}
+			for k := 0; k <= 20; k++ {
+				c := float64(k) / 20
+				if s := CorpusRaw(files, c, p); s > raw+1e-9 || (c < thr && s >= raw-1e-9) {
+					t.Errorf("threshold %v scores %v, the best %v scores %v (ties go to the lowest)", c, s, thr, raw)
+				}
+			}
+		})
+	}
+}
+
+func TestShareAddsUp(t *testing.T) {
+	const fn = 2
+	p := Profile{Name: "p", TP: 1, FN: fn, FP: 0.11}
+	raws, windows := []float64{0.5, -0.11, -2}, []int{1, 0, 1}
+	sum, total := 0.0, 0.0
+	for i := range raws {
+		sum += Share(raws[i], windows[i], 2, p)
+		total += raws[i]
+	}
+	if want := Normalized(total, 2, p); !near(sum, want, 1e-9) {
+		t.Fatalf("shares sum to %v, Normalized %v", sum, want)
+	}
+	if !math.IsNaN(Share(-0.11, 0, 0, p)) {
+		t.Fatal("a share of a corpus without windows is a number")
 	}
 }

@@ -26,7 +26,23 @@ type Result struct {
 	Profile   string
 	Threshold float64 // best single threshold on the score
 	Best      float64 // normalized score at that threshold
-	Alert     float64 // normalized score of the alert column
+	// LOO is the normalized score of the files each scored at the best
+	// single threshold of the corpus's other files: unlike Best, no
+	// setting is chosen on the file being scored. NaN for one file.
+	LOO   float64
+	Held  []HeldOut // LOO file by file, nil for one file
+	Alert float64   // normalized score of the alert column
+}
+
+// HeldOut is one file's part in a leave-one-out score. Its shares are on
+// the corpus's normalised scale, so the files' shares add up to the
+// corpus's LOO and Best.
+type HeldOut struct {
+	File      string
+	Windows   int
+	Threshold float64 // best single threshold of the corpus's other files
+	Share     float64 // the file's share of LOO, scored at Threshold
+	AtBest    float64 // its share of Best, at the corpus's threshold
 }
 
 // Overall names the row of all files together.
@@ -95,7 +111,7 @@ const thresholdCandidates = 400
 // Evaluate scores each corpus and all files together under every profile.
 // Corpora without windows get NaN, as NAB's normalisation is undefined
 // there; they still weigh in the overall row through their false
-// positives.
+// positives. The overall row's leave-one-out leaves one file out of all.
 func Evaluate(corpora map[string][]*nab.File) []Result {
 	names := make([]string, 0, len(corpora))
 	var all []*nab.File
@@ -113,18 +129,45 @@ func Evaluate(corpora map[string][]*nab.File) []Result {
 			if c == Overall {
 				files = all
 			}
-			w := nab.Windows(files)
-			thr, raw := nab.BestThreshold(files, p, thresholdCandidates)
-			out = append(out, Result{
-				Corpus: c, Files: len(files), Windows: w, Profile: p.Name,
-				Threshold: thr,
-				Best:      nab.Normalized(raw, w, p),
-				Alert:     nab.Normalized(nab.AlertsRaw(files, p), w, p),
-			})
+			out = append(out, evaluate(c, files, p))
 		}
 	}
 	return out
 }
+
+// evaluate scores one corpus under one profile.
+func evaluate(corpus string, files []*nab.File, p nab.Profile) Result {
+	w := nab.Windows(files)
+	search := nab.NewSearch(files, p, thresholdCandidates)
+	thr, raw := search.Best()
+	r := Result{
+		Corpus: corpus, Files: len(files), Windows: w, Profile: p.Name,
+		Threshold: thr,
+		Best:      nab.Normalized(raw, w, p),
+		LOO:       math.NaN(),
+		Alert:     nab.Normalized(nab.AlertsRaw(files, p), w, p),
+	}
+	held := search.LeaveOneOut()
+	if held == nil {
+		return r
+	}
+	looRaw := 0.0
+	for i, h := range held {
+		f := files[i]
+		looRaw += h.Raw
+		r.Held = append(r.Held, HeldOut{
+			File: f.Name, Windows: len(f.Windows), Threshold: h.Threshold,
+			Share:  nab.Share(h.Raw, len(f.Windows), w, p),
+			AtBest: nab.Share(nab.Raw(f.AtThreshold(thr), f.Windows, p), len(f.Windows), w, p),
+		})
+	}
+	r.LOO = nab.Normalized(looRaw, w, p)
+	return r
+}
+
+// summaryCorpus is the corpus PrintResults repeats at the end: the public
+// data closest to crowdsourced reports.
+const summaryCorpus = "realTweets"
 
 // PrintResults writes the results as a table, one block per profile, and
 // the realTweets line of the standard profile again at the end.
@@ -137,16 +180,38 @@ func PrintResults(w io.Writer, results []Result) error {
 				b.WriteString("\n")
 			}
 			fmt.Fprintf(&b, "profile %s\n", r.Profile)
-			fmt.Fprintf(&b, "%-22s %5s %7s %10s %8s %8s\n", "corpus", "files", "windows", "threshold", "best", "alert")
+			fmt.Fprintf(&b, "%-22s %5s %7s %10s %8s %8s %8s\n", "corpus", "files", "windows", "threshold", "best", "loo", "alert")
 			last = r.Profile
 		}
-		fmt.Fprintf(&b, "%-22s %5d %7d %10s %8s %8s\n", r.Corpus, r.Files, r.Windows, num(r.Threshold, 4), num(r.Best, 1), num(r.Alert, 1))
+		fmt.Fprintf(&b, "%-22s %5d %7d %10s %8s %8s %8s\n", r.Corpus, r.Files, r.Windows, num(r.Threshold, 4), num(r.Best, 1), num(r.LOO, 1), num(r.Alert, 1))
 	}
 	for _, r := range results {
-		if r.Corpus == "realTweets" && r.Profile == nab.Profiles[0].Name {
-			fmt.Fprintf(&b, "\nrealTweets standard: best threshold %s, alert column %s\n", num(r.Best, 1), num(r.Alert, 1))
+		if r.Corpus == summaryCorpus && r.Profile == nab.Profiles[0].Name {
+			fmt.Fprintf(&b, "\n%s %s: best threshold %s, leave-one-out %s, alert column %s\n",
+				r.Corpus, r.Profile, num(r.Best, 1), num(r.LOO, 1), num(r.Alert, 1))
 		}
 	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// PrintLOO writes a result's leave-one-out file by file: the threshold the
+// other files chose and the file's share of the corpus score there, beside
+// its share at the corpus's own best threshold, so that the file that
+// loses most when it cannot choose shows.
+func PrintLOO(w io.Writer, r Result) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "leave-one-out, %s, profile %s: each file at the best threshold of the other %d\n", r.Corpus, r.Profile, r.Files-1)
+	if r.Held == nil {
+		b.WriteString("  undefined: one file, nothing to choose on\n")
+		_, err := io.WriteString(w, b.String())
+		return err
+	}
+	fmt.Fprintf(&b, "%-42s %7s %10s %8s %8s %8s\n", "file", "windows", "threshold", "loo", "best", "change")
+	for _, h := range r.Held {
+		fmt.Fprintf(&b, "%-42s %7d %10s %8s %8s %8s\n", h.File, h.Windows, num(h.Threshold, 4), num(h.Share, 1), num(h.AtBest, 1), num(h.Share-h.AtBest, 1))
+	}
+	fmt.Fprintf(&b, "%-42s %7d %10s %8s %8s %8s\n", "total", r.Windows, "", num(r.LOO, 1), num(r.Best, 1), num(r.LOO-r.Best, 1))
 	_, err := io.WriteString(w, b.String())
 	return err
 }
@@ -158,5 +223,9 @@ func num(v float64, prec int) string {
 	case math.IsInf(v, 1):
 		return "never"
 	}
-	return fmt.Sprintf("%.*f", prec, v)
+	s := fmt.Sprintf("%.*f", prec, v)
+	if strings.Trim(s, "-0.") == "" {
+		return s[strings.Count(s, "-"):] // no "-0.0" for a tiny loss
+	}
+	return s
 }

@@ -1,6 +1,7 @@
 package synth
 
 import (
+	"math"
 	"reflect"
 	"testing"
 )
@@ -123,22 +124,53 @@ func TestMatch(t *testing.T) {
 	}
 }
 
+func TestHeadline(t *testing.T) {
+	c := DefaultConfig() // MinTotal 20
+	tests := []struct {
+		name string
+		o    Outage
+		want bool
+	}{
+		{"loud and long", Outage{Size: 5, Len: 30, Added: 50}, true},
+		{"faint but long: 0.1 a minute for 4 hours", Outage{Size: 3, Len: 240, Added: 0.1}, true},
+		{"exactly the total", Outage{Size: 3, Len: 10, Added: 2}, true},
+		{"just under the total", Outage{Size: 3, Len: 10, Added: 1.99}, false},
+		{"0.3 a minute for an hour", Outage{Size: 4, Len: 60, Added: 0.3}, false},
+		{"loud but too short", Outage{Size: 10, Len: 9, Added: 100}, false},
+		{"long and loud but under 3×", Outage{Size: 2.9, Len: 60, Added: 100}, false},
+		{"in the history", Outage{Size: 5, Len: 30, Added: 50, History: true}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := c.Headline(tt.o); got != tt.want {
+				t.Fatalf("Headline(%+v) = %v, want %v (total %v)", tt.o, got, tt.want, tt.o.Total())
+			}
+		})
+	}
+	// MinTotal is the rule's one knob.
+	c.MinTotal = 50
+	if c.Headline(Outage{Size: 5, Len: 30, Added: 1.5}) {
+		t.Fatal("45 reporters in total counted with MinTotal 50")
+	}
+}
+
 // Precision, recall, delays and false incidents per service-week, summed
 // up over hand-made results.
 func TestResultMetrics(t *testing.T) {
 	c := QuickConfig()
 	c.Services, c.EvalDays = 2, 7
 	big := Outage{Size: 4, Len: 20, Added: 50}
+	faint := Outage{Size: 4, Len: 200, Added: 0.2} // 40 in total: a headline outage
 	res := &Result{
 		Config: c,
 		Outages: []OutageResult{
 			{Outage: big, Detection: Detection{Detected: true, Delay: 1, Incidents: 1}},
 			{Outage: big, Detection: Detection{Detected: true, Delay: 5, Incidents: 2}},
-			{Outage: big, Detection: Detection{Detected: true, Delay: 2, Incidents: 1}},
-			{Outage: big},
+			{Outage: faint, Detection: Detection{Detected: true, Delay: 2, Incidents: 1}},
+			{Outage: faint},
 			{Outage: Outage{Size: 2, Len: 20, Added: 50}},                // too small for the headline
 			{Outage: Outage{Size: 4, Len: 5, Added: 50}},                 // too short
-			{Outage: Outage{Size: 4, Len: 20, Added: 3}},                 // too faint
+			{Outage: Outage{Size: 4, Len: 20, Added: 0.9}},               // too faint: 18 in total
 			{Outage: Outage{Size: 4, Len: 20, Added: 50, History: true}}, // in the history
 		},
 		Incidents: []IncidentResult{
@@ -165,5 +197,55 @@ func TestResultMetrics(t *testing.T) {
 	}
 	if d := (Stat{}).Delay(0.5); d != -1 {
 		t.Fatalf("delay of nothing detected %d, want -1", d)
+	}
+}
+
+// Each volume class gets its own headline and false incidents.
+func TestClassStat(t *testing.T) {
+	c := QuickConfig()
+	c.Services, c.EvalDays = 4, 14
+	big := Outage{Size: 5, Len: 30, Added: 10}
+	res := &Result{
+		Config:  c,
+		Classes: [numClasses]int{Low: 3, Busy: 1},
+		Outages: []OutageResult{
+			{Class: Low, Outage: big, Detection: Detection{Detected: true, Delay: 4, Incidents: 1}},
+			{Class: Low, Outage: big},
+			{Class: Low, Outage: Outage{Size: 5, Len: 30, Added: 0.5}}, // 15 in total
+			{Class: Busy, Outage: big, Detection: Detection{Detected: true, Delay: 1, Incidents: 1}},
+		},
+		Incidents: []IncidentResult{
+			{Class: Low, Phase: EvalPhase, True: true},
+			{Class: Low, Phase: EvalPhase},
+			{Class: Low, Phase: EvalPhase},
+			{Class: Low, Phase: NewServicePhase}, // not in the evaluation span
+			{Class: Busy, Phase: EvalPhase, True: true},
+		},
+	}
+	tests := []struct {
+		class                Class
+		n, detected          int
+		median               int
+		incidents, falseOnes int
+		perWeek              float64 // NaN with no services
+	}{
+		{Sparse, 0, 0, -1, 0, 0, math.NaN()},
+		{Low, 2, 1, 4, 3, 2, 2.0 / 3 / 2}, // 2 false over 3 services × 2 weeks
+		{Busy, 1, 1, 1, 1, 0, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.class.String(), func(t *testing.T) {
+			s := res.ClassStat(tt.class)
+			if s.Headline.N != tt.n || s.Headline.Detected != tt.detected || s.Headline.Delay(0.5) != tt.median {
+				t.Fatalf("headline %+v", s.Headline)
+			}
+			if s.Incidents != tt.incidents || s.False != tt.falseOnes {
+				t.Fatalf("%d incidents, %d false; want %d and %d", s.Incidents, s.False, tt.incidents, tt.falseOnes)
+			}
+			got := s.FalsePerServiceWeek(c)
+			if math.IsNaN(tt.perWeek) != math.IsNaN(got) || (!math.IsNaN(got) && math.Abs(got-tt.perWeek) > 1e-12) {
+				t.Fatalf("false per service-week %v, want %v", got, tt.perWeek)
+			}
+		})
 	}
 }

@@ -24,7 +24,7 @@ func (s OutageShape) String() string {
 type Outage struct {
 	Start, Len int         // minutes since Start
 	Size       float64     // m: traffic at full size is at least m × the usual
-	Floor      float64     // a: full size adds at least (m−1)·a reporters a minute
+	Floor      float64     // a: full size adds at least (m−1)·a reporters a minute (0 in the alt suite)
 	Shape      OutageShape //
 	Ramp       int         // minutes to full size, for Ramp
 	Added      float64     // mean reporters a minute added at full size over the outage
@@ -33,6 +33,10 @@ type Outage struct {
 
 // End is the first minute after the outage.
 func (o Outage) End() int { return o.Start + o.Len }
+
+// Total is the reporters the outage adds over its whole length at full
+// size: Added × Len.
+func (o Outage) Total() float64 { return o.Added * float64(o.Len) }
 
 // profile is the share of full size at minute k of the outage.
 func (o Outage) profile(k int) float64 {
@@ -66,37 +70,49 @@ const gap = 3 * 60
 func scheduleOutages(c Config, i int, sv *Service) []Outage {
 	g := newRNG(c.Seed, 3<<32|uint64(i))
 	var out []Outage
-	place := func(n int, lo, hi int, history bool) {
+	draw := func(n int, lo, hi int, history bool) {
 		for range n {
 			o := Outage{
 				Size:    g.logUniform(1.5, 50),
 				Len:     int(math.Round(g.logUniform(3, 360))),
-				Floor:   g.logUniform(1, 10),
+				Floor:   g.logUniform(0.3, 10),
 				Shape:   OutageShape(g.intn(int(numOutageShapes))),
 				History: history,
 			}
 			o.Ramp = min(10+g.intn(21), o.Len)
-			if hi-o.Len <= lo {
-				continue
-			}
-			for try := 0; try < 50; try++ {
-				o.Start = lo + g.intn(hi-o.Len-lo)
-				if !overlaps(out, o.Start-gap, o.End()+gap) {
-					out = append(out, o)
-					break
-				}
-			}
+			out = place(g, out, o, lo, hi)
 		}
 	}
 	warm := c.warmup()
-	place(g.poisson(c.HistoryOutagesPerWeek*float64(c.WarmupWeeks)), minutesPerDay, warm-6*60, true)
-	place(g.poisson(c.OutagesPerWeek*c.evalWeeks()), warm, c.total()-c.Grace, false)
+	draw(g.poisson(c.HistoryOutagesPerWeek*float64(c.WarmupWeeks)), minutesPerDay, warm-6*60, true)
+	draw(g.poisson(c.OutagesPerWeek*c.evalWeeks()), warm, c.total()-c.Grace, false)
+	return settle(out, sv.Usual)
+}
+
+// place adds o to out at a random start in [lo, hi−o.Len) at least gap
+// from the other outages, or drops it when a few tries find no room.
+func place(g rng, out []Outage, o Outage, lo, hi int) []Outage {
+	if hi-o.Len <= lo {
+		return out
+	}
+	for range 50 {
+		o.Start = lo + g.intn(hi-o.Len-lo)
+		if !overlaps(out, o.Start-gap, o.End()+gap) {
+			return append(out, o)
+		}
+	}
+	return out
+}
+
+// settle sorts the outages by start and works out each one's Added from
+// the service's usual mean.
+func settle(out []Outage, usual func(int) float64) []Outage {
 	sort.Slice(out, func(a, b int) bool { return out[a].Start < out[b].Start })
 	for k := range out {
 		o := &out[k]
 		sum := 0.0
 		for t := o.Start; t < o.End(); t++ {
-			sum += o.full(sv.Usual(t))
+			sum += o.full(usual(t))
 		}
 		o.Added = sum / float64(o.Len)
 	}

@@ -36,6 +36,9 @@ func (g rng) normal() float64 { return g.r.NormFloat64() }
 // poisson returns a Poisson(mean) variate.
 func (g rng) poisson(mean float64) int { return draw.Poisson(g.r, mean) }
 
+// gamma returns a Gamma(shape, 1) variate.
+func (g rng) gamma(shape float64) float64 { return draw.Gamma(g.r, shape) }
+
 // gammaPoisson returns a negative binomial count with the given mean and
 // Var = mean + φ·mean².
 func (g rng) gammaPoisson(mean, phi float64) int { return draw.GammaPoisson(g.r, mean, phi) }

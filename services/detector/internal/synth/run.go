@@ -3,6 +3,7 @@ package synth
 import (
 	"context"
 	"fmt"
+	"iter"
 	"sync"
 	"time"
 
@@ -58,10 +59,30 @@ type IncidentResult struct {
 type ServiceInfo struct {
 	Index      int
 	Class      Class
-	Level      float64
-	Dispersion float64
-	Daily      DailyShape
-	Weekly     WeeklyPattern
+	Level      float64       // mean reporters a minute
+	Dispersion float64       // φ of the per-minute count; 0 in the alt suite (Poisson within a day)
+	Daily      DailyShape    // main suite only
+	Weekly     WeeklyPattern // main suite only
+}
+
+// generated is one generated service as the scoring sees it: a main-suite
+// *Service or an alt-suite *AltService.
+type generated interface {
+	info() ServiceInfo
+	Minutes() int
+	Counts() iter.Seq2[int, int]
+	outages() []Outage
+	// cause names the likeliest reason for a false incident.
+	cause(in Span, grace int) Cause
+}
+
+// generator returns the function that makes service i of the run.
+func (c Config) generator() func(i int) generated {
+	if c.Suite == AltSuite {
+		return func(i int) generated { return NewAltService(c, i) }
+	}
+	holidays := Holidays(c)
+	return func(i int) generated { return NewService(c, i, holidays) }
 }
 
 // Result is everything a run measured.
@@ -80,7 +101,7 @@ func Run(ctx context.Context, c Config) (*Result, error) {
 	if err := c.Validate(); err != nil {
 		return nil, fmt.Errorf("synthetic suite config: %w", err)
 	}
-	holidays := Holidays(c)
+	gen := c.generator()
 	per := make([]serviceResult, c.Services)
 	workers := max(1, min(c.Workers, c.Services))
 	ctx, cancel := context.WithCancel(ctx)
@@ -93,7 +114,7 @@ func Run(ctx context.Context, c Config) (*Result, error) {
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				r, err := scoreService(ctx, c, NewService(c, i, holidays))
+				r, err := scoreService(ctx, c, gen(i))
 				if err != nil {
 					errs <- fmt.Errorf("score service %d: %w", i, err)
 					cancel()
@@ -139,7 +160,7 @@ type serviceResult struct {
 
 // scoreService streams one service through a fresh detector and matches
 // its incidents with its outages.
-func scoreService(ctx context.Context, c Config, sv *Service) (serviceResult, error) {
+func scoreService(ctx context.Context, c Config, sv generated) (serviceResult, error) {
 	s, err := spike.NewStream(c.Params, c.Step, c.Recent, c.Weeks)
 	if err != nil {
 		return serviceResult{}, fmt.Errorf("new stream: %w", err)
@@ -154,21 +175,19 @@ func scoreService(ctx context.Context, c Config, sv *Service) (serviceResult, er
 	}
 
 	incs := Incidents(alert)
-	outs := make([]Span, len(sv.Outages))
-	for k, o := range sv.Outages {
+	known := sv.outages()
+	outs := make([]Span, len(known))
+	for k, o := range known {
 		outs[k] = Span{o.Start, o.End()}
 	}
 	det, isTrue := Match(outs, incs, c.Grace)
 
-	r := serviceResult{info: ServiceInfo{
-		Index: sv.Index, Class: sv.Class(), Level: sv.Level, Dispersion: sv.Dispersion,
-		Daily: sv.Daily, Weekly: sv.Weekly,
-	}}
-	for k, o := range sv.Outages {
-		r.outages = append(r.outages, OutageResult{Outage: o, Service: sv.Index, Class: r.info.Class, Detection: det[k]})
+	r := serviceResult{info: sv.info()}
+	for k, o := range known {
+		r.outages = append(r.outages, OutageResult{Outage: o, Service: r.info.Index, Class: r.info.Class, Detection: det[k]})
 	}
 	for j, in := range incs {
-		ir := IncidentResult{Service: sv.Index, Class: r.info.Class, Span: in, True: isTrue[j]}
+		ir := IncidentResult{Service: r.info.Index, Class: r.info.Class, Span: in, True: isTrue[j]}
 		switch {
 		case in.Start >= c.warmup():
 			ir.Phase = EvalPhase
@@ -176,20 +195,37 @@ func scoreService(ctx context.Context, c Config, sv *Service) (serviceResult, er
 			ir.Phase = SettledPhase
 		}
 		if !ir.True {
-			ir.Cause = causeOf(sv, in, c.Grace)
+			ir.Cause = sv.cause(in, c.Grace)
 		}
 		r.incidents = append(r.incidents, ir)
 	}
 	return r, nil
 }
 
-// causeOf names the likeliest reason for a false incident.
-func causeOf(sv *Service, in Span, grace int) Cause {
-	for _, o := range sv.Outages {
+// afterOutage reports whether an incident starts within an hour after an
+// outage's grace: the detector's baseline coming back, not noise.
+func afterOutage(known []Outage, in Span, grace int) bool {
+	for _, o := range known {
 		after := o.End() + grace
 		if in.Start >= after && in.Start < after+60 {
-			return CauseAfterOutage
+			return true
 		}
+	}
+	return false
+}
+
+func (sv *Service) info() ServiceInfo {
+	return ServiceInfo{
+		Index: sv.Index, Class: sv.Class(), Level: sv.Level, Dispersion: sv.Dispersion,
+		Daily: sv.Daily, Weekly: sv.Weekly,
+	}
+}
+
+func (sv *Service) outages() []Outage { return sv.Outages }
+
+func (sv *Service) cause(in Span, grace int) Cause {
+	if afterOutage(sv.Outages, in, grace) {
+		return CauseAfterOutage
 	}
 	for _, b := range sv.Bumps {
 		if in.overlaps(Span{b.Start, b.Start + b.Len + grace}) {

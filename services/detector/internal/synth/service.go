@@ -79,33 +79,36 @@ type Service struct {
 	week  [7]float64
 }
 
-// Class is a service's volume class, by Level.
+// Class is a service's volume class, by its mean reporters a minute.
 type Class uint8
 
-// Volume classes.
+// Volume classes, a decade apart.
 const (
-	Tiny   Class = iota // under one reporter per 10 minutes
-	Small               // up to 2 a minute
-	Medium              // up to 30 a minute
-	Large               // 30 a minute and more
+	Sparse   Class = iota // under 0.1 a minute: at most a report every ten minutes
+	Low                   // 0.1–1 a minute
+	Moderate              // 1–10 a minute
+	Busy                  // 10–100 a minute
+	Heavy                 // 100 a minute and more
 	numClasses
 )
 
+// classEdges are the levels where the classes after the first begin.
+var classEdges = [numClasses - 1]float64{0.1, 1, 10, 100}
+
 func (c Class) String() string {
-	return [...]string{"tiny (<0.1/min)", "small (0.1–2/min)", "medium (2–30/min)", "large (≥30/min)"}[c]
+	return [...]string{"<0.1/min", "0.1–1/min", "1–10/min", "10–100/min", "≥100/min"}[c]
 }
 
 // ClassOf returns the volume class of a mean per-minute level.
 func ClassOf(level float64) Class {
-	switch {
-	case level < 0.1:
-		return Tiny
-	case level < 2:
-		return Small
-	case level < 30:
-		return Medium
+	c := Sparse
+	for _, edge := range classEdges {
+		if level < edge {
+			break
+		}
+		c++
 	}
-	return Large
+	return c
 }
 
 // Class is the service's volume class.
