@@ -23,7 +23,8 @@ frontend:
 clean:
 	rm -rf $(BIN) .run
 
-# NAB scores of the spike detector (full run; CI uses -quick).
+# NAB scores of the spike detector and both synthetic suites (full run; CI uses -quick).
 eval:
 	go run ./services/detector/cmd/detector eval $(EVAL_ARGS)
 	go run ./services/detector/cmd/detector synth $(EVAL_ARGS)
+	go run ./services/detector/cmd/detector synth -suite alt $(EVAL_ARGS)

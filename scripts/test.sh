@@ -26,6 +26,7 @@ go test -count=1 -timeout 45m github.com/lapor/lapor/services/...
 echo "== detector evaluation (reduced; 'make eval' runs the full one)"
 go run ./services/detector/cmd/detector eval -quick
 go run ./services/detector/cmd/detector synth -quick
+go run ./services/detector/cmd/detector synth -quick -suite alt
 
 echo "== fuzz (brief)"
 go test -run='^$' -fuzz='^FuzzDecode$' -fuzztime="${LAPOR_FUZZTIME:-10s}" ./services/ingest/internal/ingest

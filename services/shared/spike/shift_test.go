@@ -93,7 +93,7 @@ func TestStreamOutageAfterOutage(t *testing.T) {
 			}
 			return 1
 		}, [][2]int{{0, 47}, {55, 77}}},
-		{"one outage fading for an hour", func(m int) float64 { return 1 + 20*math.Exp(-float64(m)/30) }, [][2]int{{0, 56}}},
+		{"one outage fading for an hour", func(m int) float64 { return 1 + 20*math.Exp(-float64(m)/30) }, [][2]int{{0, 60}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -16,7 +16,7 @@ type Point struct {
 	Kind     Kind    // what an incident tracker announces at this bucket
 	Expected float64 // expected count, floor applied
 	Source   Source  // where the expectation came from
-	Z        float64 // the count's score against its baseline, in spreads
+	Evidence float64 // −log10 tail probability of the most surprising span big enough to be an outage
 	// Started is the bucket the open incident started at (its first hit,
 	// which may precede the bucket that opened it); zero without one.
 	Started time.Time
@@ -36,7 +36,6 @@ type Stream struct {
 	hist    []float64 // by bucket index since t0; NaN where no row came
 	tr      *Tracker
 	calm    Calm    // where the recent window stands around the incidents
-	tops    heights // the counts of the last weeks' buckets, for the score's height
 	h       History // reused buffers
 }
 
@@ -75,7 +74,7 @@ func (s *Stream) Observe(t time.Time, count float64) Point {
 		i = len(s.hist) // out of order or duplicate: treat as the next bucket
 	}
 	for len(s.hist) < i {
-		s.push(math.NaN())
+		s.hist = append(s.hist, math.NaN())
 	}
 
 	h := &s.h
@@ -91,35 +90,20 @@ func (s *Stream) Observe(t time.Time, count float64) Point {
 	case Resolved:
 		s.calm.Resolved(d.Incident, s.p)
 	}
-	score := d.Onset
-	if score > 0 && s.tops.n >= max(s.perDay, 1) {
-		score = heighted(score, float64(c), s.tops.height())
-	}
-	s.push(count)
+	s.hist = append(s.hist, count)
 	var started time.Time
 	if d.Open {
 		started = d.Incident.StartedAt
 	}
 	return Point{
 		Started:  started,
-		Score:    score,
+		Score:    d.Onset,
 		Alert:    d.Open && d.Kind != Resolved,
 		Level:    d.Level,
 		Kind:     d.Kind,
 		Expected: d.Expected,
 		Source:   b.Source,
-		Z:        d.Score,
-	}
-}
-
-// push appends count to the history and keeps the histogram of the last
-// weeks' buckets (as many weeks as the baseline reads), which the score's
-// height is read from.
-func (s *Stream) push(count float64) {
-	s.hist = append(s.hist, count)
-	s.tops.add(count)
-	if old := len(s.hist) - 1 - s.weeks*s.perWeek; old >= 0 {
-		s.tops.remove(s.hist[old])
+		Evidence: d.Evidence,
 	}
 }
 
@@ -202,3 +186,7 @@ func known(hist []float64, from, to int) int {
 	}
 	return n
 }
+
+// Records calls fn with what the stream's series has taught its tracker
+// (see Tracker.Records), under the service name "".
+func (s *Stream) Records(fn func(service string, r Record)) { s.tr.Records(fn) }

@@ -8,9 +8,9 @@
 //	detector migrate [flags]  apply ClickHouse migrations and exit
 //	detector score --in IN.csv --out OUT.csv
 //	                          score a timestamp,value series offline, causally
-//	detector eval [-nab DIR] [-quick] [-explain CORPUS]
+//	detector eval [-nab DIR] [-quick] [-explain CORPUS] [-loo-detail CORPUS]
 //	                          NAB scores of the detector's statistics
-//	detector synth [-seed N] [-quick]
+//	detector synth [-suite main|alt] [-seed N] [-quick]
 //	                          the synthetic outage suite's recall, delay, false incidents
 package main
 
@@ -83,8 +83,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	l.String(&s.httpAddr, "http-addr", "127.0.0.1:8083", "address for /healthz and /readyz")
 	l.Duration(&s.bucket, "bucket", time.Minute, "length of a counting bucket, whole minutes")
 	l.Duration(&s.interval, "interval", 0, "time between detection cycles (0: one bucket)")
-	l.Float(&s.floor, "floor", 3, "lowest expected distinct reporters per bucket, for services with little history")
-	l.Int(&s.minReporters, "min-reporters", 5, "fewest distinct reporters in a bucket that can open an incident")
+	l.Float(&s.floor, "floor", 3, "expected distinct reporters per bucket of a service with no history yet")
+	l.Int(&s.minReporters, "min-reporters", 5, "fewest distinct reporters, summed over the span judged (1 to 60 buckets), that can open an incident")
 	l.Duration(&s.resolveAfter, "resolve-after", 3*time.Minute, "how long the count must stay quiet before an incident is resolved (rounded up to whole buckets, at least one)")
 	l.Duration(&s.freezeFor, "freeze-for", 12*time.Hour, "how long an incident's baseline stays at its level before the incident; after it, a count that stays up is the new normal (0: for as long as the incident lasts)")
 	l.Duration(&s.recentWindow, "recent-window", time.Hour, "span of the recent level that is the baseline of services with under two weeks of history")

@@ -13,9 +13,8 @@
 // happens in, and a partial bucket never counts as quiet, so an incident
 // is resolved only on complete buckets. Nothing is extrapolated (scaling
 // up three reports seen in the first seconds of a minute would be an
-// outage made of noise). Persistence ("possible" needs two of the last
-// three buckets) is counted by bucket start, so the one bucket seen first
-// partial and then complete counts once, exactly as spike.Stream counts
+// outage made of noise). A bucket seen first partial and then complete is
+// one bucket of the tracker's spans, exactly as spike.Stream counts
 // complete buckets offline.
 //
 // The previous bucket counts as complete only once its reports have all
@@ -27,16 +26,14 @@
 // # Baseline
 //
 // What is normal for a service comes from three histories, combined by
-// spike.Params.Estimate: the level of the same slot (the bucket and two
-// either side, averaged) in past weeks, once there are two weeks of it,
-// else in past days, once there are two; and the recent level, the
-// median of its distinct reporters per bucket over the recent window (an
-// hour by default) before the previous bucket, counting empty buckets as
-// zero from the start of its history on. The expected count is the larger
-// of the seasonal and the recent level, so both a busy time of day and
-// recent growth count as normal. With none of these, the floor applies,
-// so a burst on a brand-new service still opens an incident. The recent
-// buckets' spread also widens the score's scale for jumpy services.
+// spike.Params.Estimate: the level of the same slot in past weeks, once
+// there are two weeks of it, else in past days, once there are two; and
+// the recent level of its distinct reporters per bucket over the recent
+// window (an hour by default) before the previous bucket, counting empty
+// buckets as zero from the start of its history on. The expected count is
+// the larger of the seasonal and the recent level, so both a busy time of
+// day and recent growth count as normal. With none of these, the floor
+// applies, so a burst on a brand-new service still opens an incident.
 //
 // While a service has an incident, and for the recent window's length
 // after it, its recent window stays where it was when the incident
@@ -64,21 +61,20 @@
 // history at the bucket it is first seen in. BenchmarkDetectorCycle10k
 // times a whole cycle, queries included, over 10,000 services.
 //
-// # Burst record
+// # Records
 //
-// The tracker keeps, per service, the record of its past bursts that
-// decides whether a "detected" bucket opens an incident at once (see
-// package spike, "Opening"). So every cycle steps every service with
-// history in the weeks the baseline reads, with zero when nobody
-// reported, not only the services with reports. The record lives in
-// memory and is saved to Redis every RecordsEvery and at shutdown (a hash
-// per bucket size, one field per service); Load reads it back, so a
-// restarted detector judges a news-driven service's next burst against
-// its past ones instead of opening it at once as if the service were new.
-// A burst under way at the save is left out of it, so a restart can make
-// the detector as eager as for a new service, never slower. Records are
-// soft state: if Redis lost them, or they cannot be read, the detector
-// starts without them, as before this was saved.
+// The tracker learns, per service and span, the dispersion of its counts
+// and the tail of its chance bursts (package spike, "Dispersion and
+// calibration"). So every cycle steps every service with history in the
+// weeks the baseline reads, with zero when nobody reported, not only the
+// services with reports. What it learnt lives in memory and is saved to
+// Redis every RecordsEvery and at shutdown (a hash per bucket size, one
+// field per service); Load reads it back, so a restarted detector judges a
+// news-driven service as warily as before instead of by the model alone.
+// Records are soft state: if Redis lost them, or they cannot be read (one
+// saved by a detector with other spans), the service starts from the
+// model's prior, which it outgrows within days. The spans themselves
+// start empty after a restart and refill within the hour.
 package detect
 
 import (
@@ -108,7 +104,7 @@ type Config struct {
 	Weeks          int           // past weeks the baseline looks at
 	RecentWindow   time.Duration // span of the recent level, for services without weeks of history
 	HistoryRefresh time.Duration // how often to re-read when each service's history starts
-	RecordsEvery   time.Duration // how often the burst records are saved for a restart
+	RecordsEvery   time.Duration // how often the learnt records are saved for a restart
 	Params         spike.Params
 }
 
@@ -175,7 +171,7 @@ type Detector struct {
 
 	recentLevels recentLevels          // every service's recent window, kept between cycles
 	calm         map[string]spike.Calm // where each service's recent window stands around its incidents
-	savedAt      time.Time             // when the burst records were last saved
+	savedAt      time.Time             // when the learnt records were last saved
 
 	out         outbox
 	lastVersion uint64
@@ -228,11 +224,11 @@ func (d *Detector) Load(ctx context.Context) error {
 	}
 	restored, bad, err := d.loadRecords(ctx)
 	if err != nil {
-		d.log.Warn("starting without the saved burst records", "err", err)
+		d.log.Warn("starting without the saved records", "err", err)
 	}
 	d.savedAt = time.Now() // what was just read needs no saving yet
 	d.loaded.Store(true)
-	d.log.Info("loaded open incidents and burst records", "count", len(d.open), "records", restored, "unreadable_records", bad)
+	d.log.Info("loaded open incidents and learnt records", "count", len(d.open), "records", restored, "unreadable_records", bad)
 	return nil
 }
 
@@ -275,7 +271,7 @@ func (d *Detector) Run(ctx context.Context) error {
 			}
 			if d.loaded.Load() {
 				if err := d.withCycleCtx(ctx, d.SaveRecords); err != nil {
-					d.log.Error("burst records not saved at shutdown; the restarted detector uses an older save", "err", err)
+					d.log.Error("learnt records not saved at shutdown; the restarted detector uses an older save", "err", err)
 				}
 			}
 			return nil
@@ -300,7 +296,7 @@ func (d *Detector) runCycle(ctx context.Context) {
 	}
 	if time.Since(d.savedAt) >= d.cfg.RecordsEvery {
 		if err := d.withCycleCtx(ctx, d.SaveRecords); err != nil {
-			d.log.Warn("save burst records", "err", err)
+			d.log.Warn("save learnt records", "err", err)
 		}
 	}
 }
@@ -359,9 +355,9 @@ func (d *Detector) Cycle(ctx context.Context, now time.Time) error {
 	}
 
 	// Every service with history is stepped, with zero when nobody
-	// reported, so that its record of past bursts (which the opening rule
-	// reads) follows every bucket; d.first holds every service with
-	// reports in the weeks the baseline reads, and recent's are in it.
+	// reported, so that its spans and what it learns follow every bucket;
+	// d.first holds every service with reports in the weeks the baseline
+	// reads, and recent's are in it.
 	services := d.tracker.OpenServices(make([]string, 0, len(d.first)+d.tracker.Len()))
 	for s := range d.first {
 		if _, open := d.tracker.Lookup(s); !open {
@@ -454,7 +450,7 @@ func (d *Detector) Cycle(ctx context.Context, now time.Time) error {
 				}
 				events = append(events, p)
 				d.log.Info("incident "+c.d.Kind.String(), "service_slug", c.service, "incident_id", in.ID,
-					"level", in.Level, "count", in.LastCount, "expected", c.d.Expected, "baseline_from", c.from.String(), "score", c.d.Score)
+					"level", in.Level, "count", in.LastCount, "expected", c.d.Expected, "baseline_from", c.from.String(), "evidence", c.d.Evidence)
 			}
 			if c.d.Kind == spike.Resolved {
 				delete(d.open, c.service)

@@ -478,25 +478,32 @@ func TestNewBusyServiceSettlesOnItsOwnLevel(t *testing.T) {
 	}
 }
 
-func TestPossibleNeedsTwoOfThreeMinutes(t *testing.T) {
+// TestSmallServiceOutageOpensOnItsSpan checks the spans longer than a
+// minute in the service: a service with a report every ten minutes has an
+// outage of two people a minute, which no single minute shows (it needs
+// five), and the sum of its minutes opens an incident that starts at the
+// outage's first minute.
+func TestSmallServiceOutageOpensOnItsSpan(t *testing.T) {
 	s := setup(t)
-	minute := now.Truncate(time.Minute)
-	// 20 people on a new service is "possible", not "detected": one such
-	// minute is not enough, a second within three minutes opens.
-	s.insert(t, burst("gojek", 20, 20, minute.Add(5*time.Second), 20*time.Second, []string{"app"}, []string{"ID"}))
+	t0 := now.Truncate(time.Minute)
+	at := func(m int) time.Time { return t0.Add(time.Duration(m) * time.Minute) }
+	for m := -120; m < 0; m += 10 {
+		s.insert(t, burst("bank", 1, 1, at(m).Add(5*time.Second), time.Second, []string{"login"}, []string{"ID"}))
+	}
 	d := s.detector(t)
-	for k := range 2 {
+	for k := 0; k < 10; k++ {
+		s.insert(t, burst("bank", 2, 2, at(k).Add(5*time.Second), 20*time.Second, []string{"login"}, []string{"ID"}))
 		cycle(t, d, now.Add(time.Duration(k)*time.Minute))
-		if got := s.incidents(t, incident.Filter{Status: incident.StatusOpen}); len(got) != 0 {
-			t.Fatalf("cycle %d: open incidents = %+v, want none after one minute of 20", k, got)
+		open := s.incidents(t, incident.Filter{Status: incident.StatusOpen})
+		if len(open) == 0 {
+			continue
 		}
+		if k < 2 || len(open) != 1 || open[0].Level != incident.LevelPossible || !open[0].StartedAt.UTC().Equal(at(0)) {
+			t.Fatalf("minute %d of the outage: open incidents = %+v, want one possible from its first minute, not before its third", k, open)
+		}
+		return
 	}
-	s.insert(t, burst("gojek", 20, 20, minute.Add(2*time.Minute+5*time.Second), 20*time.Second, []string{"app"}, []string{"ID"}))
-	cycle(t, d, now.Add(2*time.Minute))
-	open := s.incidents(t, incident.Filter{Status: incident.StatusOpen})
-	if len(open) != 1 || open[0].Level != incident.LevelPossible || !open[0].StartedAt.UTC().Equal(minute) {
-		t.Fatalf("open incidents = %+v, want one possible, started at the first minute of 20", open)
-	}
+	t.Fatal("ten minutes of two people a minute where one came every ten minutes opened no incident")
 }
 
 // TestUnwrittenReportsDoNotEndAnIncident checks that buckets whose reports

@@ -15,3 +15,7 @@ func (d *Detector) KeptLevels() map[string][]float64 { return d.recentLevels.cou
 
 // EndName is endName, for the black-box tests.
 var EndName = endName
+
+// EncodeRecord is encodeRecord, so a test can save a record the way the
+// detector does.
+var EncodeRecord = encodeRecord

@@ -14,6 +14,7 @@ import (
 	"github.com/lapor/lapor/services/shared/incident"
 	"github.com/lapor/lapor/services/shared/report"
 	"github.com/lapor/lapor/services/shared/spike"
+	"github.com/lapor/lapor/services/shared/testenv"
 )
 
 // TestDetectorAgreesWithStream checks that the detector service, reading
@@ -61,8 +62,14 @@ func TestDetectorAgreesWithStream(t *testing.T) {
 		t.Fatal(err)
 	}
 	type span struct{ start, end time.Time }
-	var want []span
+	var (
+		want   []span
+		learnt []spike.Record // what the stream had learnt at the end of the history
+	)
 	for m := range total {
+		if m == evalFrom {
+			st.Records(func(_ string, r spike.Record) { learnt = append(learnt, r) })
+		}
 		p := st.Observe(at(m), float64(counts[m]))
 		if m < evalFrom {
 			if p.Kind == spike.Opened && m > 60 {
@@ -82,12 +89,20 @@ func TestDetectorAgreesWithStream(t *testing.T) {
 	}
 
 	// The service: the history written at once, then each minute written
-	// and judged once complete, the next one still empty.
+	// and judged once complete, the next one still empty. It starts with
+	// what the stream learnt of the series in the history (its dispersion
+	// and tails), saved as the detector saves its own for a restart: the
+	// detector did not run through the history, the stream did.
 	var hist []report.Report
 	for m := range evalFrom {
 		hist = append(hist, reports(m)...)
 	}
 	s.insert(t, hist)
+	for _, r := range learnt {
+		if err := s.rdb.HSet(testenv.Ctx(t), "lapor:detector:records:60s", "parity", detect.EncodeRecord(r)).Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
 	d := s.detector(t)
 	for m := evalFrom; m < total; m++ {
 		s.insert(t, reports(m))

@@ -12,22 +12,20 @@ import (
 	"github.com/lapor/lapor/services/shared/spike"
 )
 
-// recordsTTL is how long saved burst records outlive the last save: by
-// then even the longest-lived of them (the chatter record, with a
-// three-day half-life) has faded to a fifth, and a detector that is gone
-// leaves nothing behind for good.
+// recordsTTL is how long saved records outlive the last save: by then
+// what they learnt (with a three-day half-life) has faded to a fifth, and
+// a detector that is gone leaves nothing behind for good.
 const recordsTTL = 7 * 24 * time.Hour
 
-// recordsKey is the Redis hash of saved burst records, one field per
-// service. Evidence is measured in buckets, so each bucket size has its
-// own.
+// recordsKey is the Redis hash of saved records, one field per service.
+// Spans are counted in buckets, so each bucket size has its own.
 func (d *Detector) recordsKey() string {
 	return "lapor:detector:records:" + strconv.FormatInt(int64(d.cfg.Bucket/time.Second), 10) + "s"
 }
 
-// SaveRecords writes every service's burst record to Redis, replacing the
+// SaveRecords writes every service's learnt record to Redis, replacing the
 // last save, so that a restarted detector judges each service's bursts
-// against its past ones (see "Burst record" in the package doc).
+// against what it learnt before (see "Records" in the package doc).
 func (d *Detector) SaveRecords(ctx context.Context) error {
 	var fields []any
 	d.tracker.Records(func(service string, r spike.Record) {
@@ -49,18 +47,18 @@ func (d *Detector) SaveRecords(ctx context.Context) error {
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("save %d burst records: %w", len(fields)/2, err)
+		return fmt.Errorf("save %d learnt records: %w", len(fields)/2, err)
 	}
 	d.savedAt = time.Now()
 	return nil
 }
 
-// loadRecords gives the tracker the burst records last saved. It returns
+// loadRecords gives the tracker the records last saved. It returns
 // how many it restored and how many it could not read.
 func (d *Detector) loadRecords(ctx context.Context) (restored, bad int, err error) {
 	m, err := d.rdb.HGetAll(ctx, d.recordsKey()).Result()
 	if err != nil {
-		return 0, 0, fmt.Errorf("read burst records: %w", err)
+		return 0, 0, fmt.Errorf("read learnt records: %w", err)
 	}
 	for service, v := range m {
 		r, err := decodeRecord(v)
@@ -74,27 +72,49 @@ func (d *Detector) loadRecords(ctx context.Context) (restored, bad int, err erro
 	return restored, bad, nil
 }
 
-// encodeRecord writes a record as "unix-seconds open chat score".
+// encodeRecord writes a record as "unix-seconds", each scale's two
+// moments and then each scale's tail, in the order of spike.Scales.
 func encodeRecord(r spike.Record) string {
-	f := func(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
-	return strconv.FormatInt(r.At.Unix(), 10) + " " + f(r.Open) + " " + f(r.Chat) + " " + f(r.Score)
+	var b strings.Builder
+	b.WriteString(strconv.FormatInt(r.At.Unix(), 10))
+	for _, v := range recordValues(&r) {
+		b.WriteByte(' ')
+		b.WriteString(strconv.FormatFloat(*v, 'g', -1, 64))
+	}
+	return b.String()
 }
 
-// decodeRecord reads what encodeRecord wrote.
+// recordValues are the numbers of a record in their saved order.
+func recordValues(r *spike.Record) []*float64 {
+	var out []*float64
+	for i := range r.Spread {
+		out = append(out, &r.Spread[i].Num, &r.Spread[i].Den)
+	}
+	for i := range r.Tail {
+		out = append(out, &r.Tail[i].Rate, &r.Tail[i].Excess)
+	}
+	return out
+}
+
+// decodeRecord reads what encodeRecord wrote. A record saved in another
+// shape (another set of scales, an older detector) is refused, and the
+// service starts from the prior.
 func decodeRecord(s string) (spike.Record, error) {
+	var r spike.Record
+	vals := recordValues(&r)
 	parts := strings.Fields(s)
-	if len(parts) != 4 {
-		return spike.Record{}, fmt.Errorf("burst record %q: want 4 fields, got %d", s, len(parts))
+	if want := 1 + len(vals); len(parts) != want {
+		return r, fmt.Errorf("record %q: want %d fields, got %d", s, want, len(parts))
 	}
 	at, err := strconv.ParseInt(parts[0], 10, 64)
 	if err != nil {
-		return spike.Record{}, fmt.Errorf("burst record %q: bucket: %w", s, err)
+		return r, fmt.Errorf("record %q: bucket: %w", s, err)
 	}
-	var v [3]float64
-	for i := range v {
-		if v[i], err = strconv.ParseFloat(parts[i+1], 64); err != nil {
-			return spike.Record{}, fmt.Errorf("burst record %q: field %d: %w", s, i+2, err)
+	r.At = time.Unix(at, 0).UTC()
+	for i, v := range vals {
+		if *v, err = strconv.ParseFloat(parts[1+i], 64); err != nil {
+			return r, fmt.Errorf("record %q: field %d: %w", s, i+2, err)
 		}
 	}
-	return spike.Record{At: time.Unix(at, 0).UTC(), Open: v[0], Chat: v[1], Score: v[2]}, nil
+	return r, nil
 }
