@@ -82,7 +82,7 @@ func (s *Stream) Observe(t time.Time, count float64) Point {
 	h.Days = s.slots(h.Days[:0], i, s.perDay, s.p.Days)
 	h.Recent, h.Since = s.recent(h.Recent[:0], h.Since[:0], i)
 	b := s.p.Estimate(*h)
-	c := uint32(math.Max(0, math.Round(count)))
+	c := uint32(math.Min(math.Max(0, math.Round(count)), math.MaxUint32)) // out-of-range floats do not convert
 	d := s.tr.StepBaseline("", t, c, b)
 	switch d.Kind {
 	case Opened:

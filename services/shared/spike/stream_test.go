@@ -1,6 +1,7 @@
 package spike
 
 import (
+	"math"
 	"math/rand"
 	"testing"
 	"time"
@@ -33,5 +34,19 @@ func TestStreamFindsASpikeAfterSteadyTraffic(t *testing.T) {
 	}
 	if first != 300 {
 		t.Fatalf("first alert at %d, want 300", first)
+	}
+}
+
+func TestStreamTakesAnyNumber(t *testing.T) {
+	s, err := NewStream(DefaultParams(), time.Minute, time.Hour, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC)
+	for i, v := range []float64{1, -5, 1e300, math.MaxFloat64, 3, 5e9, 0.4, -math.MaxFloat64, 2} {
+		p := s.Observe(t0.Add(time.Duration(i)*time.Minute), v)
+		if !(p.Score >= 0 && p.Score <= 1) || math.IsNaN(p.Evidence) || math.IsNaN(p.Expected) {
+			t.Fatalf("value %v: point %+v", v, p)
+		}
 	}
 }
