@@ -30,6 +30,7 @@ go run ./services/detector/cmd/detector synth -quick -suite alt
 
 echo "== fuzz (brief)"
 go test -run='^$' -fuzz='^FuzzDecode$' -fuzztime="${LAPOR_FUZZTIME:-10s}" ./services/ingest/internal/ingest
+go test -run='^$' -fuzz='^FuzzTracker$' -fuzztime="${LAPOR_FUZZTIME:-10s}" ./services/shared/spike
 
 echo "== browser screenshots"
 shopt -s nullglob
