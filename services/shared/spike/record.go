@@ -59,3 +59,28 @@ func (t *Tracker) RestoreRecord(service string, r Record) {
 	s.at = r.At.Add(t.p.Bucket)
 	t.series[service] = s
 }
+
+// Prime gives a service whose spans are empty (new to the tracker, or
+// only restored from a Record) the counts of the buckets just before
+// bucket, oldest first, each at expected count e (NaN: the floor), so
+// that a restarted detector's long spans hold the last hour at once
+// instead of refilling over it. Primed buckets teach nothing. A service
+// whose spans hold anything, or that was stepped at or after bucket, is
+// left alone.
+func (t *Tracker) Prime(service string, bucket time.Time, counts []float64, e float64) {
+	s := t.series[service]
+	if s == nil {
+		s = newSeries(t.p.Bucket)
+	}
+	last := bucket.Add(-t.p.Bucket)
+	if s.n > 0 || len(counts) == 0 || !s.at.IsZero() && s.at.After(last) {
+		return
+	}
+	counts = counts[max(0, len(counts)-maxScale):]
+	rate := t.p.Expected(e)
+	for _, c := range counts {
+		s.push(math.Max(0, c), rate)
+	}
+	s.at, s.learn, s.open = last, false, false
+	t.series[service] = s
+}

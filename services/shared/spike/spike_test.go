@@ -415,3 +415,33 @@ func TestIncidentEnds(t *testing.T) {
 		}
 	}
 }
+
+// TestPrimeFillsTheSpans: a detector restarted while a small service's
+// slow outage is under way sees it at once through the recent window it
+// primes the spans with; without them it sees one minute at a time.
+func TestPrimeFillsTheSpans(t *testing.T) {
+	counts := make([]float64, 60) // the hour before: ten quiet minutes, then one reporter a minute
+	for i := 10; i < 60; i++ {
+		counts[i] = 1
+	}
+	tests := []struct {
+		name  string
+		prime bool
+		want  spike.Kind
+	}{
+		{"primed", true, spike.Opened},
+		{"not primed", false, spike.None},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tr, _ := spike.NewTracker(spike.DefaultParams())
+			if tt.prime {
+				tr.Prime("svc", at(0), counts, 0.1)
+				tr.Prime("svc", at(0), make([]float64, 60), 0.1) // spans that hold something are left alone
+			}
+			if d := tr.StepBaseline("svc", at(0), 1, base(0.1)); d.Kind != tt.want {
+				t.Fatalf("got %v (evidence %.1f), want %v", d.Kind, d.Evidence, tt.want)
+			}
+		})
+	}
+}

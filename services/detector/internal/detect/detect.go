@@ -73,8 +73,10 @@
 // news-driven service as warily as before instead of by the model alone.
 // Records are soft state: if Redis lost them, or they cannot be read (one
 // saved by a detector with other spans), the service starts from the
-// model's prior, which it outgrows within days. The spans themselves
-// start empty after a restart and refill within the hour.
+// model's prior, which it outgrows within days. The spans start, in the
+// first cycle, with the recent window's counts at that cycle's expected
+// count (spike.Tracker.Prime), so a slow outage under way at a restart is
+// seen at once, not an hour later.
 package detect
 
 import (
@@ -398,6 +400,11 @@ func (d *Detector) Cycle(ctx context.Context, now time.Time) error {
 		}
 		if stepPrev {
 			b := d.expected(hist[s], level, since, s, prev)
+			if d.lastFull.IsZero() {
+				// The first cycle since start: the tracker's spans start
+				// with the recent window instead of refilling over an hour.
+				d.tracker.Prime(s, prev, window(levels[s], common, d.firstOf(s, cur), d.cfg.Bucket), b.Expected)
+			}
 			step := d.tracker.StepBaseline
 			if !full {
 				step = d.tracker.StepPartial // never quiet: nothing resolves on missing reports
