@@ -48,12 +48,16 @@ type Incident struct {
 	TopSymptomShares []float64 `json:"top_symptom_shares"`
 	TopCountries     []string  `json:"top_countries"`
 	Version          uint64    `json:"-"`
+	// Span is how many buckets the detector's span that opened it summed
+	// (spike.Incident.Span), so a restart ends it the same way; 0 where
+	// not stored.
+	Span uint16 `json:"-"`
 }
 
 // Open reports whether the incident is still going on.
 func (i *Incident) Open() bool { return i.Status == StatusOpen }
 
-const columns = "id, service, level, status, started_at, updated_at, ended_at, end_reason, peak, peak_at, baseline, last_count, top_symptoms, top_symptom_shares, top_countries, version"
+const columns = "id, service, level, status, started_at, updated_at, ended_at, end_reason, peak, peak_at, baseline, last_count, top_symptoms, top_symptom_shares, top_countries, version, span"
 
 // Save writes the incidents' current states. Each write carries a version
 // that rises with every change, so the newest state wins.
@@ -77,7 +81,7 @@ func Save(ctx context.Context, conn driver.Conn, incs []Incident) error {
 			ctry = []string{}
 		}
 		if err := batch.Append(in.ID, in.Service, in.Level, in.Status, in.StartedAt.UTC(), in.UpdatedAt.UTC(), in.EndedAt.UTC(), in.EndReason,
-			in.Peak, in.PeakAt.UTC(), in.Baseline, in.LastCount, sym, shares, ctry, in.Version); err != nil {
+			in.Peak, in.PeakAt.UTC(), in.Baseline, in.LastCount, sym, shares, ctry, in.Version, in.Span); err != nil {
 			batch.Abort()
 			return fmt.Errorf("append incident %s: %w", in.ID, err)
 		}
@@ -140,7 +144,7 @@ func List(ctx context.Context, conn driver.Conn, f Filter) ([]Incident, error) {
 	for rows.Next() {
 		var in Incident
 		if err := rows.Scan(&in.ID, &in.Service, &in.Level, &in.Status, &in.StartedAt, &in.UpdatedAt, &in.EndedAt, &in.EndReason,
-			&in.Peak, &in.PeakAt, &in.Baseline, &in.LastCount, &in.TopSymptoms, &in.TopSymptomShares, &in.TopCountries, &in.Version); err != nil {
+			&in.Peak, &in.PeakAt, &in.Baseline, &in.LastCount, &in.TopSymptoms, &in.TopSymptomShares, &in.TopCountries, &in.Version, &in.Span); err != nil {
 			return nil, fmt.Errorf("scan incident: %w", err)
 		}
 		out = append(out, in)

@@ -350,9 +350,8 @@ func NewTracker(p Params) (*Tracker, error) {
 func (t *Tracker) Params() Params { return t.p }
 
 // Restore puts back an incident that was open before a restart. Its quiet
-// run starts again from zero, which can only delay a resolution. Without
-// its Span, one whose peak bucket alone was an outage's size is judged by
-// the bucket, any other over quietScale buckets.
+// run starts again from zero, which can only delay a resolution; one
+// without its Span is judged over quietScale buckets.
 func (t *Tracker) Restore(service string, in Incident) {
 	if in.Announced == 0 {
 		in.Announced = in.Peak
@@ -362,9 +361,6 @@ func (t *Tracker) Restore(service string, in Incident) {
 	}
 	in.EndedAt = time.Time{}
 	in.quietPrior, in.quietNow, in.quietSince = 0, false, time.Time{}
-	if in.Span == 0 && float64(in.Peak) >= t.p.MinReporters && float64(in.Peak) >= t.p.PossibleRatio*in.PeakExpected {
-		in.Span = 1 // its peak minute alone was an outage: judge it by the minute
-	}
 	t.open[service] = &in
 }
 

@@ -84,6 +84,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"sort"
 	"strconv"
 	"sync/atomic"
@@ -218,6 +219,7 @@ func (d *Detector) Load(ctx context.Context) error {
 			Last:         in.LastCount,
 			LastExpected: in.Baseline,
 			Announced:    in.Peak,
+			Span:         int(in.Span),
 		})
 		d.open[in.Service] = openInfo{id: in.ID, top: breakdown{symptoms: in.TopSymptoms, shares: in.TopSymptomShares, countries: in.TopCountries}}
 	}
@@ -557,6 +559,7 @@ func (d *Detector) record(service string, info openInfo, dec spike.Decision, now
 		TopSymptomShares: info.top.shares,
 		TopCountries:     info.top.countries,
 		Version:          d.nextVersion(),
+		Span:             uint16(min(st.Span, math.MaxUint16)),
 	}
 	if dec.Kind == spike.Resolved {
 		in.Status = incident.StatusResolved
