@@ -40,8 +40,9 @@ func (t *Tracker) Records(fn func(service string, r Record)) {
 
 // RestoreRecord gives a service the record a previous tracker had, as
 // Records reported it. It replaces any state the service has; restore
-// before the first step. Values that are not finite, or weights that are
-// not positive, count as nothing learnt. The spans start empty.
+// before the first step. Values that are not finite, weights that are not
+// positive and rates above 1 count as nothing learnt. The spans start
+// empty.
 func (t *Tracker) RestoreRecord(service string, r Record) {
 	s := newSeries(t.p.Bucket)
 	for j, m := range r.Spread {
@@ -50,7 +51,9 @@ func (t *Tracker) RestoreRecord(service string, r Record) {
 		}
 	}
 	for j, tl := range r.Tail {
-		if tl.Rate > 0 && tl.Excess > 0 && !math.IsInf(tl.Rate+tl.Excess, 0) {
+		// A rate is a share of buckets: one above 1 (a corrupt save) would
+		// make every burst ordinary and silence the service for good.
+		if tl.Rate > 0 && tl.Rate <= 1 && tl.Excess > 0 && !math.IsInf(tl.Excess, 0) {
 			s.tail[j] = tl
 		}
 	}

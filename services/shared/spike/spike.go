@@ -490,7 +490,7 @@ func (t *Tracker) opening(s *series, bucket time.Time, lvl Level, w int) *Incide
 	in := &Incident{Level: lvl, Span: w, Bucket: bucket,
 		StartedAt: bucket.Add(-time.Duration(back) * t.p.Bucket)}
 	for k := back; k >= 0; k-- {
-		i := (s.head - k + maxScale) % maxScale
+		i := s.back(k)
 		if c := uint32(s.counts[i]); c > in.Peak || k == back {
 			in.Peak, in.PeakAt, in.PeakExpected = c, bucket.Add(-time.Duration(k)*t.p.Bucket), s.rates[i]
 		}

@@ -10,10 +10,10 @@ import "math"
 // (y+k)·ln((y+k)/(e+k))]) with k = 1/phi and the continuity-corrected
 // y = c − ½, as a standard normal deviate. The likelihood-ratio root is
 // far closer to normal in the tail than the Pearson or Anscombe
-// residuals, down to means well under one report (Poisson, e = 0.6, c = 5:
-// 3.2 against the exact 3.4; e = 100, c = 150: 5.69 against 5.72), and it
-// errs on the side of less surprise. It is a handful of logarithms, so
-// every scale of every service can have it every bucket.
+// residuals, down to means well under one report, and it errs on the
+// side of less surprise (TestEvidenceAgreesWithTheExactPoissonTail). It
+// is a handful of logarithms, so every scale of every service can have
+// it every bucket.
 func evidence(c, e, phi float64) float64 {
 	y := c - 0.5
 	if !(y > e) || !(e > 0) { // NaN too

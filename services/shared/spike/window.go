@@ -157,6 +157,9 @@ func (s *series) push(c, e float64) {
 	s.n = min(s.n+1, maxScale)
 }
 
+// back is the ring index of the bucket k before the latest.
+func (s *series) back(k int) int { return (s.head - k + maxScale) % maxScale }
+
 // sums are the count and expected count of the last w buckets; ok is
 // false when the ring holds fewer.
 func (s *series) sums(w int) (c, e float64, ok bool) {
@@ -164,7 +167,7 @@ func (s *series) sums(w int) (c, e float64, ok bool) {
 		return 0, 0, false
 	}
 	for k := range w {
-		i := (s.head - k + maxScale) % maxScale
+		i := s.back(k)
 		c += s.counts[i]
 		e += s.rates[i]
 	}
@@ -276,7 +279,7 @@ func (s *series) start(w int, p Params) int {
 	back := 0
 	var c, e float64
 	for k := range min(w, s.n) {
-		i := (s.head - k + maxScale) % maxScale
+		i := s.back(k)
 		c += s.counts[i]
 		e += s.rates[i]
 		if s.counts[i] > s.rates[i] && c >= p.PossibleRatio*e {

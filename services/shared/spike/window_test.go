@@ -157,10 +157,16 @@ func TestRecordsRoundTrip(t *testing.T) {
 	if back != saved {
 		t.Fatalf("restored record reads back as %+v, want %+v", back, saved)
 	}
-	b.RestoreRecord("bad", Record{At: minute(0), Spread: [nScales]Moments{{Num: math.NaN(), Den: 1}, {Num: 1, Den: math.Inf(1)}}})
+	b.RestoreRecord("bad", Record{At: minute(0), Spread: [nScales]Moments{{Num: math.NaN(), Den: 1}, {Num: 1, Den: math.Inf(1)}},
+		Tail: [nScales]Tail{{Rate: 1e9, Excess: 1}, {Rate: math.NaN(), Excess: 1}, {Rate: 0.01, Excess: math.Inf(1)}}})
 	b.Records(func(s string, rec Record) {
 		if s == "bad" {
 			t.Fatalf("a record of non-finite values was kept: %+v", rec)
 		}
 	})
+	for j, tl := range b.series["bad"].tail {
+		if tl != priorTail {
+			t.Fatalf("span %d kept the tail %+v of a corrupt record, want the prior", Scales[j], tl)
+		}
+	}
 }

@@ -164,15 +164,6 @@ func (f *File) AtThreshold(thr float64) []bool {
 	return d
 }
 
-// CorpusRaw sums the files' raw scores at a threshold.
-func CorpusRaw(files []*File, thr float64, p Profile) float64 {
-	s := 0.0
-	for _, f := range files {
-		s += Raw(f.AtThreshold(thr), f.Windows, p)
-	}
-	return s
-}
-
 // AlertsRaw sums the files' raw scores for their alert columns.
 func AlertsRaw(files []*File, p Profile) float64 {
 	s := 0.0
@@ -189,14 +180,6 @@ func Windows(files []*File) int {
 		n += len(f.Windows)
 	}
 	return n
-}
-
-// BestThreshold finds the one threshold for all files that maximises the
-// corpus's raw score. Candidates are the distinct scores (thinned to at most
-// maxCandidates by quantile) and a threshold above every score; ties go to
-// the lowest.
-func BestThreshold(files []*File, p Profile, maxCandidates int) (thr, raw float64) {
-	return NewSearch(files, p, maxCandidates).Best()
 }
 
 // Curve is one file's raw score as a function of the threshold. It is a
@@ -276,6 +259,8 @@ func (c *Curve) At(thr float64) float64 {
 // Search chooses single thresholds over a set of files under one profile,
 // on all of them (Best) or on all but one (LeaveOneOut). It computes each
 // file's curve and distinct scores once for every search it serves.
+// Candidates are the distinct scores (thinned to at most maxCandidates by
+// quantile) and a threshold above every score; ties go to the lowest.
 type Search struct {
 	files    []*File
 	curves   []*Curve
@@ -309,8 +294,12 @@ func NewSearch(files []*File, p Profile, maxCandidates int) *Search {
 	return s
 }
 
-// Best is BestThreshold's answer for the search's files.
+// Best is the one threshold for all the search's files that maximises
+// their summed raw score, and that score.
 func (s *Search) Best() (thr, raw float64) { return s.best(-1) }
+
+// Raw is file i's raw score at threshold thr, from its curve.
+func (s *Search) Raw(i int, thr float64) float64 { return s.curves[i].At(thr) }
 
 // Held is one file's leave-one-out result.
 type Held struct {
@@ -320,7 +309,7 @@ type Held struct {
 }
 
 // LeaveOneOut scores each file at the best single threshold of the other
-// files, chosen as BestThreshold chooses it from their scores alone, so no
+// files, chosen as Best chooses it from their scores alone, so no
 // setting is chosen on the file being scored. It is nil for fewer than two
 // files, where nothing is left to choose on.
 func (s *Search) LeaveOneOut() []Held {

@@ -90,7 +90,7 @@ func TestBestThreshold(t *testing.T) {
 	f := &File{Scores: make([]float64, 1000), Windows: []Window{{500, 509}}}
 	f.Scores[300] = 0.6 // a false alarm
 	f.Scores[502] = 0.9 // the anomaly, early in its window
-	thr, raw := BestThreshold([]*File{f}, Profiles[0], 0)
+	thr, raw := NewSearch([]*File{f}, Profiles[0], 0).Best()
 	if thr <= 0.6 || thr > 0.9 {
 		t.Fatalf("threshold %v, want in (0.6, 0.9]", thr)
 	}
@@ -258,7 +258,7 @@ func TestLeaveOneOutIsBestThresholdOfTheOthers(t *testing.T) {
 			t.Run(fmt.Sprintf("%s, %d candidates", p.Name, max), func(t *testing.T) {
 				for i, h := range NewSearch(files, p, max).LeaveOneOut() {
 					others := slices.Delete(slices.Clone(files), i, i+1)
-					thr, _ := BestThreshold(others, p, max)
+					thr, _ := NewSearch(others, p, max).Best()
 					if h.Threshold != thr {
 						t.Errorf("%s: threshold %v, BestThreshold of the others %v", h.File, h.Threshold, thr)
 					}
@@ -276,13 +276,13 @@ func TestBestThresholdBeatsEveryScore(t *testing.T) {
 	files := []*File{randomFile(r, "a", 300, []Window{{100, 129}}), randomFile(r, "b", 300, []Window{{200, 210}})}
 	for _, p := range Profiles {
 		t.Run(p.Name, func(t *testing.T) {
-			thr, raw := BestThreshold(files, p, 0)
-			if want := CorpusRaw(files, thr, p); !near(raw, want, 1e-9) {
-				t.Fatalf("raw %v at %v, CorpusRaw %v", raw, thr, want)
+			thr, raw := NewSearch(files, p, 0).Best()
+			if want := corpusRaw(files, thr, p); !near(raw, want, 1e-9) {
+				t.Fatalf("raw %v at %v, corpusRaw %v", raw, thr, want)
 			}
 			for k := 0; k <= 20; k++ {
 				c := float64(k) / 20
-				if s := CorpusRaw(files, c, p); s > raw+1e-9 || (c < thr && s >= raw-1e-9) {
+				if s := corpusRaw(files, c, p); s > raw+1e-9 || (c < thr && s >= raw-1e-9) {
 					t.Errorf("threshold %v scores %v, the best %v scores %v (ties go to the lowest)", c, s, thr, raw)
 				}
 			}
@@ -305,4 +305,14 @@ func TestShareAddsUp(t *testing.T) {
 	if !math.IsNaN(Share(-0.11, 0, 0, p)) {
 		t.Fatal("a share of a corpus without windows is a number")
 	}
+}
+
+// corpusRaw sums the files' raw scores at a threshold row by row: the
+// reference the curves are checked against.
+func corpusRaw(files []*File, thr float64, p Profile) float64 {
+	s := 0.0
+	for _, f := range files {
+		s += Raw(f.AtThreshold(thr), f.Windows, p)
+	}
+	return s
 }

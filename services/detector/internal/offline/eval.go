@@ -158,7 +158,7 @@ func evaluate(corpus string, files []*nab.File, p nab.Profile) Result {
 		r.Held = append(r.Held, HeldOut{
 			File: f.Name, Windows: len(f.Windows), Threshold: h.Threshold,
 			Share:  nab.Share(h.Raw, len(f.Windows), w, p),
-			AtBest: nab.Share(nab.Raw(f.AtThreshold(thr), f.Windows, p), len(f.Windows), w, p),
+			AtBest: nab.Share(search.Raw(i, thr), len(f.Windows), w, p),
 		})
 	}
 	r.LOO = nab.Normalized(looRaw, w, p)
