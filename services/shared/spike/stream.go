@@ -22,6 +22,10 @@ type Point struct {
 	Started time.Time
 }
 
+// Alerted reports whether an alert goes out at this bucket: an incident
+// opened or escalated, the two events partners are pushed.
+func (p Point) Alerted() bool { return p.Kind == Opened || p.Kind == Escalated }
+
 // Stream scores one series causally, bucket by bucket, keeping its own
 // history in memory: the offline scorer and the evaluations use it, with
 // the same Params and decisions as the detector service.

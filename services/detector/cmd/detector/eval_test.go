@@ -22,7 +22,7 @@ func TestEvalCommand(t *testing.T) {
 	}{
 		{
 			name: "table and summary",
-			want: []string{"threshold     best      loo    alert", "realTweets standard: best threshold "},
+			want: []string{"threshold     best      loo    alert     open", "realTweets standard: best threshold "},
 		},
 		{
 			name: "leave-one-out detail",

@@ -52,7 +52,7 @@ func TestScoreCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
-	if len(lines) != 4 || lines[0] != "timestamp,value,anomaly_score,alert" || !strings.HasPrefix(lines[1], "2015-02-26 21:42:53,3,") {
+	if len(lines) != 4 || lines[0] != "timestamp,value,anomaly_score,alert,open" || !strings.HasPrefix(lines[1], "2015-02-26 21:42:53,3,") {
 		t.Fatalf("output = %q", out)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "x.csv")); err == nil {

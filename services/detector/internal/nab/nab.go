@@ -151,7 +151,8 @@ type File struct {
 	Times   []time.Time
 	Values  []float64
 	Scores  []float64 // anomaly score per row, in [0, 1]
-	Alerts  []bool    // the detector's own decision per row
+	Alerts  []bool    // rows where the detector sends an alert (opened or escalated)
+	Open    []bool    // rows where an incident is open
 	Windows []Window
 }
 
@@ -169,6 +170,16 @@ func AlertsRaw(files []*File, p Profile) float64 {
 	s := 0.0
 	for _, f := range files {
 		s += Raw(f.Alerts, f.Windows, p)
+	}
+	return s
+}
+
+// OpenRaw sums the files' raw scores for their open columns: every row of
+// an open incident counted as a detection.
+func OpenRaw(files []*File, p Profile) float64 {
+	s := 0.0
+	for _, f := range files {
+		s += Raw(f.Open, f.Windows, p)
 	}
 	return s
 }

@@ -29,9 +29,14 @@ type Result struct {
 	// LOO is the normalized score of the files each scored at the best
 	// single threshold of the corpus's other files: unlike Best, no
 	// setting is chosen on the file being scored. NaN for one file.
-	LOO   float64
-	Held  []HeldOut // LOO file by file, nil for one file
-	Alert float64   // normalized score of the alert column
+	LOO  float64
+	Held []HeldOut // LOO file by file, nil for one file
+	// Alert is the normalized score of the alert column: the rows where an
+	// alert goes out (an incident opened or escalated), as a partner
+	// receives them. Open counts every row of an open incident instead,
+	// as a status page shows it.
+	Alert float64
+	Open  float64
 }
 
 // HeldOut is one file's part in a leave-one-out score. Its shares are on
@@ -98,9 +103,9 @@ func loadFile(path, name string, bounds [][2]string, maxRows int, s Settings) (*
 		return nil, fmt.Errorf("labels of %s: %w", name, err)
 	}
 	f := &nab.File{Name: name, Times: times, Values: values, Windows: windows,
-		Scores: make([]float64, len(rows)), Alerts: make([]bool, len(rows))}
+		Scores: make([]float64, len(rows)), Alerts: make([]bool, len(rows)), Open: make([]bool, len(rows))}
 	for i, r := range rows {
-		f.Scores[i], f.Alerts[i] = r.Point.Score, r.Point.Alert
+		f.Scores[i], f.Alerts[i], f.Open[i] = r.Point.Score, r.Point.Alerted(), r.Point.Alert
 	}
 	return f, nil
 }
@@ -146,6 +151,7 @@ func evaluate(corpus string, files []*nab.File, p nab.Profile) Result {
 		Best:      nab.Normalized(raw, w, p),
 		LOO:       math.NaN(),
 		Alert:     nab.Normalized(nab.AlertsRaw(files, p), w, p),
+		Open:      nab.Normalized(nab.OpenRaw(files, p), w, p),
 	}
 	held := search.LeaveOneOut()
 	if held == nil {
@@ -180,15 +186,15 @@ func PrintResults(w io.Writer, results []Result) error {
 				b.WriteString("\n")
 			}
 			fmt.Fprintf(&b, "profile %s\n", r.Profile)
-			fmt.Fprintf(&b, "%-22s %5s %7s %10s %8s %8s %8s\n", "corpus", "files", "windows", "threshold", "best", "loo", "alert")
+			fmt.Fprintf(&b, "%-22s %5s %7s %10s %8s %8s %8s %8s\n", "corpus", "files", "windows", "threshold", "best", "loo", "alert", "open")
 			last = r.Profile
 		}
-		fmt.Fprintf(&b, "%-22s %5d %7d %10s %8s %8s %8s\n", r.Corpus, r.Files, r.Windows, num(r.Threshold, 4), num(r.Best, 1), num(r.LOO, 1), num(r.Alert, 1))
+		fmt.Fprintf(&b, "%-22s %5d %7d %10s %8s %8s %8s %8s\n", r.Corpus, r.Files, r.Windows, num(r.Threshold, 4), num(r.Best, 1), num(r.LOO, 1), num(r.Alert, 1), num(r.Open, 1))
 	}
 	for _, r := range results {
 		if r.Corpus == summaryCorpus && r.Profile == nab.Profiles[0].Name {
-			fmt.Fprintf(&b, "\n%s %s: best threshold %s, leave-one-out %s, alert column %s\n",
-				r.Corpus, r.Profile, num(r.Best, 1), num(r.LOO, 1), num(r.Alert, 1))
+			fmt.Fprintf(&b, "\n%s %s: best threshold %s, leave-one-out %s, alert column %s (open rows %s)\n",
+				r.Corpus, r.Profile, num(r.Best, 1), num(r.LOO, 1), num(r.Alert, 1), num(r.Open, 1))
 		}
 	}
 	_, err := io.WriteString(w, b.String())

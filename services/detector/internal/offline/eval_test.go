@@ -131,8 +131,8 @@ func TestEvaluateLeaveOneOut(t *testing.T) {
 	}
 	rows := 0
 	for _, line := range strings.Split(out.String(), "\n") {
-		// corpus, files, windows, threshold, best, loo, alert
-		if f := strings.Fields(line); len(f) == 7 && f[0] == "one" {
+		// corpus, files, windows, threshold, best, loo, alert, open
+		if f := strings.Fields(line); len(f) == 8 && f[0] == "one" {
 			rows++
 			if f[5] != "-" {
 				t.Errorf("one file's leave-one-out printed as %q, want -", f[5])

@@ -72,8 +72,9 @@ func Score(times []time.Time, values []float64, s Settings) ([]Row, error) {
 }
 
 // ScoreCSV reads a timestamp,value CSV from r and writes
-// timestamp,value,anomaly_score,alert to w, timestamps and values as they
-// came in.
+// timestamp,value,anomaly_score,alert,open to w, timestamps and values as
+// they came in: alert is 1 on the rows where an alert goes out (an incident
+// opened or escalated), open is 1 on every row of an open incident.
 func ScoreCSV(r io.Reader, w io.Writer, s Settings) error {
 	raw, err := readRaw(r)
 	if err != nil {
@@ -89,16 +90,12 @@ func ScoreCSV(r io.Reader, w io.Writer, s Settings) error {
 		return err
 	}
 	cw := csv.NewWriter(w)
-	if err := cw.Write([]string{"timestamp", "value", "anomaly_score", "alert"}); err != nil {
+	if err := cw.Write([]string{"timestamp", "value", "anomaly_score", "alert", "open"}); err != nil {
 		return fmt.Errorf("write header: %w", err)
 	}
 	for i, row := range rows {
-		alert := "0"
-		if row.Point.Alert {
-			alert = "1"
-		}
 		score := strconv.FormatFloat(row.Point.Score, 'f', 6, 64)
-		if err := cw.Write([]string{raw[i].ts, raw[i].val, score, alert}); err != nil {
+		if err := cw.Write([]string{raw[i].ts, raw[i].val, score, flag(row.Point.Alerted()), flag(row.Point.Alert)}); err != nil {
 			return fmt.Errorf("write row %d: %w", i+2, err)
 		}
 	}
@@ -164,4 +161,11 @@ func trimBOM(s string) string {
 		return s[3:]
 	}
 	return s
+}
+
+func flag(b bool) string {
+	if b {
+		return "1"
+	}
+	return "0"
 }

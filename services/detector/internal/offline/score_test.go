@@ -48,7 +48,7 @@ func TestScoreCSV(t *testing.T) {
 			if len(recs) != len(inRecs) {
 				t.Fatalf("%d output rows, want %d", len(recs), len(inRecs))
 			}
-			if got := strings.Join(recs[0], ","); got != "timestamp,value,anomaly_score,alert" {
+			if got := strings.Join(recs[0], ","); got != "timestamp,value,anomaly_score,alert,open" {
 				t.Fatalf("header %q", got)
 			}
 			for i, r := range recs[1:] {
@@ -59,14 +59,21 @@ func TestScoreCSV(t *testing.T) {
 				if err != nil || s < 0 || s > 1 {
 					t.Fatalf("row %d: score %q not in [0, 1]", i+2, r[2])
 				}
-				if r[3] != "0" && r[3] != "1" {
-					t.Fatalf("row %d: alert %q", i+2, r[3])
+				if (r[3] != "0" && r[3] != "1") || (r[4] != "0" && r[4] != "1") {
+					t.Fatalf("row %d: alert %q, open %q", i+2, r[3], r[4])
+				}
+				if r[3] == "1" && r[4] != "1" {
+					t.Fatalf("row %d: an alert without an open incident: %v", i+2, r)
 				}
 				row := i + 1 // 1-based data row
-				if row == 301 && r[3] != "1" {
+				if row == 301 && (r[3] != "1" || r[4] != "1") {
 					t.Fatalf("no alert at the burst's first row: %v", r)
 				}
-				if row > 100 && row < 300 && r[3] == "1" {
+				if row > 301 && r[3] == "1" {
+					// one burst, one level: the alert went out at its first row
+					t.Fatalf("a second alert at row %d: %v", row, r)
+				}
+				if row > 100 && row < 300 && (r[3] == "1" || r[4] == "1") {
 					t.Fatalf("alert at row %d of steady traffic", row)
 				}
 			}
