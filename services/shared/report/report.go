@@ -16,8 +16,10 @@ const (
 	MaxFieldBytes   = 64
 )
 
-// Report is one counted "I have a problem" click. Reporter is a keyed hash
-// of the client's address and user agent; the address itself is never kept.
+// Report is one counted "I have a problem" click. Reporter is a keyed hash,
+// under a key rotated daily, of the client's host (its IPv4 address, or its
+// IPv6 /64); nothing the client chooses, such as its user agent, takes part.
+// The address itself is never kept.
 type Report struct {
 	ID       string    `json:"id"`
 	Service  string    `json:"service"`

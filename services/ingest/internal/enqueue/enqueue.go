@@ -1,7 +1,8 @@
 // Package enqueue appends reports to the Redis stream, counting each
-// reporter once per service and window and refusing work when the stream's
-// backlog is full — all in one atomic step, so that two concurrent reports
-// from one reporter cannot both be counted and a refused report leaves no
+// reporter (one host) once per service and window, counting at most a cap
+// of reporters per network, service and window, and refusing work when the
+// stream's backlog is full — all in one atomic step, so that two concurrent
+// reports cannot both slip under a limit and a refused report leaves no
 // trace.
 package enqueue
 
@@ -9,27 +10,43 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 )
 
-// appendScript answers "dup" when the dedupe key exists, "full" when the
-// stream holds max entries or more, else the new entry's id. The dedupe key
-// is set only after XADD succeeded; should SET itself fail the report is
-// still counted (it is in the stream) and merely not deduplicated.
+// appendScript answers "dup" when the dedupe key exists, "capped" when the
+// network has already counted its cap of reporters in this window, "full"
+// when the stream holds max entries or more, else the new entry's id.
 //
-// KEYS[1] stream, KEYS[2] dedupe key.
-// ARGV[1] max backlog, ARGV[2] dedupe window in ms, ARGV[3] field, ARGV[4] value.
+// A capped report does not set its dedupe key, so that the host can still
+// count in a later window. The dedupe key and the network counter change
+// only after XADD succeeded; should either write itself fail the report is
+// still counted (it is in the stream), merely not deduplicated or not
+// charged to its network.
+//
+// The network counter's key names one fixed window, so it only has to
+// outlive that window: PEXPIRE of one window length from its last increment
+// does, and keeps it at most two windows.
+//
+// KEYS[1] stream, KEYS[2] dedupe key, KEYS[3] network counter.
+// ARGV[1] max backlog, ARGV[2] window in ms, ARGV[3] field, ARGV[4] value,
+// ARGV[5] network cap.
 var appendScript = redis.NewScript(`
 if redis.call('EXISTS', KEYS[2]) == 1 then
   return 'dup'
+end
+if tonumber(redis.call('GET', KEYS[3]) or '0') >= tonumber(ARGV[5]) then
+  return 'capped'
 end
 if redis.call('XLEN', KEYS[1]) >= tonumber(ARGV[1]) then
   return 'full'
 end
 local id = redis.call('XADD', KEYS[1], '*', ARGV[3], ARGV[4])
 redis.pcall('SET', KEYS[2], '1', 'PX', ARGV[2])
+redis.pcall('INCR', KEYS[3])
+redis.pcall('PEXPIRE', KEYS[3], ARGV[2])
 return id
 `)
 
@@ -41,6 +58,9 @@ const (
 	Appended Outcome = iota + 1
 	// Duplicate means the reporter was already counted for the service.
 	Duplicate
+	// Capped means the reporter's network has already counted its cap of
+	// reporters for the service in this window; nothing was appended.
+	Capped
 	// Full means the backlog is at its limit and nothing was appended.
 	Full
 )
@@ -51,6 +71,8 @@ func (o Outcome) String() string {
 		return "appended"
 	case Duplicate:
 		return "duplicate"
+	case Capped:
+		return "capped"
 	case Full:
 		return "full"
 	}
@@ -64,6 +86,7 @@ type Appender struct {
 	field      string
 	maxBacklog int64
 	window     time.Duration
+	netCap     int64
 }
 
 // Config says where and how an Appender appends.
@@ -72,6 +95,9 @@ type Config struct {
 	Field      string        // entry field holding the value
 	MaxBacklog int64         // refuse when the stream holds this many entries
 	Window     time.Duration // a reporter counts once per service per window
+	// NetCap is how many reporters one network counts per service and
+	// window (windows fixed: see WindowIndex).
+	NetCap int64
 }
 
 // New returns an Appender.
@@ -83,8 +109,18 @@ func New(rdb redis.Scripter, c Config) (*Appender, error) {
 		return nil, fmt.Errorf("enqueue: max backlog %d must be at least 1", c.MaxBacklog)
 	case c.Window < time.Millisecond:
 		return nil, fmt.Errorf("enqueue: dedupe window %s must be at least 1ms", c.Window)
+	case c.NetCap < 1:
+		return nil, fmt.Errorf("enqueue: network cap %d must be at least 1", c.NetCap)
 	}
-	return &Appender{rdb: rdb, stream: c.Stream, field: c.Field, maxBacklog: c.MaxBacklog, window: c.Window}, nil
+	return &Appender{rdb: rdb, stream: c.Stream, field: c.Field, maxBacklog: c.MaxBacklog, window: c.Window, netCap: c.NetCap}, nil
+}
+
+// Count is whom a report counts for.
+type Count struct {
+	Service  string    // the service's slug
+	Reporter string    // the reporter (host) key
+	Network  string    // the key of the reporter's network
+	At       time.Time // when the report was made; picks the network's window
 }
 
 // DedupeKey is the Redis key that marks reporter as counted for service.
@@ -93,12 +129,31 @@ func DedupeKey(reporter, service string) string {
 	return "lapor:dedupe:" + service + ":" + reporter
 }
 
-// Append appends value unless dedupeKey is already set or the backlog is
-// full, and returns the stream entry id when it appended.
-func (a *Appender) Append(ctx context.Context, dedupeKey, value string) (string, Outcome, error) {
+// NetworkKey is the Redis key counting the reporters of network for
+// service in the fixed window numbered window.
+func NetworkKey(network, service string, window int64) string {
+	return "lapor:netcap:" + service + ":" + network + ":" + strconv.FormatInt(window, 10)
+}
+
+// WindowIndex numbers the fixed window at falls in: floor(unix ms / window
+// ms). Fixed windows need one counter per window and no history, where a
+// sliding one would need a timestamp per reporter.
+func WindowIndex(at time.Time, window time.Duration) int64 {
+	ms, w := at.UnixMilli(), window.Milliseconds()
+	i := ms / w
+	if ms%w < 0 {
+		i-- // floor, not truncation, before 1970
+	}
+	return i
+}
+
+// Append appends value unless the reporter was already counted for the
+// service, its network has reached its cap, or the backlog is full, and
+// returns the stream entry id when it appended.
+func (a *Appender) Append(ctx context.Context, c Count, value string) (string, Outcome, error) {
 	res, err := appendScript.Run(ctx, a.rdb,
-		[]string{a.stream, dedupeKey},
-		a.maxBacklog, a.window.Milliseconds(), a.field, value,
+		[]string{a.stream, DedupeKey(c.Reporter, c.Service), NetworkKey(c.Network, c.Service, WindowIndex(c.At, a.window))},
+		a.maxBacklog, a.window.Milliseconds(), a.field, value, a.netCap,
 	).Text()
 	if err != nil {
 		return "", 0, fmt.Errorf("append to stream %s: %w", a.stream, err)
@@ -106,6 +161,8 @@ func (a *Appender) Append(ctx context.Context, dedupeKey, value string) (string,
 	switch res {
 	case "dup":
 		return "", Duplicate, nil
+	case "capped":
+		return "", Capped, nil
 	case "full":
 		return "", Full, nil
 	case "":

@@ -2,6 +2,7 @@ package enqueue_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -22,28 +23,41 @@ func newRedis(t *testing.T) *redis.Client { return env.RedisClient(t) }
 
 const stream = "test:reports"
 
+// at is a time well inside one network window of a minute.
+var at = time.Date(2025, 6, 1, 12, 0, 30, 0, time.UTC)
+
 func newAppender(t *testing.T, rdb *redis.Client, max int64, window time.Duration) *enqueue.Appender {
 	t.Helper()
-	a, err := enqueue.New(rdb, enqueue.Config{Stream: stream, Field: "r", MaxBacklog: max, Window: window})
+	return newCappedAppender(t, rdb, max, window, 1000)
+}
+
+func newCappedAppender(t *testing.T, rdb *redis.Client, max int64, window time.Duration, netCap int64) *enqueue.Appender {
+	t.Helper()
+	a, err := enqueue.New(rdb, enqueue.Config{Stream: stream, Field: "r", MaxBacklog: max, Window: window, NetCap: netCap})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return a
 }
 
+// count is a report of reporter for service from a network of its own.
+func count(reporter, service string) enqueue.Count {
+	return enqueue.Count{Service: service, Reporter: reporter, Network: "net-" + reporter, At: at}
+}
+
 func TestAppend(t *testing.T) {
 	rdb := newRedis(t)
 	ctx := testenv.Ctx(t)
 	a := newAppender(t, rdb, 3, time.Minute)
-	keyA1 := enqueue.DedupeKey("reporter-a", "svc1")
-	keyA2 := enqueue.DedupeKey("reporter-a", "svc2")
-	keyB1 := enqueue.DedupeKey("reporter-b", "svc1")
-	keyC1 := enqueue.DedupeKey("reporter-c", "svc1")
-	keyD1 := enqueue.DedupeKey("reporter-d", "svc1")
+	keyA1 := count("reporter-a", "svc1")
+	keyA2 := count("reporter-a", "svc2")
+	keyB1 := count("reporter-b", "svc1")
+	keyC1 := count("reporter-c", "svc1")
+	keyD1 := count("reporter-d", "svc1")
 
 	steps := []struct {
 		name    string
-		key     string
+		key     enqueue.Count
 		want    enqueue.Outcome
 		wantLen int64
 	}{
@@ -56,7 +70,8 @@ func TestAppend(t *testing.T) {
 	}
 	for _, s := range steps {
 		t.Run(s.name, func(t *testing.T) {
-			id, got, err := a.Append(ctx, s.key, "value-"+s.key)
+			value := "value-" + s.key.Reporter + "-" + s.key.Service
+			id, got, err := a.Append(ctx, s.key, value)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -71,14 +86,17 @@ func TestAppend(t *testing.T) {
 			}
 			if s.want == enqueue.Appended {
 				msgs := rdb.XRange(ctx, stream, id, id).Val()
-				if len(msgs) != 1 || msgs[0].Values["r"] != "value-"+s.key {
+				if len(msgs) != 1 || msgs[0].Values["r"] != value {
 					t.Fatalf("entry %s = %+v", id, msgs)
 				}
 			}
 		})
 	}
-	if n := rdb.Exists(ctx, keyC1).Val(); n != 0 {
+	if n := rdb.Exists(ctx, enqueue.DedupeKey(keyC1.Reporter, keyC1.Service)).Val(); n != 0 {
 		t.Fatal("a refused report left its dedupe key set")
+	}
+	if n := rdb.Exists(ctx, enqueue.NetworkKey(keyC1.Network, keyC1.Service, enqueue.WindowIndex(at, time.Minute))).Val(); n != 0 {
+		t.Fatal("a refused report was charged to its network")
 	}
 
 	// The worker deleting what it wrote makes room again.
@@ -98,11 +116,11 @@ func TestWindowExpires(t *testing.T) {
 	rdb := newRedis(t)
 	ctx := testenv.Ctx(t)
 	a := newAppender(t, rdb, 100, 200*time.Millisecond)
-	key := enqueue.DedupeKey("r", "s")
+	key := count("r", "s")
 	if _, got, err := a.Append(ctx, key, "v"); err != nil || got != enqueue.Appended {
 		t.Fatalf("first: %s, %v", got, err)
 	}
-	if ttl := rdb.PTTL(ctx, key).Val(); ttl <= 0 || ttl > 200*time.Millisecond {
+	if ttl := rdb.PTTL(ctx, enqueue.DedupeKey("r", "s")).Val(); ttl <= 0 || ttl > 200*time.Millisecond {
 		t.Fatalf("dedupe key TTL %s, want (0, 200ms]", ttl)
 	}
 	if _, got, _ := a.Append(ctx, key, "v"); got != enqueue.Duplicate {
@@ -122,12 +140,15 @@ func TestScriptErrorLeavesNoDedupeKey(t *testing.T) {
 	if err := rdb.Set(ctx, stream, "not a stream", 0).Err(); err != nil {
 		t.Fatal(err)
 	}
-	key := enqueue.DedupeKey("r", "s")
+	key := count("r", "s")
 	if _, _, err := a.Append(ctx, key, "v"); err == nil {
 		t.Fatal("append to a non-stream succeeded")
 	}
-	if rdb.Exists(ctx, key).Val() != 0 {
+	if rdb.Exists(ctx, enqueue.DedupeKey("r", "s")).Val() != 0 {
 		t.Fatal("failed append left the dedupe key set")
+	}
+	if rdb.Exists(ctx, enqueue.NetworkKey(key.Network, "s", enqueue.WindowIndex(at, time.Minute))).Val() != 0 {
+		t.Fatal("failed append charged the network")
 	}
 }
 
@@ -139,7 +160,7 @@ func TestConcurrentDuplicatesCountOnce(t *testing.T) {
 	var wg sync.WaitGroup
 	for range 20 {
 		wg.Go(func() {
-			_, got, err := a.Append(ctx, enqueue.DedupeKey("same", "svc"), "v")
+			_, got, err := a.Append(ctx, count("same", "svc"), "v")
 			if err != nil {
 				t.Error(err)
 			}
@@ -165,7 +186,7 @@ func TestRedisDown(t *testing.T) {
 	r.Kill()
 	cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	if _, _, err := a.Append(cctx, "k", "v"); err == nil {
+	if _, _, err := a.Append(cctx, count("r", "s"), "v"); err == nil {
 		t.Fatal("append with Redis down succeeded")
 	}
 }
@@ -175,15 +196,117 @@ func TestNewValidates(t *testing.T) {
 		name string
 		c    enqueue.Config
 	}{
-		{"no stream", enqueue.Config{Field: "r", MaxBacklog: 1, Window: time.Minute}},
-		{"no field", enqueue.Config{Stream: "s", MaxBacklog: 1, Window: time.Minute}},
-		{"zero backlog", enqueue.Config{Stream: "s", Field: "r", Window: time.Minute}},
-		{"zero window", enqueue.Config{Stream: "s", Field: "r", MaxBacklog: 1}},
+		{"no stream", enqueue.Config{Field: "r", MaxBacklog: 1, Window: time.Minute, NetCap: 1}},
+		{"no field", enqueue.Config{Stream: "s", MaxBacklog: 1, Window: time.Minute, NetCap: 1}},
+		{"zero backlog", enqueue.Config{Stream: "s", Field: "r", Window: time.Minute, NetCap: 1}},
+		{"zero window", enqueue.Config{Stream: "s", Field: "r", MaxBacklog: 1, NetCap: 1}},
+		{"zero network cap", enqueue.Config{Stream: "s", Field: "r", MaxBacklog: 1, Window: time.Minute}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			if _, err := enqueue.New(nil, tt.c); err == nil {
 				t.Fatal("accepted")
+			}
+		})
+	}
+}
+
+func TestNetworkCap(t *testing.T) {
+	rdb := newRedis(t)
+	ctx := testenv.Ctx(t)
+	const window = time.Minute
+	a := newCappedAppender(t, rdb, 100, window, 3)
+	// Reporters h1…h5 share network "n"; "solo" has one of its own.
+	in := func(reporter, network, service string, when time.Time) enqueue.Count {
+		return enqueue.Count{Service: service, Reporter: reporter, Network: network, At: when}
+	}
+	next := at.Add(window)
+	steps := []struct {
+		name    string
+		c       enqueue.Count
+		want    enqueue.Outcome
+		wantLen int64
+	}{
+		{"first of the network", in("h1", "n", "s", at), enqueue.Appended, 1},
+		{"second", in("h2", "n", "s", at), enqueue.Appended, 2},
+		{"third reaches the cap", in("h3", "n", "s", at), enqueue.Appended, 3},
+		{"fourth is capped", in("h4", "n", "s", at), enqueue.Capped, 3},
+		{"a counted host repeating is a duplicate, not capped", in("h1", "n", "s", at), enqueue.Duplicate, 3},
+		{"another network is not affected", in("solo", "m", "s", at), enqueue.Appended, 4},
+		{"another service has its own cap", in("h4", "n", "t", at), enqueue.Appended, 5},
+		{"the last millisecond of the window is still capped", in("h5", "n", "s", next.Truncate(window).Add(-time.Millisecond)), enqueue.Capped, 5},
+		{"a capped host counts in the next window", in("h4", "n", "s", next), enqueue.Appended, 6},
+		{"a host counted in the last window is still a duplicate", in("h2", "n", "s", next), enqueue.Duplicate, 6},
+		{"and the next window has its own cap", in("h5", "n", "s", next), enqueue.Appended, 7},
+	}
+	for _, s := range steps {
+		t.Run(s.name, func(t *testing.T) {
+			_, got, err := a.Append(ctx, s.c, "v")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != s.want {
+				t.Fatalf("outcome %s, want %s", got, s.want)
+			}
+			if n := rdb.XLen(ctx, stream).Val(); n != s.wantLen {
+				t.Fatalf("stream length %d, want %d", n, s.wantLen)
+			}
+			marked := rdb.Exists(ctx, enqueue.DedupeKey(s.c.Reporter, s.c.Service)).Val() == 1
+			if s.want == enqueue.Capped && marked {
+				t.Fatal("a capped report set its dedupe key")
+			}
+		})
+	}
+	netKey := enqueue.NetworkKey("n", "s", enqueue.WindowIndex(at, window))
+	if n, _ := rdb.Get(ctx, netKey).Int(); n != 3 {
+		t.Fatalf("network counter %d, want 3", n)
+	}
+	if ttl := rdb.PTTL(ctx, netKey).Val(); ttl <= 0 || ttl > window {
+		t.Fatalf("network counter TTL %s, want (0, %s]", ttl, window)
+	}
+}
+
+func TestConcurrentNetworkCap(t *testing.T) {
+	rdb := newRedis(t)
+	ctx := testenv.Ctx(t)
+	a := newCappedAppender(t, rdb, 1000, time.Minute, 5)
+	var appended atomic.Int64
+	var wg sync.WaitGroup
+	for i := range 40 {
+		wg.Go(func() {
+			c := enqueue.Count{Service: "svc", Reporter: fmt.Sprintf("host-%d", i), Network: "one-net", At: at}
+			_, got, err := a.Append(ctx, c, "v")
+			if err != nil {
+				t.Error(err)
+			}
+			if got == enqueue.Appended {
+				appended.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	if n := appended.Load(); n != 5 {
+		t.Fatalf("%d appended, want the cap of 5", n)
+	}
+}
+
+func TestWindowIndex(t *testing.T) {
+	tests := []struct {
+		name   string
+		at     time.Time
+		window time.Duration
+		want   int64
+	}{
+		{"epoch", time.UnixMilli(0), time.Minute, 0},
+		{"last millisecond of the first window", time.UnixMilli(59_999), time.Minute, 0},
+		{"first millisecond of the second", time.UnixMilli(60_000), time.Minute, 1},
+		{"15-minute windows", time.Date(2025, 6, 1, 12, 14, 59, 0, time.UTC), 15 * time.Minute, 1_748_779_200_000 / 900_000},
+		{"before 1970 rounds down", time.UnixMilli(-1), time.Minute, -1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := enqueue.WindowIndex(tt.at, tt.window); got != tt.want {
+				t.Fatalf("WindowIndex = %d, want %d", got, tt.want)
 			}
 		})
 	}

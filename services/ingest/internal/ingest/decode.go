@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/lapor/lapor/services/shared/catalog"
@@ -33,6 +35,9 @@ type Request struct {
 	// commentNotUTF8 records that the comment's raw bytes were not UTF-8;
 	// the JSON decoder would otherwise hide that by substituting U+FFFD.
 	commentNotUTF8 bool
+	// commentControl records that the comment, before trimming, held a
+	// control character other than newline and tab.
+	commentControl bool
 }
 
 // wireRequest is the JSON body. The comment stays raw so that its bytes can
@@ -80,20 +85,31 @@ func checkContentType(ct string) *problem {
 // decodeRequest reads one JSON object from body, which the caller has
 // wrapped in http.MaxBytesReader. It never panics, whatever body holds.
 func decodeRequest(body io.Reader) (Request, *problem) {
-	dec := json.NewDecoder(body)
+	// The body is small (MaxBody) and read whole, so that it can be walked
+	// twice: once to decode it, once to look for duplicate keys.
+	data, err := io.ReadAll(body)
+	if err != nil {
+		return Request{}, decodeProblem(err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	var w wireRequest
 	if err := dec.Decode(&w); err != nil {
 		return Request{}, decodeProblem(err)
 	}
-	// Anything but whitespace after the object is an error; reading it also
-	// catches a body that only grows too large after the object.
+	// Anything but whitespace after the object is an error.
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return Request{}, tooLarge
-		}
 		return Request{}, malformed("unexpected data after the JSON object", "")
+	}
+	// encoding/json lets the last of two equal keys win; a body that says
+	// two things at once is refused instead, so that no reader of it (a
+	// proxy, a log, a later decoder) can take it to mean something else.
+	if key, top, ok := duplicateKey(data); ok {
+		field := ""
+		if top {
+			field = key
+		}
+		return Request{}, malformed("duplicate key "+strconv.Quote(key), field)
 	}
 	req := Request{Service: w.Service, Symptom: w.Symptom, Platform: w.Platform}
 	if len(w.Comment) > 0 {
@@ -105,11 +121,97 @@ func decodeRequest(body io.Reader) (Request, *problem) {
 				return Request{}, malformed("comment must be a string", "comment")
 			}
 			if s != nil {
+				// Checked before trimming, so that the rule is simply "no
+				// control characters anywhere".
+				req.commentControl = hasControl(*s)
 				req.Comment = strings.TrimSpace(*s)
 			}
 		}
 	}
 	return req, nil
+}
+
+// duplicateKey returns the first key that occurs twice in one object of
+// data, and whether that object is the top-level one. data must be valid
+// JSON. Keys are compared as encoding/json matches them to fields, that is
+// case-insensitively ("service" and "SERVICE" are the same key), after
+// unescaping ("\u0073ervice" is "service").
+func duplicateKey(data []byte) (key string, top, found bool) {
+	type frame struct {
+		object    bool
+		expectKey bool // the next token in this object is a key
+		keys      map[string]bool
+	}
+	var stack []frame
+	dec := json.NewDecoder(bytes.NewReader(data))
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return "", false, false // io.EOF: the whole body was walked
+		}
+		if d, ok := tok.(json.Delim); ok && (d == '}' || d == ']') {
+			stack = stack[:len(stack)-1]
+			continue
+		}
+		if n := len(stack); n > 0 && stack[n-1].object {
+			f := &stack[n-1]
+			if f.expectKey {
+				k, _ := tok.(string)
+				folded := foldKey(k)
+				if f.keys[folded] {
+					return k, n == 1, true
+				}
+				if f.keys == nil {
+					f.keys = map[string]bool{}
+				}
+				f.keys[folded] = true
+				f.expectKey = false
+				continue
+			}
+			// This token is the value (or opens it); a key comes next.
+			f.expectKey = true
+		}
+		if d, ok := tok.(json.Delim); ok {
+			stack = append(stack, frame{object: d == '{', expectKey: d == '{'})
+		}
+	}
+}
+
+// foldKey folds a key as encoding/json does when it matches names to
+// fields (its foldName: bytes.EqualFold equivalence).
+func foldKey(k string) string {
+	var b strings.Builder
+	for _, r := range k {
+		if r < utf8.RuneSelf {
+			if 'a' <= r && r <= 'z' {
+				r -= 'a' - 'A'
+			}
+			b.WriteRune(r)
+			continue
+		}
+		// The smallest rune of the fold orbit stands for all of it.
+		for {
+			r2 := unicode.SimpleFold(r)
+			if r2 <= r {
+				r = r2
+				break
+			}
+			r = r2
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// hasControl reports whether s holds a C0 or C1 control character (or
+// DEL) other than newline and tab, the two a comment may reasonably hold.
+func hasControl(s string) bool {
+	for _, r := range s {
+		if r != '\n' && r != '\t' && unicode.IsControl(r) {
+			return true
+		}
+	}
+	return false
 }
 
 const unknownFieldPrefix = "json: unknown field "
@@ -177,6 +279,12 @@ func validate(req Request, cat *catalog.Catalog) *problem {
 	}
 	if req.commentNotUTF8 {
 		return &problem{http.StatusUnprocessableEntity, "invalid_comment", "comment is not valid UTF-8", "comment"}
+	}
+	if req.commentControl {
+		// Refused rather than stripped: the client learns its text was not
+		// taken as sent, and nothing invisible reaches readers or logs.
+		return &problem{http.StatusUnprocessableEntity, "invalid_comment",
+			"comment holds control characters; only newline and tab are allowed", "comment"}
 	}
 	if n := utf8.RuneCountInString(req.Comment); n > report.MaxCommentRunes {
 		return &problem{http.StatusUnprocessableEntity, "invalid_comment",

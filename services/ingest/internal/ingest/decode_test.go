@@ -51,6 +51,12 @@ func TestDecodeAndValidate(t *testing.T) {
 			Request{Service: "bca", Symptom: "atm", Comment: strings.Repeat("é", 280)}},
 		{"escaped lone surrogate is replaced, not refused", `{"service":"bca","symptom":"atm","comment":"a\ud800b"}`, "", "",
 			Request{Service: "bca", Symptom: "atm", Comment: "a\uFFFDb"}},
+		{"newline and tab in a comment", `{"service":"bca","symptom":"atm","comment":"ATM mati\n\tdi Sudirman"}`, "", "",
+			Request{Service: "bca", Symptom: "atm", Comment: "ATM mati\n\tdi Sudirman"}},
+		{"emoji with a zero-width joiner", `{"service":"bca","symptom":"atm","comment":"\ud83d\udc68\u200d\ud83d\udcbb"}`, "", "",
+			Request{Service: "bca", Symptom: "atm", Comment: "👨\u200d💻"}},
+		{"upper-case key, once", `{"SERVICE":"bca","symptom":"atm"}`, "", "",
+			Request{Service: "bca", Symptom: "atm"}},
 
 		{"empty body", ``, "malformed_json", "", Request{}},
 		{"truncated", `{"service":"bca"`, "malformed_json", "", Request{}},
@@ -74,6 +80,25 @@ func TestDecodeAndValidate(t *testing.T) {
 		{"unknown platform", `{"service":"bca","symptom":"atm","platform":"windows"}`, "invalid_platform", "platform", Request{}},
 		{"281-rune comment", `{"service":"bca","symptom":"atm","comment":"` + strings.Repeat("x", 281) + `"}`, "invalid_comment", "comment", Request{}},
 		{"comment not UTF-8", "{\"service\":\"bca\",\"symptom\":\"atm\",\"comment\":\"bad \xff\xfe\"}", "invalid_comment", "comment", Request{}},
+		{"NUL in a comment", `{"service":"bca","symptom":"atm","comment":"a\u0000b"}`, "invalid_comment", "comment", Request{}},
+		{"escape sequence in a comment", `{"service":"bca","symptom":"atm","comment":"\u001b[31mred"}`, "invalid_comment", "comment", Request{}},
+		{"carriage return in a comment", `{"service":"bca","symptom":"atm","comment":"a\r\nb"}`, "invalid_comment", "comment", Request{}},
+		{"control character trimming would hide", `{"service":"bca","symptom":"atm","comment":"gagal\u000b"}`, "invalid_comment", "comment", Request{}},
+		{"DEL in a comment", "{\"service\":\"bca\",\"symptom\":\"atm\",\"comment\":\"a\x7fb\"}", "invalid_comment", "comment", Request{}},
+		{"C1 control (NEL) in a comment", `{"service":"bca","symptom":"atm","comment":"a\u0085b"}`, "invalid_comment", "comment", Request{}},
+		{"C1 control (CSI) in a comment", `{"service":"bca","symptom":"atm","comment":"\u009b31m"}`, "invalid_comment", "comment", Request{}},
+		{"raw control byte is not JSON", "{\"service\":\"bca\",\"symptom\":\"atm\",\"comment\":\"a\x01b\"}", "malformed_json", "", Request{}},
+		{"NUL in a platform", `{"service":"bca","symptom":"atm","platform":"web\u0000"}`, "invalid_platform", "platform", Request{}},
+		{"NUL in a service", `{"service":"bca\u0000","symptom":"atm"}`, "unknown_service", "service", Request{}},
+		{"NUL in a symptom", `{"service":"bca","symptom":"atm\u0000"}`, "unknown_symptom", "symptom", Request{}},
+
+		{"duplicate key", `{"service":"bca","service":"gojek","symptom":"atm"}`, "malformed_json", "service", Request{}},
+		{"duplicate key, same value", `{"service":"bca","symptom":"atm","symptom":"atm"}`, "malformed_json", "symptom", Request{}},
+		{"duplicate key in another case", `{"service":"bca","symptom":"atm","SERVICE":"gojek"}`, "malformed_json", "SERVICE", Request{}},
+		{"duplicate key by Unicode folding", `{"service":"bca","symptom":"atm","ſervice":"gojek"}`, "malformed_json", "ſervice", Request{}},
+		{"duplicate key, escaped", `{"service":"bca","symptom":"atm","\u0073ervice":"gojek"}`, "malformed_json", "service", Request{}},
+		{"duplicate null comment", `{"service":"bca","symptom":"atm","comment":null,"comment":"x"}`, "malformed_json", "comment", Request{}},
+		{"duplicate key in a nested object", `{"service":"bca","symptom":"atm","comment":{"a":1,"a":2}}`, "malformed_json", "", Request{}},
 		{"too large", `{"service":"bca","symptom":"atm","comment":"` + strings.Repeat("x", MaxBody) + `"}`, "body_too_large", "", Request{}},
 		{"too large after the object", `{"service":"bca","symptom":"atm"}` + strings.Repeat(" ", MaxBody), "body_too_large", "", Request{}},
 	}
@@ -94,6 +119,41 @@ func TestDecodeAndValidate(t *testing.T) {
 			}
 			if p.code != tt.wantCode || p.field != tt.wantField {
 				t.Fatalf("got %s (field %q), want %s (field %q): %s", p.code, p.field, tt.wantCode, tt.wantField, p.message)
+			}
+		})
+	}
+}
+
+func TestDuplicateKey(t *testing.T) {
+	tests := []struct {
+		json    string
+		wantKey string // "" for none
+		wantTop bool
+	}{
+		{`{}`, "", false},
+		{`[]`, "", false},
+		{`"a"`, "", false},
+		{`null`, "", false},
+		{`{"a":1,"b":2}`, "", false},
+		{`{"a":{"a":1}}`, "", false},
+		{`[{"a":1},{"a":2}]`, "", false},
+		{`{"a":1,"b":{"c":[1,2,{"d":null,"e":[]}]},"e":true}`, "", false},
+		{`{"a":[],"b":{},"c":""}`, "", false},
+		{`{"a":1,"a":2}`, "a", true},
+		{`{"a":1,"A":2}`, "A", true},
+		{`{"K":1,"K":2}`, "K", true}, // KELVIN SIGN folds to K
+		{`{"a":{"x":1},"a":2}`, "a", true},
+		{`{"k":[1,{"k":2}],"k":3}`, "k", true},
+		{`{"a":[{"b":1,"b":2}]}`, "b", false},
+		{`[{"a":1,"a":2}]`, "a", false},
+		{`{"a":{"b":{"c":1,"d":{},"c":2}}}`, "c", false},
+		{`{"x":{"y":1},"z":{"y":1}}`, "", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.json, func(t *testing.T) {
+			key, top, found := duplicateKey([]byte(tt.json))
+			if found != (tt.wantKey != "") || key != tt.wantKey || top != tt.wantTop {
+				t.Fatalf("duplicateKey = %q, top %v, found %v; want %q, top %v", key, top, found, tt.wantKey, tt.wantTop)
 			}
 		})
 	}
@@ -134,6 +194,9 @@ func FuzzDecode(f *testing.F) {
 		`{"service":"bca","symptom":"atm","comment":"\ud800"}`,
 		`{"service":"bca","symptom":"atm"} {}`,
 		`{"service":1}`,
+		`{"service":"bca","symptom":"atm","service":"bca"}`,
+		`{"service":"bca","symptom":"atm","comment":"a\u0000\n\u0085"}`,
+		`{"service":"bca","symptom":"atm","comment":[{"a":1},{"a":{"a":2,"A":3}}]}`,
 		`{"x":1}`,
 		`[`,
 		`null`,
@@ -155,8 +218,11 @@ func FuzzDecode(f *testing.F) {
 		if !ok || !svc.HasIndicator(req.Symptom) {
 			t.Fatalf("accepted unknown service/symptom %q/%q", req.Service, req.Symptom)
 		}
-		if !utf8.ValidString(req.Comment) || utf8.RuneCountInString(req.Comment) > 280 {
+		if !utf8.ValidString(req.Comment) || utf8.RuneCountInString(req.Comment) > 280 || hasControl(req.Comment) {
 			t.Fatalf("accepted bad comment %q", req.Comment)
+		}
+		if key, _, dup := duplicateKey(body); dup {
+			t.Fatalf("accepted a body with key %q twice", key)
 		}
 		if len(body) > MaxBody {
 			t.Fatalf("accepted a %d-byte body", len(body))

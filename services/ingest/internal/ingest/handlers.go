@@ -11,18 +11,31 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
 
+	"github.com/lapor/lapor/services/ingest/internal/clientaddr"
 	"github.com/lapor/lapor/services/ingest/internal/enqueue"
-	"github.com/lapor/lapor/services/ingest/internal/ratelimit"
 	"github.com/lapor/lapor/services/shared/httpapi"
 	"github.com/lapor/lapor/services/shared/report"
 )
 
 // reportResponse answers a report: counted with its id, or not counted
-// because the reporter was already counted for the service.
+// and why.
 type reportResponse struct {
 	ID      string `json:"id"`
 	Counted bool   `json:"counted"`
+	// Reason says why a report was not counted, so that a client can tell
+	// "you already reported" from "your network already counts fully".
+	Reason string `json:"reason,omitempty"`
 }
+
+// Reasons a report is not counted.
+const (
+	// ReasonDuplicate: this host was already counted for the service in
+	// the dedupe window.
+	ReasonDuplicate = "duplicate"
+	// ReasonNetworkCap: the host's network already counted NetCap
+	// reporters for the service in this window.
+	ReasonNetworkCap = "network_cap"
+)
 
 func (s *server) handleReport() gin.HandlerFunc {
 	return func(c *gin.Context) {
@@ -45,7 +58,7 @@ func (s *server) handleReport() gin.HandlerFunc {
 		}
 
 		now := s.now().UTC()
-		addr := ratelimit.ClientAddr(c)
+		addr := clientaddr.From(c)
 		id, err := uuid.NewV7()
 		if err != nil {
 			httpapi.Unavailable(c, s.log, retryUnavailable, "make report id", err)
@@ -63,7 +76,7 @@ func (s *server) handleReport() gin.HandlerFunc {
 			ASN:      loc.ASN,
 			ISP:      loc.ISP,
 			Platform: req.Platform,
-			Reporter: s.keyer.Key(now, addr, c.GetHeader("User-Agent")),
+			Reporter: s.keyer.Key(now, addr),
 			Comment:  req.Comment,
 		}
 		value, err := encode(&r)
@@ -75,12 +88,18 @@ func (s *server) handleReport() gin.HandlerFunc {
 			return
 		}
 
-		_, outcome, err := s.appender.Append(c.Request.Context(), enqueueKey(&r), value)
+		who := enqueue.Count{Service: r.Service, Reporter: r.Reporter, Network: s.keyer.Network(now, addr), At: now}
+		_, outcome, err := s.appender.Append(c.Request.Context(), who, value)
 		switch {
 		case err != nil:
 			httpapi.Unavailable(c, s.log.With("service_slug", r.Service), retryUnavailable, "append report", err)
 		case outcome == enqueue.Duplicate:
-			c.JSON(http.StatusOK, reportResponse{Counted: false})
+			c.JSON(http.StatusOK, reportResponse{Counted: false, Reason: ReasonDuplicate})
+		case outcome == enqueue.Capped:
+			// Answered like a repeat: the report is fine, it just adds
+			// nothing its network has not already said.
+			s.log.Debug("network cap reached", "service_slug", r.Service)
+			c.JSON(http.StatusOK, reportResponse{Counted: false, Reason: ReasonNetworkCap})
 		case outcome == enqueue.Full:
 			s.log.Warn("report backlog full; refusing reports")
 			httpapi.AbortRetry(c, http.StatusServiceUnavailable, retryOverloaded, "overloaded", "too many reports waiting to be processed; retry later")
@@ -89,8 +108,6 @@ func (s *server) handleReport() gin.HandlerFunc {
 		}
 	}
 }
-
-func enqueueKey(r *report.Report) string { return enqueue.DedupeKey(r.Reporter, r.Service) }
 
 func encode(r *report.Report) (string, error) {
 	if err := r.Validate(); err != nil {

@@ -13,6 +13,7 @@ import (
 	"github.com/lapor/lapor/services/ingest/internal/reporter"
 	"github.com/lapor/lapor/services/shared/catalog"
 	"github.com/lapor/lapor/services/shared/config"
+	"github.com/lapor/lapor/services/shared/forward"
 	"github.com/lapor/lapor/services/shared/httpapi"
 	"github.com/lapor/lapor/services/shared/logging"
 	"github.com/lapor/lapor/services/shared/redisclient"
@@ -29,6 +30,8 @@ type Config struct {
 	ReporterSecret string
 	DedupeWindow   time.Duration
 	MaxBacklog     int
+	NetCap         int
+	ForwardSecret  string
 	RateIP         string
 	RateNet        string
 	GeoIPDB        []string
@@ -44,6 +47,8 @@ func LoadConfig(args []string, getenv func(string) string, stderr io.Writer) (Co
 	l.String(&c.ReporterSecret, "reporter-secret", "", "secret for reporter keys; must be the same on every ingest instance (random if empty)")
 	l.Duration(&c.DedupeWindow, "dedupe-window", DefaultDedupeWindow, "a reporter is counted once per service within this window")
 	l.Int(&c.MaxBacklog, "max-backlog", DefaultMaxBacklog, "refuse reports with 503 when this many are waiting in the stream")
+	l.Int(&c.NetCap, "net-cap", DefaultNetCap, "reporters one network (IPv4 /24, IPv6 /48) counts at most per service and dedupe window")
+	l.String(&c.ForwardSecret, "forward-secret", "", "secret the web signs client addresses with; must match the web's (signed addresses not believed if empty)")
 	l.String(&c.RateIP, "rate-limit-ip", DefaultRateIP, `reports allowed per client address (IPv6: per /64), as "<count>-<S|M|H|D>"`)
 	l.String(&c.RateNet, "rate-limit-net", DefaultRateNet, `reports allowed per network (IPv4 /24, IPv6 /48), as "<count>-<S|M|H|D>"`)
 	l.List(&c.GeoIPDB, "geoip-db", "", "MaxMind-format databases (City, and optionally ASN/ISP); empty for no location")
@@ -55,6 +60,13 @@ func LoadConfig(args []string, getenv func(string) string, stderr io.Writer) (Co
 	}
 	if c.MaxBacklog < 1 {
 		return Config{}, fmt.Errorf("max-backlog %d: must be at least 1", c.MaxBacklog)
+	}
+	if c.NetCap < 1 {
+		return Config{}, fmt.Errorf("net-cap %d: must be at least 1", c.NetCap)
+	}
+	if c.ForwardSecret != "" && len(c.ForwardSecret) < forward.MinSecret {
+		// The secret itself stays out of the message.
+		return Config{}, fmt.Errorf("forward-secret: must be at least %d bytes, got %d", forward.MinSecret, len(c.ForwardSecret))
 	}
 	return c, nil
 }
@@ -83,6 +95,15 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	keyer, err := reporter.New(secret)
 	if err != nil {
 		return err
+	}
+
+	var signer *forward.Signer
+	if cfg.ForwardSecret != "" {
+		if signer, err = forward.New(cfg.ForwardSecret); err != nil {
+			return fmt.Errorf("forward-secret: %w", err)
+		}
+	} else {
+		log.Info("forward-secret not set: client addresses signed by the web are not believed")
 	}
 
 	cat, err := catalog.Load()
@@ -115,10 +136,12 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		Reporter:       keyer,
 		Geo:            locator,
 		TrustedProxies: cfg.TrustedProxies,
+		Forward:        signer,
 		RateIP:         cfg.RateIP,
 		RateNet:        cfg.RateNet,
 		DedupeWindow:   cfg.DedupeWindow,
 		MaxBacklog:     int64(cfg.MaxBacklog),
+		NetCap:         cfg.NetCap,
 	})
 	if err != nil {
 		return err

@@ -27,8 +27,8 @@ func TestLoadConfig(t *testing.T) {
 	}{
 		{"defaults", nil, nil, func(t *testing.T, c ingest.Config) {
 			if c.HTTPAddr != "127.0.0.1:8081" || c.RateIP != "60-M" || c.RateNet != "1200-M" ||
-				c.DedupeWindow != 15*time.Minute || c.MaxBacklog != 1_000_000 ||
-				len(c.TrustedProxies) != 0 || c.ReporterSecret != "" || len(c.GeoIPDB) != 0 {
+				c.DedupeWindow != 15*time.Minute || c.MaxBacklog != 1_000_000 || c.NetCap != 20 ||
+				len(c.TrustedProxies) != 0 || c.ReporterSecret != "" || c.ForwardSecret != "" || len(c.GeoIPDB) != 0 {
 				t.Fatalf("defaults %+v", c)
 			}
 		}, false},
@@ -49,7 +49,18 @@ func TestLoadConfig(t *testing.T) {
 					t.Fatalf("config %+v", c)
 				}
 			}, false},
+		{"network cap and forward secret", nil, map[string]string{
+			"LAPOR_NET_CAP":        "5",
+			"LAPOR_FORWARD_SECRET": "0123456789abcdef",
+		}, func(t *testing.T, c ingest.Config) {
+			if c.NetCap != 5 || c.ForwardSecret != "0123456789abcdef" {
+				t.Fatalf("config %+v", c)
+			}
+		}, false},
 		{"zero backlog", []string{"-max-backlog", "0"}, nil, nil, true},
+		{"zero network cap", []string{"-net-cap", "0"}, nil, nil, true},
+		{"network cap not a number", nil, map[string]string{"LAPOR_NET_CAP": "many"}, nil, true},
+		{"short forward secret", nil, map[string]string{"LAPOR_FORWARD_SECRET": "0123456789abcde"}, nil, true},
 		{"tiny window", []string{"-dedupe-window", "1ms"}, nil, nil, true},
 		{"unknown flag", []string{"-nope"}, nil, nil, true},
 	}

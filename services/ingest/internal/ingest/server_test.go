@@ -84,6 +84,7 @@ func newFixture(t *testing.T, rdb *redis.Client, edit func(*ingest.Deps)) *fixtu
 type call struct {
 	method, path, contentType, remote, ua, body string
 	contentLength                               int64 // 0: from body; -1: unknown (chunked)
+	header                                      http.Header
 }
 
 func (f *fixture) do(c call) *httptest.ResponseRecorder {
@@ -109,6 +110,9 @@ func (f *fixture) do(c call) *httptest.ResponseRecorder {
 	}
 	if c.contentLength != 0 {
 		req.ContentLength = c.contentLength
+	}
+	for k, v := range c.header {
+		req.Header[k] = v
 	}
 	w := httptest.NewRecorder()
 	f.h.ServeHTTP(w, req)
@@ -148,6 +152,7 @@ func assertRetryAfter(t *testing.T, w *httptest.ResponseRecorder, max int) {
 type reply struct {
 	ID      string `json:"id"`
 	Counted bool   `json:"counted"`
+	Reason  string `json:"reason"`
 }
 
 func decodeReply(t *testing.T, w *httptest.ResponseRecorder) reply {
@@ -255,7 +260,7 @@ func TestAccepted(t *testing.T) {
 		ASN:      64500,
 		ISP:      "Example Net",
 		Platform: "android",
-		Reporter: f.keyer.Key(f.clock.Now(), netip.MustParseAddr("203.0.113.10"), "Mozilla/5.0 test"),
+		Reporter: f.keyer.Key(f.clock.Now(), netip.MustParseAddr("203.0.113.10")),
 		Comment:  "GoPay gagal",
 	}
 	if !got.Time.Equal(want.Time) || got.Time.Location() != time.UTC {
@@ -296,7 +301,9 @@ func TestDedupe(t *testing.T) {
 		{"first report counts", "203.0.113.5:1", ua, `{"service":"bca","symptom":"atm"}`, 0, 202, true, 1},
 		{"same reporter and service does not", "203.0.113.5:2", ua, `{"service":"bca","symptom":"login"}`, time.Minute, 200, false, 1},
 		{"same reporter, other service counts", "203.0.113.5:3", ua, `{"service":"gojek","symptom":"app"}`, 0, 202, true, 2},
-		{"same address, other user agent counts", "203.0.113.5:4", "curl/8", `{"service":"bca","symptom":"atm"}`, 0, 202, true, 3},
+		{"same address, other user agent does not", "203.0.113.5:4", "curl/8", `{"service":"bca","symptom":"atm"}`, 0, 200, false, 2},
+		{"same address, no user agent does not", "203.0.113.5:4", "", `{"service":"bca","symptom":"atm"}`, 0, 200, false, 2},
+		{"other address in the /24 counts", "203.0.113.6:1", ua, `{"service":"bca","symptom":"atm"}`, 0, 202, true, 3},
 		{"still within the window", "203.0.113.5:5", ua, `{"service":"bca","symptom":"atm"}`, 13 * time.Minute, 200, false, 3},
 	}
 	for _, s := range steps {
@@ -309,6 +316,9 @@ func TestDedupe(t *testing.T) {
 			r := decodeReply(t, w)
 			if r.Counted != s.counted || (r.ID == "") == s.counted {
 				t.Fatalf("reply %+v, want counted=%v", r, s.counted)
+			}
+			if wantReason := map[bool]string{true: "", false: "duplicate"}[s.counted]; r.Reason != wantReason {
+				t.Fatalf("reason %q, want %q", r.Reason, wantReason)
 			}
 			if n := f.streamLen(t); n != s.wantStreamLen {
 				t.Fatalf("stream length %d, want %d", n, s.wantStreamLen)
@@ -443,6 +453,7 @@ func TestNewServerValidates(t *testing.T) {
 		{"no reporter", func(d *ingest.Deps) { d.Reporter = nil }},
 		{"bad ip rate", func(d *ingest.Deps) { d.RateIP = "lots" }},
 		{"zero net rate", func(d *ingest.Deps) { d.RateNet = "0-M" }},
+		{"negative network cap", func(d *ingest.Deps) { d.NetCap = -1 }},
 		{"bad trusted proxy", func(d *ingest.Deps) { d.TrustedProxies = []string{"not-an-ip"} }},
 	}
 	for _, tt := range tests {

@@ -1,7 +1,8 @@
 // Package ratelimit limits how often one client, and one network, may
-// report. Clients are keyed by the address gin resolves (which honours
-// forwarding headers only from configured trusted proxies); IPv6 clients
-// are keyed by their /64, since one host usually holds a whole /64.
+// report. Clients are the address package clientaddr resolved, limited per
+// host (IPv4 address, IPv6 /64: one host usually holds a whole /64) and per
+// network (IPv4 /24, IPv6 /48). The limiter's Redis keys are the keyed
+// hashes of package reporter, so the store never holds an address.
 package ratelimit
 
 import (
@@ -14,72 +15,44 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/ulule/limiter/v3"
 
+	"github.com/lapor/lapor/services/ingest/internal/clientaddr"
 	"github.com/lapor/lapor/services/shared/httpapi"
-)
-
-// Prefix lengths of the two limits.
-const (
-	ipBitsV4  = 32
-	ipBitsV6  = 64
-	netBitsV4 = 24
-	netBitsV6 = 48
 )
 
 // unavailableRetry is what clients are told to wait when the limiter's
 // store cannot be reached.
 const unavailableRetry = 2 * time.Second
 
-// ClientAddr returns the client's address as gin resolves it. A missing or
-// unparsable address (which TCP listeners never produce) comes back as the
-// unspecified address, so such clients share one bucket rather than none.
-func ClientAddr(c *gin.Context) netip.Addr {
-	addr, err := netip.ParseAddr(c.ClientIP())
-	if err != nil {
-		return netip.IPv4Unspecified()
-	}
-	return addr.Unmap().WithZone("")
+// Keyer names a client's host and network without revealing them;
+// *reporter.Keyer is one. Keys may change daily: a client then gets a fresh
+// budget once a day at worst.
+type Keyer interface {
+	Key(at time.Time, addr netip.Addr) string
+	Network(at time.Time, addr netip.Addr) string
 }
 
-// IPKey is the per-client limiter key: the IPv4 address, or the IPv6 /64.
-func IPKey(addr netip.Addr) string {
-	return "ip:" + block(addr, ipBitsV4, ipBitsV6)
-}
+// IPKey is the per-client limiter key: the host's keyed hash.
+func IPKey(k Keyer, at time.Time, addr netip.Addr) string { return "ip:" + k.Key(at, addr) }
 
-// NetKey is the per-network limiter key: the IPv4 /24, or the IPv6 /48.
-func NetKey(addr netip.Addr) string {
-	return "net:" + block(addr, netBitsV4, netBitsV6)
-}
-
-func block(addr netip.Addr, v4, v6 int) string {
-	addr = addr.Unmap().WithZone("")
-	if !addr.IsValid() {
-		return "invalid"
-	}
-	bits := v6
-	if addr.Is4() {
-		bits = v4
-	}
-	p, err := addr.Prefix(bits)
-	if err != nil {
-		return "invalid"
-	}
-	return p.String()
-}
+// NetKey is the per-network limiter key: the network's keyed hash.
+func NetKey(k Keyer, at time.Time, addr netip.Addr) string { return "net:" + k.Network(at, addr) }
 
 // Limits holds the per-client and per-network limiters.
 type Limits struct {
 	ip, net *limiter.Limiter
+	keys    Keyer
 	log     *slog.Logger
 	now     func() time.Time
 }
 
-// New returns Limits with the two rates over one store.
-func New(store limiter.Store, ipRate, netRate limiter.Rate, log *slog.Logger) *Limits {
+// New returns Limits with the two rates over one store, keyed by keys.
+func New(store limiter.Store, ipRate, netRate limiter.Rate, keys Keyer, log *slog.Logger) *Limits {
 	return &Limits{
-		ip:  limiter.New(store, ipRate),
-		net: limiter.New(store, netRate),
-		log: log,
-		now: time.Now,
+		ip:   limiter.New(store, ipRate),
+		net:  limiter.New(store, netRate),
+		keys: keys,
+		log:  log,
+		now:  time.Now,
 	}
 }
 
@@ -90,10 +63,11 @@ func New(store limiter.Store, ipRate, netRate limiter.Rate, log *slog.Logger) *L
 // neighbours on its own.
 func (l *Limits) Middleware() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		addr := ClientAddr(c)
+		addr := clientaddr.From(c)
 		ctx := c.Request.Context()
+		now := l.now()
 
-		ipCtx, err := l.ip.Get(ctx, IPKey(addr))
+		ipCtx, err := l.ip.Get(ctx, IPKey(l.keys, now, addr))
 		if err != nil {
 			l.unavailable(c, err)
 			return
@@ -102,7 +76,7 @@ func (l *Limits) Middleware() gin.HandlerFunc {
 			l.refuse(c, ipCtx)
 			return
 		}
-		netCtx, err := l.net.Get(ctx, NetKey(addr))
+		netCtx, err := l.net.Get(ctx, NetKey(l.keys, now, addr))
 		if err != nil {
 			l.unavailable(c, err)
 			return

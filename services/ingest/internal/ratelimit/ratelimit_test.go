@@ -7,14 +7,18 @@ import (
 	"net/netip"
 	"os"
 	"strconv"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/redis/go-redis/v9"
 	"github.com/ulule/limiter/v3"
 	redisstore "github.com/ulule/limiter/v3/drivers/store/redis"
 
+	"github.com/lapor/lapor/services/ingest/internal/clientaddr"
 	"github.com/lapor/lapor/services/ingest/internal/ratelimit"
+	"github.com/lapor/lapor/services/ingest/internal/reporter"
 	"github.com/lapor/lapor/services/shared/httpapi"
 	"github.com/lapor/lapor/services/shared/logging"
 	"github.com/lapor/lapor/services/shared/rate"
@@ -26,75 +30,42 @@ var env *testenv.Env
 func TestMain(m *testing.M) { os.Exit(testenv.MainRedis(m, &env)) }
 
 func TestKeys(t *testing.T) {
+	k, err := reporter.New([]byte("test-secret"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
 	tests := []struct {
-		addr    string
-		wantIP  string
-		wantNet string
+		a, b            string
+		sameIP, sameNet bool
 	}{
-		{"203.0.113.7", "ip:203.0.113.7/32", "net:203.0.113.0/24"},
-		{"203.0.113.250", "ip:203.0.113.250/32", "net:203.0.113.0/24"},
-		{"::ffff:203.0.113.7", "ip:203.0.113.7/32", "net:203.0.113.0/24"},
-		{"2001:db8:1:2:aaaa::1", "ip:2001:db8:1:2::/64", "net:2001:db8:1::/48"},
-		{"2001:db8:1:2:ffff:ffff:ffff:ffff", "ip:2001:db8:1:2::/64", "net:2001:db8:1::/48"},
-		{"2001:db8:1:3::1", "ip:2001:db8:1:3::/64", "net:2001:db8:1::/48"},
-		{"2001:db8:2::1", "ip:2001:db8:2::/64", "net:2001:db8:2::/48"},
-		{"fe80::1%eth0", "ip:fe80::/64", "net:fe80::/48"},
+		{"203.0.113.7", "203.0.113.7", true, true},
+		{"203.0.113.7", "::ffff:203.0.113.7", true, true},
+		{"203.0.113.7", "203.0.113.250", false, true},
+		{"203.0.113.7", "203.0.114.7", false, false},
+		{"2001:db8:1:2:aaaa::1", "2001:db8:1:2:ffff:ffff:ffff:ffff", true, true},
+		{"2001:db8:1:2::1", "2001:db8:1:3::1", false, true},
+		{"2001:db8:1:2::1", "2001:db8:2:2::1", false, false},
 	}
 	for _, tt := range tests {
-		t.Run(tt.addr, func(t *testing.T) {
-			a := netip.MustParseAddr(tt.addr)
-			if got := ratelimit.IPKey(a); got != tt.wantIP {
-				t.Errorf("IPKey = %q, want %q", got, tt.wantIP)
+		t.Run(tt.a+" vs "+tt.b, func(t *testing.T) {
+			a, b := netip.MustParseAddr(tt.a), netip.MustParseAddr(tt.b)
+			ipA, ipB := ratelimit.IPKey(k, at, a), ratelimit.IPKey(k, at, b)
+			netA, netB := ratelimit.NetKey(k, at, a), ratelimit.NetKey(k, at, b)
+			if (ipA == ipB) != tt.sameIP {
+				t.Errorf("IPKey %q vs %q: same=%v, want %v", ipA, ipB, ipA == ipB, tt.sameIP)
 			}
-			if got := ratelimit.NetKey(a); got != tt.wantNet {
-				t.Errorf("NetKey = %q, want %q", got, tt.wantNet)
+			if (netA == netB) != tt.sameNet {
+				t.Errorf("NetKey %q vs %q: same=%v, want %v", netA, netB, netA == netB, tt.sameNet)
 			}
-		})
-	}
-	if got := ratelimit.IPKey(netip.Addr{}); got != "ip:invalid" {
-		t.Errorf("IPKey(zero) = %q", got)
-	}
-}
-
-func TestClientAddr(t *testing.T) {
-	tests := []struct {
-		name    string
-		trusted []string
-		remote  string
-		headers map[string]string
-		want    string
-	}{
-		{"remote address", nil, "203.0.113.7:5555", nil, "203.0.113.7"},
-		{"IPv6 remote address", nil, "[2001:db8::1]:5555", nil, "2001:db8::1"},
-		{"X-Forwarded-For ignored without trusted proxies", nil, "203.0.113.7:5555",
-			map[string]string{"X-Forwarded-For": "198.51.100.1"}, "203.0.113.7"},
-		{"X-Real-IP ignored without trusted proxies", nil, "203.0.113.7:5555",
-			map[string]string{"X-Real-IP": "198.51.100.1"}, "203.0.113.7"},
-		{"X-Forwarded-For ignored from an untrusted peer", []string{"10.0.0.0/8"}, "203.0.113.7:5555",
-			map[string]string{"X-Forwarded-For": "198.51.100.1"}, "203.0.113.7"},
-		{"X-Forwarded-For honoured from a trusted proxy", []string{"10.0.0.0/8"}, "10.1.2.3:5555",
-			map[string]string{"X-Forwarded-For": "198.51.100.1"}, "198.51.100.1"},
-		{"spoofed hop left of the real client is not believed", []string{"10.0.0.0/8"}, "10.1.2.3:5555",
-			map[string]string{"X-Forwarded-For": "192.0.2.66, 198.51.100.1"}, "198.51.100.1"},
-		{"trusted proxy without header", []string{"10.0.0.0/8"}, "10.1.2.3:5555", nil, "10.1.2.3"},
-		{"unparsable remote address", nil, "garbage", nil, "0.0.0.0"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			r, err := httpapi.NewEngine(logging.Discard(), tt.trusted)
-			if err != nil {
-				t.Fatal(err)
+			if !strings.HasPrefix(ipA, "ip:") || !strings.HasPrefix(netA, "net:") || ipA[3:] == netA[4:] {
+				t.Errorf("keys %q, %q", ipA, netA)
 			}
-			r.GET("/", func(c *gin.Context) { c.String(http.StatusOK, ratelimit.ClientAddr(c).String()) })
-			req := httptest.NewRequest(http.MethodGet, "/", nil)
-			req.RemoteAddr = tt.remote
-			for k, v := range tt.headers {
-				req.Header.Set(k, v)
-			}
-			w := httptest.NewRecorder()
-			r.ServeHTTP(w, req)
-			if got := w.Body.String(); got != tt.want {
-				t.Fatalf("client address %q, want %q", got, tt.want)
+			// The store must never hold an address or a prefix.
+			for _, key := range []string{ipA, netA} {
+				if strings.ContainsAny(key[strings.Index(key, ":")+1:], ".:/") {
+					t.Errorf("key %q holds an address", key)
+				}
 			}
 		})
 	}
@@ -114,11 +85,16 @@ func newEngine(t *testing.T, rdb *redis.Client, ipRate, netRate string) http.Han
 	if err != nil {
 		t.Fatal(err)
 	}
+	keys, err := reporter.New([]byte("test-secret"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	r, err := httpapi.NewEngine(logging.Discard(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	r.GET("/", ratelimit.New(store, ip, nt, logging.Discard()).Middleware(), func(c *gin.Context) { c.Status(http.StatusNoContent) })
+	r.Use(clientaddr.Middleware(nil))
+	r.GET("/", ratelimit.New(store, ip, nt, keys, logging.Discard()).Middleware(), func(c *gin.Context) { c.Status(http.StatusNoContent) })
 	return r
 }
 
@@ -164,7 +140,8 @@ func TestMiddleware(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h := newEngine(t, env.RedisClient(t), tt.ipRate, tt.netRate)
+			rdb := env.RedisClient(t)
+			h := newEngine(t, rdb, tt.ipRate, tt.netRate)
 			for i, c := range tt.calls {
 				w := get(h, c.remote)
 				if w.Code != c.want {
@@ -177,6 +154,15 @@ func TestMiddleware(t *testing.T) {
 				}
 				if c.want == 429 {
 					assertRetry(t, w, "rate_limited", 60)
+				}
+			}
+			keys, err := rdb.Keys(testenv.Ctx(t), "*").Result()
+			if err != nil || len(keys) == 0 {
+				t.Fatalf("limiter keys %v: %v", keys, err)
+			}
+			for _, k := range keys {
+				if strings.Contains(k, "203.0.11") || strings.Contains(k, "2001:db8") {
+					t.Errorf("limiter key %q holds an address", k)
 				}
 			}
 		})

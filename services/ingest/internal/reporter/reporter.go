@@ -1,6 +1,13 @@
-// Package reporter derives the pseudonymous reporter key that stands in for
-// a client's address: a keyed hash of IP and user agent, under a key that
-// changes every UTC day so that keys cannot be linked across days.
+// Package reporter derives the pseudonymous keys that stand in for a
+// client's address: a reporter key per host and a network key per network,
+// each a keyed hash under a key that changes every UTC day, so that keys
+// cannot be linked across days and the address itself is never stored.
+//
+// A host is an IPv4 address or an IPv6 /64 (one host usually holds a whole
+// /64 and can rotate freely inside it); a network is an IPv4 /24 or an IPv6
+// /48 (what one site or customer usually gets). Nothing the client chooses,
+// such as its user agent, takes part: a client that could change its key by
+// changing a header could count as any number of reporters.
 package reporter
 
 import (
@@ -18,7 +25,22 @@ import (
 // chance of two reporters colliding and keeps stored rows short.
 const keyBytes = 16
 
-// Keyer computes reporter keys from a secret.
+// Prefix lengths of a host and of a network.
+const (
+	HostBitsV4    = 32
+	HostBitsV6    = 64
+	NetworkBitsV4 = 24
+	NetworkBitsV6 = 48
+)
+
+// Domain tags keep a host's key and a network's key apart even if their
+// prefixes were ever to print alike.
+const (
+	hostTag    = "host\x00"
+	networkTag = "net\x00"
+)
+
+// Keyer computes reporter and network keys from a secret.
 type Keyer struct {
 	secret []byte
 	// day caches the current day's derived key, since nearly every call
@@ -48,13 +70,47 @@ func RandomSecret() ([]byte, error) {
 	return b, nil
 }
 
-// Key returns the reporter key for a client on the UTC day of at.
-// IPv4-mapped IPv6 addresses count as their IPv4 form.
-func (k *Keyer) Key(at time.Time, addr netip.Addr, userAgent string) string {
+// Key returns the reporter key of the host addr belongs to (see Host), on
+// the UTC day of at.
+func (k *Keyer) Key(at time.Time, addr netip.Addr) string {
+	return k.hash(at, hostTag, Host(addr))
+}
+
+// Network returns the key of the network addr belongs to (see Network), on
+// the UTC day of at. It lets Redis count per network without holding the
+// network's prefix.
+func (k *Keyer) Network(at time.Time, addr netip.Addr) string {
+	return k.hash(at, networkTag, Network(addr))
+}
+
+// Host returns the host addr belongs to: the IPv4 address as a /32, or the
+// IPv6 /64. IPv4-mapped IPv6 addresses count as IPv4; zones are dropped.
+// The zero Addr gives the zero Prefix.
+func Host(addr netip.Addr) netip.Prefix { return prefix(addr, HostBitsV4, HostBitsV6) }
+
+// Network returns the network addr belongs to: the IPv4 /24 or the IPv6
+// /48, with the same rules as Host.
+func Network(addr netip.Addr) netip.Prefix { return prefix(addr, NetworkBitsV4, NetworkBitsV6) }
+
+func prefix(addr netip.Addr, v4, v6 int) netip.Prefix {
+	addr = addr.Unmap().WithZone("")
+	bits := v6
+	if addr.Is4() {
+		bits = v4
+	}
+	p, err := addr.Prefix(bits)
+	if err != nil {
+		return netip.Prefix{} // only for the zero Addr
+	}
+	return p
+}
+
+func (k *Keyer) hash(at time.Time, tag string, p netip.Prefix) string {
 	m := hmac.New(sha256.New, k.dayKey(at))
-	m.Write([]byte(addr.Unmap().WithZone("").String()))
-	m.Write([]byte{0})
-	m.Write([]byte(userAgent))
+	m.Write([]byte(tag))
+	// The zero Prefix prints as "invalid Prefix": all unknown clients share
+	// one key rather than escape counting.
+	m.Write([]byte(p.String()))
 	return hex.EncodeToString(m.Sum(nil)[:keyBytes])
 }
 

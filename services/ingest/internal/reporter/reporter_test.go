@@ -13,41 +13,79 @@ func TestKey(t *testing.T) {
 	day1InJakarta := time.Date(2025, 3, 2, 1, 0, 0, 0, time.FixedZone("WIB", 7*3600))
 	day2 := time.Date(2025, 3, 2, 0, 0, 0, 0, time.UTC)
 	ip := netip.MustParseAddr("203.0.113.7")
-	mapped := netip.MustParseAddr("::ffff:203.0.113.7")
-	other := netip.MustParseAddr("203.0.113.8")
-	ua := "Mozilla/5.0"
-
+	v6 := netip.MustParseAddr("2001:db8:1:2::1")
 	a := mustKeyer(t, "secret-a")
 	b := mustKeyer(t, "secret-b")
-	base := a.Key(day1, ip, ua)
 
 	tests := []struct {
 		name string
+		base string
 		key  string
 		same bool
 	}{
-		{"same inputs again", a.Key(day1, ip, ua), true},
-		{"later the same UTC day", a.Key(laterDay1, ip, ua), true},
-		{"same UTC day seen from another zone", a.Key(day1InJakarta, ip, ua), true},
-		{"IPv4-mapped form of the same address", a.Key(day1, mapped, ua), true},
-		{"a fresh keyer with the same secret", mustKeyer(t, "secret-a").Key(day1, ip, ua), true},
-		{"next day", a.Key(day2, ip, ua), false},
-		{"other secret", b.Key(day1, ip, ua), false},
-		{"other address", a.Key(day1, other, ua), false},
-		{"other user agent", a.Key(day1, ip, "curl/8"), false},
+		{"same inputs again", a.Key(day1, ip), a.Key(day1, ip), true},
+		{"later the same UTC day", a.Key(day1, ip), a.Key(laterDay1, ip), true},
+		{"same UTC day seen from another zone", a.Key(day1, ip), a.Key(day1InJakarta, ip), true},
+		{"IPv4-mapped form of the same address", a.Key(day1, ip), a.Key(day1, netip.MustParseAddr("::ffff:203.0.113.7")), true},
+		{"a fresh keyer with the same secret", a.Key(day1, ip), mustKeyer(t, "secret-a").Key(day1, ip), true},
+		{"another address in the same IPv6 /64", a.Key(day1, v6), a.Key(day1, netip.MustParseAddr("2001:db8:1:2:ffff:1234::9")), true},
+		{"zoned IPv6 is the same host", a.Key(day1, v6), a.Key(day1, netip.MustParseAddr("2001:db8:1:2::1%eth0")), true},
+		{"next day", a.Key(day1, ip), a.Key(day2, ip), false},
+		{"other secret", a.Key(day1, ip), b.Key(day1, ip), false},
+		{"neighbour IPv4 address", a.Key(day1, ip), a.Key(day1, netip.MustParseAddr("203.0.113.8")), false},
+		{"next IPv6 /64", a.Key(day1, v6), a.Key(day1, netip.MustParseAddr("2001:db8:1:3::1")), false},
+		{"host key is not its network key", a.Key(day1, ip), a.Network(day1, ip), false},
+		{"network: same /24", a.Network(day1, ip), a.Network(day1, netip.MustParseAddr("203.0.113.250")), true},
+		{"network: mapped form", a.Network(day1, ip), a.Network(day1, netip.MustParseAddr("::ffff:203.0.113.1")), true},
+		{"network: next /24", a.Network(day1, ip), a.Network(day1, netip.MustParseAddr("203.0.114.7")), false},
+		{"network: same /48", a.Network(day1, v6), a.Network(day1, netip.MustParseAddr("2001:db8:1:ffff::1")), true},
+		{"network: next /48", a.Network(day1, v6), a.Network(day1, netip.MustParseAddr("2001:db8:2::1")), false},
+		{"network: next day", a.Network(day1, ip), a.Network(day2, ip), false},
+		{"network: other secret", a.Network(day1, ip), b.Network(day1, ip), false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := tt.key == base; got != tt.same {
-				t.Fatalf("key %q vs base %q: same=%v, want %v", tt.key, base, got, tt.same)
+			if got := tt.key == tt.base; got != tt.same {
+				t.Fatalf("key %q vs base %q: same=%v, want %v", tt.key, tt.base, got, tt.same)
+			}
+			if len(tt.key) != 2*keyBytes {
+				t.Fatalf("key length %d, want %d", len(tt.key), 2*keyBytes)
 			}
 		})
 	}
-	if len(base) != 2*keyBytes {
-		t.Fatalf("key length %d, want %d", len(base), 2*keyBytes)
-	}
-	if a.Key(day2, ip, ua) == a.Key(day1, ip, ua) {
+	if a.Key(day2, ip) == a.Key(day1, ip) {
 		t.Fatal("the cached day key was not replaced on a new day")
+	}
+}
+
+func TestPrefixes(t *testing.T) {
+	tests := []struct {
+		addr     string
+		wantHost string
+		wantNet  string
+	}{
+		{"203.0.113.7", "203.0.113.7/32", "203.0.113.0/24"},
+		{"203.0.113.250", "203.0.113.250/32", "203.0.113.0/24"},
+		{"::ffff:203.0.113.7", "203.0.113.7/32", "203.0.113.0/24"},
+		{"2001:db8:1:2:aaaa::1", "2001:db8:1:2::/64", "2001:db8:1::/48"},
+		{"2001:db8:1:2:ffff:ffff:ffff:ffff", "2001:db8:1:2::/64", "2001:db8:1::/48"},
+		{"2001:db8:1:3::1", "2001:db8:1:3::/64", "2001:db8:1::/48"},
+		{"2001:db8:2::1", "2001:db8:2::/64", "2001:db8:2::/48"},
+		{"fe80::1%eth0", "fe80::/64", "fe80::/48"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.addr, func(t *testing.T) {
+			a := netip.MustParseAddr(tt.addr)
+			if got := Host(a).String(); got != tt.wantHost {
+				t.Errorf("Host = %q, want %q", got, tt.wantHost)
+			}
+			if got := Network(a).String(); got != tt.wantNet {
+				t.Errorf("Network = %q, want %q", got, tt.wantNet)
+			}
+		})
+	}
+	if Host(netip.Addr{}).IsValid() || Network(netip.Addr{}).IsValid() {
+		t.Error("the zero address has a valid prefix")
 	}
 }
 
