@@ -22,4 +22,12 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 # The Debian packages start their own default instances on some systems;
 # Lapor never uses those, it starts private ones on its own ports.
-for m in services/*/; do (cd "$m" && go mod download); done
+for m in services/*/; do
+  if grep -q "./${m%/}\$" go.work; then
+    (cd "$m" && go mod download)
+  else
+    # Modules kept out of the workspace (services/deploy pulls in Helm and
+    # client-go; in the workspace they would raise the services' versions).
+    (cd "$m" && GOWORK=off go mod download)
+  fi
+done

@@ -23,6 +23,10 @@ go vet github.com/lapor/lapor/services/...
 echo "== go test"
 go test -count=1 -timeout 45m github.com/lapor/lapor/services/...
 
+echo "== deployment files (chart rendered with Helm's engine, compose parsed)"
+# Its own module, outside the workspace: Helm's dependencies stay out of the services.
+(cd services/deploy && GOWORK=off go vet ./... && GOWORK=off go test -count=1 ./...)
+
 echo "== detector evaluation (reduced; 'make eval' runs the full one)"
 go run ./services/detector/cmd/detector eval -quick
 go run ./services/detector/cmd/detector synth -quick

@@ -23,6 +23,7 @@ import (
 
 	"github.com/lapor/lapor/services/shared/catalog"
 	"github.com/lapor/lapor/services/shared/config"
+	"github.com/lapor/lapor/services/shared/forward"
 	"github.com/lapor/lapor/services/shared/logging"
 	"github.com/lapor/lapor/services/simulator/internal/outage"
 	"github.com/lapor/lapor/services/simulator/internal/sender"
@@ -50,6 +51,7 @@ type settings struct {
 	concurrency   int
 	duration      time.Duration
 	logLevel      string
+	forwardSecret string
 }
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -66,6 +68,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	l.Int(&s.concurrency, "concurrency", 16, "requests in flight at most")
 	l.Duration(&s.duration, "duration", 0, "how long to run; 0 runs until stopped")
 	l.String(&s.logLevel, "log-level", "info", "log level: debug, info, warn, error")
+	l.String(&s.forwardSecret, "forward-secret", "", "secret shared with ingest (at least 16 bytes) that signs each simulated person's address; empty claims it in X-Forwarded-For, which ingest believes only from a trusted proxy")
 	if help, err := parseFlags(l, args); help || err != nil {
 		return err
 	}
@@ -98,7 +101,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		defer cancel()
 	}
 
-	send := sender.New(sender.Config{Target: s.target, Workers: s.concurrency, Timeout: 10 * time.Second}, log)
+	var signer *forward.Signer
+	if s.forwardSecret != "" {
+		if signer, err = forward.New(s.forwardSecret); err != nil {
+			return fmt.Errorf("set up forward signing: %w", err)
+		}
+	}
+	send := sender.New(sender.Config{Target: s.target, Workers: s.concurrency, Timeout: 10 * time.Second, Forward: signer}, log)
 	sim, err := simulation.New(cat, simulation.Config{
 		Rate:          s.rate,
 		Seed:          seed,
@@ -110,7 +119,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	log.Info("simulator starting", "target", s.target, "rate", s.rate, "seed", seed, "services", cat.Len(),
 		"scheduled_outages", len(scheduled), "random_outages", s.randomOutages, "concurrency", s.concurrency,
-		"duration", s.duration.String())
+		"duration", s.duration.String(), "signed_addresses", signer != nil)
 
 	var wg sync.WaitGroup
 	wg.Go(func() { send.Run(ctx) })
@@ -146,6 +155,10 @@ func (s settings) validate() error {
 	}
 	if s.duration < 0 {
 		return fmt.Errorf("duration %v must not be negative", s.duration)
+	}
+	// Only the length: the secret itself never goes into an error.
+	if s.forwardSecret != "" && len(s.forwardSecret) < forward.MinSecret {
+		return fmt.Errorf("forward-secret must be at least %d bytes, got %d", forward.MinSecret, len(s.forwardSecret))
 	}
 	return nil
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/lapor/lapor/services/shared/catalog"
+	"github.com/lapor/lapor/services/shared/forward"
 	"github.com/lapor/lapor/services/simulator/internal/persona"
 	"github.com/lapor/lapor/services/simulator/internal/traffic"
 )
@@ -163,6 +164,7 @@ func TestRunRejectsBadSettings(t *testing.T) {
 		{"unknown flag", []string{"-nope"}, nil},
 		{"stray argument", []string{"backfill"}, nil},
 		{"bad env", nil, map[string]string{"LAPOR_RATE": "fast"}},
+		{"short forward secret", nil, map[string]string{"LAPOR_FORWARD_SECRET": "too-short"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -173,6 +175,50 @@ func TestRunRejectsBadSettings(t *testing.T) {
 				t.Fatal("accepted")
 			}
 		})
+	}
+}
+
+// TestRunSignsAddresses runs briefly with a forward secret: every report
+// carries a person's address that verifies under the secret, and none
+// claims one in X-Forwarded-For.
+func TestRunSignsAddresses(t *testing.T) {
+	const secret = "simulator-run-forward-secret"
+	verify, err := forward.New(secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var n int
+	var bad []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		n++
+		addr, ok := verify.Addr(r.Header)
+		switch {
+		case !ok:
+			bad = append(bad, "unsigned or unverified address")
+		case !persona.IsPublic(addr):
+			bad = append(bad, "signed address not public: "+addr.String())
+		case r.Header.Get("X-Forwarded-For") != "":
+			bad = append(bad, "X-Forwarded-For sent beside the signature")
+		}
+		w.WriteHeader(http.StatusAccepted)
+	}))
+	defer srv.Close()
+	var stderr bytes.Buffer
+	err = run(context.Background(), []string{"-target", srv.URL + "/api/v1/reports", "-rate", "200", "-duration", "500ms", "-seed", "3", "-random-outages=false"},
+		func(k string) string { return map[string]string{"LAPOR_FORWARD_SECRET": secret}[k] }, io.Discard, &stderr)
+	if err != nil {
+		t.Fatalf("run: %v\n%s", err, stderr.String())
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if n == 0 || len(bad) > 0 {
+		t.Fatalf("%d reports, %d bad: %v", n, len(bad), bad[:min(len(bad), 3)])
+	}
+	if strings.Contains(stderr.String(), secret) {
+		t.Error("logs contain the forward secret")
 	}
 }
 

@@ -17,6 +17,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/lapor/lapor/services/shared/forward"
 	"github.com/lapor/lapor/services/shared/sleep"
 )
 
@@ -41,6 +42,12 @@ type Config struct {
 	Timeout time.Duration
 	// MaxBackoff caps how long a Retry-After may pause sending.
 	MaxBackoff time.Duration
+	// Forward, when set, signs each person's address with the secret
+	// ingest shares with the web, as the web does for the people it
+	// forwards, instead of claiming it in X-Forwarded-For: ingest then
+	// believes it without trusting the simulator's network. Nil sends
+	// X-Forwarded-For, for an ingest that trusts the simulator by range.
+	Forward *forward.Signer
 }
 
 // Sender posts reports to ingest.
@@ -184,7 +191,21 @@ func (s *Sender) send(ctx context.Context, r Request) {
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", r.UserAgent)
-	req.Header.Set("X-Forwarded-For", r.IP)
+	if s.cfg.Forward != nil {
+		addr, err := netip.ParseAddr(r.IP)
+		if err != nil {
+			// Every persona has an address; one that does not parse is
+			// a simulator bug, and unsigned it would count against the
+			// simulator itself. The address is synthetic but stays out
+			// of the log like any client's.
+			s.log.Error("sign report address", "slug", r.Service, "err", "not an IP address")
+			s.count(func(st *Stats) { st.Errors++ })
+			return
+		}
+		s.cfg.Forward.Set(req.Header, addr)
+	} else {
+		req.Header.Set("X-Forwarded-For", r.IP)
+	}
 	if r.Language != "" {
 		req.Header.Set("Accept-Language", r.Language)
 	}

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lapor/lapor/services/shared/forward"
 	"github.com/lapor/lapor/services/shared/logging"
 )
 
@@ -67,6 +68,62 @@ func TestCountsByStatus(t *testing.T) {
 		if gotXFF[i] != "36.72.1.2" || gotUA[i] != "ua/1" || gotLang[i] != "id-ID" || gotType[i] != "application/json" {
 			t.Fatalf("headers %q %q %q %q", gotXFF[i], gotUA[i], gotLang[i], gotType[i])
 		}
+	}
+}
+
+// TestForwardSigning checks how each person's address reaches ingest: in
+// X-Forwarded-For by default, signed with the forward secret (and not
+// claimed in X-Forwarded-For) when one is set.
+func TestForwardSigning(t *testing.T) {
+	signer, err := forward.New("simulator-test-forward-secret")
+	if err != nil {
+		t.Fatal(err)
+	}
+	type got struct{ xff, signed string }
+	tests := []struct {
+		name       string
+		signer     *forward.Signer
+		ip         string
+		want       *got // nil: nothing reaches ingest
+		wantErrors int64
+	}{
+		{"x-forwarded-for without a secret", nil, "36.72.1.2", &got{xff: "36.72.1.2"}, 0},
+		{"signed with a secret", signer, "36.72.1.2", &got{signed: "36.72.1.2"}, 0},
+		{"signed IPv6", signer, "2001:db8::5", &got{signed: "2001:db8::5"}, 0},
+		{"unparsable address is not sent", signer, "not-an-ip", nil, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			reqs := make(chan got, 1)
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				g := got{xff: r.Header.Get("X-Forwarded-For")}
+				if addr, ok := signer.Addr(r.Header); ok {
+					g.signed = addr.String()
+				} else if r.Header.Get(forward.AddrHeader) != "" {
+					g.signed = "unverified " + r.Header.Get(forward.AddrHeader)
+				}
+				reqs <- g
+				w.WriteHeader(http.StatusAccepted)
+			}))
+			defer srv.Close()
+			s, stop := start(t, Config{Target: srv.URL, Workers: 1, Forward: tt.signer})
+			defer stop()
+			s.Submit(Request{Service: "bca", Body: []byte(`{}`), IP: tt.ip})
+			waitFor(t, func() bool { st := s.Stats(); return st.Sent+st.Errors == 1 })
+			if st := s.Stats(); st.Errors != tt.wantErrors {
+				t.Errorf("errors %d, want %d", st.Errors, tt.wantErrors)
+			}
+			select {
+			case g := <-reqs:
+				if tt.want == nil || g != *tt.want {
+					t.Errorf("ingest got %+v, want %+v", g, tt.want)
+				}
+			default:
+				if tt.want != nil {
+					t.Errorf("ingest got nothing, want %+v", *tt.want)
+				}
+			}
+		})
 	}
 }
 
