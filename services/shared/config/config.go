@@ -57,6 +57,22 @@ func (l *Loader) String(p *string, name, def, usage string) {
 	l.fs.StringVar(p, name, def, l.usage(name, usage))
 }
 
+// Secret binds a string setting that must not be shown: `-h` prints no
+// default for it, so a value taken from the environment stays out of help
+// output and of anything that captures it.
+func (l *Loader) Secret(p *string, name, usage string) {
+	if v, ok := l.env(name); ok {
+		*p = v
+	}
+	l.fs.Var((*secret)(p), name, l.usage(name, usage))
+}
+
+// secret is a flag.Value that never prints what it holds.
+type secret string
+
+func (s *secret) String() string     { return "" }
+func (s *secret) Set(v string) error { *s = secret(v); return nil }
+
 // Int binds an integer setting.
 func (l *Loader) Int(p *int, name string, def int, usage string) {
 	if v, ok := l.env(name); ok {
@@ -180,10 +196,10 @@ type Common struct {
 func (l *Loader) BindCommon(c *Common) {
 	l.String(&c.LogLevel, "log-level", "info", "log level: debug, info, warn, error")
 	l.String(&c.RedisAddr, "redis-addr", "127.0.0.1:6379", "Redis address host:port")
-	l.String(&c.RedisPassword, "redis-password", "", "Redis password")
+	l.Secret(&c.RedisPassword, "redis-password", "Redis password")
 	l.Int(&c.RedisDB, "redis-db", 0, "Redis database number")
 	l.String(&c.ClickHouseAddr, "clickhouse-addr", "127.0.0.1:9000", "ClickHouse native protocol address host:port")
 	l.String(&c.ClickHouseDB, "clickhouse-db", "lapor", "ClickHouse database")
 	l.String(&c.ClickHouseUser, "clickhouse-user", "default", "ClickHouse user")
-	l.String(&c.ClickHousePass, "clickhouse-password", "", "ClickHouse password")
+	l.Secret(&c.ClickHousePass, "clickhouse-password", "ClickHouse password")
 }

@@ -2,6 +2,7 @@ package config_test
 
 import (
 	"io"
+	"strings"
 	"testing"
 	"time"
 
@@ -86,6 +87,37 @@ func TestParseCommand(t *testing.T) {
 			}
 			if !tt.wantErr && n != 2 {
 				t.Fatalf("flag n = %d, want 2", n)
+			}
+		})
+	}
+}
+
+func TestSecretNeverPrinted(t *testing.T) {
+	tests := []struct {
+		name string
+		env  map[string]string
+		args []string
+		want string
+	}{
+		{"from env", map[string]string{"LAPOR_API_SECRET": "env-secret-value"}, nil, "env-secret-value"},
+		{"flag beats env", map[string]string{"LAPOR_API_SECRET": "env-secret-value"}, []string{"-api-secret", "flag-secret-value"}, "flag-secret-value"},
+		{"unset", nil, nil, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var help strings.Builder
+			l := config.New("x", func(k string) string { return tt.env[k] }, &help)
+			var got string
+			l.Secret(&got, "api-secret", "a secret")
+			if err := l.Parse(tt.args); err != nil {
+				t.Fatal(err)
+			}
+			if got != tt.want {
+				t.Errorf("secret = %q, want %q", got, tt.want)
+			}
+			l.FlagSet().PrintDefaults()
+			if strings.Contains(help.String(), "secret-value") || !strings.Contains(help.String(), "api-secret") {
+				t.Errorf("help shows the value or not the flag:\n%s", help.String())
 			}
 		})
 	}

@@ -68,7 +68,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	l.Int(&s.concurrency, "concurrency", 16, "requests in flight at most")
 	l.Duration(&s.duration, "duration", 0, "how long to run; 0 runs until stopped")
 	l.String(&s.logLevel, "log-level", "info", "log level: debug, info, warn, error")
-	l.String(&s.forwardSecret, "forward-secret", "", "secret shared with ingest (at least 16 bytes) that signs each simulated person's address; empty claims it in X-Forwarded-For, which ingest believes only from a trusted proxy")
+	l.Secret(&s.forwardSecret, "forward-secret", "secret shared with ingest (at least 16 bytes) that signs each simulated person's address; empty claims it in X-Forwarded-For, which ingest believes only from a trusted proxy")
 	if help, err := parseFlags(l, args); help || err != nil {
 		return err
 	}
