@@ -73,20 +73,35 @@ func Unavailable(c *gin.Context, log *slog.Logger, retryAfter time.Duration, wha
 }
 
 // NewEngine returns a gin engine in release mode that trusts client-address
-// headers only from the given proxies (none when the list is empty).
+// headers only from the given proxies (none when the list is empty). A path
+// no route has is answered 404 not_found, and a known path with another
+// method 405 method_not_allowed, both in the error shape; a router may
+// replace the 404 with its own NoRoute (the web's pages do).
 func NewEngine(log *slog.Logger, trustedProxies []string) (*gin.Engine, error) {
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
 	if err := r.SetTrustedProxies(trustedProxies); err != nil {
 		return nil, fmt.Errorf("set trusted proxies: %w", err)
 	}
+	// gin would answer /healthz/ or /HEALTHZ with a 301 and an HTML body:
+	// an API client gets nothing from a redirect but a second request, and
+	// a redirected POST loses its body in many clients. The path is wrong,
+	// so it is a 404 like any other.
+	r.RedirectTrailingSlash = false
+	r.RedirectFixedPath = false
 	r.HandleMethodNotAllowed = true
 	r.Use(recoverJSON(log))
-	r.NoRoute(func(c *gin.Context) { Abort(c, http.StatusNotFound, "not_found", "no such endpoint", "") })
+	r.NoRoute(NotFound)
 	r.NoMethod(func(c *gin.Context) {
 		Abort(c, http.StatusMethodNotAllowed, "method_not_allowed", "method not allowed on this endpoint", "")
 	})
 	return r, nil
+}
+
+// NotFound answers 404 not_found in the error shape: what NewEngine's
+// engine answers for a path no route has.
+func NotFound(c *gin.Context) {
+	Abort(c, http.StatusNotFound, "not_found", "no such endpoint", "")
 }
 
 func recoverJSON(log *slog.Logger) gin.HandlerFunc {

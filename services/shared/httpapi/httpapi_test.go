@@ -105,3 +105,63 @@ func TestLimit(t *testing.T) {
 		})
 	}
 }
+
+// Every service's engine answers a wrong path or method in the error shape,
+// and never with a redirect: ingest's API and the health servers of the
+// worker and the detector (HealthOnly) alike.
+func TestEngineAnswersWrongPathsWithJSON(t *testing.T) {
+	ready := func(context.Context) error { return nil }
+	engines := map[string]func(t *testing.T) http.Handler{
+		"NewEngine": func(t *testing.T) http.Handler {
+			r, err := NewEngine(logging.Discard(), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			Health(r, logging.Discard(), ready)
+			r.POST("/v1/reports", func(c *gin.Context) { c.Status(http.StatusAccepted) })
+			return r
+		},
+		"HealthOnly": func(t *testing.T) http.Handler {
+			h, err := HealthOnly(logging.Discard(), ready)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return h
+		},
+	}
+	tests := []struct {
+		method, target string
+		status         int
+		code           string
+	}{
+		{http.MethodGet, "/nothing", http.StatusNotFound, "not_found"},
+		{http.MethodGet, "/healthz/", http.StatusNotFound, "not_found"},
+		{http.MethodGet, "/HEALTHZ", http.StatusNotFound, "not_found"},
+		{http.MethodGet, "//healthz", http.StatusNotFound, "not_found"},
+		{http.MethodPost, "/v1/reports/", http.StatusNotFound, "not_found"},
+		{http.MethodPost, "/healthz", http.StatusMethodNotAllowed, "method_not_allowed"},
+		{http.MethodGet, "/healthz", http.StatusOK, ""},
+	}
+	for name, build := range engines {
+		h := build(t)
+		for _, tt := range tests {
+			t.Run(name+" "+tt.method+" "+tt.target, func(t *testing.T) {
+				w := httptest.NewRecorder()
+				h.ServeHTTP(w, httptest.NewRequestWithContext(context.Background(), tt.method, tt.target, nil))
+				if w.Code != tt.status || w.Header().Get("Location") != "" {
+					t.Fatalf("status %d Location %q, want %d and no redirect: %s", w.Code, w.Header().Get("Location"), tt.status, w.Body)
+				}
+				if tt.code == "" {
+					return
+				}
+				if ct := w.Header().Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+					t.Errorf("Content-Type %q, want JSON", ct)
+				}
+				var body ErrorBody
+				if err := json.Unmarshal(w.Body.Bytes(), &body); err != nil || body.Error.Code != tt.code || body.Error.Message == "" {
+					t.Errorf("body %q (%v), want error code %q with a message", w.Body, err, tt.code)
+				}
+			})
+		}
+	}
+}

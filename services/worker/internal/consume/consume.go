@@ -2,7 +2,8 @@
 // it reads in a consumer group, holds reports until a batch is due, writes
 // it, and only then acknowledges and deletes the entries. Entries that can
 // never be written go to a dead-letter stream; entries a dead consumer left
-// pending are claimed and written here.
+// pending are claimed and written here, and the dead consumer is then
+// deleted from the group.
 package consume
 
 import (
@@ -39,6 +40,7 @@ type Config struct {
 	FlushInterval time.Duration // longest a report is held before a write; default 500ms
 	ClaimInterval time.Duration // how often to look for abandoned entries; default 15s
 	ClaimIdle     time.Duration // how long an entry is pending before it counts as abandoned; default 30s
+	PruneIdle     time.Duration // how long a consumer with nothing pending is idle before it is deleted from the group; default 10×ClaimIdle
 	RetryMin      time.Duration // first wait after a failure; default 100ms
 	RetryMax      time.Duration // longest wait between retries; default 5s
 	ShutdownGrace time.Duration // how long the final write may take after cancellation; default 10s
@@ -65,6 +67,7 @@ func (c Config) withDefaults() Config {
 	defDur(&c.FlushInterval, 500*time.Millisecond)
 	defDur(&c.ClaimInterval, 15*time.Second)
 	defDur(&c.ClaimIdle, 30*time.Second)
+	defDur(&c.PruneIdle, 10*c.ClaimIdle)
 	defDur(&c.RetryMin, 100*time.Millisecond)
 	defDur(&c.RetryMax, 5*time.Second)
 	defDur(&c.ShutdownGrace, 10*time.Second)
@@ -172,6 +175,12 @@ func (c *Consumer) loop(ctx context.Context) error {
 				}
 				c.log.Warn("claim abandoned reports", "err", err)
 			}
+			if _, err := c.prune(ctx); err != nil {
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
+				c.log.Warn("remove idle consumers", "err", err)
+			}
 			continue
 		}
 		block := min(c.buf.Wait(now), c.cfg.ClaimInterval-now.Sub(c.lastClaim), maxBlock)
@@ -266,6 +275,45 @@ func (c *Consumer) claim(ctx context.Context) error {
 		}
 		start = next
 	}
+}
+
+// pruneScript deletes from the group (KEYS[1] the stream, ARGV[1] the
+// group) every consumer other than ARGV[3] that has nothing pending and
+// has been idle at least ARGV[2] milliseconds, and returns their names.
+// Checking and deleting in one script means no consumer can read an entry
+// in between: DELCONSUMER drops a consumer's pending entries with it, and
+// those would then never be delivered again.
+var pruneScript = redis.NewScript(`
+local deleted = {}
+for _, c in ipairs(redis.call('XINFO', 'CONSUMERS', KEYS[1], ARGV[1])) do
+  local f = {}
+  for i = 1, #c, 2 do f[c[i]] = c[i + 1] end
+  if f['name'] ~= ARGV[3] and f['pending'] == 0 and f['idle'] >= tonumber(ARGV[2]) then
+    redis.call('XGROUP', 'DELCONSUMER', KEYS[1], ARGV[1], f['name'])
+    table.insert(deleted, f['name'])
+  end
+end
+return deleted
+`)
+
+// prune deletes the consumers that dead workers left in the group: each
+// worker joins under a name of its own (host and pid), which outlives it.
+// A consumer is deleted only with nothing pending (claim moves a dead
+// one's entries away first) and after PruneIdle without a word, far
+// longer than a live one, which reads at least every second, is ever
+// quiet. It returns the names deleted.
+func (c *Consumer) prune(ctx context.Context) ([]string, error) {
+	res, err := pruneScript.Run(ctx, c.rdb, []string{c.cfg.Stream}, c.cfg.Group, c.cfg.PruneIdle.Milliseconds(), c.cfg.Consumer).StringSlice()
+	if err != nil {
+		if isNoGroup(err) || strings.Contains(strings.ToLower(err.Error()), "no such key") {
+			return nil, nil // no stream or group, no consumers; reading makes them again
+		}
+		return nil, fmt.Errorf("remove consumers idle for %s from %s: %w", c.cfg.PruneIdle, c.cfg.Group, err)
+	}
+	if len(res) > 0 {
+		c.log.Info("removed idle consumers from the group", "count", len(res), "consumers", res)
+	}
+	return res, nil
 }
 
 // read reads up to the buffer's room from the group, starting after id

@@ -506,3 +506,121 @@ func TestRedisRestartWithAppendOnlyFile(t *testing.T) {
 	}
 	f.checkExact(t, mergeWant(want1, want2))
 }
+
+// consumers lists the group's consumers by name, with their pending counts.
+func (f *fixture) consumers(t testing.TB) map[string]int64 {
+	t.Helper()
+	list, err := f.rdb.XInfoConsumers(f.ctx, stream.Reports, stream.ReportsGroup).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]int64{}
+	for _, c := range list {
+		out[c.Name] = c.Pending
+	}
+	return out
+}
+
+// joinGroup makes name a consumer of the group holding n pending entries
+// (none: the consumer is only created).
+func (f *fixture) joinGroup(t testing.TB, name string, n int64) {
+	t.Helper()
+	if n == 0 {
+		if err := f.rdb.XGroupCreateConsumer(f.ctx, stream.Reports, stream.ReportsGroup, name).Err(); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	res, err := f.rdb.XReadGroup(f.ctx, &redis.XReadGroupArgs{
+		Group: stream.ReportsGroup, Consumer: name, Streams: []string{stream.Reports, ">"}, Count: n, Block: -1,
+	}).Result()
+	if err != nil || len(res) != 1 || int64(len(res[0].Messages)) != n {
+		t.Fatalf("consumer %s read %v, err %v; want %d entries", name, res, err, n)
+	}
+}
+
+// Workers that died leave their consumer in the group; the ones idle long
+// with nothing pending are deleted, and no other.
+func TestIdleConsumersAreRemoved(t *testing.T) {
+	f := setup(t)
+	reps, _ := makeReports("r", 20)
+	addAll(t, f, reps)
+	if err := f.rdb.XGroupCreateMkStream(f.ctx, stream.Reports, stream.ReportsGroup, "0").Err(); err != nil {
+		t.Fatal(err)
+	}
+	cfg := fastConfig("self")
+	cfg.PruneIdle = 500 * time.Millisecond
+	tests := []struct {
+		name    string
+		pending int64
+		stale   bool // idle longer than PruneIdle
+		kept    bool
+	}{
+		{"dead-empty-1", 0, true, false},
+		{"dead-empty-2", 0, true, false},
+		{"dead-with-pending", 3, true, true},
+		{"live-empty", 0, false, true},
+		{"live-with-pending", 2, false, true},
+		{"self", 0, true, true}, // this consumer, were it quiet that long
+	}
+	for _, stale := range []bool{true, false} {
+		for _, tt := range tests {
+			if tt.stale == stale {
+				f.joinGroup(t, tt.name, tt.pending)
+			}
+		}
+		if stale {
+			time.Sleep(cfg.PruneIdle + 200*time.Millisecond)
+		}
+	}
+	c, err := New(f.rdb, f.sink, cfg, logging.Discard())
+	if err != nil {
+		t.Fatal(err)
+	}
+	deleted, err := c.prune(f.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	left := f.consumers(t)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			pending, ok := left[tt.name]
+			if ok != tt.kept {
+				t.Fatalf("in the group after pruning: %v, want %v (left: %v, deleted: %v)", ok, tt.kept, left, deleted)
+			}
+			if ok && pending != tt.pending {
+				t.Errorf("pending %d, want %d", pending, tt.pending)
+			}
+		})
+	}
+	if len(deleted) != 2 {
+		t.Errorf("deleted %v, want the two dead empty consumers", deleted)
+	}
+}
+
+// A running worker claims a dead consumer's entries, writes them, and then
+// deletes the consumer it took them from, at start and later alike.
+func TestRunRemovesDeadConsumers(t *testing.T) {
+	f := setup(t)
+	reps, want := makeReports("r", 50)
+	addAll(t, f, reps)
+	if err := f.rdb.XGroupCreateMkStream(f.ctx, stream.Reports, stream.ReportsGroup, "0").Err(); err != nil {
+		t.Fatal(err)
+	}
+	f.joinGroup(t, "dead-with-pending", 30)
+	f.joinGroup(t, "dead-empty", 0)
+	cfg := fastConfig("B")
+	cfg.ClaimIdle = 300 * time.Millisecond
+	cfg.PruneIdle = 600 * time.Millisecond
+	r := start(t, f, f.sink, cfg)
+	waitFor(t, "dead consumers removed", 30*time.Second, func() bool {
+		left := f.consumers(t)
+		_, self := left["B"]
+		return len(left) == 1 && self
+	})
+	waitFor(t, "stream drained", 30*time.Second, f.drained(t))
+	if err := r.stop(t); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	f.checkExact(t, want)
+}
