@@ -4,7 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -20,6 +21,13 @@ const LogLen = 100000
 // ErrCursorExpired says that events after a cursor were trimmed from the
 // log: a reader resuming there would miss some.
 var ErrCursorExpired = errors.New("alert log: events after this cursor are no longer kept")
+
+// ErrCursorAhead says that a cursor is past the newest entry the log has
+// ever held, so it cannot have come from this log: a reader resuming there
+// would silently skip every event until the log caught up with it. For a
+// log that has never held an entry, every cursor but the beginning is
+// ahead.
+var ErrCursorAhead = errors.New("alert log: cursor is past the end of the log")
 
 // Entry is one event in the log with its position. Cursor is the Redis
 // stream entry ID: it only grows, so "every entry after my last cursor"
@@ -55,15 +63,60 @@ func (l *Log) Append(ctx context.Context, payload string) (string, error) {
 	return id, nil
 }
 
-var cursorRE = regexp.MustCompile(`^[0-9]{1,20}-[0-9]{1,20}$`)
-
 // ValidCursor says whether s can be a cursor; "" means the beginning.
-func ValidCursor(s string) bool { return s == "" || s == "0" || cursorRE.MatchString(s) }
+// Both halves must fit in 64 bits, as Redis stream IDs do: a longer one
+// would be refused by Redis, which the caller would take for an outage.
+func ValidCursor(s string) bool {
+	_, _, ok := parseCursor(s)
+	return ok
+}
+
+// parseCursor splits a cursor "ms-seq" into its numbers; "" and "0" are
+// the beginning, 0-0.
+func parseCursor(s string) (ms, seq uint64, ok bool) {
+	if s == "" || s == "0" {
+		return 0, 0, true
+	}
+	a, b, found := strings.Cut(s, "-")
+	if !found || !digits(a) || !digits(b) {
+		return 0, 0, false
+	}
+	ms, errA := strconv.ParseUint(a, 10, 64)
+	seq, errB := strconv.ParseUint(b, 10, 64)
+	return ms, seq, errA == nil && errB == nil
+}
+
+func digits(s string) bool {
+	if s == "" || len(s) > 20 {
+		return false
+	}
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// CursorBefore says whether cursor a comes before cursor b in the log;
+// "" and "0" come before every entry. Both must be valid cursors: a
+// reader merging two feeds of the log keeps only entries after the last
+// it delivered, and so never repeats one.
+func CursorBefore(a, b string) bool {
+	am, as, _ := parseCursor(a)
+	bm, bs, _ := parseCursor(b)
+	if am != bm {
+		return am < bm
+	}
+	return as < bs
+}
 
 // After returns up to n entries after cursor ("" or "0" for the
 // beginning of what is kept), oldest first. It fails with
-// ErrCursorExpired when entries after cursor have been trimmed. Readers
-// poll it, so the trim check and the read share one round trip.
+// ErrCursorExpired when entries after cursor have been trimmed, and with
+// ErrCursorAhead when cursor is past the newest entry the log has ever
+// held (a cursor equal to it is fine: nothing is new yet). Readers poll
+// it, so these checks and the read share one round trip.
 func (l *Log) After(ctx context.Context, cursor string, n int64) ([]Entry, error) {
 	if !ValidCursor(cursor) {
 		return nil, fmt.Errorf("alert log: malformed cursor %q", cursor)
@@ -80,11 +133,19 @@ func (l *Log) After(ctx context.Context, cursor string, n int64) ([]Entry, error
 		p.XRangeN(ctx, stream.Alerts, start, "+", n)
 		return nil
 	})
-	if info != nil && !isNoKey(info.Err()) {
-		if err := info.Err(); err != nil {
+	if info != nil {
+		switch err := info.Err(); {
+		case isNoKey(err):
+			// No log at all: nothing was ever appended (or it was
+			// deleted), so no cursor but the beginning came from it.
+			if CursorBefore("", cursor) {
+				return nil, ErrCursorAhead
+			}
+		case err != nil:
 			return nil, fmt.Errorf("inspect alert log: %w", err)
-		}
-		if expired(cursor, info.Val()) {
+		case CursorBefore(info.Val().LastGeneratedID, cursor):
+			return nil, ErrCursorAhead
+		case expired(cursor, info.Val()):
 			return nil, ErrCursorExpired
 		}
 	}
@@ -99,7 +160,8 @@ func (l *Log) After(ctx context.Context, cursor string, n int64) ([]Entry, error
 }
 
 // Wait is After that blocks up to block for the first entry when there is
-// none yet; it returns no entries when block passes quietly.
+// none yet; it returns no entries when block passes quietly. It fails as
+// After does, with ErrCursorExpired or ErrCursorAhead, before it blocks.
 func (l *Log) Wait(ctx context.Context, cursor string, n int64, block time.Duration) ([]Entry, error) {
 	es, err := l.After(ctx, cursor, n)
 	if err != nil || len(es) > 0 {
@@ -142,24 +204,21 @@ func (l *Log) Last(ctx context.Context) (string, error) {
 // expired says whether the log has trimmed entries that may be newer
 // than cursor. Redis does not record where trimming stopped, only the
 // first entry kept, so a cursor right at that edge is also told to start
-// over; that costs the reader a re-read, never an event.
+// over; that costs the reader a re-read, never an event. A log trimmed to
+// nothing has no first entry: then every entry up to the newest it held
+// is gone.
 func expired(cursor string, info *redis.XInfoStream) bool {
-	return info.EntriesAdded > info.Length && less(cursor, info.FirstEntry.ID)
+	if info.EntriesAdded <= info.Length {
+		return false // nothing was ever trimmed
+	}
+	if info.Length == 0 {
+		return CursorBefore(cursor, info.LastGeneratedID)
+	}
+	return CursorBefore(cursor, info.FirstEntry.ID)
 }
 
 func isNoKey(err error) bool {
 	return err != nil && (err.Error() == "ERR no such key")
-}
-
-// less compares two stream IDs "ms-seq" numerically.
-func less(a, b string) bool {
-	var am, as, bm, bs uint64
-	fmt.Sscanf(a, "%d-%d", &am, &as)
-	fmt.Sscanf(b, "%d-%d", &bm, &bs)
-	if am != bm {
-		return am < bm
-	}
-	return as < bs
 }
 
 func decode(msgs []redis.XMessage) ([]Entry, error) {

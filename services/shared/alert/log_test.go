@@ -3,7 +3,10 @@ package alert_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -133,5 +136,129 @@ func TestLogSaysWhenACursorFellOffTheEnd(t *testing.T) {
 	}
 	if es, err := l.After(ctx, "", 10); err != nil || len(es) != 2 {
 		t.Errorf("After the beginning = %d entries, %v; want the 2 kept", len(es), err)
+	}
+}
+
+func TestLogRefusesACursorPastItsEnd(t *testing.T) {
+	ctx, rdb, l := emptyLog(t)
+	// A log that has never held an entry: only the beginning is valid.
+	for _, tt := range []struct {
+		cursor string
+		want   error
+	}{
+		{"", nil},
+		{"0", nil},
+		{"0-0", nil},
+		{"0-1", alert.ErrCursorAhead},
+		{"99999999999999-0", alert.ErrCursorAhead},
+	} {
+		t.Run("never written/"+tt.cursor, func(t *testing.T) {
+			if es, err := l.After(ctx, tt.cursor, 10); !errors.Is(err, tt.want) || len(es) != 0 {
+				t.Errorf("After(%q) = %d entries, %v; want %v", tt.cursor, len(es), err, tt.want)
+			}
+		})
+	}
+
+	ids := appendN(t, ctx, l, 3)
+	last := ids[2]
+	ms, seq, _ := strings.Cut(last, "-")
+	n, _ := strconv.ParseUint(seq, 10, 64)
+	justAfter := fmt.Sprintf("%s-%d", ms, n+1)
+	for _, tt := range []struct {
+		name, cursor string
+		want         error
+		entries      int
+	}{
+		{"the newest entry", last, nil, 0},
+		{"an older entry", ids[0], nil, 2},
+		{"right after the newest", justAfter, alert.ErrCursorAhead, 0},
+		{"far in the future", "99999999999999-0", alert.ErrCursorAhead, 0},
+		{"largest possible", "18446744073709551615-18446744073709551615", alert.ErrCursorAhead, 0},
+	} {
+		t.Run("written/"+tt.name, func(t *testing.T) {
+			es, err := l.After(ctx, tt.cursor, 10)
+			if !errors.Is(err, tt.want) || len(es) != tt.entries {
+				t.Errorf("After(%q) = %d entries, %v; want %d, %v", tt.cursor, len(es), err, tt.entries, tt.want)
+			}
+		})
+	}
+	// Wait says so at once rather than blocking until the log catches up.
+	start := time.Now()
+	if _, err := l.Wait(ctx, "99999999999999-0", 10, 5*time.Second); !errors.Is(err, alert.ErrCursorAhead) || time.Since(start) > 2*time.Second {
+		t.Errorf("Wait past the end = %v after %v, want ErrCursorAhead at once", err, time.Since(start))
+	}
+
+	// Trimmed to nothing, the log still knows its newest id: a reader
+	// that had it is up to date, an older one lost events.
+	if err := rdb.XTrimMaxLen(ctx, stream.Alerts, 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name, cursor string
+		want         error
+	}{
+		{"the newest id", last, nil},
+		{"an older id", ids[0], alert.ErrCursorExpired},
+		{"past the newest id", justAfter, alert.ErrCursorAhead},
+		{"the beginning", "", nil},
+	} {
+		t.Run("trimmed to nothing/"+tt.name, func(t *testing.T) {
+			if es, err := l.After(ctx, tt.cursor, 10); !errors.Is(err, tt.want) || len(es) != 0 {
+				t.Errorf("After(%q) = %d entries, %v; want %v", tt.cursor, len(es), err, tt.want)
+			}
+		})
+	}
+}
+
+func TestValidCursor(t *testing.T) {
+	tests := []struct {
+		cursor string
+		want   bool
+	}{
+		{"", true},
+		{"0", true},
+		{"0-0", true},
+		{"1700000000000-3", true},
+		{"18446744073709551615-18446744073709551615", true},
+		{"18446744073709551616-0", false}, // past 64 bits: Redis would refuse it
+		{"1-99999999999999999999", false},
+		{"1", false},
+		{"1-", false},
+		{"-1", false},
+		{"+1-0", false},
+		{" 1-0", false},
+		{"1-0-0", false},
+		{"12; DROP", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.cursor, func(t *testing.T) {
+			if got := alert.ValidCursor(tt.cursor); got != tt.want {
+				t.Errorf("ValidCursor(%q) = %v, want %v", tt.cursor, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestCursorBefore(t *testing.T) {
+	tests := []struct {
+		a, b string
+		want bool
+	}{
+		{"", "0-1", true},
+		{"0", "0-1", true},
+		{"", "", false},
+		{"0-0", "", false},
+		{"5-0", "5-1", true},
+		{"5-1", "5-0", false},
+		{"5-9", "10-0", true}, // numeric, not by text
+		{"10-0", "9-99", false},
+		{"7-7", "7-7", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.a+"<"+tt.b, func(t *testing.T) {
+			if got := alert.CursorBefore(tt.a, tt.b); got != tt.want {
+				t.Errorf("CursorBefore(%q, %q) = %v, want %v", tt.a, tt.b, got, tt.want)
+			}
+		})
 	}
 }

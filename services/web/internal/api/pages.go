@@ -66,23 +66,21 @@ func pageText(c *gin.Context) headText {
 	return heads["en"]
 }
 
-// baseURL is where the pages are reached: the configured public URL, or
-// else the request's own scheme and host.
-func (s *Server) baseURL(r *http.Request) string {
-	if s.publicURL != "" {
-		return s.publicURL
+// absURL is the absolute URL of a path (escaped, with any query) under
+// the configured public URL, or "" when there is none, and the tag that
+// needs it is left out. It is never built from the request's Host: the
+// client chooses that, and a page or feed carrying it may be cached and
+// served to everyone.
+func (s *Server) absURL(pathQuery string) string {
+	if s.publicURL == "" {
+		return ""
 	}
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
-	return scheme + "://" + r.Host
+	return s.publicURL + pathQuery
 }
 
 // pageURL is the absolute URL of a page with the query parameters that
-// make it what it is, and no others.
+// make it what it is, and no others ("" without a public URL).
 func (s *Server) pageURL(c *gin.Context, path string, keep ...string) string {
-	u := s.baseURL(c.Request) + path
 	q := url.Values{}
 	for _, k := range keep {
 		if v := c.Query(k); v != "" {
@@ -90,9 +88,9 @@ func (s *Server) pageURL(c *gin.Context, path string, keep ...string) string {
 		}
 	}
 	if len(q) > 0 {
-		u += "?" + q.Encode()
+		path += "?" + q.Encode()
 	}
-	return u
+	return s.absURL(path)
 }
 
 func (s *Server) handleHomePage(c *gin.Context) {
@@ -146,7 +144,8 @@ func (s *Server) servicePage(c *gin.Context, kind ui.Kind, prefix string) {
 }
 
 // chartURL is the absolute URL of the PNG of the page's chart: the page's
-// range when it names a valid one, the last 24 hours otherwise.
+// range when it names a valid one, the last 24 hours otherwise ("" without
+// a public URL).
 func (s *Server) chartURL(c *gin.Context, svc catalog.Service) string {
 	q := url.Values{}
 	for _, k := range []string{"from", "to"} {
@@ -156,17 +155,17 @@ func (s *Server) chartURL(c *gin.Context, svc catalog.Service) string {
 			}
 		}
 	}
-	u := s.baseURL(c.Request) + "/services/" + url.PathEscape(svc.Slug) + "/chart.png"
+	u := "/services/" + url.PathEscape(svc.Slug) + "/chart.png"
 	if len(q) > 0 {
 		u += "?" + q.Encode()
 	}
-	return u
+	return s.absURL(u)
 }
 
 func (s *Server) notFoundPage(c *gin.Context, kind ui.Kind) {
 	t := pageText(c)
 	s.ui.ServePage(c.Writer, c.Request, http.StatusNotFound, kind, ui.Head{
-		Title: t.notFound, Description: t.notFoundDesc, URL: s.baseURL(c.Request) + c.Request.URL.EscapedPath(),
+		Title: t.notFound, Description: t.notFoundDesc, URL: s.absURL(c.Request.URL.EscapedPath()),
 	})
 }
 
@@ -179,19 +178,59 @@ func (s *Server) handleAsset(c *gin.Context) {
 	}
 }
 
-// handleNotFound answers paths no route has: JSON for the API, a file at
-// the root of the build when there is one, else the app's "not found".
+// handleNotFound answers paths no route has: JSON for the APIs and the
+// health endpoints, a file at the root of the build when there is one, a
+// redirect for a page path with a trailing slash, else the app's "not
+// found".
 func (s *Server) handleNotFound(c *gin.Context) {
 	p := c.Request.URL.Path
 	get := c.Request.Method == http.MethodGet || c.Request.Method == http.MethodHead
-	if strings.HasPrefix(p, "/api/") || !get {
-		httpapi.Abort(c, http.StatusNotFound, "not_found", "no such endpoint", "")
+	if isAPIPath(p) || !get {
+		httpapi.NotFound(c)
 		return
 	}
 	if s.ui.ServeStatic(c.Writer, c.Request, p) {
 		return
 	}
+	if to, ok := withoutTrailingSlash(c.Request.URL); ok {
+		// For people who type /incidents/; the engine does not redirect,
+		// as that would reach API clients too.
+		c.Redirect(http.StatusMovedPermanently, to)
+		return
+	}
 	s.notFoundPage(c, ui.App)
+}
+
+// jsonPrefixes are the paths answered with JSON, whatever follows them:
+// the page API, the partner API and the health endpoints.
+var jsonPrefixes = []string{"/api", "/v1", "/healthz", "/readyz"}
+
+// isAPIPath says whether p is, or lies under, one of jsonPrefixes.
+func isAPIPath(p string) bool {
+	for _, pre := range jsonPrefixes {
+		if p == pre || strings.HasPrefix(p, pre+"/") {
+			return true
+		}
+	}
+	return false
+}
+
+// withoutTrailingSlash returns u's path and query with the path's trailing
+// slashes cut, or false when there are none or the result would leave the
+// site: a browser reads "//host" and "/\host" as another host.
+func withoutTrailingSlash(u *url.URL) (string, bool) {
+	p := u.EscapedPath()
+	if len(p) < 2 || !strings.HasSuffix(p, "/") {
+		return "", false
+	}
+	to := strings.TrimRight(p, "/")
+	if to == "" || strings.HasPrefix(to, "//") || strings.HasPrefix(to, "/\\") {
+		return "", false
+	}
+	if u.RawQuery != "" {
+		to += "?" + u.RawQuery
+	}
+	return to, true
 }
 
 // truncate cuts s to at most n bytes without splitting a character.

@@ -25,21 +25,28 @@ func TestPages(t *testing.T) {
 		forbidden    []string
 		frame        string
 	}{
-		{name: "home", target: "/", status: 200, contains: []string{"<title>Lapor — is it down? Live outage reports</title>", "2 services", `og:url" content="http://example.com/"`, "<body>app</body>"}},
-		{name: "home in Indonesian", target: "/?lang=id", status: 200, contains: []string{"apakah sedang down", `content="http://example.com/?lang=id"`}},
+		{name: "home", target: "/", status: 200, contains: []string{"<title>Lapor — is it down? Live outage reports</title>", "2 services", "<body>app</body>"}},
+		{name: "home in Indonesian", target: "/?lang=id", fx: pub, status: 200, contains: []string{"apakah sedang down", `og:url" content="https://lapor.example/?lang=id"`}},
 		{name: "search is escaped", target: "/?q=%3Cscript%3Ealert(2)%3C/script%3E", status: 200,
 			contains: []string{"&lt;script&gt;alert(2)&lt;/script&gt;"}, forbidden: []string{"<script>alert"}},
-		{name: "service", target: "/services/whatsapp?from=2025-03-09T00:00:00Z&to=2025-03-10T00:00:00Z&junk=1", status: 200, contains: []string{
+		{name: "service", target: "/services/whatsapp?from=2025-03-09T00:00:00Z&to=2025-03-10T00:00:00Z&junk=1", fx: pub, status: 200, contains: []string{
 			"<title>WhatsApp down? Live outage reports — Lapor</title>",
-			`og:url" content="http://example.com/services/whatsapp?from=2025-03-09T00%3A00%3A00Z&amp;to=2025-03-10T00%3A00%3A00Z"`,
-			`og:image" content="http://example.com/services/whatsapp/chart.png?from=2025-03-09T00%3A00%3A00Z&amp;to=2025-03-10T00%3A00%3A00Z"`,
+			`og:url" content="https://lapor.example/services/whatsapp?from=2025-03-09T00%3A00%3A00Z&amp;to=2025-03-10T00%3A00%3A00Z"`,
+			`og:image" content="https://lapor.example/services/whatsapp/chart.png?from=2025-03-09T00%3A00%3A00Z&amp;to=2025-03-10T00%3A00%3A00Z"`,
 			`twitter:card" content="summary_large_image"`,
 		}, forbidden: []string{"junk"}},
+		// og:image and og:url must be absolute; without a public URL they
+		// are left out rather than taken from the request (see
+		// TestPagesNeverReflectHost).
+		{name: "service without a public URL", target: "/services/whatsapp", status: 200,
+			contains:  []string{"<title>WhatsApp down? Live outage reports — Lapor</title>", `twitter:card" content="summary"`},
+			forbidden: []string{"og:image", "og:url", "http://", "https://"}},
 		{name: "service name is escaped", target: "/services/x", status: 200,
 			contains: []string{"&lt;script&gt;alert(1)&lt;/script&gt;"}, forbidden: []string{"<script>alert"}},
 		{name: "public URL wins over the host", target: "/services/whatsapp?from=bad", fx: pub, status: 200,
 			contains: []string{`og:image" content="https://lapor.example/services/whatsapp/chart.png"`, `og:url" content="https://lapor.example/services/whatsapp?from=bad"`}},
 		{name: "unknown service", target: "/services/nope", status: 404, contains: []string{"<title>Page not found — Lapor</title>", "<body>app</body>"}},
+		{name: "unknown service with a public URL", target: "/services/nope", fx: pub, status: 404, contains: []string{`og:url" content="https://lapor.example/services/nope"`}},
 		{name: "incidents", target: "/incidents", status: 200, contains: []string{"<title>Incidents — Lapor</title>"}},
 		{name: "embed", target: "/embed/services/whatsapp", status: 200, contains: []string{"<body>embed</body>", "reports per 15 minutes"}, frame: "frame-ancestors *"},
 		{name: "unknown embed", target: "/embed/services/nope", status: 404, contains: []string{"<body>embed</body>"}, frame: "frame-ancestors *"},
@@ -79,30 +86,76 @@ func TestPages(t *testing.T) {
 	}
 }
 
-// Paths outside the contract: assets, files at the build's root, and
-// anything else.
+// Without a public URL no page takes a host from the request: the Host
+// header is the client's to choose, and a page carrying it could be
+// cached and served to everyone.
+func TestPagesNeverReflectHost(t *testing.T) {
+	f := newFixture(t)
+	for _, target := range []string{"/", "/?lang=id&q=x", "/incidents", "/services/whatsapp", "/services/whatsapp?from=2025-03-09T00:00:00Z",
+		"/embed/services/whatsapp", "/services/nope", "/embed/services/nope", "/no/such/page", "/incidents/"} {
+		t.Run(target, func(t *testing.T) {
+			req := httptest.NewRequest(http.MethodGet, target, nil)
+			req.Host = "evil.example"
+			req.Header.Set("X-Forwarded-Host", "evil.example")
+			rec := httptest.NewRecorder()
+			f.h.ServeHTTP(rec, req)
+			if rec.Code >= 500 {
+				t.Fatalf("status %d", rec.Code)
+			}
+			if strings.Contains(rec.Body.String(), "evil.example") || strings.Contains(rec.Header().Get("Location"), "evil.example") {
+				t.Errorf("the request's host is in the answer: Location %q\n%s", rec.Header().Get("Location"), rec.Body)
+			}
+		})
+	}
+}
+
+// Paths outside the contract: assets, files at the build's root, wrong
+// paths and methods (JSON on the APIs, never a redirect there; the HTML
+// "not found" elsewhere), and anything else.
 func TestNonAPIPaths(t *testing.T) {
 	f := newFixture(t)
+	const html, json = "text/html; charset=utf-8", "application/json; charset=utf-8"
 	tests := []struct {
 		target, method string
 		status         int
 		cache, ctype   string
+		location       string
 	}{
-		{"/assets/app-1.js", "GET", 200, "public, max-age=31536000, immutable", "text/javascript; charset=utf-8"},
-		{"/assets/old-0.js", "GET", 404, "no-cache", "text/plain; charset=utf-8"},
-		{"/favicon.svg", "GET", 200, "public, max-age=3600", "image/svg+xml"},
-		{"/index.html", "GET", 404, "no-cache", "text/html; charset=utf-8"},
-		{"/no/such/page", "GET", 404, "no-cache", "text/html; charset=utf-8"},
-		{"/api/v1/nothing", "GET", 404, "", "application/json; charset=utf-8"},
-		{"/no/such/page", "DELETE", 404, "", "application/json; charset=utf-8"},
+		{"/assets/app-1.js", "GET", 200, "public, max-age=31536000, immutable", "text/javascript; charset=utf-8", ""},
+		{"/assets/old-0.js", "GET", 404, "no-cache", "text/plain; charset=utf-8", ""},
+		{"/favicon.svg", "GET", 200, "public, max-age=3600", "image/svg+xml", ""},
+		{"/index.html", "GET", 404, "no-cache", html, ""},
+		{"/no/such/page", "GET", 404, "no-cache", html, ""},
+		{"/no/such/page", "DELETE", 404, "", json, ""},
+		{"/api/v1/nothing", "GET", 404, "", json, ""},
+		{"/api/v1/services/", "GET", 404, "", json, ""},
+		{"/api/v1/services/whatsapp/", "GET", 404, "", json, ""},
+		{"/api/v1//services", "GET", 404, "", json, ""},
+		{"/api", "GET", 404, "", json, ""},
+		{"/api/", "GET", 404, "", json, ""},
+		{"/v1", "GET", 404, "", json, ""},
+		{"/v1/nothing", "GET", 404, "", json, ""}, // the partner API is off here
+		{"/v1/alerts/", "GET", 404, "", json, ""},
+		{"/healthz/", "GET", 404, "", json, ""},
+		{"/api/v1/services", "POST", 405, "", json, ""},
+		{"/api/v1/reports", "GET", 405, "", json, ""},
+		{"/incidents/", "GET", 301, "", html, "/incidents"},
+		{"/services/whatsapp/?lang=id", "GET", 301, "", html, "/services/whatsapp?lang=id"},
+		{"//evil.example/", "GET", 404, "no-cache", html, ""},
+		{"/%5Cevil.example/", "GET", 301, "", html, "/%5Cevil.example"},
+		{"/apis/", "GET", 301, "", html, "/apis"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.method+" "+tc.target, func(t *testing.T) {
 			rec := httptest.NewRecorder()
 			f.h.ServeHTTP(rec, httptest.NewRequest(tc.method, tc.target, nil))
-			if rec.Code != tc.status || rec.Header().Get("Cache-Control") != tc.cache || rec.Header().Get("Content-Type") != tc.ctype {
-				t.Errorf("status %d Cache-Control %q Content-Type %q, want %d %q %q",
-					rec.Code, rec.Header().Get("Cache-Control"), rec.Header().Get("Content-Type"), tc.status, tc.cache, tc.ctype)
+			h := rec.Header()
+			if rec.Code != tc.status || h.Get("Cache-Control") != tc.cache || h.Get("Content-Type") != tc.ctype || h.Get("Location") != tc.location {
+				t.Errorf("status %d Cache-Control %q Content-Type %q Location %q, want %d %q %q %q",
+					rec.Code, h.Get("Cache-Control"), h.Get("Content-Type"), h.Get("Location"), tc.status, tc.cache, tc.ctype, tc.location)
+			}
+			if tc.ctype == json && !strings.Contains(rec.Body.String(), `"code":"not_found"`) && !strings.Contains(rec.Body.String(), `"code":"method_not_allowed"`) {
+				t.Errorf("body %s is not the error shape", rec.Body)
 			}
 		})
 	}

@@ -6,11 +6,13 @@ import (
 	"net"
 	"net/http"
 	"net/http/httputil"
+	"net/netip"
 	"net/url"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/lapor/lapor/services/shared/forward"
 	"github.com/lapor/lapor/services/shared/httpapi"
 )
 
@@ -19,17 +21,28 @@ type ginContextKey struct{}
 // newIngestProxy forwards requests to ingest. The client's address goes in
 // X-Forwarded-For as gin worked it out, so it honours only the proxies the
 // web trusts; whatever forwarding headers the client sent are dropped, as
-// ingest believes them when they come from the web.
-func newIngestProxy(target *url.URL, log *slog.Logger) *httputil.ReverseProxy {
+// ingest believes them when they come from the web. With a signer the
+// address is also signed (forward.AddrHeader and SigHeader), so that an
+// ingest holding the same secret believes it without trusting the web's
+// network; nil signs nothing, for an ingest that trusts the web by range.
+func newIngestProxy(target *url.URL, signer *forward.Signer, log *slog.Logger) *httputil.ReverseProxy {
 	return &httputil.ReverseProxy{
 		Rewrite: func(pr *httputil.ProxyRequest) {
 			// Rewrite has already removed the Forwarded and X-Forwarded-*
-			// headers the client sent.
+			// headers the client sent, but not Lapor's own: a client must
+			// never pass on a signed address, even one it got elsewhere.
 			pr.SetURL(target)
 			pr.Out.Header.Del("X-Real-Ip")
+			forward.Strip(pr.Out.Header)
 			if c, ok := pr.In.Context().Value(ginContextKey{}).(*gin.Context); ok {
 				if ip := c.ClientIP(); ip != "" {
 					pr.Out.Header.Set("X-Forwarded-For", ip)
+					// An address gin could not parse is left unsigned:
+					// ingest then counts the report against the web,
+					// which is safe, only coarse.
+					if addr, err := netip.ParseAddr(ip); err == nil && signer != nil {
+						signer.Set(pr.Out.Header, addr)
+					}
 				}
 			}
 			pr.Out.Header.Set("X-Forwarded-Host", pr.In.Host)

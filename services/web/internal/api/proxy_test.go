@@ -5,9 +5,12 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/lapor/lapor/services/shared/forward"
 )
 
 // ingestStandIn answers like ingest and records what it was sent.
@@ -15,6 +18,7 @@ type ingestStandIn struct {
 	srv                      *httptest.Server
 	method, path, body, xff  string
 	contentType, realIP, fwd string
+	header                   http.Header // everything ingest was sent
 }
 
 func newIngestStandIn(t *testing.T, status int, answer string) *ingestStandIn {
@@ -25,6 +29,7 @@ func newIngestStandIn(t *testing.T, status int, answer string) *ingestStandIn {
 		in.method, in.path, in.body = r.Method, r.URL.Path, string(b)
 		in.xff, in.contentType = r.Header.Get("X-Forwarded-For"), r.Header.Get("Content-Type")
 		in.realIP, in.fwd = r.Header.Get("X-Real-Ip"), r.Header.Get("Forwarded")
+		in.header = r.Header.Clone()
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
 		if status == http.StatusTooManyRequests {
 			w.Header().Set("Retry-After", "30")
@@ -113,6 +118,89 @@ func TestReportProxy(t *testing.T) {
 			}
 			if got := rec.Header().Get("Retry-After") != ""; got != tc.wantRetry {
 				t.Errorf("Retry-After %q", rec.Header().Get("Retry-After"))
+			}
+		})
+	}
+}
+
+// testForwardSecret is the secret the web and the ingest stand-in share.
+const testForwardSecret = "proxy-test-forward-secret"
+
+func withForward(t *testing.T, secret string) fixtureOption {
+	t.Helper()
+	s, err := forward.New(secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return func(o *Options) { o.Forward = s }
+}
+
+// TestReportProxySignsClientAddr checks what an ingest holding the forward
+// secret learns: the address the web resolved, signed, and never a signed
+// address a client made up or replayed.
+func TestReportProxySignsClientAddr(t *testing.T) {
+	ingestSide, err := forward.New(testForwardSecret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A signature that verifies, as a client could have captured it from
+	// the web's own traffic or made with a leaked secret.
+	stolen := http.Header{}
+	ingestSide.Set(stolen, netip.MustParseAddr("6.6.6.6"))
+	spoofed := map[string]string{
+		forward.AddrHeader: stolen.Get(forward.AddrHeader),
+		forward.SigHeader:  stolen.Get(forward.SigHeader),
+		"X-Forwarded-For":  "6.6.6.6",
+	}
+	tests := []struct {
+		name     string
+		secret   string // the web's; empty signs nothing
+		trusted  []string
+		remote   string
+		headers  map[string]string
+		wantAddr string // what ingest believes; empty for nothing signed
+	}{
+		{name: "direct client", secret: testForwardSecret, remote: "198.51.100.7:5555", wantAddr: "198.51.100.7"},
+		{name: "IPv6 client", secret: testForwardSecret, remote: "[2001:db8::7]:5555", wantAddr: "2001:db8::7"},
+		{
+			name: "client behind a trusted proxy", secret: testForwardSecret,
+			trusted: []string{"192.0.2.10/32"}, remote: "192.0.2.10:5555",
+			headers:  map[string]string{"X-Forwarded-For": "203.0.113.9"},
+			wantAddr: "203.0.113.9",
+		},
+		{
+			name: "client-sent signature is replaced", secret: testForwardSecret,
+			remote: "198.51.100.7:5555", headers: spoofed, wantAddr: "198.51.100.7",
+		},
+		{
+			name:   "client-sent signature is stripped without a secret",
+			remote: "198.51.100.7:5555", headers: spoofed,
+		},
+		{name: "no secret signs nothing", remote: "198.51.100.7:5555"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ingest := newIngestStandIn(t, http.StatusAccepted, `{"id":"r-1","counted":true}`)
+			opts := []fixtureOption{withIngest(ingest.srv.URL, tc.trusted...)}
+			if tc.secret != "" {
+				opts = append(opts, withForward(t, tc.secret))
+			}
+			f := newFixture(t, opts...)
+			rec := do(t, f.h, postReport(tc.remote, tc.headers, `{"service":"whatsapp","symptom":"app"}`))
+			if rec.Code != http.StatusAccepted {
+				t.Fatalf("status %d: %s", rec.Code, rec.Body)
+			}
+			addr, ok := ingestSide.Addr(ingest.header)
+			switch {
+			case tc.wantAddr == "" && (ingest.header.Get(forward.AddrHeader) != "" || ingest.header.Get(forward.SigHeader) != ""):
+				t.Errorf("ingest got %s %q and %s %q, want neither", forward.AddrHeader, ingest.header.Get(forward.AddrHeader),
+					forward.SigHeader, ingest.header.Get(forward.SigHeader))
+			case tc.wantAddr != "" && (!ok || addr.String() != tc.wantAddr):
+				t.Errorf("ingest believes %v (verified %v), want %s", addr, ok, tc.wantAddr)
+			}
+			// Ingests without the secret still read X-Forwarded-For.
+			if want := tc.wantAddr; want != "" && ingest.xff != want {
+				t.Errorf("X-Forwarded-For %q, want %q", ingest.xff, want)
 			}
 		})
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
 	"github.com/lapor/lapor/services/shared/catalog"
+	"github.com/lapor/lapor/services/shared/forward"
 	"github.com/lapor/lapor/services/shared/httpapi"
 	"github.com/lapor/lapor/services/web/internal/partner"
 	"github.com/lapor/lapor/services/web/internal/ui"
@@ -40,7 +41,9 @@ type Options struct {
 	// embedded in the binary.
 	UI *ui.UI
 	// PublicURL is the scheme and host that absolute links in pages (og:url,
-	// og:image) use; empty takes them from each request.
+	// og:image) and feeds use; without it pages leave those tags out and
+	// feeds link relatively, as the request's Host is the client's to
+	// choose.
 	PublicURL string
 	// Partner turns on the partner API under /v1 (Alerts, Auth, Shutdown
 	// and Heartbeat are read; the rest comes from these options); nil
@@ -49,6 +52,10 @@ type Options struct {
 	// Webhooks serves the partner's webhook subscriptions under /v1; it
 	// is used only with Partner. Its Owner is set to the partner key.
 	Webhooks *webhook.API
+	// Forward signs the client address that reports are forwarded to
+	// ingest with, so an ingest holding the same secret believes it
+	// without trusting any network; nil sends X-Forwarded-For alone.
+	Forward *forward.Signer
 }
 
 // Server holds the API's dependencies.
@@ -93,7 +100,7 @@ func NewHandler(o Options) (http.Handler, error) {
 		catalog: o.Catalog,
 		now:     o.Now,
 		status:  NewCache[snapshot](o.CacheTTL, o.Now),
-		proxy:   newIngestProxy(o.IngestURL, o.Log),
+		proxy:   newIngestProxy(o.IngestURL, o.Forward, o.Log),
 
 		sparklines: NewCaches[sparklinesJSON](shortCacheTTL, o.Now, maxCachedQueries),
 		countries:  NewCaches[countriesJSON](shortCacheTTL, o.Now, maxCachedQueries),
@@ -101,6 +108,9 @@ func NewHandler(o Options) (http.Handler, error) {
 		charts:     NewCaches[[]byte](chartCacheTTL, o.Now, maxCachedQueries),
 		ui:         o.UI,
 		publicURL:  strings.TrimRight(o.PublicURL, "/"),
+	}
+	if s.publicURL == "" {
+		o.Log.Warn("public-url is not set: pages carry no og:url or og:image and feeds link relatively; set it to the site's scheme and host")
 	}
 	r, err := httpapi.NewEngine(o.Log, o.TrustedProxies)
 	if err != nil {

@@ -43,8 +43,8 @@ func (a *API) HandleFeed(c *gin.Context) {
 		a.storeError(c, "read incidents for feed", err)
 		return
 	}
-	base := a.baseURL(c)
-	self := base + c.Request.URL.Path
+	base := a.baseURL()
+	self := base + c.Request.URL.EscapedPath()
 	page := base + "/incidents"
 	if slug != "" {
 		page = base + "/services/" + slug
@@ -52,7 +52,13 @@ func (a *API) HandleFeed(c *gin.Context) {
 	var body any
 	ctype := "application/atom+xml; charset=utf-8"
 	if format == "atom" {
-		body = a.atom(list, title, self, page, base)
+		// An Atom id must be an absolute IRI, and stay the same whatever
+		// host the feed was fetched through.
+		id := self
+		if base == "" {
+			id = "urn:lapor:feed:" + strings.TrimPrefix(c.Request.URL.EscapedPath(), "/")
+		}
+		body = a.atom(list, title, id, self, page, base)
 	} else {
 		ctype = "application/rss+xml; charset=utf-8"
 		body = a.rss(list, title, self, page, base)
@@ -67,16 +73,13 @@ func (a *API) HandleFeed(c *gin.Context) {
 	c.Data(http.StatusOK, ctype, append([]byte(xml.Header), out...))
 }
 
-// baseURL is the configured public URL, or the one the request came to.
-func (a *API) baseURL(c *gin.Context) string {
-	if a.o.PublicURL != "" {
-		return strings.TrimRight(a.o.PublicURL, "/")
-	}
-	scheme := "http"
-	if c.Request.TLS != nil {
-		scheme = "https"
-	}
-	return scheme + "://" + c.Request.Host
+// baseURL is the configured public URL, or "" without one: links are then
+// relative (root-relative paths), which readers resolve against the feed's
+// own URL. They are never built from the request's Host: the client
+// chooses it, and a feed is cached (Cache-Control: public) and served to
+// everyone.
+func (a *API) baseURL() string {
+	return strings.TrimRight(a.o.PublicURL, "/")
 }
 
 // entryTitle says what happened, as the pages say it.
@@ -155,10 +158,10 @@ type atomEntry struct {
 	Summary   string   `xml:"summary"`
 }
 
-func (a *API) atom(list []incident.Incident, title, self, page, base string) atomFeed {
+func (a *API) atom(list []incident.Incident, title, id, self, page, base string) atomFeed {
 	f := atomFeed{
 		Title:  title,
-		ID:     self,
+		ID:     id,
 		Links:  []atomLink{{Rel: "self", Type: "application/atom+xml", Href: self}, {Rel: "alternate", Type: "text/html", Href: page}},
 		Author: atomAuthor{Name: "Lapor"},
 	}

@@ -49,7 +49,7 @@ type fixture struct {
 	hc       *http.Client       // checks every response against the contract
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t *testing.T, opts ...func(*api.Options)) *fixture {
 	t.Helper()
 	testenv.Need(t, env)
 	ctx := testenv.Ctx(t)
@@ -70,7 +70,7 @@ func newFixture(t *testing.T) *fixture {
 	keys := partner.NewKeys(conn)
 	alerts := alert.NewLog(rdb)
 	sctx, shutdown := context.WithCancel(ctx)
-	h, err := api.NewHandler(api.Options{
+	o := api.Options{
 		Log: log, Conn: conn, Catalog: cat,
 		IngestURL: &url.URL{Scheme: "http", Host: "127.0.0.1:1"},
 		Partner: &partner.Options{
@@ -79,7 +79,11 @@ func newFixture(t *testing.T) *fixture {
 			Shutdown:  sctx,
 			Heartbeat: 200 * time.Millisecond,
 		},
-	})
+	}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	h, err := api.NewHandler(o)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
@@ -52,7 +53,8 @@ type Options struct {
 	// a graceful shutdown is not held up by them.
 	Shutdown  context.Context
 	Heartbeat time.Duration    // DefaultHeartbeat when zero
-	PublicURL string           // base of links in feeds; from the request when empty
+	Streams   StreamOptions    // limits of the event streams
+	PublicURL string           // base of links in feeds; relative links when empty
 	Now       func() time.Time // time.Now when nil
 }
 
@@ -62,6 +64,10 @@ type API struct {
 	Auth *Auth
 	o    Options
 	docs []byte // the rendered docs page
+
+	hub      *Hub         // the event streams' one reader of the alert log
+	startHub sync.Once    // the hub starts with the first stream
+	slots    *streamSlots // the event streams open, per key
 }
 
 // New returns the partner API.
@@ -82,7 +88,9 @@ func New(o Options) (*API, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &API{Auth: o.Auth, o: o, docs: docs}, nil
+	o.Streams = o.Streams.withDefaults()
+	hub := NewHub(o.Alerts, o.Log.With("component", "streams"), HubOptions{Block: o.Streams.Block, Buffer: o.Streams.Buffer})
+	return &API{Auth: o.Auth, o: o, docs: docs, hub: hub, slots: newStreamSlots(o.Streams)}, nil
 }
 
 // maxIDLength bounds ids taken from paths before they reach a query.

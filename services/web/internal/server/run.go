@@ -20,6 +20,7 @@ import (
 	"github.com/lapor/lapor/services/shared/catalog"
 	"github.com/lapor/lapor/services/shared/chdb"
 	"github.com/lapor/lapor/services/shared/config"
+	"github.com/lapor/lapor/services/shared/forward"
 	"github.com/lapor/lapor/services/shared/httpapi"
 	"github.com/lapor/lapor/services/shared/logging"
 	"github.com/lapor/lapor/services/shared/migrate"
@@ -35,11 +36,18 @@ type Config struct {
 	HTTPAddr       string
 	IngestURL      string
 	TrustedProxies []string
+	// ForwardSecret signs the client address handed to ingest; empty
+	// sends only X-Forwarded-For.
+	ForwardSecret  string
 	MigrateOnStart bool
 	CacheTTL       time.Duration
 	PublicURL      string
 	Webhook        webhook.Config
-	Migrate        bool // the migrate subcommand: apply migrations and exit
+	// StreamsPerKey and MaxStreams bound the partner event streams one
+	// web process holds open, per API key and in all.
+	StreamsPerKey int
+	MaxStreams    int
+	Migrate       bool // the migrate subcommand: apply migrations and exit
 }
 
 // ParseConfig reads flags (args without the program name) and LAPOR_*
@@ -52,15 +60,23 @@ func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	l.String(&c.HTTPAddr, "http-addr", "127.0.0.1:8080", "address to serve HTTP on")
 	l.String(&c.IngestURL, "ingest-url", "http://127.0.0.1:8081", "base URL of the ingest service that POST /api/v1/reports is forwarded to")
 	l.List(&c.TrustedProxies, "trusted-proxies", "", "proxies (IPs or CIDRs) whose X-Forwarded-For is believed")
+	l.Secret(&c.ForwardSecret, "forward-secret", "secret shared with ingest that signs the client address of forwarded reports, at least 16 bytes; empty sends only X-Forwarded-For")
 	l.Bool(&c.MigrateOnStart, "migrate-on-start", false, "apply ClickHouse migrations before serving")
 	l.Duration(&c.CacheTTL, "status-cache-ttl", api.DefaultCacheTTL, "how long the services' status is reused between ClickHouse queries")
-	l.String(&c.PublicURL, "public-url", "", "scheme and host that pages' absolute links (og:image, og:url) use, e.g. https://lapor.example; empty takes them from each request")
+	l.String(&c.PublicURL, "public-url", "", "scheme and host that pages' absolute links (og:image, og:url) and feeds use, e.g. https://lapor.example; empty leaves og:url and og:image out and makes feed links relative")
+	l.Int(&c.StreamsPerKey, "stream-limit-per-key", partner.DefaultStreamsPerKey, "partner event streams one API key may hold open on this process (0 takes the default)")
+	l.Int(&c.MaxStreams, "stream-limit", partner.DefaultMaxStreams, "partner event streams this process holds open in all (0 takes the default)")
 	c.Webhook.Bind(l)
 	cmd, err := l.ParseCommand(args, "migrate")
 	if err != nil {
 		return c, err
 	}
 	c.Migrate = cmd == "migrate"
+	// A short secret would make signatures guessable. The message gives
+	// its length only, never the secret.
+	if c.ForwardSecret != "" && len(c.ForwardSecret) < forward.MinSecret {
+		return c, fmt.Errorf("forward-secret must be at least %d bytes, got %d", forward.MinSecret, len(c.ForwardSecret))
+	}
 	return c, nil
 }
 
@@ -88,6 +104,12 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if cfg.PublicURL != "" {
 		if u, err := url.Parse(cfg.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			return fmt.Errorf("public-url %q must be an absolute http(s) URL", cfg.PublicURL)
+		}
+	}
+	var signer *forward.Signer
+	if cfg.ForwardSecret != "" {
+		if signer, err = forward.New(cfg.ForwardSecret); err != nil {
+			return fmt.Errorf("set up forward signing: %w", err)
 		}
 	}
 	cat, err := catalog.Load()
@@ -124,7 +146,8 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	partnerOpts := &partner.Options{
 		Alerts:   alert.NewLog(rdb),
 		Auth:     partner.NewAuth(partner.NewKeys(conn), limits, log, partner.DefaultCacheTTL),
-		Shutdown: ctx,
+		Shutdown: ctx, // also stops the event streams' hub
+		Streams:  partner.StreamOptions{PerKey: cfg.StreamsPerKey, Max: cfg.MaxStreams},
 	}
 
 	hooks := webhook.NewStore(conn)
@@ -135,7 +158,7 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	h, err := api.NewHandler(api.Options{
 		Log: log, Conn: conn, Catalog: cat, IngestURL: ingest,
 		TrustedProxies: cfg.TrustedProxies, CacheTTL: cfg.CacheTTL, PublicURL: cfg.PublicURL,
-		Partner: partnerOpts, Webhooks: hooksAPI,
+		Partner: partnerOpts, Webhooks: hooksAPI, Forward: signer,
 	})
 	if err != nil {
 		return err

@@ -29,7 +29,7 @@ func TestParseConfig(t *testing.T) {
 		wantErr bool
 	}{
 		{"defaults", nil, nil, func(c Config) bool {
-			return c.HTTPAddr == "127.0.0.1:8080" && c.IngestURL == "http://127.0.0.1:8081" && len(c.TrustedProxies) == 0 &&
+			return c.HTTPAddr == "127.0.0.1:8080" && c.IngestURL == "http://127.0.0.1:8081" && len(c.TrustedProxies) == 0 && c.ForwardSecret == "" &&
 				!c.MigrateOnStart && !c.Migrate && c.CacheTTL == 2*time.Second && c.Common.ClickHouseAddr == "127.0.0.1:9000"
 		}, false},
 		{"flags", []string{"-http-addr", ":9090", "-ingest-url", "http://ingest:8081", "-trusted-proxies", "10.0.0.0/8, 127.0.0.1", "-migrate-on-start"}, nil,
@@ -46,6 +46,9 @@ func TestParseConfig(t *testing.T) {
 		{"unknown subcommand", []string{"serve"}, nil, nil, true},
 		{"unknown flag", []string{"-nope"}, nil, nil, true},
 		{"bad environment", nil, map[string]string{"LAPOR_MIGRATE_ON_START": "maybe"}, nil, true},
+		{"forward secret", nil, map[string]string{"LAPOR_FORWARD_SECRET": "0123456789abcdef"},
+			func(c Config) bool { return c.ForwardSecret == "0123456789abcdef" }, false},
+		{"short forward secret", []string{"-forward-secret", "0123456789abcde"}, nil, nil, true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

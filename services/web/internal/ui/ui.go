@@ -61,7 +61,9 @@ var headTags = template.Must(template.New("head").Parse(`<title>{{.Title}}</titl
 <meta property="og:type" content="website">
 <meta property="og:title" content="{{.Title}}">
 <meta property="og:description" content="{{.Description}}">
+{{- if .URL}}
 <meta property="og:url" content="{{.URL}}">
+{{- end}}
 {{- if .Image}}
 <meta property="og:image" content="{{.Image}}">
 <meta property="og:image:width" content="1200">

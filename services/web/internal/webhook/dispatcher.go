@@ -265,7 +265,9 @@ func (d *Dispatcher) watchTail(ctx context.Context) {
 		// A short block keeps shutdown prompt: the client only notices a
 		// cancelled context once the blocking read returns.
 		es, err := d.o.Alerts.Wait(ctx, last, readBatch, time.Second)
-		if errors.Is(err, alert.ErrCursorExpired) {
+		if errors.Is(err, alert.ErrCursorExpired) || errors.Is(err, alert.ErrCursorAhead) {
+			// Trimmed past us, or a new log (Redis lost its data): follow
+			// from what the log holds now.
 			last = ""
 			continue
 		}
@@ -313,6 +315,13 @@ func (d *Dispatcher) serve(ctx context.Context, sub Subscription) {
 		es, err := d.o.Alerts.After(ctx, cursor, readBatch)
 		if errors.Is(err, alert.ErrCursorExpired) {
 			log.Warn("webhook subscription fell behind the alert log; continuing from the oldest event kept", "cursor", cursor)
+			cursor = ""
+			continue
+		}
+		if errors.Is(err, alert.ErrCursorAhead) {
+			// The log is younger than the cursor (Redis lost its data and
+			// started a new one): every event it holds is new to us.
+			log.Warn("webhook subscription's cursor is past the end of the alert log; continuing from the oldest event kept", "cursor", cursor)
 			cursor = ""
 			continue
 		}

@@ -71,38 +71,96 @@ func checkURL(ctx context.Context, raw string, allowPrivate bool, lookup Lookup)
 	return u.String(), nil
 }
 
-// nonPublic lists ranges that are not reachable public unicast addresses
-// beyond what netip's own predicates cover.
-var nonPublic = func() []netip.Prefix {
-	var out []netip.Prefix
-	for _, s := range []string{
-		"0.0.0.0/8",       // "this network"
-		"100.64.0.0/10",   // carrier-grade NAT
-		"192.0.0.0/24",    // IETF protocol assignments
-		"192.0.2.0/24",    // documentation
-		"198.18.0.0/15",   // benchmarking
-		"198.51.100.0/24", // documentation
-		"203.0.113.0/24",  // documentation
-		"240.0.0.0/4",     // reserved, and broadcast
-		"64:ff9b::/96",    // NAT64: may embed a private IPv4 address
-		"64:ff9b:1::/48",  // local-use NAT64
-		"100::/64",        // discard
-		"2001:db8::/32",   // documentation
-		"2002::/16",       // 6to4: may embed a private IPv4 address
-	} {
-		out = append(out, netip.MustParsePrefix(s))
+// prefixes parses CIDR literals.
+func prefixes(cidrs ...string) []netip.Prefix {
+	out := make([]netip.Prefix, len(cidrs))
+	for i, s := range cidrs {
+		out[i] = netip.MustParsePrefix(s)
 	}
 	return out
-}()
+}
 
-// publicAddr says whether a is a public unicast address.
+// nonPublic4 lists the IPv4 ranges that are not public unicast (RFC 6890
+// and its updates).
+var nonPublic4 = prefixes(
+	"0.0.0.0/8",       // "this network", 0.0.0.0 included
+	"10.0.0.0/8",      // private
+	"100.64.0.0/10",   // carrier-grade NAT
+	"127.0.0.0/8",     // loopback
+	"169.254.0.0/16",  // link-local, cloud metadata included
+	"172.16.0.0/12",   // private
+	"192.0.0.0/24",    // IETF protocol assignments
+	"192.0.2.0/24",    // documentation
+	"192.88.99.0/24",  // deprecated 6to4 relay anycast
+	"192.168.0.0/16",  // private
+	"198.18.0.0/15",   // benchmarking
+	"198.51.100.0/24", // documentation
+	"203.0.113.0/24",  // documentation
+	"224.0.0.0/4",     // multicast
+	"240.0.0.0/4",     // reserved, and broadcast
+)
+
+// global6 is the only IPv6 space routed on the internet. Outside it lie
+// loopback, unspecified, the IPv4-compatible ::/96 (::127.0.0.1), the
+// IPv4-translated ::ffff:0:0:0/96, NAT64, discard, unique-local,
+// link-local and multicast ranges: testing membership here refuses them
+// all, and any range assigned later, without listing each.
+var global6 = netip.MustParsePrefix("2000::/3")
+
+// nonPublic6 lists the parts of global6 that are not public unicast.
+// Those that embed an IPv4 address (6to4, Teredo) are refused outright
+// rather than judged by the embedded address: 6to4 is deprecated (RFC
+// 7526) and reaches its host through whatever 6to4 router the network
+// has, Teredo hides its client address and goes through a relay, and no
+// webhook receiver needs either.
+var nonPublic6 = prefixes(
+	"2001::/23",     // IETF protocol assignments: Teredo 2001::/32, benchmarking, ORCHID
+	"2001:db8::/32", // documentation
+	"2002::/16",     // 6to4
+	"3fff::/20",     // documentation (RFC 9637)
+)
+
+// nat64 is the well-known NAT64 prefix (RFC 6052). Lapor on an IPv6-only
+// network with DNS64 reaches every IPv4-only receiver through it, so it is
+// judged by the IPv4 address in its last 32 bits, which the translator
+// connects to; RFC 6052 forbids the prefix for non-global IPv4 addresses,
+// but a partner can still write one into a URL. The local-use
+// 64:ff9b:1::/48 (RFC 8215) is the operator's to lay out, so its embedded
+// address cannot be read reliably: it stays refused, outside global6.
+var nat64 = netip.MustParsePrefix("64:ff9b::/96")
+
+// publicAddr says whether a is a public unicast address, the only kind a
+// webhook may reach. IPv4-mapped addresses (::ffff:a.b.c.d) are dialled
+// as IPv4 and judged as such; a zone only makes sense on a link-local
+// address, so any address with one is refused.
 func publicAddr(a netip.Addr) bool {
-	a = a.Unmap()
-	if !a.IsValid() || a.IsLoopback() || a.IsPrivate() || a.IsLinkLocalUnicast() || a.IsUnspecified() ||
-		a.IsMulticast() || a.IsLinkLocalMulticast() || a.IsInterfaceLocalMulticast() {
+	if !a.IsValid() || a.Zone() != "" {
 		return false
 	}
-	for _, p := range nonPublic {
+	if a.Is4In6() {
+		a = a.Unmap()
+	}
+	if a.Is4() {
+		return publicV4(a)
+	}
+	if nat64.Contains(a) {
+		b := a.As16()
+		return publicV4(netip.AddrFrom4([4]byte(b[12:])))
+	}
+	if !global6.Contains(a) {
+		return false
+	}
+	for _, p := range nonPublic6 {
+		if p.Contains(a) {
+			return false
+		}
+	}
+	return true
+}
+
+// publicV4 says whether the IPv4 address a is public unicast.
+func publicV4(a netip.Addr) bool {
+	for _, p := range nonPublic4 {
 		if p.Contains(a) {
 			return false
 		}
@@ -122,13 +180,7 @@ var errPrivateTarget = errors.New("refusing to connect to a non-public address")
 func guardedClient(timeout time.Duration, allowPrivate bool) *http.Client {
 	d := &net.Dialer{Timeout: timeout, KeepAlive: 30 * time.Second}
 	if !allowPrivate {
-		d.Control = func(network, address string, _ syscall.RawConn) error {
-			ap, err := netip.ParseAddrPort(address)
-			if err != nil || !publicAddr(ap.Addr()) {
-				return errPrivateTarget
-			}
-			return nil
-		}
+		d.Control = refuseNonPublic
 	}
 	tr := &http.Transport{
 		Proxy:                 nil,
@@ -145,6 +197,16 @@ func guardedClient(timeout time.Duration, allowPrivate bool) *http.Client {
 		Timeout:       timeout,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
+}
+
+// refuseNonPublic is the dialer's Control: it sees the address a
+// connection is about to be made to, after any name was resolved.
+func refuseNonPublic(_, address string, _ syscall.RawConn) error {
+	ap, err := netip.ParseAddrPort(address)
+	if err != nil || !publicAddr(ap.Addr()) {
+		return errPrivateTarget
+	}
+	return nil
 }
 
 // defaultLookup resolves with the system resolver.
