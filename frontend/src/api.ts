@@ -126,7 +126,10 @@ export async function getJSON<T>(path: string, signal?: AbortSignal): Promise<T>
   return (await res.json()) as T;
 }
 
-export type ReportResult = { counted: boolean; id: string };
+/** reason says why a report was not counted: a repeat from this person, or
+ * their network (a carrier's shared addresses, an office) already counted in
+ * full for this window. */
+export type ReportResult = { counted: boolean; id: string; reason?: 'duplicate' | 'network_cap' };
 
 /** postReport sends one report; it throws APIError for refusals. */
 export async function postReport(service: string, symptom: string): Promise<ReportResult> {
@@ -137,7 +140,8 @@ export async function postReport(service: string, symptom: string): Promise<Repo
   });
   if (res.status !== 200 && res.status !== 202) throw await errorFrom(res);
   const body = (await res.json()) as ReportResult;
-  return { counted: res.status === 202 && body.counted !== false, id: body.id ?? '' };
+  const counted = res.status === 202 && body.counted !== false;
+  return { counted, id: body.id ?? '', reason: counted ? undefined : body.reason === 'network_cap' ? 'network_cap' : 'duplicate' };
 }
 
 export function seriesPath(slug: string, from: string, to: string, step = stepFor(from, to)): string {
