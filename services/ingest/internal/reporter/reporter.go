@@ -19,19 +19,13 @@ import (
 	"net/netip"
 	"sync/atomic"
 	"time"
+
+	"github.com/lapor/lapor/services/shared/netblock"
 )
 
 // keyBytes is how much of the HMAC is kept: 128 bits is far beyond any
 // chance of two reporters colliding and keeps stored rows short.
 const keyBytes = 16
-
-// Prefix lengths of a host and of a network.
-const (
-	HostBitsV4    = 32
-	HostBitsV6    = 64
-	NetworkBitsV4 = 24
-	NetworkBitsV6 = 48
-)
 
 // Domain tags keep a host's key and a network's key apart even if their
 // prefixes were ever to print alike.
@@ -70,39 +64,17 @@ func RandomSecret() ([]byte, error) {
 	return b, nil
 }
 
-// Key returns the reporter key of the host addr belongs to (see Host), on
+// Key returns the reporter key of the host addr belongs to (see netblock.Host), on
 // the UTC day of at.
 func (k *Keyer) Key(at time.Time, addr netip.Addr) string {
-	return k.hash(at, hostTag, Host(addr))
+	return k.hash(at, hostTag, netblock.Host(addr))
 }
 
-// Network returns the key of the network addr belongs to (see Network), on
+// Network returns the key of the network addr belongs to (see netblock.Network), on
 // the UTC day of at. It lets Redis count per network without holding the
 // network's prefix.
 func (k *Keyer) Network(at time.Time, addr netip.Addr) string {
-	return k.hash(at, networkTag, Network(addr))
-}
-
-// Host returns the host addr belongs to: the IPv4 address as a /32, or the
-// IPv6 /64. IPv4-mapped IPv6 addresses count as IPv4; zones are dropped.
-// The zero Addr gives the zero Prefix.
-func Host(addr netip.Addr) netip.Prefix { return prefix(addr, HostBitsV4, HostBitsV6) }
-
-// Network returns the network addr belongs to: the IPv4 /24 or the IPv6
-// /48, with the same rules as Host.
-func Network(addr netip.Addr) netip.Prefix { return prefix(addr, NetworkBitsV4, NetworkBitsV6) }
-
-func prefix(addr netip.Addr, v4, v6 int) netip.Prefix {
-	addr = addr.Unmap().WithZone("")
-	bits := v6
-	if addr.Is4() {
-		bits = v4
-	}
-	p, err := addr.Prefix(bits)
-	if err != nil {
-		return netip.Prefix{} // only for the zero Addr
-	}
-	return p
+	return k.hash(at, networkTag, netblock.Network(addr))
 }
 
 func (k *Keyer) hash(at time.Time, tag string, p netip.Prefix) string {

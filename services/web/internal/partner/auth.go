@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"crypto/subtle"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -18,6 +19,7 @@ import (
 	"github.com/ulule/limiter/v3"
 
 	"github.com/lapor/lapor/services/shared/httpapi"
+	"github.com/lapor/lapor/services/shared/netblock"
 	"github.com/lapor/lapor/services/shared/rate"
 )
 
@@ -342,22 +344,13 @@ func (a *Auth) block(addr string, until time.Time) {
 	a.blocked[addr] = until
 }
 
-// addrBlock is what failed authentications are counted by: the client's
-// IPv4 address, or its IPv6 /64, since one host usually holds a whole /64.
+// addrBlock is what failed authentications are counted by: a hash of the
+// client's host (netblock.Host), so the limiter's store holds no address.
 // The address is as gin resolves it, believing forwarding headers only
-// from trusted proxies.
+// from trusted proxies; one that does not parse shares one count with all
+// such clients rather than escaping counting.
 func addrBlock(c *gin.Context) string {
-	addr, err := netip.ParseAddr(c.ClientIP())
-	if err != nil {
-		return "invalid" // such clients share one count rather than none
-	}
-	addr = addr.Unmap().WithZone("")
-	if addr.Is4() {
-		return addr.String()
-	}
-	p, err := addr.Prefix(64)
-	if err != nil {
-		return "invalid"
-	}
-	return p.String()
+	addr, _ := netip.ParseAddr(c.ClientIP())
+	sum := sha256.Sum256([]byte("lapor-auth-failures\x00" + netblock.Host(addr).String()))
+	return hex.EncodeToString(sum[:16])
 }
