@@ -4,7 +4,9 @@
 //
 // Usage:
 //
-//	detector [flags]          run detection cycles and serve /healthz, /readyz
+//	detector [flags]          run detection cycles and serve /healthz, /readyz;
+//	                          replicas may run side by side: the holder of a
+//	                          Redis lease (-lease-ttl) detects, the others stand by
 //	detector migrate [flags]  apply ClickHouse migrations and exit
 //	detector score --in IN.csv --out OUT.csv
 //	                          score a timestamp,value series offline, causally
@@ -59,6 +61,7 @@ type settings struct {
 	freezeFor      time.Duration
 	recentWindow   time.Duration
 	minRecent      int
+	leaseTTL       time.Duration
 	migrateOnStart bool
 }
 
@@ -89,6 +92,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	l.Duration(&s.freezeFor, "freeze-for", 12*time.Hour, "how long an incident's baseline stays at its level before the incident; after it, a count that stays up is the new normal (0: for as long as the incident lasts)")
 	l.Duration(&s.recentWindow, "recent-window", time.Hour, "span of the recent level that is the baseline of services with under two weeks of history")
 	l.Int(&s.minRecent, "min-recent", 10, "fewest buckets of recent history that make a recent level (with fewer, the floor applies)")
+	l.Duration(&s.leaseTTL, "lease-ttl", detect.DefaultLeaseTTL, "how long the detector lease outlives a replica that stops renewing it: replicas may run side by side, only the holder detects and publishes, and another takes over within about this after it dies")
 	l.Bool(&s.migrateOnStart, "migrate-on-start", false, "apply ClickHouse migrations before starting")
 	if _, err := l.ParseCommand(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -135,6 +139,7 @@ func detectConfig(s settings) detect.Config {
 	cfg.Params.FreezeFor = s.freezeFor
 	cfg.RecentWindow = s.recentWindow
 	cfg.Params.MinRecent = s.minRecent
+	cfg.LeaseTTL = s.leaseTTL
 	return cfg
 }
 
@@ -171,7 +176,7 @@ func serve(ctx context.Context, s settings, log *slog.Logger) error {
 		return fmt.Errorf("listen on %s: %w", s.httpAddr, err)
 	}
 
-	log.Info("detector started", "bucket", cfg.Bucket.String(), "interval", cfg.Interval.String())
+	log.Info("detector started", "bucket", cfg.Bucket.String(), "interval", cfg.Interval.String(), "lease_ttl", cfg.LeaseTTL.String())
 	err = httpapi.ServeAlongside(ctx, ln, h, log, det.Run)
 	log.Info("detector stopped")
 	return err

@@ -9,7 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lapor/lapor/services/detector/internal/detect"
 	"github.com/lapor/lapor/services/shared/config"
+	"github.com/lapor/lapor/services/shared/redisclient"
 	"github.com/lapor/lapor/services/shared/testenv"
 )
 
@@ -100,5 +102,78 @@ func TestMigrateThenServe(t *testing.T) {
 		}
 	case <-time.After(15 * time.Second):
 		t.Fatal("detector did not stop on cancel")
+	}
+}
+
+// TestTwoDetectorsShareTheStores starts the detector twice on the same
+// stores, as two replicas: both become ready, one holds the lease, and
+// when it stops the other takes the lease over.
+func TestTwoDetectorsShareTheStores(t *testing.T) {
+	testenv.Need(t, env)
+	c := env.Config(t)
+	var stderr testenv.SyncBuffer
+	if err := run(testenv.Ctx(t), []string{"migrate"}, getenv(c, nil), &stderr, &stderr); err != nil {
+		t.Fatalf("migrate: %v (%s)", err, stderr.String())
+	}
+	rdb, err := redisclient.New(testenv.Ctx(t), c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rdb.Close()
+	if err := rdb.FlushDB(testenv.Ctx(t)).Err(); err != nil {
+		t.Fatal(err)
+	}
+
+	type replica struct {
+		cancel context.CancelFunc
+		done   chan error
+	}
+	var replicas []replica
+	for range 2 {
+		port, err := testenv.FreePort()
+		if err != nil {
+			t.Fatal(err)
+		}
+		addr := fmt.Sprintf("127.0.0.1:%d", port)
+		ctx, cancel := context.WithCancel(testenv.Ctx(t))
+		r := replica{cancel: cancel, done: make(chan error, 1)}
+		go func() {
+			r.done <- run(ctx, []string{"-interval", "200ms"}, getenv(c, map[string]string{"LAPOR_HTTP_ADDR": addr, "LAPOR_LEASE_TTL": "600ms"}), &stderr, &stderr)
+		}()
+		replicas = append(replicas, r)
+		testenv.WaitReady(t, "http://"+addr+"/readyz", 10*time.Second, &stderr)
+	}
+	holder := rdb.Get(testenv.Ctx(t), detect.LeaseKey).Val()
+	if holder == "" {
+		t.Fatal("no replica holds the detector lease")
+	}
+	stop := func(r replica) {
+		t.Helper()
+		r.cancel()
+		select {
+		case err := <-r.done:
+			if err != nil {
+				t.Fatalf("run after cancel = %v", err)
+			}
+		case <-time.After(15 * time.Second):
+			t.Fatal("detector did not stop on cancel")
+		}
+	}
+	// The first replica took the lease: it became ready alone.
+	stop(replicas[0])
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		v := rdb.Get(testenv.Ctx(t), detect.LeaseKey).Val()
+		if v != "" && v != holder {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the lease still holds %q after its holder stopped, want the other replica", v)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	stop(replicas[1])
+	if n := rdb.Exists(testenv.Ctx(t), detect.LeaseKey).Val(); n != 0 {
+		t.Fatal("the lease is still held after both replicas stopped")
 	}
 }

@@ -63,6 +63,9 @@ func BenchmarkDetectorCycle10k(b *testing.B) {
 		b.Fatal(err)
 	}
 	ctx := testenv.Ctx(b)
+	if err := d.TakeLeaseOver(ctx); err != nil {
+		b.Fatal(err)
+	}
 	if err := d.Load(ctx); err != nil {
 		b.Fatal(err)
 	}

@@ -77,6 +77,25 @@
 // first cycle, with the recent window's counts at that cycle's expected
 // count (spike.Tracker.Prime), so a slow outage under way at a restart is
 // seen at once, not an hour later.
+//
+// # Each event once
+//
+// Every state change of an incident reaches the alert log, and so
+// webhooks, polling and server-sent events, exactly once, and
+// alert_events once, under one event ID, whatever instant the detector
+// dies at and however many replicas run. Only the holder of a Redis lease
+// (LeaseKey, renewed every third of Config.LeaseTTL) runs cycles; the
+// others stand by, ready, and one takes over within about a TTL of the
+// holder dying, at once when it stops cleanly. Event IDs are derived from
+// the incident and its transition (eventID). Publishing is one atomic
+// Redis script that adds the events the log has not taken yet together
+// with the incident states they announce, and only while the publisher
+// holds the lease (alert.Log.Publish), so a replica that lost the lease,
+// even in a pause in the middle of a cycle, publishes nothing. The states
+// stay in Redis until their ClickHouse rows are written, and Load stores
+// them first, so a detector that died in between, or the replica that
+// takes over, knows what went out and does not decide it again. See
+// outbox for the order of the writes.
 package detect
 
 import (
@@ -97,6 +116,7 @@ import (
 	"github.com/lapor/lapor/services/shared/alert"
 	"github.com/lapor/lapor/services/shared/baseline"
 	"github.com/lapor/lapor/services/shared/incident"
+	"github.com/lapor/lapor/services/shared/lease"
 	"github.com/lapor/lapor/services/shared/spike"
 )
 
@@ -108,8 +128,16 @@ type Config struct {
 	RecentWindow   time.Duration // span of the recent level, for services without weeks of history
 	HistoryRefresh time.Duration // how often to re-read when each service's history starts
 	RecordsEvery   time.Duration // how often the learnt records are saved for a restart
-	Params         spike.Params
+	// LeaseTTL is how long the detector lease (LeaseKey) outlives a
+	// replica that stopped renewing it: only the holder runs cycles, so it
+	// bounds the pause in detection after the holder dies.
+	LeaseTTL time.Duration
+	Params   spike.Params
 }
+
+// DefaultLeaseTTL is Config.LeaseTTL's default: a crashed detector's
+// replacement resumes within about this, a quarter of a default bucket.
+const DefaultLeaseTTL = 15 * time.Second
 
 // DefaultConfig returns one-minute buckets checked every minute against
 // four weeks of history, with spike.DefaultParams.
@@ -121,6 +149,7 @@ func DefaultConfig() Config {
 		RecentWindow:   time.Hour,
 		HistoryRefresh: time.Hour,
 		RecordsEvery:   5 * time.Minute,
+		LeaseTTL:       DefaultLeaseTTL,
 		Params:         spike.DefaultParams(),
 	}
 }
@@ -140,6 +169,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("history refresh %s must be positive", c.HistoryRefresh)
 	case c.RecordsEvery <= 0:
 		return fmt.Errorf("records-every %s must be positive", c.RecordsEvery)
+	case c.LeaseTTL < 100*time.Millisecond:
+		return fmt.Errorf("lease ttl %s must be at least 100ms", c.LeaseTTL)
 	}
 	if err := c.Params.Validate(); err != nil {
 		return fmt.Errorf("thresholds: %w", err)
@@ -158,12 +189,19 @@ type openInfo struct {
 }
 
 // Detector runs detection cycles. Cycle, Flush and SaveRecords are not
-// safe for concurrent use; Ready is.
+// safe for concurrent use; Ready and Leading are.
+//
+// Any number of detectors may run on the same stores: only the holder of
+// the lease (LeaseKey) runs cycles, and it publishes only while it holds
+// it (see outbox). The others stand by, trying to take the lease every
+// third of its TTL, and the one that takes it loads the incidents afresh
+// (Load), so it goes on where the last holder stopped.
 type Detector struct {
 	conn    driver.Conn
 	rdb     *redis.Client
 	log     *slog.Logger
 	cfg     Config
+	lease   *lease.Lease
 	tracker *spike.Tracker
 	open    map[string]openInfo
 
@@ -179,6 +217,11 @@ type Detector struct {
 	out         outbox
 	lastVersion uint64
 	loaded      atomic.Bool
+	leading     atomic.Bool // holds the lease, as Run last found
+	standby     atomic.Bool // Run found the lease another's and waits for it
+
+	now     func() time.Time                   // the clock of Run's cycles
+	crashAt func(step string, events int) bool // set by tests only: see Flush
 }
 
 // New returns a detector. Call Load before the first cycle.
@@ -186,21 +229,57 @@ func New(conn driver.Conn, rdb *redis.Client, log *slog.Logger, cfg Config) (*De
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	p := cfg.Params
-	p.Bucket = cfg.Bucket // persistence is counted in the detector's buckets
-	tr, err := spike.NewTracker(p)
+	l, err := lease.New(rdb, LeaseKey, cfg.LeaseTTL, log)
 	if err != nil {
 		return nil, err
 	}
-	return &Detector{conn: conn, rdb: rdb, log: log, cfg: cfg, tracker: tr, open: make(map[string]openInfo), calm: make(map[string]spike.Calm)}, nil
+	d := &Detector{conn: conn, rdb: rdb, log: log, cfg: cfg, lease: l, now: time.Now}
+	if err := d.reset(); err != nil {
+		return nil, err
+	}
+	return d, nil
 }
 
+// reset forgets everything learnt from the stores, as before Load: a
+// replica that takes the lease over must go on from what the last holder
+// stored, not from what it knew when it last held it.
+func (d *Detector) reset() error {
+	p := d.cfg.Params
+	p.Bucket = d.cfg.Bucket // persistence is counted in the detector's buckets
+	tr, err := spike.NewTracker(p)
+	if err != nil {
+		return err
+	}
+	d.tracker = tr
+	d.open = make(map[string]openInfo)
+	d.calm = make(map[string]spike.Calm)
+	d.first, d.firstAt, d.lastFull = nil, time.Time{}, time.Time{}
+	d.recentLevels = recentLevels{}
+	d.out = outbox{}
+	d.loaded.Store(false)
+	return nil
+}
+
+// Leading says whether this detector held the lease when it last looked.
+func (d *Detector) Leading() bool { return d.leading.Load() }
+
 // Load restores the incidents that were open when the detector last
-// stopped, so a restart neither reopens nor forgets them.
+// stopped, or when the last holder of the lease did, so a restart or a
+// takeover neither reopens nor forgets them, nor announces again what was
+// announced. It first stores the incident states that were published but
+// not saved (see outbox).
 func (d *Detector) Load(ctx context.Context) error {
+	top, err := d.repair(ctx)
+	if err != nil {
+		return err
+	}
+	d.lastVersion = max(d.lastVersion, top)
 	incs, err := incident.List(ctx, d.conn, incident.Filter{Status: incident.StatusOpen, Limit: 1000})
 	if err != nil {
 		return fmt.Errorf("load open incidents: %w", err)
+	}
+	for _, in := range incs {
+		d.lastVersion = max(d.lastVersion, in.Version)
 	}
 	for _, in := range incs { // newest first
 		if !in.Open() {
@@ -231,15 +310,20 @@ func (d *Detector) Load(ctx context.Context) error {
 		d.log.Warn("starting without the saved records", "err", err)
 	}
 	d.savedAt = time.Now() // what was just read needs no saving yet
+	// A detector that died may have published events it did not archive.
+	d.out.archive = true
 	d.loaded.Store(true)
 	d.log.Info("loaded open incidents and learnt records", "count", len(d.open), "records", restored, "unreadable_records", bad)
 	return nil
 }
 
-// Ready reports whether the detector has loaded its incidents and its
-// stores answer.
+// Ready reports whether the detector does its part and its stores
+// answer: as the lease holder, once it has loaded its incidents; as a
+// replica standing by, at once, since it serves nothing but its health
+// and a standby that never got ready would stall a rolling update behind
+// the holder.
 func (d *Detector) Ready(ctx context.Context) error {
-	if !d.loaded.Load() {
+	if !d.loaded.Load() && !d.standby.Load() {
 		return errors.New("open incidents not loaded yet")
 	}
 	if err := d.conn.Ping(ctx); err != nil {
@@ -251,10 +335,29 @@ func (d *Detector) Ready(ctx context.Context) error {
 	return nil
 }
 
-// Run loads the open incidents and runs a cycle every interval until ctx
-// ends. A cycle that has begun is finished, and whatever it could not
-// write is tried once more, before Run returns.
+// Run takes the lease whenever it is free and, while it holds it, loads
+// the open incidents and runs a cycle every interval, until ctx ends. A
+// cycle that has begun is finished, and whatever it could not write is
+// tried once more, before Run returns.
 func (d *Detector) Run(ctx context.Context) error {
+	d.lease.Run(ctx, d.lead, func() {
+		d.leading.Store(false)
+		d.standby.Store(true)
+	})
+	d.leading.Store(false)
+	return nil
+}
+
+// lead runs cycles while this detector holds the lease: ctx ends when it
+// is lost or the detector stops.
+func (d *Detector) lead(ctx context.Context) {
+	d.leading.Store(true)
+	d.standby.Store(false)
+	defer d.leading.Store(false)
+	if err := d.reset(); err != nil { // the last term's state is stale
+		d.log.Error("reset detector", "err", err)
+		return
+	}
 	tick := time.NewTicker(d.cfg.Interval)
 	defer tick.Stop()
 	for {
@@ -264,31 +367,51 @@ func (d *Detector) Run(ctx context.Context) error {
 			}
 		}
 		if d.loaded.Load() { // at once after loading: a restart leaves no gap
-			d.runCycle(ctx)
+			if err := d.runCycle(ctx); errors.Is(err, alert.ErrFenced) {
+				d.log.Warn("another detector holds the lease now; standing by")
+				d.loaded.Store(false)
+				return
+			}
 		}
 		select {
 		case <-ctx.Done():
-			if !d.out.empty() {
-				if err := d.withCycleCtx(ctx, d.Flush); err != nil {
-					d.log.Error("unsent alert events at shutdown; they will be decided again on restart", "err", err)
-				}
-			}
-			if d.loaded.Load() {
-				if err := d.withCycleCtx(ctx, d.SaveRecords); err != nil {
-					d.log.Error("learnt records not saved at shutdown; the restarted detector uses an older save", "err", err)
-				}
-			}
-			return nil
+			d.stepDown(ctx)
+			return
 		case <-tick.C:
 		}
 	}
 }
 
-func (d *Detector) runCycle(ctx context.Context) {
-	start := time.Now()
-	if err := d.withCycleCtx(ctx, func(ctx context.Context) error { return d.Cycle(ctx, start) }); err != nil {
-		d.log.Error("detection cycle", "err", err)
+// stepDown ends a term: it writes what the last cycles could not and,
+// while the lease is still this detector's, saves the learnt records.
+func (d *Detector) stepDown(ctx context.Context) {
+	defer d.loaded.Store(false)
+	if !d.out.empty() {
+		if err := d.withCycleCtx(ctx, d.Flush); err != nil {
+			d.log.Error("unwritten alert events or incident states at shutdown; the next holder of the lease decides or stores them", "err", err)
+		}
+	}
+	if !d.loaded.Load() {
 		return
+	}
+	err := d.withCycleCtx(ctx, func(ctx context.Context) error {
+		// Records are soft state, but a replica that lost the lease would
+		// overwrite the new holder's with older ones.
+		if ok, err := d.lease.Renew(ctx); err != nil || !ok {
+			return errors.Join(errors.New("the lease is no longer this detector's"), err)
+		}
+		return d.SaveRecords(ctx)
+	})
+	if err != nil {
+		d.log.Error("learnt records not saved at shutdown; the next detector uses an older save", "err", err)
+	}
+}
+
+func (d *Detector) runCycle(ctx context.Context) error {
+	start := time.Now()
+	if err := d.withCycleCtx(ctx, func(ctx context.Context) error { return d.Cycle(ctx, d.now()) }); err != nil {
+		d.log.Error("detection cycle", "err", err)
+		return err
 	}
 	took := time.Since(start)
 	if took > d.cfg.Interval/2 {
@@ -303,6 +426,7 @@ func (d *Detector) runCycle(ctx context.Context) {
 			d.log.Warn("save learnt records", "err", err)
 		}
 	}
+	return nil
 }
 
 // withCycleCtx runs f with a context that outlives ctx's cancellation, so
@@ -570,7 +694,10 @@ func (d *Detector) record(service string, info openInfo, dec spike.Decision, now
 }
 
 // nextVersion is the wall clock in nanoseconds, forced to rise even when
-// the clock steps back, so the newest incident state always wins.
+// the clock steps back, and above every version Load read, so the newest
+// incident state always wins, also over the states of a replica whose
+// clock runs ahead, or that lost the lease and still writes the states
+// it published before (see outbox).
 func (d *Detector) nextVersion() uint64 {
 	v := uint64(time.Now().UnixNano())
 	if v <= d.lastVersion {
@@ -580,14 +707,12 @@ func (d *Detector) nextVersion() uint64 {
 	return v
 }
 
+// newEvent is the event announcing a decision about incident in.
 func newEvent(in incident.Incident, dec spike.Decision, now time.Time) (pendingEvent, error) {
-	id, err := uuid.NewV7()
-	if err != nil {
-		return pendingEvent{}, fmt.Errorf("make alert event id: %w", err)
-	}
+	kind := kindName(dec.Kind)
 	ev := alert.Event{
-		ID:         id.String(),
-		Kind:       kindName(dec.Kind),
+		ID:         eventID(in.ID, kind, in.Level, dec.Incident.Announced),
+		Kind:       kind,
 		IncidentID: in.ID,
 		Service:    in.Service,
 		Level:      in.Level,

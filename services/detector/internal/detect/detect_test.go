@@ -69,11 +69,16 @@ func (s stores) detector(t *testing.T) *detect.Detector {
 	return s.detectorWith(t, cfg)
 }
 
-// detectorWith is a loaded detector with the settings cfg.
+// detectorWith is a loaded detector with the settings cfg, holding the
+// lease: one made while another holds it stands for a restarted detector,
+// which takes the lease once the dead one's expires.
 func (s stores) detectorWith(t *testing.T, cfg detect.Config) *detect.Detector {
 	t.Helper()
 	d, err := detect.New(s.conn, s.rdb, logging.Discard(), cfg)
 	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.TakeLeaseOver(testenv.Ctx(t)); err != nil {
 		t.Fatal(err)
 	}
 	if err := d.Load(testenv.Ctx(t)); err != nil {

@@ -2,10 +2,30 @@ package detect
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/google/uuid"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/lapor/lapor/services/shared/alert"
 	"github.com/lapor/lapor/services/shared/incident"
+)
+
+// Redis keys of the detector's state beside the alert log.
+const (
+	// LeaseKey is the lease only whose holder runs cycles and publishes.
+	LeaseKey = "lapor:detector:lease"
+	// StateKey is a hash of incident states, one field per incident ID,
+	// written with the events that announce them and cleared once
+	// ClickHouse has them (see outbox).
+	StateKey = "lapor:detector:incidents"
+	// ArchivedKey is the cursor of the alert log up to which every event
+	// is in alert_events.
+	ArchivedKey = "lapor:detector:archived"
 )
 
 // pendingEvent is an event with the exact payload every sink receives.
@@ -14,24 +34,44 @@ type pendingEvent struct {
 	payload string
 }
 
-// outbox holds what a cycle decided but storage has not taken yet, in the
-// order it must be written: events to Redis, then the same events to
-// alert_events, and only then the incident states those events announce.
+// outbox holds what cycles decided but storage has not all taken yet, and
+// writes it in an order that survives the detector dying at any instant,
+// with any number of replicas, so that every state change reaches every
+// channel exactly once, under one event ID:
 //
-// The incident row is the detector's memory across restarts, so it is
-// written last: if the process dies before it, the restarted detector
-// reads the older state and decides the same change again, publishing the
-// event again (a new event ID; the same incident, kind and level). An
-// event can be repeated but never lost. Writing the incident first would
-// make a crash between the two writes lose the event for good.
+//  1. Events and every incident state they change go to Redis in one
+//     atomic script (alert.Log.Publish): the events to the alert log that
+//     webhooks, polling and SSE read, the states to StateKey. The script
+//     writes only while this detector holds the lease (LeaseKey), so a
+//     replica that lost it, even in the middle of a cycle, publishes
+//     nothing. Event IDs derive from the incident and its transition
+//     (eventID), and the log takes an ID once, so an event decided again
+//     is not published again.
+//  2. alert_events follows the alert log from a checkpoint (ArchivedKey):
+//     events go there from the log itself, so a copy interrupted anywhere
+//     is made again with the same ID, time and payload, rows that the
+//     table folds.
+//  3. The incident rows go to ClickHouse, and only then are their states
+//     cleared from StateKey.
+//
+// StateKey is the detector's memory between step 1 and step 3: Load
+// writes to ClickHouse whatever states it holds that ClickHouse lacks
+// before reading the open incidents, so a restarted detector, or the
+// replica that takes over, knows of every event that went out and does
+// not decide it again. Every state goes through step 1, events or not,
+// so whatever a replica that lost the lease may still write to ClickHouse
+// is in StateKey or ClickHouse when the next holder loads, and the next
+// holder's versions start above it (see nextVersion).
 type outbox struct {
-	publish []pendingEvent               // not yet in the Redis stream
-	archive []pendingEvent               // in the stream, not yet in alert_events
-	save    map[string]incident.Incident // newest state per incident, after its events
+	publish []pendingEvent               // not yet in the alert log
+	save    map[string]incident.Incident // newest state per incident, not yet in ClickHouse
+	staged  map[string]string            // encoded states of save already in StateKey
+	archive bool                         // the alert log may hold events not yet in alert_events
+	confirm map[string]string            // states in ClickHouse, to clear from StateKey when still these
 }
 
 func (o *outbox) empty() bool {
-	return len(o.publish) == 0 && len(o.archive) == 0 && len(o.save) == 0
+	return len(o.publish) == 0 && len(o.save) == 0 && !o.archive && len(o.confirm) == 0
 }
 
 func (o *outbox) add(events []pendingEvent, incs []incident.Incident) {
@@ -41,27 +81,47 @@ func (o *outbox) add(events []pendingEvent, incs []incident.Incident) {
 	}
 	for _, in := range incs {
 		o.save[in.ID] = in // versions rise, so the newest state replaces older ones
+		delete(o.staged, in.ID)
 	}
 }
 
-// Flush writes whatever earlier cycles could not: alert events to the
-// Redis stream and alert_events, then incident states. What fails stays
-// queued, in order, for the next cycle.
+// errCrashed ends a Flush that a test made stop dead (crashAt).
+var errCrashed = errors.New("detector crashed here for a test")
+
+// crashed says whether a test wants Flush to stop dead after step.
+func (d *Detector) crashed(step string, events int) bool {
+	return d.crashAt != nil && d.crashAt(step, events)
+}
+
+// Flush writes what earlier cycles decided and storage has not taken,
+// in the outbox's order. What fails stays queued for the next cycle. It
+// fails with alert.ErrFenced when this detector no longer holds the
+// lease: its events are then left to the holder.
 func (d *Detector) Flush(ctx context.Context) error {
 	o := &d.out
-	for len(o.publish) > 0 {
-		p := o.publish[0]
-		if _, err := alert.NewLog(d.rdb).Append(ctx, p.payload); err != nil {
-			return fmt.Errorf("publish %s event %s for %s: %w", p.ev.Kind, p.ev.ID, p.ev.Service, err)
-		}
-		o.archive = append(o.archive, p)
-		o.publish = o.publish[1:]
+	n := len(o.publish)
+	if d.crashed("decided", n) {
+		return errCrashed
 	}
-	if len(o.archive) > 0 {
-		if err := d.archive(ctx, o.archive); err != nil {
+	if err := d.stage(ctx); err != nil {
+		return err
+	}
+	if d.crashed("published", n) {
+		return errCrashed
+	}
+	// The archive follows the log on its own: a failure there must not
+	// hold the incident rows back. It is retried with the next Flush.
+	var archiveErr error
+	if o.archive {
+		done, err := d.archiveLog(ctx, n)
+		if errors.Is(err, errCrashed) {
 			return err
 		}
-		o.archive = nil
+		archiveErr = err
+		o.archive = !done
+	}
+	if d.crashed("checkpointed", n) {
+		return errCrashed
 	}
 	if len(o.save) > 0 {
 		incs := make([]incident.Incident, 0, len(o.save))
@@ -69,29 +129,328 @@ func (d *Detector) Flush(ctx context.Context) error {
 			incs = append(incs, in)
 		}
 		if err := incident.Save(ctx, d.conn, incs); err != nil {
-			return err
+			return errors.Join(err, archiveErr)
+		}
+		if o.confirm == nil {
+			o.confirm = make(map[string]string)
+		}
+		for id, v := range o.staged {
+			o.confirm[id] = v
 		}
 		clear(o.save)
+		clear(o.staged)
 	}
+	if d.crashed("saved", n) {
+		return errCrashed
+	}
+	if len(o.confirm) > 0 {
+		if err := d.clearStates(ctx, o.confirm); err != nil {
+			// Load clears them too; until then they cost only memory.
+			d.log.Warn("clear incident states that ClickHouse has", "err", err)
+		} else {
+			clear(o.confirm)
+		}
+	}
+	if d.crashed("cleared", n) {
+		return errCrashed
+	}
+	return archiveErr
+}
+
+// stage is step 1: it publishes the pending events with every incident
+// state not yet in StateKey, atomically and fenced by the lease.
+func (d *Detector) stage(ctx context.Context) error {
+	o := &d.out
+	state := make(map[string]string)
+	for id, in := range o.save {
+		if _, ok := o.staged[id]; ok {
+			continue
+		}
+		v, err := encodeState(in)
+		if err != nil {
+			return err
+		}
+		state[id] = v
+	}
+	if len(o.publish) == 0 && len(state) == 0 {
+		return nil
+	}
+	batch := alert.Batch{
+		Fence:    alert.Fence{Key: d.lease.Key(), Holder: d.lease.Holder()},
+		Events:   make([]alert.Publication, len(o.publish)),
+		StateKey: StateKey,
+		State:    state,
+	}
+	for i, p := range o.publish {
+		batch.Events[i] = alert.Publication{ID: p.ev.ID, Payload: p.payload}
+	}
+	res, err := alert.NewLog(d.rdb).Publish(ctx, batch)
+	if err != nil {
+		return fmt.Errorf("publish %d alert events and %d incident states: %w", len(batch.Events), len(state), err)
+	}
+	for i, r := range res {
+		if !r.New {
+			// Decided again after a restart that lost nothing it needed:
+			// worth knowing, as it should be rare.
+			p := o.publish[i].ev
+			d.log.Info("alert event already published", "event_id", p.ID, "kind", p.Kind, "service_slug", p.Service, "cursor", r.Cursor)
+		}
+	}
+	if o.staged == nil {
+		o.staged = make(map[string]string)
+	}
+	for id, v := range state {
+		o.staged[id] = v
+	}
+	if len(o.publish) > 0 {
+		o.archive = true
+	}
+	o.publish = nil
 	return nil
 }
 
-// archive inserts events into alert_events. The table folds rows with the
-// same id and time, so inserting a batch again after a failure is safe.
-func (d *Detector) archive(ctx context.Context, evs []pendingEvent) error {
+// archiveBatch is how many alert log entries archiveLog copies at a
+// time, and archiveBatches how many batches at most in one Flush, so that
+// a long log to catch up on (the first start, with no checkpoint) does
+// not hold a cycle up: the rest waits for the next Flush.
+const (
+	archiveBatch   = 1000
+	archiveBatches = 10
+)
+
+// archiveLog is step 2: it copies the alert log's entries after the
+// checkpoint into alert_events and moves the checkpoint past them. The
+// table folds rows with the same id and time, and every copy of an event
+// comes from its one entry in the log, so copying again after a failure
+// or a crash leaves one event. It says whether it reached the end of the
+// log.
+func (d *Detector) archiveLog(ctx context.Context, events int) (bool, error) {
+	log := alert.NewLog(d.rdb)
+	cursor, err := d.rdb.Get(ctx, ArchivedKey).Result()
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return false, fmt.Errorf("read the alert_events checkpoint: %w", err)
+	}
+	for range archiveBatches {
+		es, err := log.After(ctx, cursor, archiveBatch)
+		if err != nil && cursor != "" && d.logBehind(ctx, cursor, err) {
+			// The log no longer holds what follows the checkpoint (trimmed,
+			// or lost with Redis): copy all it holds; copies fold.
+			d.log.Warn("alert_events checkpoint is off the alert log; archiving the whole log", "cursor", cursor, "err", err)
+			cursor = ""
+			continue
+		}
+		if err != nil {
+			return false, fmt.Errorf("read alert log to archive: %w", err)
+		}
+		if len(es) == 0 {
+			return true, nil
+		}
+		if err := d.archive(ctx, es); err != nil {
+			return false, err
+		}
+		if d.crashed("archived", events) {
+			return false, errCrashed
+		}
+		cursor = es[len(es)-1].Cursor
+		if err := d.rdb.Set(ctx, ArchivedKey, cursor, 0).Err(); err != nil {
+			return false, fmt.Errorf("move the alert_events checkpoint to %s: %w", cursor, err)
+		}
+		if len(es) < archiveBatch {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// logBehind says whether reading the log after cursor failed because the
+// log does not hold the entries around cursor any more: they were
+// trimmed, or the log is shorter than cursor (a new Redis).
+func (d *Detector) logBehind(ctx context.Context, cursor string, err error) bool {
+	if errors.Is(err, alert.ErrCursorExpired) {
+		return true
+	}
+	last, lerr := alert.NewLog(d.rdb).Last(ctx)
+	return lerr == nil && cursorLess(last, cursor)
+}
+
+// cursorLess compares two stream IDs "ms-seq" numerically; "" is first.
+func cursorLess(a, b string) bool {
+	am, as := splitCursor(a)
+	bm, bs := splitCursor(b)
+	if am != bm {
+		return am < bm
+	}
+	return as < bs
+}
+
+func splitCursor(c string) (ms, seq uint64) {
+	a, b, _ := strings.Cut(c, "-")
+	ms, _ = strconv.ParseUint(a, 10, 64)
+	seq, _ = strconv.ParseUint(b, 10, 64)
+	return ms, seq
+}
+
+// archive inserts alert log entries into alert_events.
+func (d *Detector) archive(ctx context.Context, es []alert.Entry) error {
 	batch, err := d.conn.PrepareBatch(ctx, "INSERT INTO alert_events (id, incident_id, service, kind, level, at, count, baseline, payload)")
 	if err != nil {
 		return fmt.Errorf("prepare alert event batch: %w", err)
 	}
-	for _, p := range evs {
-		e := p.ev
-		if err := batch.Append(e.ID, e.IncidentID, e.Service, e.Kind, e.Level, e.At.UTC(), e.Count, e.Baseline, p.payload); err != nil {
+	for _, en := range es {
+		e := en.Event
+		if err := batch.Append(e.ID, e.IncidentID, e.Service, e.Kind, e.Level, e.At.UTC(), e.Count, e.Baseline, en.Payload); err != nil {
 			batch.Abort()
 			return fmt.Errorf("append alert event %s: %w", e.ID, err)
 		}
 	}
 	if err := batch.Send(); err != nil {
-		return fmt.Errorf("insert batch of %d alert events: %w", len(evs), err)
+		return fmt.Errorf("insert batch of %d alert events: %w", len(es), err)
 	}
 	return nil
+}
+
+// clearScript deletes the fields of a hash that still hold the given
+// values: a state replaced since it was saved stays for its own save.
+// KEYS[1] the hash; ARGV field and value pairs.
+var clearScript = redis.NewScript(`local n = 0
+for i = 1, #ARGV, 2 do
+  if redis.call("HGET", KEYS[1], ARGV[i]) == ARGV[i + 1] then
+    n = n + redis.call("HDEL", KEYS[1], ARGV[i])
+  end
+end
+return n`)
+
+// clearStates removes incident states from StateKey once ClickHouse has
+// them (step 3).
+func (d *Detector) clearStates(ctx context.Context, states map[string]string) error {
+	args := make([]any, 0, 2*len(states))
+	for id, v := range states {
+		args = append(args, id, v)
+	}
+	if err := clearScript.Run(ctx, d.rdb, []string{StateKey}, args...).Err(); err != nil {
+		return fmt.Errorf("clear %d saved incident states: %w", len(states), err)
+	}
+	return nil
+}
+
+// storedState is an incident as StateKey keeps it: incident.Incident's
+// JSON with the fields the API leaves out.
+type storedState struct {
+	incident.Incident
+	Version uint64 `json:"version"`
+	Span    uint16 `json:"span"`
+}
+
+func encodeState(in incident.Incident) (string, error) {
+	b, err := json.Marshal(storedState{Incident: in, Version: in.Version, Span: in.Span})
+	if err != nil {
+		return "", fmt.Errorf("encode state of incident %s: %w", in.ID, err)
+	}
+	return string(b), nil
+}
+
+func decodeState(s string) (incident.Incident, error) {
+	var st storedState
+	if err := json.Unmarshal([]byte(s), &st); err != nil {
+		return incident.Incident{}, fmt.Errorf("decode incident state: %w", err)
+	}
+	in := st.Incident
+	in.Version, in.Span = st.Version, st.Span
+	return in, nil
+}
+
+// repair is the start of Load: it writes to ClickHouse the incident
+// states in StateKey that ClickHouse lacks (published, then the detector
+// died before saving them), clears them from StateKey, and returns the
+// highest version it saw.
+func (d *Detector) repair(ctx context.Context) (uint64, error) {
+	m, err := d.rdb.HGetAll(ctx, StateKey).Result()
+	if err != nil {
+		return 0, fmt.Errorf("read published incident states: %w", err)
+	}
+	if len(m) == 0 {
+		return 0, nil
+	}
+	states := make(map[string]incident.Incident, len(m))
+	ids := make([]string, 0, len(m))
+	var top uint64
+	for id, v := range m {
+		in, err := decodeState(v)
+		if err == nil && in.ID != id {
+			err = fmt.Errorf("the state is of incident %s", in.ID)
+		}
+		if err != nil {
+			// Only the detector writes here, so this is a bug there. It
+			// is left for a look; ignoring it risks repeating one event,
+			// refusing to start would stop them all.
+			d.log.Error("unreadable published incident state", "incident_id", id, "state", v, "err", err)
+			delete(m, id)
+			continue
+		}
+		states[id] = in
+		ids = append(ids, id)
+		top = max(top, in.Version)
+	}
+	stored, err := d.versions(ctx, ids)
+	if err != nil {
+		return 0, err
+	}
+	var newer []incident.Incident
+	for id, in := range states {
+		if v, ok := stored[id]; !ok || v < in.Version {
+			newer = append(newer, in)
+		}
+	}
+	if err := incident.Save(ctx, d.conn, newer); err != nil {
+		return 0, fmt.Errorf("save published incident states: %w", err)
+	}
+	if len(newer) > 0 {
+		d.log.Info("saved incident states that were published but not stored", "count", len(newer))
+	}
+	if err := d.clearStates(ctx, m); err != nil {
+		d.log.Warn("clear incident states that ClickHouse has", "err", err)
+	}
+	return top, nil
+}
+
+// versions returns the newest stored version of each of the incidents.
+func (d *Detector) versions(ctx context.Context, ids []string) (map[string]uint64, error) {
+	rows, err := d.conn.Query(ctx, "SELECT id, max(version) FROM incidents WHERE has(?, id) GROUP BY id", ids)
+	if err != nil {
+		return nil, fmt.Errorf("query stored incident versions: %w", err)
+	}
+	defer rows.Close()
+	out := make(map[string]uint64, len(ids))
+	for rows.Next() {
+		var id string
+		var v uint64
+		if err := rows.Scan(&id, &v); err != nil {
+			return nil, fmt.Errorf("scan stored incident version: %w", err)
+		}
+		out[id] = v
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read stored incident versions: %w", err)
+	}
+	return out, nil
+}
+
+// eventNamespace scopes alert event IDs.
+var eventNamespace = uuid.NewSHA1(uuid.NameSpaceURL, []byte("https://lapor/alert-events"))
+
+// eventID names the event of one transition of an incident. It is
+// derived, not random, so that the same transition decided twice (by a
+// restarted detector, or a replica taking over) has the same ID, and the
+// alert log takes it once. An incident opens and resolves once and
+// escalates once to each level; its updates announce peaks that rise each
+// time, so the peak tells them apart.
+func eventID(incidentID, kind, level string, announced uint32) string {
+	name := incidentID + "\x00" + kind
+	switch kind {
+	case alert.Escalated:
+		name += "\x00" + level
+	case alert.Updated:
+		name += "\x00" + strconv.FormatUint(uint64(announced), 10)
+	}
+	return uuid.NewSHA1(eventNamespace, []byte(name)).String()
 }
