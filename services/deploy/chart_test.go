@@ -279,3 +279,16 @@ func TestChartRefuses(t *testing.T) {
 		})
 	}
 }
+
+// TestChartRunsDetectorReplicasUnderTheLease checks that the detector
+// replicas the chart runs by default all take part in the lease, with its
+// TTL set from the values.
+func TestChartRunsDetectorReplicasUnderTheLease(t *testing.T) {
+	envs, err := render(t, map[string]any{"web": map[string]any{"clientsConnectDirectly": true}, "detector": map[string]any{"leaseTTL": "20s"}})
+	if err != nil {
+		t.Fatalf("render: %v", err)
+	}
+	if got := envs["detector"].values["LAPOR_LEASE_TTL"]; got != "20s" {
+		t.Errorf("detector LAPOR_LEASE_TTL = %q, want 20s", got)
+	}
+}
