@@ -141,9 +141,11 @@ func services(t *testing.T) []serviceInfo {
 	return out.Services
 }
 
-// personIP gives the n-th distinct public-looking address of a test.
+// personIP gives the n-th distinct public-looking address of a test, each
+// in a /24 of its own, as people on their own networks are: the ingest
+// counts at most a few reporters per network.
 func personIP(block, n int) string {
-	return fmt.Sprintf("198.%d.%d.%d", 18+block%2, (n/250)%250, n%250+1)
+	return fmt.Sprintf("198.%d.%d.%d", 18+block%2, n%250, (n/250)%250+1)
 }
 
 func eventually(t *testing.T, d time.Duration, what string, f func() (bool, string)) {
