@@ -10,10 +10,12 @@ import (
 	"unicode/utf8"
 )
 
-// Limits on a report's free-text parts.
+// Limits on the sizes of a report's parts.
 const (
 	MaxCommentRunes = 280
 	MaxFieldBytes   = 64
+	// MaxKeyBytes bounds the keyed hashes Reporter and Network.
+	MaxKeyBytes = 128
 )
 
 // Report is one counted "I have a problem" click. Reporter is a keyed hash,
@@ -32,7 +34,12 @@ type Report struct {
 	ISP      string    `json:"isp,omitempty"`
 	Platform string    `json:"platform,omitempty"`
 	Reporter string    `json:"reporter"`
-	Comment  string    `json:"comment,omitempty"`
+	// Network is a keyed hash, under a key rotated daily, of the
+	// reporter's network (its IPv4 /24, or its IPv6 /48), never the prefix
+	// itself: the detector uses it to tell when one network alone would
+	// carry an incident. Empty on reports from before it existed.
+	Network string `json:"network,omitempty"`
+	Comment string `json:"comment,omitempty"`
 }
 
 // Validate checks what storage relies on; ingest checks the user-facing
@@ -45,8 +52,10 @@ func (r *Report) Validate() error {
 		return errors.New("service missing or too long")
 	case r.Symptom == "" || len(r.Symptom) > MaxFieldBytes:
 		return errors.New("symptom missing or too long")
-	case r.Reporter == "" || len(r.Reporter) > 128:
+	case r.Reporter == "" || len(r.Reporter) > MaxKeyBytes:
 		return errors.New("reporter missing or too long")
+	case len(r.Network) > MaxKeyBytes:
+		return errors.New("network too long")
 	case r.Time.IsZero():
 		return errors.New("time missing")
 	case !utf8.ValidString(r.Comment) || utf8.RuneCountInString(r.Comment) > MaxCommentRunes:

@@ -364,6 +364,17 @@ func (t *Tracker) Restore(service string, in Incident) {
 	t.open[service] = &in
 }
 
+// Withdraw takes back the incident a service's latest step opened, for a
+// caller that declines it (the detector, when one network alone would
+// carry it): the service has no incident open, and a later step may open
+// it again. What the series learnt stays as it was; its latest bucket
+// still counts as an incident's, so a burst that was declined teaches the
+// series neither its dispersion nor its tail, and cannot make later
+// bursts look less surprising.
+func (t *Tracker) Withdraw(service string) {
+	delete(t.open, service)
+}
+
 // Lookup returns a service's open incident.
 func (t *Tracker) Lookup(service string) (Incident, bool) {
 	in, ok := t.open[service]

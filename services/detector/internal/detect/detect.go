@@ -55,7 +55,9 @@
 // recent reporters for all services, the newest buckets of their recent
 // level (the rest of the window is kept from the cycles before; see
 // levels), their history at the same time of day and week, and (only for
-// incidents that changed) their symptoms and countries. When each
+// incidents that changed) their symptoms and countries, and (only for
+// incidents about to open) their reporters by network, so that no single
+// network opens an incident on its own (see withhold). When each
 // service's history starts, and the whole recent window, are read at start
 // and then hourly; a service that first reports in between starts its
 // history at the bucket it is first seen in. BenchmarkDetectorCycle10k
@@ -500,6 +502,19 @@ func (d *Detector) Cycle(ctx context.Context, now time.Time) error {
 		from    spike.Source // where the baseline came from
 	}
 	var changes []change
+	// Openings wait for the network check (see network.go) until every
+	// service is stepped, so that it takes one query per cycle.
+	openings := make(map[string]opening)
+	note := func(s string, dec spike.Decision, from spike.Source) {
+		if dec.Kind == spike.Opened {
+			c, had := d.calm[s]
+			openings[s] = opening{change: len(changes), from: d.openingFrom(dec.Incident), calm: c, hadCalm: had}
+		}
+		d.incidentChanged(s, dec)
+		if dec.Kind != spike.None || dec.Save {
+			changes = append(changes, change{s, dec, from})
+		}
+	}
 	// The previous bucket is judged once, when it is first complete; the
 	// current one every cycle, as a partial bucket.
 	stepPrev := prev.After(d.lastFull)
@@ -535,22 +550,27 @@ func (d *Detector) Cycle(ctx context.Context, now time.Time) error {
 			if !full {
 				step = d.tracker.StepPartial // never quiet: nothing resolves on missing reports
 			}
-			dec := step(s, prev, clampCount(r.prev), b)
-			d.incidentChanged(s, dec)
-			if dec.Kind != spike.None || dec.Save {
-				changes = append(changes, change{s, dec, b.Source})
-			}
+			note(s, step(s, prev, clampCount(r.prev), b), b.Source)
 		}
 		b := d.expected(hist[s], level, since, s, cur)
-		dec := d.tracker.StepPartial(s, cur, clampCount(r.cur), b)
-		d.incidentChanged(s, dec)
-		if dec.Kind != spike.None || dec.Save {
-			changes = append(changes, change{s, dec, b.Source})
-		}
+		note(s, d.tracker.StepPartial(s, cur, clampCount(r.cur), b), b.Source)
 	}
 	// Stepped once as the previous bucket, complete or not: stepping it
 	// again after the current one would step the tracker back in time.
 	d.lastFull = prev
+	if len(openings) > 0 {
+		// A withheld opening takes with it the changes after it: the
+		// current bucket's step of an incident the previous one opened.
+		if withheld := d.withhold(ctx, openings, cur.Add(d.cfg.Bucket)); len(withheld) > 0 {
+			kept := changes[:0]
+			for i, c := range changes {
+				if !withheld[c.service] || i < openings[c.service].change {
+					kept = append(kept, c)
+				}
+			}
+			changes = kept
+		}
+	}
 	if len(changes) > 0 {
 		since := make(map[string]time.Time, len(changes))
 		for _, c := range changes {

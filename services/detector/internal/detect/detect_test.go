@@ -110,12 +110,12 @@ func burst(service string, n, reporters int, from time.Time, span time.Duration,
 
 func (s stores) insert(t testing.TB, rs []report.Report) {
 	t.Helper()
-	batch, err := s.conn.PrepareBatch(testenv.Ctx(t), "INSERT INTO reports (id, service, symptom, ts, country, region, city, asn, isp, platform, reporter, comment)")
+	batch, err := s.conn.PrepareBatch(testenv.Ctx(t), "INSERT INTO reports (id, service, symptom, ts, country, region, city, asn, isp, platform, reporter, network, comment)")
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, r := range rs {
-		if err := batch.Append(r.ID, r.Service, r.Symptom, r.Time.UTC(), r.Country, r.Region, r.City, r.ASN, r.ISP, r.Platform, r.Reporter, r.Comment); err != nil {
+		if err := batch.Append(r.ID, r.Service, r.Symptom, r.Time.UTC(), r.Country, r.Region, r.City, r.ASN, r.ISP, r.Platform, r.Reporter, r.Network, r.Comment); err != nil {
 			t.Fatal(err)
 		}
 	}

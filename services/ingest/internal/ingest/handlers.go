@@ -77,7 +77,10 @@ func (s *server) handleReport() gin.HandlerFunc {
 			ISP:      loc.ISP,
 			Platform: req.Platform,
 			Reporter: s.keyer.Key(now, addr),
-			Comment:  req.Comment,
+			// The key the network cap counts by: the detector checks that
+			// no single network carries an incident with the same one.
+			Network: s.keyer.Network(now, addr),
+			Comment: req.Comment,
 		}
 		value, err := encode(&r)
 		if err != nil {
@@ -88,7 +91,7 @@ func (s *server) handleReport() gin.HandlerFunc {
 			return
 		}
 
-		who := enqueue.Count{Service: r.Service, Reporter: r.Reporter, Network: s.keyer.Network(now, addr), At: now}
+		who := enqueue.Count{Service: r.Service, Reporter: r.Reporter, Network: r.Network, At: now}
 		_, outcome, err := s.appender.Append(c.Request.Context(), who, value)
 		switch {
 		case err != nil:

@@ -12,7 +12,7 @@ import (
 )
 
 // insertSQL names its columns: ClickHouse 18.16 rejects a batch without them.
-const insertSQL = "INSERT INTO reports (id, service, symptom, ts, country, region, city, asn, isp, platform, reporter, comment)"
+const insertSQL = "INSERT INTO reports (id, service, symptom, ts, country, region, city, asn, isp, platform, reporter, network, comment)"
 
 // Sink inserts reports in batches.
 type Sink struct {
@@ -43,7 +43,7 @@ func (s *Sink) Write(ctx context.Context, reps []report.Report) error {
 		cities, isps            = make([]string, n), make([]string, n)
 		asns                    = make([]uint32, n)
 		platforms, reporters    = make([]string, n), make([]string, n)
-		comments                = make([]string, n)
+		networks, comments      = make([]string, n), make([]string, n)
 	)
 	for i := range reps {
 		r := &reps[i]
@@ -51,9 +51,9 @@ func (s *Sink) Write(ctx context.Context, reps []report.Report) error {
 		ts[i] = r.Time.UTC()
 		countries[i], regions[i], cities[i] = r.Country, r.Region, r.City
 		asns[i], isps[i] = r.ASN, r.ISP
-		platforms[i], reporters[i], comments[i] = r.Platform, r.Reporter, r.Comment
+		platforms[i], reporters[i], networks[i], comments[i] = r.Platform, r.Reporter, r.Network, r.Comment
 	}
-	cols := []any{ids, services, symptoms, ts, countries, regions, cities, asns, isps, platforms, reporters, comments}
+	cols := []any{ids, services, symptoms, ts, countries, regions, cities, asns, isps, platforms, reporters, networks, comments}
 	for i, col := range cols {
 		if err := b.Column(i).Append(col); err != nil {
 			return fmt.Errorf("append column %d of batch of %d reports: %w", i, n, err)

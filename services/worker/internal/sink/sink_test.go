@@ -62,14 +62,14 @@ func TestWriteKeepsEveryField(t *testing.T) {
 	want := report.Report{
 		ID: "abc", Service: "gojek", Symptom: "login", Time: time.Date(2025, 3, 4, 10, 11, 12, 0, time.UTC),
 		Country: "ID", Region: "Jakarta", City: "Jakarta Selatan", ASN: 7713, ISP: "Telkom",
-		Platform: "android", Reporter: "k1", Comment: "tidak bisa masuk 😢",
+		Platform: "android", Reporter: "k1", Network: "n1", Comment: "tidak bisa masuk 😢",
 	}
 	if err := New(conn).Write(ctx, []report.Report{want}); err != nil {
 		t.Fatal(err)
 	}
 	var got report.Report
-	err := conn.QueryRow(ctx, "SELECT id, service, symptom, ts, country, region, city, asn, isp, platform, reporter, comment FROM reports").
-		Scan(&got.ID, &got.Service, &got.Symptom, &got.Time, &got.Country, &got.Region, &got.City, &got.ASN, &got.ISP, &got.Platform, &got.Reporter, &got.Comment)
+	err := conn.QueryRow(ctx, "SELECT id, service, symptom, ts, country, region, city, asn, isp, platform, reporter, network, comment FROM reports").
+		Scan(&got.ID, &got.Service, &got.Symptom, &got.Time, &got.Country, &got.Region, &got.City, &got.ASN, &got.ISP, &got.Platform, &got.Reporter, &got.Network, &got.Comment)
 	if err != nil {
 		t.Fatal(err)
 	}
