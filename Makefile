@@ -28,3 +28,10 @@ eval:
 	go run ./services/detector/cmd/detector eval $(EVAL_ARGS)
 	go run ./services/detector/cmd/detector synth $(EVAL_ARGS)
 	go run ./services/detector/cmd/detector synth -suite alt $(EVAL_ARGS)
+
+# The reliability suite's full run (kills, restarts, attacks; under 10 min on
+# 2 cores); `make test` runs its short run. Saves the table to docs/reliability.md.
+.PHONY: reliability
+reliability:
+	LAPOR_RELIABILITY=full LAPOR_RELIABILITY_OUT=docs/reliability.md \
+		go test -count=1 -timeout 15m -v -run '^TestReliability$$' ./services/stack/reliability/

@@ -14,7 +14,6 @@ require (
 	github.com/klauspost/compress v1.20.3 // indirect
 	github.com/paulmach/orb v0.14.0 // indirect
 	github.com/pierrec/lz4/v4 v4.1.33 // indirect
-	github.com/redis/go-redis/v9 v9.23.0 // indirect
 	github.com/segmentio/asm v1.2.1 // indirect
 	github.com/shopspring/decimal v1.6.0 // indirect
 	go.opentelemetry.io/otel v1.47.0 // indirect
@@ -28,6 +27,7 @@ replace github.com/lapor/lapor/services/shared => ../shared
 require (
 	github.com/ClickHouse/clickhouse-go/v2 v2.51.0
 	github.com/lapor/lapor/services/web v0.0.0
+	github.com/redis/go-redis/v9 v9.23.0
 )
 
 replace github.com/lapor/lapor/services/web => ../web

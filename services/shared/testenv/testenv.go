@@ -6,6 +6,7 @@ package testenv
 import (
 	"bytes"
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"net"
@@ -103,14 +104,30 @@ func (p *proc) kill() {
 	<-p.done
 }
 
+// signalGroup sends sig to the process's group (startProc gives each server
+// its own), so that any child the server forked gets it too.
+func (p *proc) signalGroup(sig syscall.Signal) error {
+	if p == nil {
+		return errors.New("no process")
+	}
+	if err := syscall.Kill(-p.cmd.Process.Pid, sig); err != nil {
+		return fmt.Errorf("signal %v to process group %d: %w", sig, p.cmd.Process.Pid, err)
+	}
+	return nil
+}
+
 // Redis is a private redis-server.
 type Redis struct {
-	Addr       string
-	Dir        string
-	port       int
-	appendOnly bool
-	keepDir    bool
-	proc       *proc
+	Addr string
+	Dir  string
+	// AppendFsync is the append-only file's fsync policy on the next Start:
+	// "always" (what an empty value means), "everysec" or "no". Tests that
+	// crash Redis set it to check what each policy keeps.
+	AppendFsync string
+	port        int
+	appendOnly  bool
+	keepDir     bool
+	proc        *proc
 }
 
 // StartRedis starts redis-server on a free port. With appendOnly it keeps an
@@ -151,8 +168,12 @@ func (r *Redis) Start() error {
 	if r.appendOnly {
 		ao = "yes"
 	}
+	fsync := r.AppendFsync
+	if fsync == "" {
+		fsync = "always"
+	}
 	args := []string{"--port", strconv.Itoa(r.port), "--bind", "127.0.0.1", "--dir", r.Dir,
-		"--save", "", "--appendonly", ao, "--appendfsync", "always", "--daemonize", "no"}
+		"--save", "", "--appendonly", ao, "--appendfsync", fsync, "--daemonize", "no"}
 	p, err := startProc("redis-server", args, filepath.Join(r.Dir, "redis.log"))
 	if err != nil {
 		return err
@@ -277,6 +298,14 @@ func (c *ClickHouse) Start() error {
 
 // Kill stops the server abruptly.
 func (c *ClickHouse) Kill() { c.proc.kill() }
+
+// Pause freezes the server (SIGSTOP to its process group), as a long GC
+// pause, a full disk or a stalled VM would: connections stay open and
+// nothing answers. Resume undoes it.
+func (c *ClickHouse) Pause() error { return c.proc.signalGroup(syscall.SIGSTOP) }
+
+// Resume lets a paused server run again (SIGCONT).
+func (c *ClickHouse) Resume() error { return c.proc.signalGroup(syscall.SIGCONT) }
 
 // Stop ends the server and removes its folder unless it was given one.
 func (c *ClickHouse) Stop() {

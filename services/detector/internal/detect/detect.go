@@ -550,7 +550,12 @@ func (d *Detector) Cycle(ctx context.Context, now time.Time) error {
 			if !full {
 				step = d.tracker.StepPartial // never quiet: nothing resolves on missing reports
 			}
-			note(s, step(s, prev, clampCount(r.prev), b), b.Source)
+			// An incident restored at start may have opened in the bucket
+			// now current: the bucket before it is no part of it, and
+			// stepping it would count as the incident's first quiet one.
+			if in, open := d.tracker.Lookup(s); !open || !prev.Before(in.StartedAt) {
+				note(s, step(s, prev, clampCount(r.prev), b), b.Source)
+			}
 		}
 		b := d.expected(hist[s], level, since, s, cur)
 		note(s, d.tracker.StepPartial(s, cur, clampCount(r.cur), b), b.Source)

@@ -319,8 +319,32 @@ func (s *Stack) say(format string, args ...any) {
 
 // StartService (re)starts one service and waits for its /readyz.
 func (s *Stack) StartService(ctx context.Context, name string) error {
-	port := s.opts.Ports[name]
-	if old, ok := s.Procs[name]; ok && port == 0 {
+	return s.start(ctx, name, name, nil)
+}
+
+// StartServiceEnv (re)starts one service as StartService does, with extra
+// settings (KEY=value) for this start only, after those of Options.Env so
+// that they win. Restarting it with StartService drops them again.
+func (s *Stack) StartServiceEnv(ctx context.Context, name string, extra []string) error {
+	return s.start(ctx, name, name, extra)
+}
+
+// StartReplica starts another process of service name, known in Procs as
+// replica (its log is replica.log), on a port of its own and with the
+// service's settings plus extra: two workers or detectors at once, as a
+// deployment with several replicas runs them. Stop stops it too.
+func (s *Stack) StartReplica(ctx context.Context, name, replica string, extra []string) error {
+	if replica == name || slices.Contains(Services, replica) || replica == "simulator" {
+		return fmt.Errorf("replica name %q is taken by a service", replica)
+	}
+	return s.start(ctx, name, replica, extra)
+}
+
+// start runs service name's binary as process proc and waits for its
+// /readyz. A process restarted under the same proc keeps its port.
+func (s *Stack) start(ctx context.Context, name, proc string, extra []string) error {
+	port := s.opts.Ports[proc]
+	if old, ok := s.Procs[proc]; ok && port == 0 {
 		port, _ = strconv.Atoi(old.Addr[len("127.0.0.1:"):])
 	}
 	port = portOr(port)
@@ -333,15 +357,16 @@ func (s *Stack) StartService(ctx context.Context, name string) error {
 			env = append(env, "LAPOR_INGEST_URL=http://127.0.0.1:"+strconv.Itoa(p))
 		}
 	}
-	logPath := filepath.Join(s.opts.LogDir, name+".log")
-	p, err := StartProc(name, filepath.Join(s.opts.BinDir, name), nil, env, logPath)
+	env = append(env, extra...)
+	logPath := filepath.Join(s.opts.LogDir, proc+".log")
+	p, err := StartProc(proc, filepath.Join(s.opts.BinDir, name), nil, env, logPath)
 	if err != nil {
 		return err
 	}
 	p.Addr = addr
-	s.Procs[name] = p
+	s.Procs[proc] = p
 	if err := waitReady(ctx, p, "http://"+addr+"/readyz", 30*time.Second); err != nil {
-		return fmt.Errorf("%s not ready: %w\n%s", name, err, logTail(logPath))
+		return fmt.Errorf("%s not ready: %w\n%s", proc, err, logTail(logPath))
 	}
 	return nil
 }
@@ -387,7 +412,16 @@ func waitReady(ctx context.Context, p *Proc, url string, d time.Duration) error 
 // flush what it holds, then the servers.
 func (s *Stack) Stop() error {
 	var errs []error
-	for _, name := range []string{"simulator", "ingest", "web", "worker", "detector"} {
+	order := []string{"simulator", "ingest", "web", "worker", "detector"}
+	// Replicas (see StartReplica) go first: they are extra copies.
+	var replicas []string
+	for name := range s.Procs {
+		if !slices.Contains(order, name) {
+			replicas = append(replicas, name)
+		}
+	}
+	slices.Sort(replicas)
+	for _, name := range append(replicas, order...) {
 		if p, ok := s.Procs[name]; ok {
 			if err := p.Stop(20 * time.Second); err != nil {
 				errs = append(errs, fmt.Errorf("stop %s: %w", name, err))
