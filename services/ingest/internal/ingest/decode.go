@@ -15,6 +15,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/lapor/lapor/services/shared/catalog"
+	"github.com/lapor/lapor/services/shared/httpapi"
 	"github.com/lapor/lapor/services/shared/report"
 )
 
@@ -104,7 +105,7 @@ func decodeRequest(body io.Reader) (Request, *problem) {
 	// encoding/json lets the last of two equal keys win; a body that says
 	// two things at once is refused instead, so that no reader of it (a
 	// proxy, a log, a later decoder) can take it to mean something else.
-	if key, top, ok := duplicateKey(data); ok {
+	if key, top, ok := httpapi.DuplicateKey(data); ok {
 		field := ""
 		if top {
 			field = key
@@ -129,78 +130,6 @@ func decodeRequest(body io.Reader) (Request, *problem) {
 		}
 	}
 	return req, nil
-}
-
-// duplicateKey returns the first key that occurs twice in one object of
-// data, and whether that object is the top-level one. data must be valid
-// JSON. Keys are compared as encoding/json matches them to fields, that is
-// case-insensitively ("service" and "SERVICE" are the same key), after
-// unescaping ("\u0073ervice" is "service").
-func duplicateKey(data []byte) (key string, top, found bool) {
-	type frame struct {
-		object    bool
-		expectKey bool // the next token in this object is a key
-		keys      map[string]bool
-	}
-	var stack []frame
-	dec := json.NewDecoder(bytes.NewReader(data))
-	for {
-		tok, err := dec.Token()
-		if err != nil {
-			return "", false, false // io.EOF: the whole body was walked
-		}
-		if d, ok := tok.(json.Delim); ok && (d == '}' || d == ']') {
-			stack = stack[:len(stack)-1]
-			continue
-		}
-		if n := len(stack); n > 0 && stack[n-1].object {
-			f := &stack[n-1]
-			if f.expectKey {
-				k, _ := tok.(string)
-				folded := foldKey(k)
-				if f.keys[folded] {
-					return k, n == 1, true
-				}
-				if f.keys == nil {
-					f.keys = map[string]bool{}
-				}
-				f.keys[folded] = true
-				f.expectKey = false
-				continue
-			}
-			// This token is the value (or opens it); a key comes next.
-			f.expectKey = true
-		}
-		if d, ok := tok.(json.Delim); ok {
-			stack = append(stack, frame{object: d == '{', expectKey: d == '{'})
-		}
-	}
-}
-
-// foldKey folds a key as encoding/json does when it matches names to
-// fields (its foldName: bytes.EqualFold equivalence).
-func foldKey(k string) string {
-	var b strings.Builder
-	for _, r := range k {
-		if r < utf8.RuneSelf {
-			if 'a' <= r && r <= 'z' {
-				r -= 'a' - 'A'
-			}
-			b.WriteRune(r)
-			continue
-		}
-		// The smallest rune of the fold orbit stands for all of it.
-		for {
-			r2 := unicode.SimpleFold(r)
-			if r2 <= r {
-				r = r2
-				break
-			}
-			r = r2
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
 }
 
 // hasControl reports whether s holds a C0 or C1 control character (or

@@ -5,6 +5,7 @@
 package webhook
 
 import (
+	"bytes"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
@@ -210,10 +211,30 @@ func (a *API) Create(c *gin.Context) {
 
 // decodeCreate reads the create request; field names the part at fault.
 func decodeCreate(body io.Reader) (createRequest, string, error) {
-	dec := json.NewDecoder(body)
-	dec.DisallowUnknownFields()
 	var req createRequest
-	err := dec.Decode(&req)
+	// Read whole (the body is bounded by MaxBody) to be walked twice: to
+	// decode it, and to refuse a key given twice, of which encoding/json
+	// would silently keep the last.
+	data, err := io.ReadAll(body)
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return req, "", err
+		}
+		return req, "", fmt.Errorf("read request body: %w", err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	err = dec.Decode(&req)
+	if err == nil {
+		if key, top, dup := httpapi.DuplicateKey(data); dup {
+			field := ""
+			if top {
+				field = key
+			}
+			return req, field, fmt.Errorf("duplicate key %q", key)
+		}
+	}
 	if err == nil {
 		// Anything after the object is an error too; reading it also finds
 		// a body that only grows too large after the object.

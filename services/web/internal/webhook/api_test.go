@@ -117,6 +117,8 @@ func TestCreateWebhookRefusesBadRequests(t *testing.T) {
 		{"unknown field", `{"url":"https://hooks.example.com/h","secret":"mine"}`, 400, "malformed_json", "secret"},
 		{"unknown filter field", `{"url":"https://hooks.example.com/h","filter":{"service":["whatsapp"]}}`, 400, "malformed_json", "service"},
 		{"wrong type", `{"url":42}`, 400, "malformed_json", "url"},
+		{"duplicate key", `{"url":"https://hooks.example.com/h","URL":"https://hooks.example.com/other"}`, 400, "malformed_json", "URL"},
+		{"duplicate nested key", `{"url":"https://hooks.example.com/h","filter":{"levels":["possible"],"levels":["detected"]}}`, 400, "malformed_json", ""},
 		{"not JSON", `url=https://hooks.example.com`, 400, "malformed_json", ""},
 		{"two objects", `{"url":"https://hooks.example.com/h"}{}`, 400, "malformed_json", ""},
 		{"empty", ``, 400, "malformed_json", ""},
