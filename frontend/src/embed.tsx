@@ -2,10 +2,10 @@ import { render } from 'preact';
 import { useEffect } from 'preact/hooks';
 import './styles.css';
 import { getJSON, seriesPath, type Series, type ServiceSummary } from './api';
-import { num, t, tzName, unitOf } from './i18n';
+import { num, t, time, tzName, unitOf } from './i18n';
 import { usePoll } from './hooks';
 import { Chart, ChartLegend } from './components/Chart';
-import { parseRange, rangeTitle } from './range';
+import { lastBucket, parseRange, rangeTitle } from './range';
 
 /** Embed is the chart alone, for an iframe in an article. */
 function Embed() {
@@ -31,6 +31,8 @@ function Embed() {
   }, [data]);
   const back = `/services/${encodeURIComponent(slug)}${location.search}`;
   const last = data?.series.points[data.series.points.length - 1];
+  const lb = lastBucket(data?.series);
+  const note = lb.filling ? ` (${t.still_filling})` : lb.partial && data ? ` (${t.until(time(data.series.to))})` : '';
   return (
     <div class="embed-box">
       <h1 class="embed-title">
@@ -38,7 +40,13 @@ function Embed() {
       </h1>
       <p class="muted embed-sub">
         {data ? rangeTitle(data.series) : '\u00a0'} · {tzName()}
-        {last ? ` · ${t.latest}: ${num(last.reports)}` : ''}
+        {last ? (
+          <span data-testid="latest-embed" data-filling={lb.filling ? 'true' : 'false'}>
+            {` · ${t.latest}${note}: ${num(last.reports)}${lb.filling ? ` ${t.so_far}` : ''}`}
+          </span>
+        ) : (
+          ''
+        )}
       </p>
       <div class="chart-box chart-embed">
         {data ? <Chart series={data.series} height={230} /> : <div class="skeleton chart-skeleton" />}

@@ -28,6 +28,19 @@ export function stepFor(from: string, to: string): '15m' | '1h' | '1d' {
   return span <= 31 * DAY ? '1h' : '1d';
 }
 
+/**
+ * lastBucket tells whether a series' last bucket is whole. It is partial when
+ * it ends after the series' `to` (the API counts reports up to `to` only),
+ * and still filling when it also ends after now, so its count will grow.
+ */
+export function lastBucket(s: Series | undefined, now = Date.now()): { partial: boolean; filling: boolean; end: number } {
+  const last = s?.points[s.points.length - 1];
+  if (!s || !last) return { partial: false, filling: false, end: 0 };
+  const end = Date.parse(last.t) + s.step * 1000;
+  const partial = end > Date.parse(s.to);
+  return { partial, filling: partial && end > now, end };
+}
+
 export function rangeTitle(s: Series | undefined): string {
   return s ? `${dateTime(s.from)} – ${dateTime(s.to)}` : '';
 }

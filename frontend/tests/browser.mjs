@@ -303,6 +303,81 @@ try {
   );
   check('timing');
 
+  // ---- Issue 13 (items 1, 4, 5): the newest bucket is drawn and marked as
+  // still filling; no home card overflows. ----------------------------------
+  {
+    // The chart's x range reaches the end of the last bucket (bars run from
+    // their bucket's start to the right), and the label says it is filling.
+    const filling = {
+      en: /^Latest 15 minutes \(still filling\): [\d,.]+ so far$/,
+      id: /^15 menit terakhir \(masih berjalan\): [\d,.]+ sejauh ini$/,
+    };
+    for (const lang of ['en', 'id']) {
+      await page.setViewportSize(DESKTOP);
+      await page.goto(`${base}/services/tiktok?lang=${lang}`);
+      await page.locator('.chart[data-x-max] .uplot canvas').first().waitFor();
+      // A poll right at a bucket's turn may briefly show it whole; the next one (10 s) fills again.
+      await page.waitForFunction(() => document.querySelector('[data-testid=latest-count]')?.getAttribute('data-filling') === 'true');
+      const c = await page.evaluate(() => {
+        const el = document.querySelector('.chart');
+        const b = document.querySelector('[data-testid=latest-count]');
+        return {
+          xMax: Number(el.dataset.xMax),
+          lastEnd: Number(el.dataset.lastEnd),
+          partial: el.dataset.partial,
+          bucket: Date.parse(b.dataset.bucket) / 1000,
+          label: document.querySelector('.latest').textContent.replace(/\s+/g, ' ').trim(),
+        };
+      });
+      if (!(c.lastEnd === c.bucket + 900)) fail(`chart (${lang}): last bucket ends at ${c.lastEnd}, want ${c.bucket} + 900`);
+      if (!(c.xMax >= c.lastEnd)) fail(`chart (${lang}): x scale ends at ${c.xMax}, before the last bucket's end ${c.lastEnd}`);
+      if (c.partial !== 'true') fail(`chart (${lang}): the filling bucket is not drawn as partial`);
+      if (!filling[lang].test(c.label)) fail(`chart (${lang}): the latest count is not marked as filling: "${c.label}"`);
+      ok(`service chart (${lang}) draws the newest bucket to its end (x max ${c.xMax} ≥ ${c.lastEnd}) and says "${c.label}"`);
+    }
+    await page.goto(`${base}/embed/services/tiktok?lang=en`);
+    await page.locator('.chart[data-x-max] .uplot canvas').first().waitFor();
+    await page.waitForFunction(() => document.querySelector('[data-testid=latest-embed]')?.getAttribute('data-filling') === 'true');
+    const e = await page.evaluate(() => {
+      const el = document.querySelector('.chart');
+      return { xMax: Number(el.dataset.xMax), lastEnd: Number(el.dataset.lastEnd), label: document.querySelector('[data-testid=latest-embed]').textContent };
+    });
+    if (!(e.xMax >= e.lastEnd)) fail(`embed: x scale ends at ${e.xMax}, before the last bucket's end ${e.lastEnd}`);
+    if (!/Latest 15 minutes \(still filling\): [\d,.]+ so far/.test(e.label)) fail(`embed: the latest count is not marked as filling: "${e.label}"`);
+    ok(`embed draws the newest bucket to its end and says "${e.label.replace(/^ · /, '')}"`);
+    check('newest bucket');
+
+    // Every home card holds its content, sparkline included, at 1366 and 360 px in both languages.
+    for (const lang of ['en', 'id']) {
+      for (const vp of [{ width: 1366, height: 800 }, PHONE]) {
+        await page.setViewportSize(vp);
+        await page.goto(`${base}/?lang=${lang}`);
+        await page.locator('[data-testid=services] > li').nth(9).waitFor();
+        await page.locator('[data-testid=services] > li.card-detected svg.spark').first().waitFor();
+        const r = await page.evaluate(() => {
+          const cards = [...document.querySelectorAll('[data-testid=services] > li')];
+          const bad = [];
+          for (const c of cards) {
+            const b = c.getBoundingClientRect();
+            const s = c.querySelector('.spark')?.getBoundingClientRect();
+            const inside = !s || (s.left >= b.left - 0.5 && s.right <= b.right + 0.5 && s.top >= b.top - 0.5 && s.bottom <= b.bottom + 0.5);
+            if (c.scrollWidth > c.clientWidth || !inside) {
+              bad.push(`${c.querySelector('.card-name')?.textContent} (scrollWidth ${c.scrollWidth} > clientWidth ${c.clientWidth}, sparkline inside: ${inside})`);
+            }
+          }
+          return { n: cards.length, bad, page: document.documentElement.scrollWidth };
+        });
+        if (r.bad.length) fail(`home (${lang}, ${vp.width} px): cards overflow: ${r.bad.join('; ')}`);
+        if (r.page > vp.width) fail(`home (${lang}, ${vp.width} px): horizontal scroll (scrollWidth ${r.page})`);
+        ok(`home (${lang}, ${vp.width} px): none of ${r.n} cards overflows, sparklines inside their cards`);
+      }
+      await shot(page, `home-${lang}-cards-phone`);
+    }
+    check('home cards');
+    await page.evaluate(() => localStorage.removeItem('lapor.lang'));
+  }
+  // ---- end of issue 13 block ------------------------------------------------
+
   // Unknown service: the app says so.
   await page.setViewportSize(DESKTOP);
   await page.goto(base + '/services/no-such-service?lang=en');
@@ -329,6 +404,165 @@ try {
   await page.unroute('**/api/v1/reports');
   problems.splice(0); // the stubbed 429 is logged as a failed request
   ok('a rate-limited report says when to try again');
+
+  // ---- Issue 13 (items 11, 12, 16): ranked search, neutral loading and error states, sorted categories ----
+  {
+    const cards = page.locator('[data-testid=services] > li .card-name');
+    // searchFor types a query and waits for the list to show `first` first; it returns the names shown.
+    const searchFor = async (q, first) => {
+      await page.getByLabel('Search services').fill(q);
+      await page.waitForFunction(
+        (want) => document.querySelector('[data-testid=services] > li .card-name')?.textContent === want,
+        first,
+        { timeout: 10_000 },
+      ).catch(() => {});
+      const names = await cards.allTextContents();
+      if (names[0] !== first) fail(`search "${q}" should show ${first} first, shows: ${names.slice(0, 6).join(', ')}`);
+      return names;
+    };
+    await page.setViewportSize(DESKTOP);
+    await page.goto(base + '/?lang=en');
+    await page.locator('[data-testid=services] > li').nth(9).waitFor();
+
+    await searchFor('whats app', 'WhatsApp');
+    await searchFor('Whats-App', 'WhatsApp');
+    await searchFor('whàtsápp', 'WhatsApp');
+    ok('search ignores spaces, punctuation, case and diacritics: "whats app" finds WhatsApp first');
+    // "wa": WhatsApp (its alias) and any name starting with "wa" come before
+    // Cloudflare (alias "warp") and Paytm (alias "paytm wallet").
+    const wa = await searchFor('wa', 'WhatsApp');
+    const lastWa = Math.max(...wa.map((n, i) => (/^wa/i.test(n) ? i : 0)));
+    for (const other of ['Cloudflare', 'Paytm']) {
+      if (wa.includes(other) && wa.indexOf(other) < lastWa) fail(`search "wa" ranks ${other} above a name starting with "wa": ${wa.join(', ')}`);
+    }
+    ok(`search "wa" ranks WhatsApp first: ${wa.join(', ')}`);
+    await searchFor('at t', 'AT&T');
+    await searchFor('of america', 'Bank of America');
+    // "pay": PayPal and Paytm (name prefix; their order depends on their
+    // reports now) before GoPay (a later word starts with "pay").
+    await page.getByLabel('Search services').fill('pay');
+    await page.waitForFunction(() => /^Pay/.test(document.querySelector('[data-testid=services] > li .card-name')?.textContent ?? ''));
+    const pay = await cards.allTextContents();
+    const firstWord = pay.findIndex((n) => !/^pay/i.test(n));
+    if (pay.slice(firstWord).some((n) => /^pay/i.test(n)) || !pay.includes('GoPay') || pay.indexOf('GoPay') < firstWord) {
+      fail(`search "pay": name prefixes should come before word prefixes: ${pay.join(', ')}`);
+    }
+    ok(`search ranks exact, then prefix, then word prefix: "pay" gives ${pay.slice(0, 4).join(', ')}`);
+
+    // Enter opens the first hit, from the keyboard alone.
+    await page.getByLabel('Search services').fill('');
+    await page.getByLabel('Search services').focus();
+    await page.keyboard.type('whats app');
+    await page.waitForFunction(() => document.querySelector('[data-testid=services] > li .card-name')?.textContent === 'WhatsApp');
+    await page.keyboard.press('Enter');
+    await page.waitForURL('**/services/whatsapp');
+    await page.getByRole('heading', { level: 1, name: 'WhatsApp' }).waitFor();
+    ok('Enter in the search box opens the first hit');
+    check('search');
+
+    // Categories are sorted by their label in the reader's language.
+    const sortedLabels = async (l) => {
+      await page.goto(`${base}/?lang=${l}`);
+      await page.locator('[data-testid=services] > li').nth(9).waitFor();
+      const labels = (await page.locator('select#cat option').allTextContents()).slice(1);
+      const want = [...labels].sort(new Intl.Collator(l).compare);
+      if (labels.join('|') !== want.join('|')) fail(`categories (${l}) are not sorted by label: ${labels.join(', ')}`);
+      if (labels.length < 5) fail(`only ${labels.length} categories (${l})`);
+      return labels;
+    };
+    const catsEn = await sortedLabels('en');
+    const catsId = await sortedLabels('id');
+    ok(`categories sorted by label: en ${catsEn.slice(0, 4).join(', ')}…; id ${catsId.slice(0, 4).join(', ')}…`);
+
+    // While a service's data is on its way: a grey banner with no status
+    // words, and a heading that is never the slug (the API is held back).
+    const statusWords = ['No problems', 'Possible problems', 'Problems detected', 'Tidak ada masalah', 'Kemungkinan ada masalah', 'Masalah terdeteksi'];
+    let release = () => {};
+    const held = new Promise((r) => (release = r));
+    const hold = async (route) => {
+      await held;
+      await route.continue().catch(() => {});
+    };
+    const loadingState = async (what) => {
+      const banner = page.locator('main .banner').first();
+      await banner.waitFor();
+      const st = await banner.evaluate((el) => {
+        const cs = getComputedStyle(el);
+        return { text: el.textContent ?? '', colours: `${cs.backgroundColor} ${cs.backgroundImage} ${cs.borderLeftColor}`, loading: !el.hasAttribute('data-status') };
+      });
+      if (!st.loading) fail(`${what}: the banner shows a status before the data arrived`);
+      const word = statusWords.find((w) => st.text.includes(w));
+      if (word) fail(`${what}: the loading banner says "${word}"`);
+      // Every colour of the loading banner is a grey (or transparent): not the "no problems" green.
+      for (const m of st.colours.matchAll(/rgba?\((\d+),\s*(\d+),\s*(\d+)(?:,\s*([\d.]+))?\)/g)) {
+        const [r, g, b] = [m[1], m[2], m[3]].map(Number);
+        const a = m[4] === undefined ? 1 : Number(m[4]);
+        if (a > 0 && Math.max(r, g, b) - Math.min(r, g, b) > 12) fail(`${what}: the loading banner is coloured (${m[0]})`);
+      }
+      const h1 = ((await page.locator('main h1').first().textContent()) ?? '').trim();
+      if (h1 === 'whatsapp') fail(`${what}: the heading shows the slug while loading`);
+      const badge = (await page.locator('.svc-head').innerText()).trim();
+      const bw = statusWords.find((w) => badge.includes(w));
+      if (bw) fail(`${what}: the heading says "${bw}" while loading`);
+      return h1;
+    };
+    await page.route('**/api/v1/services/whatsapp', hold);
+    await page.goto(base + '/services/whatsapp?lang=en');
+    const coldH1 = await loadingState('service page loading (direct)');
+    ok(`service page while loading: grey banner, no status words, heading "${coldH1 || '(placeholder)'}" not the slug`);
+    await accessible(page, 'service page while loading');
+    release();
+    await page.locator('[data-testid=status-banner][data-status]').waitFor();
+    await page.getByRole('heading', { level: 1, name: 'WhatsApp' }).waitFor();
+    await page.unroute('**/api/v1/services/whatsapp', hold);
+
+    // Coming from the list, the catalog's display name shows at once.
+    let release2 = () => {};
+    const held2 = new Promise((r) => (release2 = r));
+    const hold2 = async (route) => {
+      await held2;
+      await route.continue().catch(() => {});
+    };
+    await page.goto(base + '/?lang=en');
+    await page.getByRole('link', { name: /WhatsApp/ }).first().waitFor();
+    await page.route('**/api/v1/services/whatsapp', hold2);
+    await page.getByRole('link', { name: /WhatsApp/ }).first().click();
+    await page.waitForURL('**/services/whatsapp');
+    const warmH1 = await loadingState('service page loading (from the list)');
+    if (warmH1 !== 'WhatsApp') fail(`service page loading from the list: heading "${warmH1}", want the catalog name WhatsApp`);
+    release2();
+    await page.locator('[data-testid=status-banner][data-status]').waitFor();
+    await page.unroute('**/api/v1/services/whatsapp', hold2);
+    ok('service page opened from the list shows the catalog name "WhatsApp" while its data loads');
+    check('loading state');
+
+    // The API failing: the status is unknown and being retried, in both languages; never "no problems".
+    const down = (route) =>
+      route.fulfill({ status: 503, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ error: { code: 'unavailable', message: 'down' } }) });
+    await page.route('**/api/v1/services/slack', down);
+    for (const [l, title, retry] of [
+      ['en', 'Status unknown', 'Retrying'],
+      ['id', 'Status tidak diketahui', 'Mencoba lagi'],
+    ]) {
+      await page.goto(`${base}/services/slack?lang=${l}`);
+      const b = page.locator('[data-testid=status-banner][data-status=unknown]');
+      await b.waitFor();
+      const text = await b.innerText();
+      if (!text.includes(title) || !text.includes(retry)) fail(`error state (${l}) says: ${text}`);
+      const head = await page.locator('.svc-head').innerText();
+      const word = statusWords.find((w) => text.includes(w) || head.includes(w));
+      if (word) fail(`error state (${l}) says "${word}"`);
+      if (head.includes('slack')) fail(`error state (${l}): the heading shows the slug`);
+      if (l === 'en') {
+        problems.splice(0); // the stubbed 503s are logged as failed requests
+        await accessible(page, 'service page, status unknown');
+      }
+      await shot(page, `service-unknown-${l}`);
+    }
+    await page.unroute('**/api/v1/services/slack', down);
+    problems.splice(0); // the stubbed 503s are logged as failed requests
+    ok('a failed load says the status is unknown and retrying, in English and Indonesian');
+  }
 } catch (e) {
   console.error(`FAIL: ${e.message}`);
   if (problems.length) console.error(problems.join('\n'));

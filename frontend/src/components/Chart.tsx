@@ -3,6 +3,7 @@ import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import type { Series } from '../api';
 import { dateTime, num, t, time, unitOf } from '../i18n';
+import { lastBucket } from '../range';
 
 interface Props {
   series: Series;
@@ -12,17 +13,24 @@ interface Props {
 const C = {
   bar: '#1f5fbf',
   barFill: 'rgba(31, 95, 191, 0.75)',
+  barPartial: 'rgba(31, 95, 191, 0.25)',
   median: '#4a4a4a',
   band: 'rgba(120, 120, 120, 0.18)',
   grid: '#e3e3e3',
   text: '#333',
 };
 
-type Cols = [number[], number[], number[], number[], number[]];
+type Cols = [number[], (number | null)[], number[], number[], number[]];
 
+/**
+ * columns gives uPlot one x per bucket start plus one at the end of the last
+ * bucket (no bar there): the x range then reaches the last bucket's end, so
+ * its bar, drawn from its start to the right, is fully visible, and the
+ * stepped median and band run across it too.
+ */
 function columns(s: Series): Cols {
   const x: number[] = [];
-  const r: number[] = [];
+  const r: (number | null)[] = [];
   const m: number[] = [];
   const lo: number[] = [];
   const hi: number[] = [];
@@ -33,7 +41,41 @@ function columns(s: Series): Cols {
     lo.push(p.baseline_low ?? p.baseline);
     hi.push(p.baseline_high ?? p.baseline);
   }
+  const n = x.length;
+  if (n) {
+    x.push(x[n - 1] + s.step);
+    r.push(null);
+    m.push(m[n - 1]);
+    lo.push(lo[n - 1]);
+    hi.push(hi[n - 1]);
+  }
   return [x, r, m, lo, hi];
+}
+
+/** hatch is the fill of a partial bucket's bar: lighter, with diagonal stripes. */
+function hatch(): CanvasPattern | string {
+  const c = document.createElement('canvas');
+  c.width = c.height = 8;
+  const g = c.getContext('2d');
+  if (!g) return C.barPartial;
+  g.fillStyle = C.barPartial;
+  g.fillRect(0, 0, 8, 8);
+  g.strokeStyle = C.bar;
+  g.lineWidth = 1.5;
+  g.beginPath();
+  for (const o of [-8, 0, 8]) {
+    g.moveTo(o, 8);
+    g.lineTo(o + 8, 0);
+  }
+  g.stroke();
+  return g.createPattern(c, 'repeat') ?? C.barPartial;
+}
+
+/** bucketAt is the index of the bucket that holds time x (seconds), or -1. */
+function bucketAt(s: Series, x: number): number {
+  if (!s.points.length || !Number.isFinite(x)) return -1;
+  const i = Math.floor((x - Date.parse(s.points[0].t) / 1000) / s.step);
+  return i >= 0 && i < s.points.length ? i : -1;
 }
 
 /**
@@ -51,18 +93,21 @@ export function Chart({ series, height }: Props) {
   useEffect(() => {
     const el = box.current!;
     const step = series.step;
+    let pat: CanvasPattern | string | undefined;
     const long = () => {
       const pts = data.current.points;
       return pts.length > 1 && Date.parse(pts[pts.length - 1].t) - Date.parse(pts[0].t) > 36 * 3600e3;
     };
     const showTip = (u: uPlot) => {
       const tt = tip.current!;
-      const i = u.cursor.idx;
-      if (i == null || u.cursor.left == null || u.cursor.left < 0) {
+      if (u.cursor.left == null || u.cursor.left < 0) {
         tt.hidden = true;
         return;
       }
-      const p = data.current.points[i];
+      // The bucket under the pointer: bars span their bucket from its start.
+      const s = data.current;
+      const i = bucketAt(s, u.posToVal(u.cursor.left, 'x'));
+      const p = s.points[i];
       if (!p) {
         tt.hidden = true;
         return;
@@ -70,8 +115,10 @@ export function Chart({ series, height }: Props) {
       const start = Date.parse(p.t);
       const lo = p.baseline_low ?? p.baseline;
       const hi = p.baseline_high ?? p.baseline;
+      const lb = i === s.points.length - 1 ? lastBucket(s) : null;
       const lines = [
-        `${dateTime(start)}–${time(start + step * 1000)}`,
+        `${dateTime(start)}–${time(start + step * 1000)}` +
+          (lb?.filling ? ` (${t.still_filling})` : lb?.partial ? ` (${t.until(time(s.to))})` : ''),
         `${t.reports}: ${num(p.reports)}`,
         `${t.reporters}: ${num(p.reporters)}`,
         `${t.usual}: ${num(lo, 1)}–${num(hi, 1)}`,
@@ -95,7 +142,7 @@ export function Chart({ series, height }: Props) {
       height,
       legend: { show: false },
       cursor: { points: { show: false }, drag: { x: false, y: false } },
-      scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(4, max * 1.1)] } },
+      scales: { x: { time: true, range: (_u, min, max) => [min, max] }, y: { range: (_u, _min, max) => [0, Math.max(4, max * 1.1)] } },
       axes: [
         {
           stroke: C.text,
@@ -121,7 +168,22 @@ export function Chart({ series, height }: Props) {
           stroke: C.bar,
           fill: C.barFill,
           width: 0,
-          paths: uPlot.paths.bars!({ size: [0.85, 40], align: 1 }),
+          paths: uPlot.paths.bars!({
+            size: [0.85, 40],
+            align: 1,
+            // A partial last bucket (still filling) is hatched and lighter.
+            disp: {
+              fill: {
+                unit: 3 as uPlot.Series.BarsPathBuilderFacetUnit,
+                values: (u) => {
+                  const s = data.current;
+                  const partial = lastBucket(s).partial;
+                  const last = s.points.length - 1;
+                  return (u.data[0] as number[]).map((_, k) => (partial && k === last ? (pat ??= hatch()) : C.barFill)) as unknown as string[];
+                },
+              },
+            },
+          }),
           points: { show: false },
         },
         { label: t.median, stroke: C.median, width: 1.5, dash: [6, 4], points: { show: false }, paths: uPlot.paths.stepped!({ align: 1 }) },
@@ -129,7 +191,11 @@ export function Chart({ series, height }: Props) {
         { label: 'high', stroke: 'transparent', width: 0, points: { show: false }, paths: uPlot.paths.stepped!({ align: 1 }) },
       ],
       bands: [{ series: [4, 3], fill: C.band }],
-      hooks: { setCursor: [showTip] },
+      hooks: {
+        setCursor: [showTip],
+        // The drawn x range's end (seconds), for tests: it reaches the last bucket's end.
+        draw: [(u) => void (el.dataset.xMax = String(u.scales.x.max ?? ''))],
+      },
     };
     const u = new uPlot(opts, columns(series) as uPlot.AlignedData, el);
     plot.current = u;
@@ -155,9 +221,17 @@ export function Chart({ series, height }: Props) {
     plot.current?.setData(columns(series) as uPlot.AlignedData);
   }, [series]);
 
+  const lb = lastBucket(series);
   return (
     <div class="chart-wrap">
-      <div ref={box} class="chart" role="img" aria-label={`${t.chart_title_range}, ${unitOf(series.step)}`} />
+      <div
+        ref={box}
+        class="chart"
+        data-last-end={lb.end / 1000}
+        data-partial={lb.partial ? 'true' : 'false'}
+        role="img"
+        aria-label={`${t.chart_title_range}, ${unitOf(series.step)}`}
+      />
       <div ref={tip} class="tooltip" hidden role="presentation" />
     </div>
   );

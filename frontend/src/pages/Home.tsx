@@ -1,6 +1,9 @@
 import { useMemo, useState } from 'preact/hooks';
 import { getJSON, statusRank, type ServiceSummary, type Sparklines } from '../api';
 import { countryName, num, t } from '../i18n';
+import { navigate } from '../router';
+import { isQuery, search } from '../search';
+import { rememberNames } from './catalog';
 import { categoryName } from '../names';
 import { usePoll } from '../hooks';
 import { FilterSelect } from '../components/FilterSelect';
@@ -18,10 +21,9 @@ async function load(signal: AbortSignal): Promise<HomeData> {
     // The sparklines are a nicety: the list still shows without them.
     getJSON<Sparklines>('/api/v1/sparklines?hours=24&step=1h', signal).catch(() => null),
   ]);
+  rememberNames(s.services);
   return { services: s.services, spark };
 }
-
-const norm = (s: string) => s.toLowerCase().normalize('NFKD').replace(/[\u0300-\u036f]/g, '').trim();
 
 /** Home lists the services with their status now, problems first. */
 export function Home() {
@@ -31,7 +33,7 @@ export function Home() {
   const [country, setCountry] = useState('');
 
   const services = data?.services ?? [];
-  const cats = useMemo(() => [...new Set(services.map((s) => s.category))].sort(), [services]);
+  const cats = useMemo(() => [...new Set(services.map((s) => s.category))], [services]);
   const countries = useMemo(
     () =>
       [...new Set(services.flatMap((s) => s.countries).filter((c) => c !== '*'))].sort((a, b) =>
@@ -40,25 +42,58 @@ export function Home() {
     [services, t],
   );
 
+  // With a query, the best matches first (see search.ts); without, problems first.
   const shown = useMemo(() => {
-    const nq = norm(q);
-    return services
+    const filtered = services
       .filter((s) => !cat || s.category === cat)
-      .filter((s) => !country || s.countries.includes('*') || s.countries.includes(country))
-      .filter((s) => !nq || [s.name, s.slug, ...s.aliases].some((x) => norm(x).includes(nq)))
-      .sort((a, b) => statusRank[a.status] - statusRank[b.status] || b.reports_last_hour - a.reports_last_hour || a.name.localeCompare(b.name));
+      .filter((s) => !country || s.countries.includes('*') || s.countries.includes(country));
+    if (isQuery(q)) return search(q, filtered);
+    return filtered.sort(
+      (a, b) => statusRank[a.status] - statusRank[b.status] || b.reports_last_hour - a.reports_last_hour || a.name.localeCompare(b.name),
+    );
   }, [services, q, cat, country]);
+
+  // Enter in the search box opens the first hit.
+  const openFirst = () => {
+    const first = shown[0];
+    if (!first || !isQuery(q)) return;
+    navigate(`/services/${encodeURIComponent(first.slug)}`);
+    window.scrollTo(0, 0);
+  };
 
   return (
     <>
       <h1>{t.nav_home}</h1>
       <p class="lede">{t.tagline}</p>
-      <form class="filters" role="search" onSubmit={(e) => e.preventDefault()}>
+      <form
+        class="filters"
+        role="search"
+        onSubmit={(e) => {
+          e.preventDefault();
+          openFirst();
+        }}
+      >
         <div class="field field-grow">
           <label for="q">{t.search}</label>
-          <input id="q" type="search" value={q} placeholder={t.search_hint} autocomplete="off" maxLength={100} onInput={(e) => setQ(e.currentTarget.value)} />
+          <input
+            id="q"
+            type="search"
+            value={q}
+            placeholder={t.search_hint}
+            autocomplete="off"
+            maxLength={100}
+            aria-describedby="q-enter"
+            onInput={(e) => setQ(e.currentTarget.value)}
+            onKeyDown={(e) => {
+              if (e.key === 'Enter' && !e.isComposing) {
+                e.preventDefault();
+                openFirst();
+              }
+            }}
+          />
+          <span id="q-enter" class="visually-hidden">{t.search_enter}</span>
         </div>
-        <FilterSelect id="cat" label={t.category} value={cat} onChange={setCat} options={cats.map((c) => [c, categoryName(c)])} />
+        <FilterSelect id="cat" label={t.category} value={cat} onChange={setCat} sorted options={cats.map((c) => [c, categoryName(c)])} />
         <FilterSelect id="country" label={t.country} value={country} onChange={setCountry} options={countries.map((c) => [c, countryName(c)])} />
       </form>
       {error && !data ? <p class="err-msg" role="alert">{t.load_error}</p> : null}
@@ -85,7 +120,13 @@ export function Home() {
                   <span class="card-cat">{categoryName(s.category)}</span>
                 </a>
                 <StatusBadge status={s.status} />
-                <Sparkline values={sp} label={t.spark_label(s.name, num(total))} alert={s.status !== 'ok'} />
+                <Sparkline
+                  values={sp}
+                  from={data.spark?.from}
+                  step={data.spark?.step}
+                  label={t.spark_label(s.name, num(total))}
+                  alert={s.status !== 'ok'}
+                />
                 <span class="card-count">{t.last_hour(num(s.reports_last_hour))}</span>
               </li>
             );

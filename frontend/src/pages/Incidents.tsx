@@ -4,13 +4,13 @@ import { dateTime, num, pct, t } from '../i18n';
 import { categoryName, symptomName } from '../names';
 import { usePoll } from '../hooks';
 import { FilterSelect } from '../components/FilterSelect';
+import { isQuery, matchTier, NONE } from '../search';
+import { rememberNames } from './catalog';
 
 interface Data {
   incidents: Incident[];
   services: ServiceSummary[];
 }
-
-const norm = (s: string) => s.toLowerCase().trim();
 
 /** IncidentsPage lists recent and ongoing incidents, newest first, with filters. */
 export function IncidentsPage() {
@@ -29,6 +29,7 @@ export function IncidentsPage() {
         getJSON<{ incidents: Incident[] }>(`/api/v1/incidents?${p}`, signal),
         getJSON<{ services: ServiceSummary[] }>('/api/v1/services', signal),
       ]);
+      rememberNames(svc.services);
       return { incidents: inc.incidents, services: svc.services };
     },
     30_000,
@@ -36,14 +37,14 @@ export function IncidentsPage() {
   );
 
   const bySlug = useMemo(() => new Map((data?.services ?? []).map((s) => [s.slug, s])), [data]);
-  const cats = useMemo(() => [...new Set((data?.services ?? []).map((s) => s.category))].sort(), [data]);
+  const cats = useMemo(() => [...new Set((data?.services ?? []).map((s) => s.category))], [data]);
   const shown = useMemo(() => {
-    const nq = norm(q);
+    const any = !isQuery(q);
     return (data?.incidents ?? [])
       .filter((i) => {
-        if (!nq) return true;
+        if (any) return true;
         const s = bySlug.get(i.service);
-        return [i.service, s?.name ?? '', ...(s?.aliases ?? [])].some((x) => norm(x).includes(nq));
+        return matchTier(q, { slug: i.service, name: s?.name ?? '', aliases: s?.aliases ?? [] }) !== NONE;
       })
       .sort((a, b) => Date.parse(b.started_at) - Date.parse(a.started_at));
   }, [data, q, bySlug]);
@@ -58,7 +59,7 @@ export function IncidentsPage() {
         </div>
         <FilterSelect id="ist" label={t.status} value={status} onChange={setStatus} options={[['open', t.ongoing], ['resolved', t.resolved]]} />
         <FilterSelect id="ilv" label={t.level} value={level} onChange={setLevel} options={[['detected', t.level_detected], ['possible', t.level_possible]]} />
-        <FilterSelect id="icat" label={t.category} value={cat} onChange={setCat} options={cats.map((c) => [c, categoryName(c)])} />
+        <FilterSelect id="icat" label={t.category} value={cat} onChange={setCat} sorted options={cats.map((c) => [c, categoryName(c)])} />
       </form>
       {error && !data ? <p class="err-msg" role="alert">{t.load_error}</p> : null}
       <p class="muted count" aria-live="polite">{data ? t.incidents_count(shown.length) : '\u00a0'}</p>

@@ -18,7 +18,8 @@ import { OutageMap } from '../components/OutageMap';
 import { ReportBox } from '../components/ReportBox';
 import { StatusBadge, statusText } from '../components/StatusBadge';
 import { NotFound } from './NotFound';
-import { parseRange, rangeTitle } from '../range';
+import { rememberNames, useServiceName } from './catalog';
+import { lastBucket, parseRange, rangeTitle } from '../range';
 
 interface Data {
   svc: ServiceDetail;
@@ -49,7 +50,11 @@ export function ServicePage({ slug, search }: { slug: string; search: URLSearchP
       const r = parseRange(fromQ, toQ);
       const enc = encodeURIComponent(slug);
       const [svc, series, countries, past] = await Promise.all([
-        getJSON<ServiceDetail>(`/api/v1/services/${enc}`, signal),
+        // The name goes up at once, for the heading, while the rest loads.
+        getJSON<ServiceDetail>(`/api/v1/services/${enc}`, signal).then((s) => {
+          if (!signal.aborted) rememberNames([s]);
+          return s;
+        }),
         getJSON<Series>(seriesPath(slug, r.from, r.to), signal),
         getJSON<Countries>(`/api/v1/services/${enc}/countries?hours=6`, signal).catch(() => null),
         getJSON<{ incidents: Incident[] }>(`/api/v1/incidents?service=${enc}&limit=20`, signal)
@@ -70,24 +75,46 @@ export function ServicePage({ slug, search }: { slug: string; search: URLSearchP
     timers.current.push(window.setTimeout(refresh, 3000), window.setTimeout(refresh, 8000));
   };
 
+  // The display name from the catalog as soon as it is known; never the slug.
+  const known = useServiceName(slug);
+  const name = data?.svc.name ?? known;
+
   useEffect(() => {
     if (data) document.title = `${data.svc.name}: ${statusText(data.svc.status)} — Lapor`;
-  }, [data, t]);
+    else if (name) document.title = `${name} — Lapor`;
+  }, [data, name, t]);
 
   if (error instanceof APIError && error.status === 404) return <NotFound text={t.not_found_service} />;
 
   const svc = data?.svc;
   const series = data?.series;
   const last = series?.points[series.points.length - 1];
-  const name = svc?.name ?? slug;
+  const lb = lastBucket(series);
+  // No data and the last try failed: the status is unknown (and retrying), not "no problems".
+  const failed = !data && !!error;
 
   return (
     <>
       <div class="svc-head">
-        <h1>{name}</h1>
-        {svc ? <StatusBadge status={svc.status} /> : <span class="badge skeleton-text">&nbsp;</span>}
+        {name ? (
+          <h1>{name}</h1>
+        ) : (
+          <h1 aria-busy="true">
+            <span class="skeleton skeleton-text h1-skeleton" aria-hidden="true">&nbsp;</span>
+            <span class="visually-hidden">{t.loading}</span>
+          </h1>
+        )}
+        {svc ? (
+          <StatusBadge status={svc.status} />
+        ) : failed ? (
+          <span class="badge badge-unknown">
+            <span aria-hidden="true">? </span>
+            {t.status_unknown}
+          </span>
+        ) : (
+          <span class="badge skeleton skeleton-text" aria-hidden="true">&nbsp;</span>
+        )}
       </div>
-      {error && !data ? <p class="err-msg" role="alert">{t.load_error}</p> : null}
 
       {svc ? (
         <ReportBox slug={svc.slug} name={svc.name} indicators={svc.indicators} onReported={afterReport} />
@@ -95,7 +122,7 @@ export function ServicePage({ slug, search }: { slug: string; search: URLSearchP
         <div class="report"><div class="big-button skeleton" /></div>
       )}
 
-      <Banner svc={svc} />
+      <Banner svc={svc} failed={failed} />
 
       <section aria-labelledby="chart-h" class="panel">
         <h2 id="chart-h">{fromQ || toQ ? `${t.chart_title_range}: ${rangeTitle(series)}` : t.chart_title}</h2>
@@ -103,9 +130,12 @@ export function ServicePage({ slug, search }: { slug: string; search: URLSearchP
           {unitOf(series?.step)}. {t.times_in(tzName())}
         </p>
         <p class="latest">
-          {t.latest}:{' '}
-          <strong data-testid="latest-count" data-bucket={last?.t ?? ''}>{last ? num(last.reports) : '–'}</strong>{' '}
-          <span class="muted">{unitOf(series?.step)}</span>
+          {t.latest}
+          {lb.filling ? ` (${t.still_filling})` : lb.partial && series ? ` (${t.until(time(series.to))})` : ''}:{' '}
+          <strong data-testid="latest-count" data-bucket={last?.t ?? ''} data-filling={lb.filling ? 'true' : 'false'}>
+            {last ? num(last.reports) : '–'}
+          </strong>{' '}
+          <span class="muted">{lb.filling ? t.so_far : unitOf(series?.step)}</span>
         </p>
         <div class={`chart-box ${phone ? 'chart-phone' : ''}`}>
           {series ? <Chart series={series} height={phone ? 220 : 300} /> : <div class="skeleton chart-skeleton" />}
@@ -113,7 +143,7 @@ export function ServicePage({ slug, search }: { slug: string; search: URLSearchP
         <ChartLegend step={series?.step} />
         <div class="chart-extras">
           {series && <DataTable series={series} />}
-          {series && <Share slug={slug} series={series} name={name} />}
+          {svc && series && <Share slug={slug} series={series} name={svc.name} />}
         </div>
       </section>
 
@@ -131,8 +161,19 @@ export function ServicePage({ slug, search }: { slug: string; search: URLSearchP
   );
 }
 
-function Banner({ svc }: { svc: ServiceDetail | undefined }) {
-  if (!svc) return <div class="banner banner-ok skeleton" aria-hidden="true" />;
+function Banner({ svc, failed }: { svc: ServiceDetail | undefined; failed: boolean }) {
+  if (!svc && failed) {
+    return (
+      <section class="banner banner-unknown" aria-label={t.status_now} data-testid="status-banner" data-status="unknown">
+        <p class="banner-title">
+          <strong>{t.status_unknown}</strong>
+        </p>
+        <p role="alert">{t.status_unknown_text}</p>
+      </section>
+    );
+  }
+  // Loading: a neutral shape with no status words, never the "no problems" green.
+  if (!svc) return <div class="banner banner-loading skeleton" aria-hidden="true" data-testid="status-loading" />;
   const inc = svc.incident;
   const text = svc.status === 'detected' ? t.detected_text : svc.status === 'possible' ? t.possible_text : t.ok_text;
   return (
