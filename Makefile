@@ -4,8 +4,18 @@ SERVICES := ingest worker detector web simulator
 
 .PHONY: run test build deps clean eval frontend
 
+# The ingest's city databases (scripts/geoip.sh fetches them once; empty runs
+# without locations).
+GEOIP_DB = $$(scripts/geoip.sh)
+
+# exec: the recipe's shell becomes devstack, so the SIGTERM that make passes
+# on to its child when killed reaches devstack, which stops everything
+# (without it the shell died and left devstack and its servers running).
+# A terminal's Ctrl-C and hang-up reach devstack directly, as they reach its
+# whole process group. services/stack/cmd/devstack's tests check all three.
 run: deps build
-	$(BIN)/devstack -geoip-db "$$(scripts/geoip.sh)" $(RUN_ARGS)
+	@echo '== starting the dev stack ($(BIN)/devstack; options go in RUN_ARGS="...", RUN_ARGS=-h lists them)'
+	exec $(BIN)/devstack -geoip-db "$(GEOIP_DB)" $(RUN_ARGS)
 
 test:
 	scripts/test.sh
@@ -15,9 +25,12 @@ deps:
 
 # The web binary embeds the frontend's build, so it comes first.
 build: frontend
+	@echo "== building $(SERVICES) devstack into $(BIN)/ (go build; the first build takes a few minutes)"
 	go build -o $(BIN)/ $(foreach s,$(SERVICES),./services/$(s)/cmd/$(s)) ./services/stack/cmd/devstack
+	@echo "== built $(BIN)/: $(SERVICES) devstack"
 
 frontend:
+	@echo "== building the web app (frontend/, npm; the first install takes a minute)"
 	cd frontend && { [ -d node_modules ] || npm ci --no-audit --no-fund; } && npm run build
 
 clean:

@@ -4,6 +4,7 @@
 package testenv
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -22,6 +23,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 	"github.com/redis/go-redis/v9"
 
@@ -55,6 +57,74 @@ func waitDial(addr string, d time.Duration) error {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// waitUntil polls check until it passes, for at most d, and gives up at
+// once when the server p has exited (a taken port, a bad config), instead
+// of waiting out the bound.
+func waitUntil(p *proc, d time.Duration, what string, check func() error) error {
+	deadline := time.Now().Add(d)
+	for {
+		err := check()
+		if err == nil {
+			return nil
+		}
+		select {
+		case <-p.done:
+			return fmt.Errorf("server exited before it %s (%v): %w", what, p.cmd.ProcessState, err)
+		default:
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("server did not %s within %s: %w", what, d, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// pingRedis asks the server at addr for PONG. An open port is not enough:
+// while a restarted Redis reads its append-only file it accepts
+// connections and answers every command with "LOADING Redis is loading
+// the dataset in memory".
+func pingRedis(addr string) error {
+	c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(time.Second))
+	if _, err := c.Write([]byte("PING\r\n")); err != nil {
+		return fmt.Errorf("send PING: %w", err)
+	}
+	line, err := bufio.NewReader(c).ReadString('\n')
+	if err != nil {
+		return fmt.Errorf("read PING's answer: %w", err)
+	}
+	if line = strings.TrimSpace(line); line != "+PONG" {
+		return fmt.Errorf("PING answered %q", line)
+	}
+	return nil
+}
+
+// queryClickHouse runs SELECT 1 over the native protocol, which the
+// services use: it answers only once the server has loaded its tables.
+func queryClickHouse(addr string) error {
+	conn, err := clickhouse.Open(&clickhouse.Options{
+		Protocol:    clickhouse.Native,
+		Addr:        []string{addr},
+		Auth:        clickhouse.Auth{Database: "default", Username: "default"},
+		DialTimeout: time.Second,
+	})
+	if err != nil {
+		return fmt.Errorf("open: %w", err)
+	}
+	defer conn.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	var one uint8
+	if err := conn.QueryRow(ctx, "SELECT 1").Scan(&one); err != nil {
+		return fmt.Errorf("SELECT 1: %w", err)
+	}
+	return nil
 }
 
 // proc is a started server process; done closes once it has exited.
@@ -183,6 +253,13 @@ func (r *Redis) Start() error {
 		p.stop()
 		return fmt.Errorf("redis: %w", err)
 	}
+	// A big append-only file can take a while to load; an empty one, as
+	// tests have, answers at once.
+	if err := waitUntil(p, time.Minute, "answer PING", func() error { return pingRedis(r.Addr) }); err != nil {
+		p.stop()
+		log, _ := os.ReadFile(filepath.Join(r.Dir, "redis.log"))
+		return fmt.Errorf("redis at %s: %w; redis.log: %s", r.Addr, err, lastLines(log, 10))
+	}
 	return nil
 }
 
@@ -288,10 +365,14 @@ func (c *ClickHouse) Start() error {
 		return err
 	}
 	c.proc = p
-	if err := waitDial(c.Addr, 30*time.Second); err != nil {
+	err = waitDial(c.Addr, 30*time.Second)
+	if err == nil {
+		err = waitUntil(p, time.Minute, "answer SELECT 1", func() error { return queryClickHouse(c.Addr) })
+	}
+	if err != nil {
 		p.stop()
 		errLog, _ := os.ReadFile(filepath.Join(c.Dir, "log", "err.log"))
-		return fmt.Errorf("clickhouse: %w; err.log: %s", err, lastLines(errLog, 10))
+		return fmt.Errorf("clickhouse at %s: %w; err.log: %s", c.Addr, err, lastLines(errLog, 10))
 	}
 	return nil
 }

@@ -2,11 +2,16 @@
 // private Redis (append-only) and ClickHouse with their data under -data,
 // the four services, and the traffic simulator, which first backfills
 // -backfill-days of history so that the detector has a baseline. It stops
-// everything on Ctrl-C or SIGTERM.
+// everything on SIGINT (Ctrl-C), SIGTERM (kill, a process manager, and
+// make, which passes SIGTERM on to the devstack that `make run` execs) or
+// SIGHUP (a closing terminal); a second signal ends it at once, and the
+// servers and services, which die with it, then go too.
 package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -19,10 +24,23 @@ import (
 	"github.com/lapor/lapor/services/stack/internal/stack"
 )
 
+// stopSignals are those that stop the stack cleanly.
+var stopSignals = []os.Signal{os.Interrupt, syscall.SIGTERM, syscall.SIGHUP}
+
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := signal.NotifyContext(context.Background(), stopSignals...)
 	defer stop()
-	if err := run(ctx, os.Args, os.Getenv, os.Stdout, os.Stderr); err != nil {
+	go func() {
+		// Once stopping, a second signal kills devstack at once, for when
+		// a clean stop hangs; every child has Pdeathsig, so none outlives it.
+		<-ctx.Done()
+		stop()
+	}()
+	err := run(ctx, os.Args, os.Getenv, os.Stdout, os.Stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "devstack:", err)
 		os.Exit(1)
 	}
@@ -59,7 +77,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	dataDir, err := filepath.Abs(dataDir)
 	if err != nil {
-		return err
+		return fmt.Errorf("resolve data folder %q: %w", dataDir, err)
 	}
 	ingestEnv := []string{
 		// Only the dev stack trusts loopback as a proxy, so the simulator
@@ -93,11 +111,21 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		Out:           stdout,
 	})
 	if err != nil {
-		return err
+		if ctx.Err() != nil {
+			// Stopped while starting: Start has stopped what it started,
+			// and the error only says it was interrupted.
+			fmt.Fprintln(stdout, "devstack: stopped while starting")
+			return nil
+		}
+		return fmt.Errorf("start the stack: %w", err)
 	}
-	fmt.Fprintf(stdout, "\nLapor is running at %s\n  API: %s/api/v1/services\n  logs: %s\n  Ctrl-C stops everything.\n",
+	fmt.Fprintf(stdout, "\nLapor is running at %s\n  API: %s/api/v1/services\n  logs: %s\n  Ctrl-C (or SIGTERM, SIGHUP) stops everything.\n",
 		s.URL("web"), s.URL("web"), filepath.Join(dataDir, "logs"))
 	<-ctx.Done()
 	fmt.Fprintln(stdout, "devstack: stopping …")
-	return s.Stop()
+	if err := s.Stop(); err != nil {
+		return fmt.Errorf("stop the stack: %w", err)
+	}
+	fmt.Fprintln(stdout, "devstack: stopped")
+	return nil
 }

@@ -81,7 +81,12 @@ func StartProc(name, bin string, args, env []string, logPath string) (*Proc, err
 	cmd := exec.Command(bin, args...)
 	cmd.Env = append(os.Environ(), env...)
 	cmd.Stdout, cmd.Stderr = logf, logf
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	// Pdeathsig: no service outlives the process that started it, however
+	// that ends. Setpgid: a terminal's Ctrl-C or hang-up (sent to its whole
+	// foreground process group) reaches only that process, which then stops
+	// the services in order (see Stack.Stop); the services do not handle
+	// SIGHUP, so without it a closing terminal killed them unflushed.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL, Setpgid: true}
 	if err := cmd.Start(); err != nil {
 		logf.Close()
 		return nil, fmt.Errorf("start %s: %w", name, err)
@@ -285,9 +290,25 @@ func (s *Stack) Backfill(ctx context.Context, days int) error {
 	if err := cmd.Run(); err != nil {
 		return fmt.Errorf("backfill %d days: %w\n%s%s", days, err, out.Bytes(), logTail(logPath))
 	}
-	s.say("%s", strings.TrimSpace(out.String()))
+	s.say("%s", s.backfillHint(strings.TrimSpace(out.String())))
 	s.say("backfill took %s", time.Since(began).Round(100*time.Millisecond))
 	return nil
+}
+
+// backfillHint rewrites the simulator's hint for history that is already
+// there, "-force writes anyway": the stack has no such flag, and forcing
+// would write a second history on top of the first. What works is
+// starting from an empty data folder.
+func (s *Stack) backfillHint(out string) string {
+	const force = "(-force writes anyway)"
+	if !strings.Contains(out, force) {
+		return out
+	}
+	hint := "(history kept from an earlier run; for a fresh one, stop the stack and remove its data folder " + s.opts.DataDir + ")"
+	if s.opts.DataDir == "" {
+		hint = "(BackfillArgs -force writes anyway)"
+	}
+	return strings.Replace(out, force, hint, 1)
 }
 
 // passOn picks the named flags, with their values, out of args, in any of
