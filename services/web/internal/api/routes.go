@@ -22,6 +22,11 @@ func (s *Server) routes(r *gin.Engine) {
 		r.Handle(method, "/embed/services/:slug", s.handleEmbedPage)
 		r.Handle(method, "/assets/*path", s.handleAsset)
 		r.Handle(method, "/services/:slug/chart.png", s.handleChartPNG)
+		// For crawlers and browsers; never built from the request's Host.
+		r.Handle(method, "/robots.txt", s.handleRobots)
+		r.Handle(method, "/sitemap.xml", s.handleSitemap)
+		r.Handle(method, "/favicon.ico", s.handleFavicon)
+		r.Handle(method, "/favicon.svg", s.handleFavicon)
 	}
 	r.NoRoute(s.handleNotFound)
 

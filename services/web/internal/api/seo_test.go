@@ -1,0 +1,191 @@
+package api
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/xml"
+	"image/png"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+
+	"github.com/lapor/lapor/services/shared/catalog"
+	"github.com/lapor/lapor/services/shared/logging"
+	"github.com/lapor/lapor/services/web/internal/ui"
+)
+
+// noConn is a ClickHouse connection that must not be used: robots.txt,
+// the sitemap and the icon need no database, and calling it panics.
+type noConn struct{ driver.Conn }
+
+// seoHandler is the web's handler over the test catalog with the given
+// public URL and frontend build (testUI when nil), and no database.
+func seoHandler(t *testing.T, publicURL string, u *ui.UI) http.Handler {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("testdata", "catalog.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat, err := catalog.Parse(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u == nil {
+		u = testUI(t)
+	}
+	h, err := NewHandler(Options{
+		Log: logging.Discard(), Conn: noConn{}, Catalog: cat,
+		IngestURL: &url.URL{Scheme: "http", Host: "127.0.0.1:1"},
+		UI:        u, PublicURL: publicURL,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+// seoGet requests target as a client naming a host of its own choosing,
+// which must never show up in the answer.
+func seoGet(t *testing.T, h http.Handler, method, target string) *httptest.ResponseRecorder {
+	t.Helper()
+	req := httptest.NewRequest(method, target, nil)
+	req.Host = "evil.example"
+	req.Header.Set("X-Forwarded-Host", "evil.example")
+	req.Header.Set("X-Forwarded-Proto", "http")
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if strings.Contains(rec.Body.String(), "evil.example") || strings.Contains(rec.Header().Get("Location"), "evil.example") {
+		t.Errorf("%s %s: the request's host is in the answer:\n%s", method, target, rec.Body)
+	}
+	return rec
+}
+
+func TestRobots(t *testing.T) {
+	tests := []struct {
+		name, publicURL string
+		sitemap         string // the Sitemap line, "" for none
+	}{
+		{"with public URL", "https://lapor.example/", "Sitemap: https://lapor.example/sitemap.xml"},
+		{"without public URL", "", ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			rec := seoGet(t, seoHandler(t, tc.publicURL, nil), http.MethodGet, "/robots.txt")
+			if rec.Code != http.StatusOK || rec.Header().Get("Content-Type") != "text/plain; charset=utf-8" || rec.Header().Get("Cache-Control") != seoCache {
+				t.Fatalf("status %d Content-Type %q Cache-Control %q", rec.Code, rec.Header().Get("Content-Type"), rec.Header().Get("Cache-Control"))
+			}
+			lines := strings.Split(strings.TrimSpace(rec.Body.String()), "\n")
+			for _, want := range []string{"User-agent: *", "Disallow: /api/", "Disallow: /v1/", "Disallow: /embed/", "Allow: /"} {
+				if !slices.Contains(lines, want) {
+					t.Errorf("robots.txt lacks %q:\n%s", want, rec.Body)
+				}
+			}
+			hasSitemap := strings.Contains(rec.Body.String(), "Sitemap:")
+			if tc.sitemap == "" && hasSitemap || tc.sitemap != "" && !slices.Contains(lines, tc.sitemap) {
+				t.Errorf("want Sitemap line %q:\n%s", tc.sitemap, rec.Body)
+			}
+		})
+	}
+}
+
+func TestSitemap(t *testing.T) {
+	t.Run("with public URL", func(t *testing.T) {
+		rec := seoGet(t, seoHandler(t, "https://lapor.example", nil), http.MethodGet, "/sitemap.xml")
+		if rec.Code != http.StatusOK || rec.Header().Get("Content-Type") != "application/xml; charset=utf-8" {
+			t.Fatalf("status %d Content-Type %q: %s", rec.Code, rec.Header().Get("Content-Type"), rec.Body)
+		}
+		var set struct {
+			XMLName xml.Name
+			URLs    []struct {
+				Loc string `xml:"loc"`
+			} `xml:"url"`
+		}
+		if err := xml.Unmarshal(rec.Body.Bytes(), &set); err != nil {
+			t.Fatalf("sitemap is not XML: %v\n%s", err, rec.Body)
+		}
+		if set.XMLName.Space != "http://www.sitemaps.org/schemas/sitemap/0.9" || set.XMLName.Local != "urlset" {
+			t.Errorf("root element %v", set.XMLName)
+		}
+		var got []string
+		for _, u := range set.URLs {
+			got = append(got, u.Loc)
+		}
+		want := []string{
+			"https://lapor.example/", "https://lapor.example/incidents",
+			// Every service of the catalog, in its order.
+			"https://lapor.example/services/bca", "https://lapor.example/services/gojek", "https://lapor.example/services/whatsapp",
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("URLs %q, want %q", got, want)
+		}
+	})
+	t.Run("without public URL", func(t *testing.T) {
+		h := seoHandler(t, "", nil)
+		for _, method := range []string{http.MethodGet, http.MethodHead} {
+			if rec := seoGet(t, h, method, "/sitemap.xml"); rec.Code != http.StatusNotFound {
+				t.Errorf("%s: status %d, want 404", method, rec.Code)
+			}
+		}
+	})
+}
+
+func TestFavicon(t *testing.T) {
+	h := seoHandler(t, "", nil)
+	// The test build ships favicon.svg, and the build's file wins.
+	built, err := ui.New(fstest.MapFS{"index.html": &fstest.MapFile{Data: []byte("<html><head>" + ui.Marker + "</head></html>")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bare := seoHandler(t, "", built)
+	tests := []struct {
+		name   string
+		h      http.Handler
+		target string
+		ctype  string
+		prefix string
+	}{
+		{"ico", bare, "/favicon.ico", "image/x-icon", "\x00\x00\x01\x00\x01\x00"},
+		{"built-in svg", bare, "/favicon.svg", "image/svg+xml", faviconSVG},
+		{"the build's svg", h, "/favicon.svg", "image/svg+xml", `<svg xmlns="http://www.w3.org/2000/svg"/>`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			rec := seoGet(t, tc.h, http.MethodGet, tc.target)
+			if rec.Code != http.StatusOK || rec.Header().Get("Content-Type") != tc.ctype || rec.Header().Get("X-Content-Type-Options") != "nosniff" {
+				t.Fatalf("status %d Content-Type %q nosniff %q", rec.Code, rec.Header().Get("Content-Type"), rec.Header().Get("X-Content-Type-Options"))
+			}
+			if !strings.HasPrefix(rec.Body.String(), tc.prefix) {
+				t.Errorf("body starts %.40q, want %.40q", rec.Body.String(), tc.prefix)
+			}
+			head := seoGet(t, tc.h, http.MethodHead, tc.target)
+			if head.Code != http.StatusOK || head.Body.Len() != 0 {
+				t.Errorf("HEAD: status %d, %d bytes of body", head.Code, head.Body.Len())
+			}
+		})
+	}
+	t.Run("ico holds a 32×32 PNG", func(t *testing.T) {
+		b := seoGet(t, bare, http.MethodGet, "/favicon.ico").Body.Bytes()
+		if len(b) < 22 {
+			t.Fatalf("%d bytes", len(b))
+		}
+		size, off := binary.LittleEndian.Uint32(b[14:18]), binary.LittleEndian.Uint32(b[18:22])
+		if b[6] != 32 || b[7] != 32 || off != 22 || int(off+size) != len(b) {
+			t.Fatalf("entry %dx%d size %d offset %d in %d bytes", b[6], b[7], size, off, len(b))
+		}
+		img, err := png.Decode(bytes.NewReader(b[off:]))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r := img.Bounds(); r.Dx() != 32 || r.Dy() != 32 {
+			t.Errorf("image is %v", r)
+		}
+	})
+}
