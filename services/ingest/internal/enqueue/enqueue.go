@@ -16,7 +16,9 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// appendScript answers "dup" when the dedupe key exists, "capped" when the
+// appendScript answers {"dup", ms} when the dedupe key exists, ms being its
+// PTTL (-1 should it have no expiry), so that the reporter can be told when
+// they count again without a second round trip; "capped" when the
 // network has already counted its cap of reporters in this window, "full"
 // when the stream holds max entries or more, else the new entry's id.
 //
@@ -34,8 +36,9 @@ import (
 // ARGV[1] max backlog, ARGV[2] window in ms, ARGV[3] field, ARGV[4] value,
 // ARGV[5] network cap.
 var appendScript = redis.NewScript(`
-if redis.call('EXISTS', KEYS[2]) == 1 then
-  return 'dup'
+local ttl = redis.call('PTTL', KEYS[2])
+if ttl ~= -2 then
+  return {'dup', ttl}
 end
 if tonumber(redis.call('GET', KEYS[3]) or '0') >= tonumber(ARGV[5]) then
   return 'capped'
@@ -151,22 +154,49 @@ func WindowIndex(at time.Time, window time.Duration) int64 {
 // service, its network has reached its cap, or the backlog is full, and
 // returns the stream entry id when it appended.
 func (a *Appender) Append(ctx context.Context, c Count, value string) (string, Outcome, error) {
+	r, err := a.Submit(ctx, c, value)
+	return r.ID, r.Outcome, err
+}
+
+// Result is what Submit did with a report.
+type Result struct {
+	Outcome Outcome
+	ID      string // the stream entry id when Appended
+	// CountsAgainIn is, for a Duplicate, how long the reporter's dedupe key
+	// still lives: after it the reporter counts again for the service.
+	// Zero when unknown.
+	CountsAgainIn time.Duration
+}
+
+// Submit is Append that also says, for a duplicate, when the reporter
+// counts again.
+func (a *Appender) Submit(ctx context.Context, c Count, value string) (Result, error) {
 	res, err := appendScript.Run(ctx, a.rdb,
 		[]string{a.stream, DedupeKey(c.Reporter, c.Service), NetworkKey(c.Network, c.Service, WindowIndex(c.At, a.window))},
 		a.maxBacklog, a.window.Milliseconds(), a.field, value, a.netCap,
-	).Text()
+	).Result()
 	if err != nil {
-		return "", 0, fmt.Errorf("append to stream %s: %w", a.stream, err)
+		return Result{}, fmt.Errorf("append to stream %s: %w", a.stream, err)
 	}
-	switch res {
-	case "dup":
-		return "", Duplicate, nil
-	case "capped":
-		return "", Capped, nil
-	case "full":
-		return "", Full, nil
-	case "":
-		return "", 0, fmt.Errorf("append to stream %s: empty entry id", a.stream)
+	switch v := res.(type) {
+	case []any:
+		if len(v) != 2 || v[0] != "dup" {
+			return Result{}, fmt.Errorf("append to stream %s: unexpected reply %v", a.stream, v)
+		}
+		ms, _ := v[1].(int64)
+		// -1 (no expiry) cannot happen as the script sets the key, but
+		// saying nothing beats saying something wrong.
+		return Result{Outcome: Duplicate, CountsAgainIn: max(time.Duration(ms)*time.Millisecond, 0)}, nil
+	case string:
+		switch v {
+		case "capped":
+			return Result{Outcome: Capped}, nil
+		case "full":
+			return Result{Outcome: Full}, nil
+		case "":
+			return Result{}, fmt.Errorf("append to stream %s: empty entry id", a.stream)
+		}
+		return Result{Outcome: Appended, ID: v}, nil
 	}
-	return res, Appended, nil
+	return Result{}, fmt.Errorf("append to stream %s: unexpected reply %T", a.stream, res)
 }

@@ -311,3 +311,35 @@ func TestWindowIndex(t *testing.T) {
 		})
 	}
 }
+
+func TestSubmitSaysWhenADuplicateCountsAgain(t *testing.T) {
+	rdb := newRedis(t)
+	ctx := testenv.Ctx(t)
+	const window = 15 * time.Minute
+	a := newAppender(t, rdb, 100, window)
+	key := count("r", "s")
+	steps := []struct {
+		name     string
+		want     enqueue.Outcome
+		min, max time.Duration // CountsAgainIn
+	}{
+		{"a counted report has no wait", enqueue.Appended, 0, 0},
+		// The key was set a moment ago: its PTTL is the window, less the
+		// time the test took.
+		{"a duplicate waits out the dedupe key", enqueue.Duplicate, window - 10*time.Second, window},
+	}
+	for _, s := range steps {
+		t.Run(s.name, func(t *testing.T) {
+			r, err := a.Submit(ctx, key, "v")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.Outcome != s.want || r.CountsAgainIn < s.min || r.CountsAgainIn > s.max {
+				t.Fatalf("result %+v, want %s counting again in [%s, %s]", r, s.want, s.min, s.max)
+			}
+			if (r.ID != "") != (s.want == enqueue.Appended) {
+				t.Fatalf("id %q with outcome %s", r.ID, r.Outcome)
+			}
+		})
+	}
+}

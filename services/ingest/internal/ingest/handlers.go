@@ -25,6 +25,30 @@ type reportResponse struct {
 	// Reason says why a report was not counted, so that a client can tell
 	// "you already reported" from "your network already counts fully".
 	Reason string `json:"reason,omitempty"`
+	// RetryAt says, for a duplicate, from when this reporter counts again
+	// for the service, so that a person with a new symptom is not left
+	// guessing how long "already reported" lasts.
+	RetryAt *time.Time `json:"retry_at,omitempty"`
+}
+
+// retryAt is when a reporter refused as a duplicate at now counts again:
+// when its dedupe key expires, rounded up to the second so that it is never
+// early, or at the next UTC midnight if sooner, as reporter keys (and so
+// dedupe keys) change then. Nil when the wait is unknown.
+func retryAt(now time.Time, wait time.Duration) *time.Time {
+	if wait <= 0 {
+		return nil
+	}
+	at := now.Add(wait)
+	if t := at.Truncate(time.Second); !t.Equal(at) {
+		at = t.Add(time.Second)
+	}
+	y, m, d := now.UTC().Date()
+	if midnight := time.Date(y, m, d+1, 0, 0, 0, 0, time.UTC); midnight.Before(at) {
+		at = midnight
+	}
+	at = at.UTC()
+	return &at
 }
 
 // Reasons a report is not counted.
@@ -92,12 +116,13 @@ func (s *server) handleReport() gin.HandlerFunc {
 		}
 
 		who := enqueue.Count{Service: r.Service, Reporter: r.Reporter, Network: r.Network, At: now}
-		_, outcome, err := s.appender.Append(c.Request.Context(), who, value)
+		res, err := s.appender.Submit(c.Request.Context(), who, value)
+		outcome := res.Outcome
 		switch {
 		case err != nil:
 			httpapi.Unavailable(c, s.log.With("service_slug", r.Service), retryUnavailable, "append report", err)
 		case outcome == enqueue.Duplicate:
-			c.JSON(http.StatusOK, reportResponse{Counted: false, Reason: ReasonDuplicate})
+			c.JSON(http.StatusOK, reportResponse{Counted: false, Reason: ReasonDuplicate, RetryAt: retryAt(now, res.CountsAgainIn)})
 		case outcome == enqueue.Capped:
 			// Answered like a repeat: the report is fine, it just adds
 			// nothing its network has not already said.

@@ -473,3 +473,49 @@ func TestNewServerValidates(t *testing.T) {
 		})
 	}
 }
+
+func TestDuplicateSaysWhenItCountsAgain(t *testing.T) {
+	cases := []struct {
+		name  string
+		first time.Time
+		// want is retry_at; the dedupe key's real TTL runs while the test
+		// does, so retry_at may be up to slack before it.
+		want time.Time
+	}{
+		{"after the dedupe window", time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC), time.Date(2025, 6, 1, 12, 15, 0, 0, time.UTC)},
+		{"at midnight if sooner, when reporter keys change", time.Date(2025, 6, 1, 23, 50, 0, 0, time.UTC), time.Date(2025, 6, 2, 0, 0, 0, 0, time.UTC)},
+	}
+	const slack = 10 * time.Second
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t, env.RedisClient(t), nil)
+			f.clock.Set(tc.first)
+			if w := f.post("203.0.113.5:1", "ua", `{"service":"bca","symptom":"atm"}`); w.Code != 202 {
+				t.Fatalf("first: %d %s", w.Code, w.Body)
+			}
+			// A different symptom is still the same person reporting.
+			w := f.post("203.0.113.5:2", "ua", `{"service":"bca","symptom":"login"}`)
+			if w.Code != 200 {
+				t.Fatalf("second: %d %s", w.Code, w.Body)
+			}
+			var r struct {
+				Counted bool    `json:"counted"`
+				Reason  string  `json:"reason"`
+				RetryAt *string `json:"retry_at"`
+			}
+			if err := json.Unmarshal(w.Body.Bytes(), &r); err != nil {
+				t.Fatal(err)
+			}
+			if r.Counted || r.Reason != "duplicate" || r.RetryAt == nil {
+				t.Fatalf("reply %s, want a duplicate with retry_at", w.Body)
+			}
+			at, err := time.Parse(time.RFC3339, *r.RetryAt)
+			if err != nil {
+				t.Fatalf("retry_at %q is not RFC 3339: %v", *r.RetryAt, err)
+			}
+			if at.After(tc.want) || at.Before(tc.want.Add(-slack)) || at.Location() != time.UTC || !at.Equal(at.Truncate(time.Second)) {
+				t.Fatalf("retry_at %s, want whole seconds UTC in [%s, %s]", *r.RetryAt, tc.want.Add(-slack), tc.want)
+			}
+		})
+	}
+}
