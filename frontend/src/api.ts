@@ -129,7 +129,13 @@ export async function getJSON<T>(path: string, signal?: AbortSignal): Promise<T>
 /** reason says why a report was not counted: a repeat from this person, or
  * their network (a carrier's shared addresses, an office) already counted in
  * full for this window. */
-export type ReportResult = { counted: boolean; id: string; reason?: 'duplicate' | 'network_cap' };
+export type ReportResult = {
+  counted: boolean;
+  id: string;
+  reason?: 'duplicate' | 'network_cap';
+  /** retry_at: for a duplicate, when this person counts again (RFC 3339). */
+  retry_at?: string;
+};
 
 /** postReport sends one report; it throws APIError for refusals. */
 export async function postReport(service: string, symptom: string): Promise<ReportResult> {
@@ -141,7 +147,10 @@ export async function postReport(service: string, symptom: string): Promise<Repo
   if (res.status !== 200 && res.status !== 202) throw await errorFrom(res);
   const body = (await res.json()) as ReportResult;
   const counted = res.status === 202 && body.counted !== false;
-  return { counted, id: body.id ?? '', reason: counted ? undefined : body.reason === 'network_cap' ? 'network_cap' : 'duplicate' };
+  const reason = counted ? undefined : body.reason === 'network_cap' ? 'network_cap' : 'duplicate';
+  // Only a well-formed time is passed on: the page prints it as a clock time.
+  const retryAt = reason === 'duplicate' && body.retry_at && Number.isFinite(Date.parse(body.retry_at)) ? body.retry_at : undefined;
+  return { counted, id: body.id ?? '', reason, retry_at: retryAt };
 }
 
 export function seriesPath(slug: string, from: string, to: string, step = stepFor(from, to)): string {

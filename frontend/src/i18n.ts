@@ -34,6 +34,8 @@ const en = {
   sending: 'Sending your report…',
   thanks: 'Thank you, your report was counted.',
   already: 'You already reported this recently; your report was already counted.',
+  already_until: (when: string) =>
+    `You already reported this recently; your report was already counted. You can report again at ${when}.`,
   networkCounted: 'Many people on your network have reported this in the last few minutes; their reports already count for yours.',
   rate_limited: (when: string) => `Too many reports from your connection. Please try again ${when}.`,
   unavailable: (when: string) => `Lapor is busy right now. Please try again ${when}.`,
@@ -50,6 +52,8 @@ const en = {
   unit_1d: 'reports per day',
   reports: 'Reports',
   reporters: 'Distinct reporters',
+  official_site: 'Official site',
+  reporters_same: 'Each connection counts once per service every 15 minutes, so in 15-minute rows the reports are also the distinct reporters.',
   usual: 'Usual range',
   median: 'Usual (median)',
   latest: 'Latest 15 minutes',
@@ -111,6 +115,26 @@ const en = {
   data_table: 'The chart as a table',
   time: 'Time',
   updated: (t: string) => `Updated ${t}`,
+  // The service page's range control (issue 13 item 6).
+  range: 'Time range',
+  range_24h: '24 hours',
+  range_48h: '48 hours',
+  range_7d: '7 days',
+  range_30d: '30 days',
+  range_custom: 'Custom',
+  range_from: 'From',
+  range_to: 'To',
+  range_show: 'Show',
+  range_hint: (max: string) => `In your time zone. At most ${max}.`,
+  range_max: (days: string) => `${days} days (about 5 years)`,
+  chart_title_48h: 'Reports in the last 48 hours',
+  chart_title_7d: 'Reports in the last 7 days',
+  chart_title_30d: 'Reports in the last 30 days',
+  range_missing: 'Enter both a start and an end.',
+  range_too_large: (max: string) => `This range is too long for the chart. The longest range it can show is ${max}. Choose a shorter range.`,
+  range_order: 'The start of the range is after its end. Choose a start before the end.',
+  range_bad_date: 'A date in this link is not valid. Choose the dates again.',
+  range_refused: (msg: string) => `The chart could not be drawn for this range: ${msg}`,
 };
 
 type Strings = typeof en;
@@ -143,6 +167,8 @@ const id: Strings = {
   sending: 'Mengirim laporan Anda…',
   thanks: 'Terima kasih, laporan Anda sudah dihitung.',
   already: 'Anda baru saja melaporkan ini; laporan Anda sudah dihitung.',
+  already_until: (when: string) =>
+    `Anda baru saja melaporkan ini; laporan Anda sudah dihitung. Anda dapat melapor lagi pukul ${when}.`,
   networkCounted: 'Banyak orang di jaringan Anda sudah melaporkan ini dalam beberapa menit terakhir; laporan mereka sudah mewakili laporan Anda.',
   rate_limited: (when) => `Terlalu banyak laporan dari koneksi Anda. Silakan coba lagi ${when}.`,
   unavailable: (when) => `Lapor sedang sibuk. Silakan coba lagi ${when}.`,
@@ -159,6 +185,8 @@ const id: Strings = {
   unit_1d: 'laporan per hari',
   reports: 'Laporan',
   reporters: 'Pelapor berbeda',
+  official_site: 'Situs resmi',
+  reporters_same: 'Setiap koneksi dihitung sekali per layanan setiap 15 menit, jadi pada baris 15 menit jumlah laporan sama dengan jumlah pelapor berbeda.',
   usual: 'Rentang normal',
   median: 'Normal (median)',
   latest: '15 menit terakhir',
@@ -218,6 +246,25 @@ const id: Strings = {
   data_table: 'Grafik dalam bentuk tabel',
   time: 'Waktu',
   updated: (t) => `Diperbarui ${t}`,
+  range: 'Rentang waktu',
+  range_24h: '24 jam',
+  range_48h: '48 jam',
+  range_7d: '7 hari',
+  range_30d: '30 hari',
+  range_custom: 'Pilih sendiri',
+  range_from: 'Dari',
+  range_to: 'Sampai',
+  range_show: 'Tampilkan',
+  range_hint: (max) => `Dalam zona waktu Anda. Paling lama ${max}.`,
+  range_max: (days) => `${days} hari (sekitar 5 tahun)`,
+  chart_title_48h: 'Laporan dalam 48 jam terakhir',
+  chart_title_7d: 'Laporan dalam 7 hari terakhir',
+  chart_title_30d: 'Laporan dalam 30 hari terakhir',
+  range_missing: 'Isi waktu mulai dan waktu akhir.',
+  range_too_large: (max) => `Rentang ini terlalu panjang untuk grafik. Rentang terpanjang yang dapat ditampilkan adalah ${max}. Pilih rentang yang lebih pendek.`,
+  range_order: 'Awal rentang berada setelah akhirnya. Pilih waktu mulai sebelum waktu akhir.',
+  range_bad_date: 'Tanggal dalam tautan ini tidak valid. Pilih tanggalnya lagi.',
+  range_refused: (msg) => `Grafik tidak dapat ditampilkan untuk rentang ini: ${msg}`,
 };
 
 const tables: Record<Lang, Strings> = { en, id };
@@ -336,6 +383,12 @@ export const time = (d: Date | string | number) =>
 /** dateTime: "28 Nov, 14:05". */
 export const dateTime = (d: Date | string | number) =>
   dtf('dt', { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' }).format(asDate(d));
+
+/** dayMonth: "28 Nov". */
+export const dayMonth = (d: Date | string | number) => dtf('dm', { day: 'numeric', month: 'short' }).format(asDate(d));
+
+/** monthYear: "Nov 2024". */
+export const monthYear = (d: Date | string | number) => dtf('my', { month: 'short', year: 'numeric' }).format(asDate(d));
 
 /** dateTimeTZ: "28 Nov, 14:05 WIB". */
 export const dateTimeTZ = (d: Date | string | number) =>

@@ -17,15 +17,68 @@ export function parseRange(from: string | null, to: string | null): { from: stri
   return { from: iso(start), to: iso(end) };
 }
 
+/** The ranges the service page offers, in days back from now. */
+export const PRESETS = { '24h': 1, '48h': 2, '7d': 7, '30d': 30 } as const;
+export type Preset = keyof typeof PRESETS;
+
+/**
+ * MAX_RANGE_DAYS is the longest range the series API answers: at most 2000
+ * points (MaxPoints in services/web/internal/api), and stepFor uses daily
+ * buckets beyond a month.
+ */
+export const MAX_RANGE_DAYS = 2000;
+
+/**
+ * pageRange gives the service page's range from its URL: `range` (a preset,
+ * up to now) or `from`/`to` (a stable link), else the last 24 hours. Unlike
+ * parseRange it keeps what the link says when it is wrong (from after to, a
+ * date that does not parse), so the API can say what is wrong.
+ */
+export function pageRange(
+  from: string | null,
+  to: string | null,
+  range: string | null,
+  now = Date.now(),
+): { from: string; to: string; preset: Preset | null } {
+  if (!from && !to) {
+    const preset: Preset = range && range in PRESETS ? (range as Preset) : '24h';
+    return { from: iso(now - PRESETS[preset] * DAY), to: iso(now), preset };
+  }
+  const f = from ? Date.parse(from) : NaN;
+  const tt = to ? Date.parse(to) : NaN;
+  if ((from && !Number.isFinite(f)) || (to && !Number.isFinite(tt))) {
+    return { from: from ?? iso(now - DAY), to: to ?? iso(now), preset: null };
+  }
+  if (from && to) return { from: iso(f), to: iso(tt), preset: null };
+  return { ...parseRange(from, to), preset: null };
+}
+
+/** localInput turns an ISO time into a datetime-local value in the reader's time zone. */
+export function localInput(isoTime: string): string {
+  const d = new Date(isoTime);
+  if (!Number.isFinite(d.getTime())) return '';
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}`;
+}
+
+/** fromLocalInput reads a datetime-local value (the reader's time zone) as an ISO time, or '' when empty or invalid. */
+export function fromLocalInput(v: string): string {
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})/.exec(v);
+  if (!m) return '';
+  const d = new Date(+m[1], +m[2] - 1, +m[3], +m[4], +m[5]);
+  return Number.isFinite(d.getTime()) ? iso(d.getTime()) : '';
+}
+
 /**
  * stepFor picks the bucket for a range: 15 minutes up to three days (the
  * 24-hour view journalists cite), hours up to a month, days beyond, so a
  * shared link to any range stays well under the API's 2000 points.
  */
-export function stepFor(from: string, to: string): '15m' | '1h' | '1d' {
+export function stepFor(from: string, to: string): '15m' | '1h' | '24h' {
   const span = Date.parse(to) - Date.parse(from);
   if (!(span > 3 * DAY)) return '15m';
-  return span <= 31 * DAY ? '1h' : '1d';
+  // '24h', not '1d': the API reads Go durations, which have no days.
+  return span <= 31 * DAY ? '1h' : '24h';
 }
 
 /**

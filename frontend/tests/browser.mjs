@@ -198,6 +198,35 @@ try {
   await page.getByTestId('report-status').getByText(/already counted/).waitFor();
   ok('a repeat report says it was already counted');
 
+  // --- issue 13 item 16: when reporting opens again, the official site, one number per 15 minutes ---
+  {
+    const msg = page.getByTestId('report-status').locator('p');
+    const retryAt = await msg.getAttribute('data-retry-at');
+    const wait = Date.parse(retryAt ?? '') - Date.now();
+    // The first report was counted at most a minute or two ago, so its dedupe key has most of its 15 minutes left.
+    if (!(wait > 10 * 60e3 && wait <= 15 * 60e3 + 5e3)) fail(`repeat report: retry_at ${retryAt} is ${wait} ms away, want about 15 minutes`);
+    const text = await msg.innerText();
+    if (!/You can report again at \d{1,2}[:.]\d{2}/.test(text)) fail(`repeat report does not say when to report again: ${text}`);
+    ok(`a repeat report says when reporting opens again: ${text}`);
+
+    const site = page.getByTestId('official-site');
+    const href = await site.getAttribute('href');
+    const rel = (await site.getAttribute('rel')) ?? '';
+    if (href !== 'https://www.whatsapp.com/' || !rel.includes('noopener') || !rel.includes('nofollow')) {
+      fail(`official site link: href ${href}, rel "${rel}"`);
+    }
+    ok(`the service page links the official site ${href} (rel="${rel}")`);
+
+    await page.getByText('The chart as a table').click();
+    const table = page.getByTestId('data-table');
+    await table.locator('caption').getByText(/once per service every 15 minutes/).waitFor();
+    const cols = await table.locator('thead th').allInnerTexts();
+    if (cols.includes('Distinct reporters') || cols.length !== 3) fail(`15-minute table columns: ${cols.join(', ')}`);
+    await page.getByText('The chart as a table').click();
+    ok(`the 15-minute table shows reports once, saying they are also the reporters: ${cols.join(', ')}`);
+  }
+  // --- end issue 13 item 16 ---
+
   // The outage map: SVG paths with at least one country filled.
   await page.locator('svg[data-testid=outage-map] path').nth(50).waitFor();
   await page.locator('svg[data-testid=outage-map] path.has-reports').first().waitFor();
@@ -377,6 +406,122 @@ try {
     await page.evaluate(() => localStorage.removeItem('lapor.lang'));
   }
   // ---- end of issue 13 block ------------------------------------------------
+
+  // ---- Issue 13 (item 6): a range control, a readable x axis at every range,
+  // and a refused range said in words (never "Retrying…"). -------------------
+  {
+    const WIDE = { width: 1366, height: 800 };
+    const chart = page.locator('.chart').first();
+    const control = page.getByTestId('range-control');
+    await page.setViewportSize(WIDE);
+    await page.goto(`${base}/services/whatsapp?lang=en`);
+    await control.waitFor();
+    for (const name of ['24 hours', '48 hours', '7 days', '30 days', 'Custom']) await control.getByRole('button', { name, exact: true }).waitFor();
+    if ((await control.getByRole('button', { name: '24 hours', exact: true }).getAttribute('aria-pressed')) !== 'true') fail('range control: 24 hours is not the chosen range by default');
+    ok('the service page has a range control: 24 hours, 48 hours, 7 days, 30 days, custom');
+
+    // Choosing 7 days changes the URL, the title, the bucket, the links, and redraws the chart.
+    await page.locator('.chart[data-x-ticks] .uplot canvas').first().waitFor();
+    const ticks24 = await chart.getAttribute('data-x-ticks');
+    await control.getByRole('button', { name: '7 days', exact: true }).click();
+    await page.waitForURL(/[?&]range=7d(&|$)/);
+    await page.getByRole('heading', { name: 'Reports in the last 7 days' }).waitFor();
+    await page.getByText('reports per hour').first().waitFor();
+    await page.waitForFunction((old) => {
+      const v = document.querySelector('.chart')?.getAttribute('data-x-ticks');
+      return !!v && v !== old;
+    }, ticks24);
+    const csv7 = new URL((await page.locator('a[download]').getAttribute('href')) ?? '', base).searchParams;
+    const link7 = new URL(await page.locator('#share-link').inputValue()).searchParams;
+    for (const [what, q] of [['CSV link', csv7], ['stable link', link7]]) {
+      const span = (Date.parse(q.get('to')) - Date.parse(q.get('from'))) / 3600e3;
+      if (!(span >= 7 * 24 && span <= 7 * 24 + 1)) fail(`7 days: the ${what} spans ${span} hours (${q})`);
+    }
+    if (csv7.get('step') !== '1h') fail(`7 days: the CSV asks for step ${csv7.get('step')}, want 1h`);
+    if ((await control.getByRole('button', { name: '7 days', exact: true }).getAttribute('aria-pressed')) !== 'true') fail('range control: 7 days is not marked as chosen');
+    ok('choosing 7 days sets ?range=7d, redraws the chart with hourly buckets, and the stable link and CSV follow');
+    check('range control');
+    await accessible(page, 'service page, 7 days');
+
+    // X labels never overlap or leave the chart. uPlot draws them on its
+    // canvas (its .u-axis elements are empty boxes), so the chart publishes
+    // each label's box, measured with the axis font, as data-x-ticks.
+    const axis = async (what) => {
+      await page.locator('.chart[data-x-ticks] .uplot canvas').first().waitFor();
+      await page.waitForFunction(() => {
+        const el = document.querySelector('.chart');
+        const v = el?.getAttribute('data-x-ticks');
+        return !!v && JSON.parse(v).width === Math.max(280, el.clientWidth);
+      });
+      const tk = JSON.parse(await chart.getAttribute('data-x-ticks'));
+      const b = tk.boxes;
+      if (b.length < 2) fail(`${what}: only ${b.length} x axis labels`);
+      for (let i = 1; i < b.length; i++) {
+        if (b[i].l < b[i - 1].r + 4) fail(`${what}: x labels "${b[i - 1].text}" (${b[i - 1].l}–${b[i - 1].r}) and "${b[i].text}" (${b[i].l}–${b[i].r}) overlap`);
+      }
+      for (const x of b) if (x.l < 0 || x.r > tk.width) fail(`${what}: x label "${x.text}" (${x.l}–${x.r}) is outside the ${tk.width} px chart`);
+      return b.map((x) => x.text);
+    };
+    for (const [range, title] of [['', '24 hours'], ['7d', '7 days'], ['30d', '30 days']]) {
+      for (const vp of [WIDE, PHONE]) {
+        await page.setViewportSize(vp);
+        await page.goto(`${base}/services/whatsapp?lang=en${range ? `&range=${range}` : ''}`);
+        await page.getByRole('heading', { name: `Reports in the last ${title}` }).waitFor();
+        const labels = await axis(`x axis, ${title}, ${vp.width} px`);
+        if (range === '' && !labels.some((l) => /^\d\d:\d\d$/.test(l))) fail(`x axis, 24 hours, ${vp.width} px: no hour labels: ${labels.join(' | ')}`);
+        if (range !== '' && labels.some((l) => l.includes(':'))) fail(`x axis, ${title}, ${vp.width} px: labels should be days: ${labels.join(' | ')}`);
+        ok(`x axis, ${title}, ${vp.width} px: ${labels.length} labels, none overlapping: ${labels.join(' | ')}`);
+      }
+      await shot(page, `service-range-${range || '24h'}-phone`);
+    }
+    await page.goto(`${base}/services/whatsapp?lang=id&range=30d`);
+    await page.getByRole('heading', { name: 'Laporan dalam 30 hari terakhir' }).waitFor();
+    const labelsId = await axis('x axis, 30 hari, 360 px');
+    ok(`x axis, 30 hari (id), 360 px: ${labelsId.join(' | ')}`);
+    await noHorizontalScroll(page, 'service page, 30 days');
+    check('x axis');
+
+    // A custom range longer than the API allows: the reason and the maximum, once, and no retrying.
+    await page.setViewportSize(WIDE);
+    await page.goto(`${base}/services/whatsapp?lang=en`);
+    await control.getByRole('button', { name: 'Custom', exact: true }).click();
+    await page.locator('#range-from').fill('2010-01-01T00:00');
+    await page.locator('#range-to').fill('2024-01-01T00:00');
+    let seriesAsked = 0;
+    const onReq = (r) => {
+      if (/\/api\/v1\/services\/whatsapp\/series\?/.test(r.url()) && r.url().includes('from=2009-12-31T17')) seriesAsked++;
+    };
+    page.on('request', onReq);
+    await page.getByRole('button', { name: 'Show', exact: true }).click();
+    await page.waitForURL(/[?&]from=2009-12-31T17%3A00%3A00Z&to=2023-12-31T17%3A00%3A00Z/);
+    const err = page.getByTestId('range-error');
+    await err.waitFor();
+    const errText = await err.innerText();
+    if (!errText.includes('too long') || !errText.includes('2,000 days')) fail(`too-large range: the message says "${errText}"`);
+    await page.locator('[data-testid=status-banner][data-status]:not([data-status=unknown])').waitFor();
+    await page.waitForTimeout(12_000); // more than one poll (10 s)
+    page.off('request', onReq);
+    const mainText = await page.locator('main').innerText();
+    if (/Retrying|Mencoba lagi/.test(mainText)) fail('too-large range: the page says it is retrying');
+    if (seriesAsked !== 1) fail(`too-large range: the series was asked for ${seriesAsked} times, want once`);
+    problems.splice(0); // the API's 400 is logged as a failed request
+    await accessible(page, 'service page, range too large');
+    await shot(page, 'service-range-too-large');
+    ok(`a too-large custom range says "${errText}", asks once and does not retry`);
+
+    // The same in Indonesian, and a start after the end.
+    await page.goto(`${base}/services/whatsapp?lang=id&from=2009-12-31T17:00:00Z&to=2023-12-31T17:00:00Z`);
+    const errId = await page.getByTestId('range-error').innerText();
+    if (!errId.includes('terlalu panjang') || !errId.includes('2.000 hari')) fail(`too-large range (id): the message says "${errId}"`);
+    await page.goto(`${base}/services/whatsapp?lang=en&from=2024-01-02T00:00:00Z&to=2024-01-01T00:00:00Z`);
+    const errOrder = await page.getByTestId('range-error').innerText();
+    if (!errOrder.includes('after its end')) fail(`from after to: the message says "${errOrder}"`);
+    if (/Retrying/.test(await page.locator('main').innerText())) fail('from after to: the page says it is retrying');
+    problems.splice(0); // the API's 400s are logged as failed requests
+    ok(`a refused range is said in Indonesian ("${errId}") and a start after the end says "${errOrder}"`);
+    await page.evaluate(() => localStorage.removeItem('lapor.lang'));
+  }
+  // ---- end of issue 13 item 6 block -----------------------------------------
 
   // Unknown service: the app says so.
   await page.setViewportSize(DESKTOP);

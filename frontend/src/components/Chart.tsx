@@ -2,7 +2,7 @@ import { useEffect, useRef } from 'preact/hooks';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import type { Series } from '../api';
-import { dateTime, num, t, time, unitOf } from '../i18n';
+import { dateTime, dayMonth, monthYear, num, t, time, unitOf } from '../i18n';
 import { lastBucket } from '../range';
 
 interface Props {
@@ -71,6 +71,59 @@ function hatch(): CanvasPattern | string {
   return g.createPattern(c, 'repeat') ?? C.barPartial;
 }
 
+const MIN = 60;
+const HOUR = 3600;
+const DAY = 86400;
+// uPlot's own month and year steps, which it splits on calendar boundaries.
+const MONTH = 30 * DAY;
+const YEAR = 365 * DAY;
+const HOUR_INCRS = [15 * MIN, 30 * MIN, HOUR, 2 * HOUR, 3 * HOUR, 4 * HOUR, 6 * HOUR, 8 * HOUR, 12 * HOUR];
+const DAY_INCRS = [DAY, 2 * DAY, 3 * DAY, 7 * DAY, 14 * DAY, MONTH, 2 * MONTH, 3 * MONTH, 6 * MONTH, YEAR, 2 * YEAR, 5 * YEAR, 10 * YEAR];
+const AXIS_FONT = '12px system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif';
+const X_SPACE = 72;
+
+/**
+ * xIncrs gives the x axis' tick steps for a span (seconds): hours (with the
+ * date at midnight) up to 72 hours, whole days (or months, years) beyond.
+ * uPlot aligns them to the reader's local midnight.
+ */
+function xIncrs(span: number): number[] {
+  return span > 72 * HOUR ? DAY_INCRS : [...HOUR_INCRS, ...DAY_INCRS];
+}
+
+/** xLabels: "14:00" for hour ticks ("29 Nov" at midnight), "29 Nov" for days, "Nov 2024" for months, "2024" for years. */
+function xLabels(splits: number[], incr: number): string[] {
+  return splits.map((s) => {
+    const ms = s * 1000;
+    if (incr >= YEAR) return String(new Date(ms).getFullYear());
+    if (incr >= MONTH) return monthYear(ms);
+    if (incr >= DAY) return dayMonth(ms);
+    const d = new Date(ms);
+    return d.getHours() === 0 && d.getMinutes() === 0 ? dayMonth(ms) : time(ms);
+  });
+}
+
+let measurer: CanvasRenderingContext2D | null = null;
+
+/**
+ * publishTicks puts the x labels' boxes (CSS px, from the chart's left) on the
+ * chart element as data-x-ticks, for tests: uPlot draws labels on its canvas.
+ */
+function publishTicks(u: uPlot, el: HTMLElement) {
+  const ax = u.axes[0] as uPlot.Axis & { _splits?: number[]; _values?: string[] };
+  measurer ??= document.createElement('canvas').getContext('2d');
+  if (!measurer || !ax._splits || !ax._values) return;
+  measurer.font = AXIS_FONT;
+  const left = u.over.offsetLeft;
+  const boxes = ax._splits.map((s, i) => {
+    const text = String(ax._values![i] ?? '');
+    const x = left + u.valToPos(s, 'x');
+    const w = measurer!.measureText(text).width;
+    return { text, l: Math.round((x - w / 2) * 10) / 10, r: Math.round((x + w / 2) * 10) / 10 };
+  });
+  el.dataset.xTicks = JSON.stringify({ width: u.width, boxes });
+}
+
 /** bucketAt is the index of the bucket that holds time x (seconds), or -1. */
 function bucketAt(s: Series, x: number): number {
   if (!s.points.length || !Number.isFinite(x)) return -1;
@@ -94,10 +147,6 @@ export function Chart({ series, height }: Props) {
     const el = box.current!;
     const step = series.step;
     let pat: CanvasPattern | string | undefined;
-    const long = () => {
-      const pts = data.current.points;
-      return pts.length > 1 && Date.parse(pts[pts.length - 1].t) - Date.parse(pts[0].t) > 36 * 3600e3;
-    };
     const showTip = (u: uPlot) => {
       const tt = tip.current!;
       if (u.cursor.left == null || u.cursor.left < 0) {
@@ -148,7 +197,11 @@ export function Chart({ series, height }: Props) {
           stroke: C.text,
           grid: { stroke: C.grid },
           ticks: { stroke: C.grid },
-          values: (_u, splits) => splits.map((s) => (long() ? dateTime(s * 1000) : time(s * 1000))),
+          font: AXIS_FONT,
+          // Room for the widest label ("28 Sep", "Sep 2024") and a gap, so labels never touch.
+          space: X_SPACE,
+          incrs: (_u, _i, min, max) => xIncrs(max - min),
+          values: (_u, splits, _i, _space, incr) => xLabels(splits, incr),
         },
         {
           stroke: C.text,
@@ -194,7 +247,7 @@ export function Chart({ series, height }: Props) {
       hooks: {
         setCursor: [showTip],
         // The drawn x range's end (seconds), for tests: it reaches the last bucket's end.
-        draw: [(u) => void (el.dataset.xMax = String(u.scales.x.max ?? ''))],
+        draw: [(u) => void (el.dataset.xMax = String(u.scales.x.max ?? '')), (u) => publishTicks(u, el)],
       },
     };
     const u = new uPlot(opts, columns(series) as uPlot.AlignedData, el);

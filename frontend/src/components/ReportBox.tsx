@@ -1,13 +1,13 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { APIError, postReport } from '../api';
-import { retryWhen, t } from '../i18n';
+import { retryWhen, t, time } from '../i18n';
 import { symptomName } from '../names';
 
 type State =
   | { k: 'idle' }
   | { k: 'pick' }
   | { k: 'sending'; symptom: string }
-  | { k: 'done'; counted: boolean; network: boolean }
+  | { k: 'done'; counted: boolean; network: boolean; retryAt?: string }
   | { k: 'error'; message: string };
 
 function explain(e: unknown): string {
@@ -51,7 +51,7 @@ export function ReportBox({ slug, name, indicators, onReported }: {
     setSt({ k: 'sending', symptom });
     try {
       const r = await postReport(slug, symptom);
-      setSt({ k: 'done', counted: r.counted, network: r.reason === 'network_cap' });
+      setSt({ k: 'done', counted: r.counted, network: r.reason === 'network_cap', retryAt: r.retry_at });
       if (r.counted) onReported();
     } catch (e) {
       setSt({ k: 'error', message: explain(e) });
@@ -92,7 +92,17 @@ export function ReportBox({ slug, name, indicators, onReported }: {
       )}
       <div role="status" aria-live="polite" class="report-msg" data-testid="report-status">
         {st.k === 'sending' && <p>{t.sending}</p>}
-        {st.k === 'done' && <p class={st.counted ? 'ok-msg' : 'info-msg'}>{st.counted ? t.thanks : st.network ? t.networkCounted : t.already}</p>}
+        {st.k === 'done' && (
+          <p class={st.counted ? 'ok-msg' : 'info-msg'} data-retry-at={st.retryAt}>
+            {st.counted
+              ? t.thanks
+              : st.network
+                ? t.networkCounted
+                : st.retryAt
+                  ? t.already_until(time(st.retryAt))
+                  : t.already}
+          </p>
+        )}
       </div>
       <div role="alert" class="report-err" data-testid="report-error">
         {st.k === 'error' && <p class="err-msg">{st.message}</p>}

@@ -11,6 +11,7 @@ import {
   type ServiceDetail,
 } from '../api';
 import { dateTime, dateTimeTZ, num, pct, t, time, tzName, unitOf } from '../i18n';
+import { RangeControl } from '../components/RangeControl';
 import { symptomName } from '../names';
 import { usePoll } from '../hooks';
 import { Chart, ChartLegend } from '../components/Chart';
@@ -19,11 +20,13 @@ import { ReportBox } from '../components/ReportBox';
 import { StatusBadge, statusText } from '../components/StatusBadge';
 import { NotFound } from './NotFound';
 import { rememberNames, useServiceName } from './catalog';
-import { lastBucket, parseRange, rangeTitle } from '../range';
+import { lastBucket, MAX_RANGE_DAYS, pageRange, rangeTitle, type Preset } from '../range';
 
 interface Data {
   svc: ServiceDetail;
-  series: Series;
+  /** null when the API refused the range (seriesError says why). */
+  series: Series | null;
+  seriesError: APIError | null;
   countries: Countries | null;
   past: Incident[] | null;
 }
@@ -43,11 +46,16 @@ function useIsPhone(): boolean {
 export function ServicePage({ slug, search }: { slug: string; search: URLSearchParams }) {
   const fromQ = search.get('from');
   const toQ = search.get('to');
+  const rangeQ = search.get('range');
   const phone = useIsPhone();
+  const range = pageRange(fromQ, toQ, rangeQ);
+  // A range the API refused (400) is not asked for again: the link is wrong, not the network.
+  const refused = useRef<{ key: string; err: APIError } | null>(null);
 
   const { data, error, refresh } = usePoll<Data>(
     async (signal) => {
-      const r = parseRange(fromQ, toQ);
+      const r = pageRange(fromQ, toQ, rangeQ);
+      const key = `${r.from}|${r.to}`;
       const enc = encodeURIComponent(slug);
       const [svc, series, countries, past] = await Promise.all([
         // The name goes up at once, for the heading, while the rest loads.
@@ -55,16 +63,25 @@ export function ServicePage({ slug, search }: { slug: string; search: URLSearchP
           if (!signal.aborted) rememberNames([s]);
           return s;
         }),
-        getJSON<Series>(seriesPath(slug, r.from, r.to), signal),
+        refused.current?.key === key
+          ? null
+          : getJSON<Series>(seriesPath(slug, r.from, r.to), signal).catch((e) => {
+              if (e instanceof APIError && e.status === 400) {
+                refused.current = { key, err: e };
+                return null;
+              }
+              throw e;
+            }),
         getJSON<Countries>(`/api/v1/services/${enc}/countries?hours=6`, signal).catch(() => null),
         getJSON<{ incidents: Incident[] }>(`/api/v1/incidents?service=${enc}&limit=20`, signal)
           .then((x) => x.incidents)
           .catch(() => null),
       ]);
-      return { svc, series, countries, past };
+      const seriesError = !series && refused.current?.key === key ? refused.current.err : null;
+      return { svc, series, seriesError, countries, past };
     },
     10_000,
-    [slug, fromQ, toQ],
+    [slug, fromQ, toQ, rangeQ],
   );
 
   // After a report, look again now and twice more while the pipeline carries it.
@@ -87,7 +104,8 @@ export function ServicePage({ slug, search }: { slug: string; search: URLSearchP
   if (error instanceof APIError && error.status === 404) return <NotFound text={t.not_found_service} />;
 
   const svc = data?.svc;
-  const series = data?.series;
+  const series = data?.series ?? undefined;
+  const seriesError = data?.seriesError ?? null;
   const last = series?.points[series.points.length - 1];
   const lb = lastBucket(series);
   // No data and the last try failed: the status is unknown (and retrying), not "no problems".
@@ -116,6 +134,8 @@ export function ServicePage({ slug, search }: { slug: string; search: URLSearchP
         )}
       </div>
 
+      {svc && <OfficialSite url={svc.url} />}
+
       {svc ? (
         <ReportBox slug={svc.slug} name={svc.name} indicators={svc.indicators} onReported={afterReport} />
       ) : (
@@ -125,7 +145,8 @@ export function ServicePage({ slug, search }: { slug: string; search: URLSearchP
       <Banner svc={svc} failed={failed} />
 
       <section aria-labelledby="chart-h" class="panel">
-        <h2 id="chart-h">{fromQ || toQ ? `${t.chart_title_range}: ${rangeTitle(series)}` : t.chart_title}</h2>
+        <h2 id="chart-h">{chartTitle(range.preset, series)}</h2>
+        <RangeControl slug={slug} search={search} preset={range.preset} from={series?.from ?? range.from} to={series?.to ?? range.to} />
         <p class="muted">
           {unitOf(series?.step)}. {t.times_in(tzName())}
         </p>
@@ -138,7 +159,17 @@ export function ServicePage({ slug, search }: { slug: string; search: URLSearchP
           <span class="muted">{lb.filling ? t.so_far : unitOf(series?.step)}</span>
         </p>
         <div class={`chart-box ${phone ? 'chart-phone' : ''}`}>
-          {series ? <Chart series={series} height={phone ? 220 : 300} /> : <div class="skeleton chart-skeleton" />}
+          {seriesError ? (
+            <div class="chart-error">
+              <p role="alert" data-testid="range-error">
+                {rangeErrorText(seriesError)}
+              </p>
+            </div>
+          ) : series ? (
+            <Chart series={series} height={phone ? 220 : 300} />
+          ) : (
+            <div class="skeleton chart-skeleton" />
+          )}
         </div>
         <ChartLegend step={series?.step} />
         <div class="chart-extras">
@@ -159,6 +190,43 @@ export function ServicePage({ slug, search }: { slug: string; search: URLSearchP
       </section>
     </>
   );
+}
+
+/** OfficialSite links the service's own site from the catalog: a plain
+ * link, not an endorsement, so nofollow; only http(s), never a script URL. */
+function OfficialSite({ url }: { url: string }) {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return null;
+  }
+  if (u.protocol !== 'https:' && u.protocol !== 'http:') return null;
+  return (
+    <p class="svc-links muted">
+      {t.official_site}:{' '}
+      <a href={u.href} rel="noopener nofollow" data-testid="official-site">
+        {u.hostname.replace(/^www\./, '')}
+      </a>
+    </p>
+  );
+}
+
+function chartTitle(preset: Preset | null, series: Series | undefined): string {
+  if (preset === '24h') return t.chart_title;
+  if (preset === '48h') return t.chart_title_48h;
+  if (preset === '7d') return t.chart_title_7d;
+  if (preset === '30d') return t.chart_title_30d;
+  const r = rangeTitle(series);
+  return r ? `${t.chart_title_range}: ${r}` : t.chart_title_range;
+}
+
+/** rangeErrorText says in words why the API refused a range, with the longest range allowed. */
+function rangeErrorText(e: APIError): string {
+  if (e.code === 'range_too_large') return t.range_too_large(t.range_max(num(MAX_RANGE_DAYS)));
+  if ((e.field === 'from' || e.field === 'to') && /before/.test(e.message)) return t.range_order;
+  if (e.field === 'from' || e.field === 'to') return t.range_bad_date;
+  return t.range_refused(e.message);
 }
 
 function Banner({ svc, failed }: { svc: ServiceDetail | undefined; failed: boolean }) {
@@ -208,19 +276,26 @@ function Banner({ svc, failed }: { svc: ServiceDetail | undefined; failed: boole
   );
 }
 
+/** DEDUPE_WINDOW is ingest's: a connection counts once per service in it. */
+const DEDUPE_WINDOW = 900;
+
 function DataTable({ series }: { series: Series }) {
   const [open, setOpen] = useState(false);
+  // In buckets no longer than the dedupe window every reporter counts at
+  // most once, so reporters always equal reports there: one column, said so.
+  const both = series.step > DEDUPE_WINDOW;
   return (
     <details class="table-details" onToggle={(e) => setOpen((e.currentTarget as HTMLDetailsElement).open)}>
       <summary>{t.data_table}</summary>
       {open && (
         <div class="table-scroll">
-          <table class="data">
+          <table class="data" data-testid="data-table">
+            {!both && <caption class="muted">{t.reporters_same}</caption>}
             <thead>
               <tr>
                 <th scope="col">{t.time}</th>
                 <th scope="col" class="num">{t.reports}</th>
-                <th scope="col" class="num">{t.reporters}</th>
+                {both && <th scope="col" class="num">{t.reporters}</th>}
                 <th scope="col" class="num">{t.usual}</th>
               </tr>
             </thead>
@@ -229,7 +304,7 @@ function DataTable({ series }: { series: Series }) {
                 <tr>
                   <th scope="row">{dateTime(p.t)}</th>
                   <td class="num">{num(p.reports)}</td>
-                  <td class="num">{num(p.reporters)}</td>
+                  {both && <td class="num">{num(p.reporters)}</td>}
                   <td class="num">
                     {num(p.baseline_low ?? p.baseline, 1)}–{num(p.baseline_high ?? p.baseline, 1)}
                   </td>
