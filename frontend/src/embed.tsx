@@ -42,7 +42,7 @@ function Embed() {
         {data ? rangeTitle(data.series) : '\u00a0'} · {tzName()}
         {last ? (
           <span data-testid="latest-embed" data-filling={lb.filling ? 'true' : 'false'}>
-            {` · ${t.latest}${note}: ${num(last.reports)}${lb.filling ? ` ${t.so_far}` : ''}`}
+            {` · ${t.latest(data?.series.step)}${note}: ${num(last.reports)}${lb.filling ? ` ${t.so_far}` : ''}`}
           </span>
         ) : (
           ''

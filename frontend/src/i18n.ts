@@ -56,7 +56,8 @@ const en = {
   reporters_same: 'Each connection counts once per service every 15 minutes, so in 15-minute rows the reports are also the distinct reporters.',
   usual: 'Usual range',
   median: 'Usual (median)',
-  latest: 'Latest 15 minutes',
+  // The newest bucket, named by its size (the step in seconds).
+  latest: (step?: number): string => (step === 86400 ? 'Latest day' : step === 3600 ? 'Latest hour' : 'Latest 15 minutes'),
   // The latest bucket while it fills: "Latest 15 minutes (still filling): 314 so far".
   still_filling: 'still filling',
   so_far: 'so far',
@@ -189,7 +190,7 @@ const id: Strings = {
   reporters_same: 'Setiap koneksi dihitung sekali per layanan setiap 15 menit, jadi pada baris 15 menit jumlah laporan sama dengan jumlah pelapor berbeda.',
   usual: 'Rentang normal',
   median: 'Normal (median)',
-  latest: '15 menit terakhir',
+  latest: (step) => (step === 86400 ? 'Hari terakhir' : step === 3600 ? 'Jam terakhir' : '15 menit terakhir'),
   still_filling: 'masih berjalan',
   so_far: 'sejauh ini',
   until: (time) => `hingga ${time}`,

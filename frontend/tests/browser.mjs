@@ -438,6 +438,8 @@ try {
       if (!(span >= 7 * 24 && span <= 7 * 24 + 1)) fail(`7 days: the ${what} spans ${span} hours (${q})`);
     }
     if (csv7.get('step') !== '1h') fail(`7 days: the CSV asks for step ${csv7.get('step')}, want 1h`);
+    const latest7 = (await page.locator('p.latest').textContent()) ?? '';
+    if (!/^Latest hour\b/.test(latest7.trim())) fail(`7 days: the newest bucket is labelled "${latest7.trim()}", want "Latest hour …"`);
     if ((await control.getByRole('button', { name: '7 days', exact: true }).getAttribute('aria-pressed')) !== 'true') fail('range control: 7 days is not marked as chosen');
     ok('choosing 7 days sets ?range=7d, redraws the chart with hourly buckets, and the stable link and CSV follow');
     check('range control');

@@ -151,7 +151,7 @@ export function ServicePage({ slug, search }: { slug: string; search: URLSearchP
           {unitOf(series?.step)}. {t.times_in(tzName())}
         </p>
         <p class="latest">
-          {t.latest}
+          {t.latest(series?.step)}
           {lb.filling ? ` (${t.still_filling})` : lb.partial && series ? ` (${t.until(time(series.to))})` : ''}:{' '}
           <strong data-testid="latest-count" data-bucket={last?.t ?? ''} data-filling={lb.filling ? 'true' : 'false'}>
             {last ? num(last.reports) : '–'}
