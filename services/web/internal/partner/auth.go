@@ -194,8 +194,9 @@ func bearerKey(h string) (id, secret string, ok bool) {
 
 // lookup returns the key with id from the keys last read, reading them
 // again when they are older than the ttl. An id not among them is looked
-// up on its own while the period's MissLookups last, and is ErrNotFound
-// without a query after that.
+// up on its own while the period's MissLookups (spent only by ids that
+// turn out not to be keys) last, and is ErrNotFound without a query after
+// that.
 func (a *Auth) lookup(ctx context.Context, id string) (Key, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -222,6 +223,10 @@ func (a *Auth) lookup(ctx context.Context, id string) (Key, error) {
 	if err != nil {
 		return Key{}, fmt.Errorf("look up API key: %w", err)
 	}
+	// Only ids that are not keys use up the period's lookups: a real key
+	// joins the index and is never looked up again, so an operator who
+	// makes many keys at once does not see the newest refused.
+	a.lookups--
 	a.index[id] = k
 	return k, nil
 }

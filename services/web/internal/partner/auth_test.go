@@ -251,6 +251,19 @@ func TestUnknownKeyIDsCostBoundedQueries(t *testing.T) {
 		}
 	})
 
+	t.Run("many keys created at once all work at once", func(t *testing.T) {
+		s := newAuthServer(t, f, time.Minute)
+		if rec := s.get(key, "198.51.100.1"); rec.Code != http.StatusNoContent {
+			t.Fatalf("status %d", rec.Code)
+		}
+		for i := range 3 * partner.MissLookups {
+			fresh := f.key("100-M", partner.ScopeAlerts)
+			if rec := s.get(fresh, "198.51.100.1"); rec.Code != http.StatusNoContent {
+				t.Fatalf("new key %d of %d: status %d: %s", i+1, 3*partner.MissLookups, rec.Code, rec.Body)
+			}
+		}
+	})
+
 	t.Run("keys are read again after the ttl", func(t *testing.T) {
 		s := newAuthServer(t, f, 100*time.Millisecond)
 		for range 3 {
