@@ -282,6 +282,18 @@ try {
   });
   ok(`tiktok shows the incident banner: ${(await page.getByTestId('status-banner').innerText()).split('\n')[0]}`);
   check('tiktok');
+  // Issue 13 (item 14): past incidents leave out the ongoing one, and the
+  // page links to the service's feeds.
+  {
+    const past = page.locator('section[aria-labelledby=past-h]');
+    await past.locator('table, p.muted').first().waitFor();
+    if (await past.locator('table td', { hasText: /^Ongoing$/ }).count()) fail('past incidents list the ongoing tiktok incident');
+    const atom = await past.getByRole('link', { name: 'Atom' }).getAttribute('href');
+    if (atom !== '/v1/services/tiktok/feeds/incidents.atom') fail(`the service page's Atom link is ${atom}`);
+    const feed = await page.request.get(base + atom);
+    if (feed.status() !== 200) fail(`the service's Atom feed answered ${feed.status()}`);
+    ok('past incidents leave out the ongoing one; the service page links to its feeds');
+  }
 
   // Embed page.
   await page.evaluate(() => localStorage.removeItem('lapor.lang'));

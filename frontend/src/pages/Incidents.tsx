@@ -63,6 +63,9 @@ export function IncidentsPage() {
       </form>
       {error && !data ? <p class="err-msg" role="alert">{t.load_error}</p> : null}
       <p class="muted count" aria-live="polite">{data ? t.incidents_count(shown.length) : '\u00a0'}</p>
+      <p class="muted feeds">
+        {t.feeds} <a href="/v1/feeds/incidents.atom">Atom</a> · <a href="/v1/feeds/incidents.rss">RSS</a>
+      </p>
       {!data ? (
         <ul class="incidents" aria-busy="true">
           {Array.from({ length: 5 }, () => (

@@ -187,6 +187,12 @@ export function ServicePage({ slug, search }: { slug: string; search: URLSearchP
       <section aria-labelledby="past-h" class="panel">
         <h2 id="past-h">{t.past_incidents}</h2>
         <PastIncidents list={data?.past ?? null} />
+        <p class="muted feeds">
+          {t.feeds}{' '}
+          <a href={`/v1/services/${encodeURIComponent(slug)}/feeds/incidents.atom`}>Atom</a>
+          {' · '}
+          <a href={`/v1/services/${encodeURIComponent(slug)}/feeds/incidents.rss`}>RSS</a>
+        </p>
       </section>
     </>
   );
@@ -361,16 +367,20 @@ function Share({ slug, series, name }: { slug: string; series: Series; name: str
   );
 }
 
-function PastIncidents({ list }: { list: Incident[] | null }) {
-  if (!list) return <div class="skeleton table-skeleton" />;
+function PastIncidents({ list: all }: { list: Incident[] | null }) {
+  if (!all) return <div class="skeleton table-skeleton" />;
+  // The ongoing incident is the banner's; this table is the past.
+  const list = all.filter((i) => i.status !== 'open');
   if (list.length === 0) return <p class="muted">{t.no_incidents}</p>;
   return (
     <div class="table-scroll">
       <table class="data">
+        <caption class="muted">{t.times_in(tzName())}</caption>
         <thead>
           <tr>
             <th scope="col">{t.start}</th>
             <th scope="col">{t.end}</th>
+            <th scope="col" class="num">{t.duration}</th>
             <th scope="col" class="num">{t.peak_col}</th>
             <th scope="col">{t.leading}</th>
           </tr>
@@ -383,6 +393,7 @@ function PastIncidents({ list }: { list: Incident[] | null }) {
                 {i.ended_at ? dateTime(i.ended_at) : t.ongoing}
                 {i.end_reason ? <span class="end-reason">{t.end_reason[i.end_reason]}</span> : null}
               </td>
+              <td class="num">{i.ended_at ? duration(Date.parse(i.ended_at) - Date.parse(i.started_at)) : '–'}</td>
               <td class="num">{num(i.peak)}</td>
               <td>
                 {i.top_symptoms[0] ? `${symptomName(i.top_symptoms[0].symptom)} (${pct(i.top_symptoms[0].share)})` : '–'}
@@ -393,4 +404,11 @@ function PastIncidents({ list }: { list: Incident[] | null }) {
       </table>
     </div>
   );
+}
+
+/** duration writes a length of time as hours and minutes ("2 h 05 min"). */
+function duration(ms: number): string {
+  if (!Number.isFinite(ms) || ms < 0) return '–';
+  const m = Math.round(ms / 60000);
+  return m < 60 ? `${m} min` : `${Math.floor(m / 60)} h ${String(m % 60).padStart(2, '0')} min`;
 }
