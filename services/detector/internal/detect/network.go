@@ -3,7 +3,6 @@ package detect
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/lapor/lapor/services/shared/spike"
@@ -86,28 +85,17 @@ func (d *Detector) withhold(ctx context.Context, openings map[string]opening, to
 // network; one seen both before networks were stored and after counts in
 // its known network.
 func (d *Detector) networkCounts(ctx context.Context, openings map[string]opening, to time.Time) (map[string]netCount, error) {
-	var (
-		services, ors []any
-		conds         []string
-		first         time.Time
-	)
+	since := make(map[string]time.Time, len(openings))
 	for s, o := range openings {
-		conds = append(conds, "(service = ? AND ts >= toDateTime(?))")
-		ors = append(ors, s, o.from.Unix())
-		services = append(services, s)
-		if first.IsZero() || o.from.Before(first) {
-			first = o.from
-		}
+		since[s] = o.from
 	}
-	// The services and the earliest start first, so only their rows are
-	// read: reports is ordered by service and ts.
-	byReporter := "SELECT service, reporter, max(network) AS net FROM reports WHERE service IN (?" +
-		strings.Repeat(", ?", len(services)-1) + ") AND ts >= toDateTime(?) AND ts < toDateTime(?) AND (" +
-		strings.Join(conds, " OR ") + ") GROUP BY service, reporter"
+	where, args := servicesSince("ts", since)
+	byReporter := "SELECT service, reporter, max(network) AS net FROM reports WHERE " + where +
+		" AND ts < toDateTime(?) GROUP BY service, reporter"
 	byNetwork := "SELECT service, net, count() AS n FROM (" + byReporter + ") GROUP BY service, net"
 	q := "SELECT service, sum(n) AS total, max(if(net = '', toUInt64(0), n)) AS largest FROM (" +
 		byNetwork + ") GROUP BY service"
-	args := append(append(services, first.Unix(), to.Unix()), ors...)
+	args = append(args, to.Unix())
 	rows, err := d.conn.Query(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("query reporters by network: %w", err)

@@ -139,26 +139,9 @@ func (d *Detector) breakdowns(ctx context.Context, since map[string]time.Time) (
 	if len(since) == 0 {
 		return nil, nil
 	}
-	var (
-		ors, services []any
-		conds         []string
-		first         time.Time
-	)
-	for s, t := range since {
-		conds = append(conds, "(service = ? AND minute >= toDateTime(?))")
-		ors = append(ors, s, t.Unix())
-		services = append(services, s)
-		if first.IsZero() || t.Before(first) {
-			first = t
-		}
-	}
-	// The services and the earliest start first: the table is ordered by
-	// service and minute, so only their rows are read (a cloud outage
-	// changes hundreds of incidents at once).
-	q := "SELECT service, symptom, country, uniqExactMerge(reports) AS n FROM reports_minute WHERE service IN (?" +
-		strings.Repeat(", ?", len(services)-1) + ") AND minute >= toDateTime(?) AND (" +
-		strings.Join(conds, " OR ") + ") GROUP BY service, symptom, country"
-	args := append(append(services, first.Unix()), ors...)
+	where, args := servicesSince("minute", since)
+	q := "SELECT service, symptom, country, uniqExactMerge(reports) AS n FROM reports_minute WHERE " +
+		where + " GROUP BY service, symptom, country"
 	rows, err := d.conn.Query(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("query incident breakdown: %w", err)
@@ -221,4 +204,27 @@ func top(m map[string]uint64, n int) []string {
 		keys = keys[:n]
 	}
 	return keys
+}
+
+// servicesSince is the WHERE condition, and its arguments, that keeps each
+// service's rows from its own time on (column col). The services and the
+// earliest time come first, so that a table ordered by service and time is
+// read only where they are: a cloud outage touches hundreds of services.
+func servicesSince(col string, since map[string]time.Time) (string, []any) {
+	var (
+		services, ors []any
+		conds         []string
+		first         time.Time
+	)
+	for s, t := range since {
+		conds = append(conds, "(service = ? AND "+col+" >= toDateTime(?))")
+		ors = append(ors, s, t.Unix())
+		services = append(services, s)
+		if first.IsZero() || t.Before(first) {
+			first = t
+		}
+	}
+	where := "service IN (?" + strings.Repeat(", ?", len(services)-1) + ") AND " + col +
+		" >= toDateTime(?) AND (" + strings.Join(conds, " OR ") + ")"
+	return where, append(append(services, first.Unix()), ors...)
 }

@@ -494,7 +494,7 @@ func TestRedisRestartWithAppendOnlyFile(t *testing.T) {
 	// lost, may be retried by go-redis on the new Redis without an error:
 	// the entries it moved to this consumer's pending list are then known
 	// only to Redis, and the claim pass takes them back once they have
-	// been idle this long (30 s in production).
+	// been idle this long (ClaimIdle; its default in production is longer).
 	ccfg.ClaimIdle = 2 * time.Second
 	r := start(t, f, f.sink, ccfg)
 	addAll(t, f, before)
