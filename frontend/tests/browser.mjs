@@ -165,6 +165,7 @@ try {
   const symptoms = page.locator('fieldset.symptoms button.symptom');
   await symptoms.first().waitFor();
   ok(`symptom choice shows ${await symptoms.count()} symptoms`);
+  const sentAt = Date.now();
   await symptoms.first().click();
   await page.getByTestId('report-status').getByText('Thank you, your report was counted.').waitFor();
   ok('report confirmed');
@@ -186,6 +187,11 @@ try {
       }, before.bucket);
       if (old > before.n) {
         ok(`bucket rolled over; the report's bucket went from ${before.n} to ${old}`);
+        break;
+      }
+      // A new bucket that began before the report was sent holds it.
+      if (Date.parse(now.bucket) <= sentAt && now.n >= 1) {
+        ok(`bucket rolled over before the report; the new bucket holds it (${now.n})`);
         break;
       }
     }
