@@ -11,12 +11,23 @@ export interface ServiceSummary {
   countries: string[];
   aliases: string[];
   url: string;
+  /** The service's own status page, where the catalog knows one. */
+  status_url?: string;
   indicators: string[];
   status: Status;
   level?: Level;
   incident_id?: string;
   since?: string;
   reports_last_hour: number;
+  /** Set when no incident is open but the detector's latest judgement is over its alert threshold. */
+  elevated?: Elevated;
+}
+
+export interface Elevated {
+  minutes: number;
+  reports: number;
+  expected: number;
+  at: string;
 }
 
 export type EndReason = 'normal' | 'faded' | 'new_normal';
@@ -53,9 +64,13 @@ export interface SeriesPoint {
   t: string;
   reports: number;
   reporters: number;
-  baseline: number;
-  baseline_low?: number;
-  baseline_high?: number;
+  /** The bucket ends by the series' final_until: its numbers will not change. */
+  final: boolean;
+  /** What the detector expected; null where it judged nothing. */
+  expected: number | null;
+  /** The counts at which it calls the bucket possible problems and an outage; null where it judged no span this long ending here. */
+  threshold_possible: number | null;
+  threshold_detected: number | null;
 }
 
 export interface Series {
@@ -64,6 +79,8 @@ export interface Series {
   to: string;
   step: number;
   unit: string;
+  /** Buckets ending by this time are final; null when the server cannot tell. */
+  final_until: string | null;
   points: SeriesPoint[];
 }
 
@@ -78,6 +95,10 @@ export interface CountryCount {
   country: string;
   reports: number;
   reporters: number;
+  /** The country's usual count for the window (the mean of the same window on past days); 0 when none. */
+  expected: number;
+  /** reports / expected; null when the country has no usual level (expected 0). */
+  ratio: number | null;
 }
 
 export interface Countries {
@@ -85,6 +106,8 @@ export interface Countries {
   from: string;
   to: string;
   unit: string;
+  /** How many past days the expected counts average; 0 when the service has none yet. */
+  usual_days: number;
   countries: CountryCount[];
 }
 
@@ -135,14 +158,16 @@ export type ReportResult = {
   reason?: 'duplicate' | 'network_cap';
   /** retry_at: for a duplicate, when this person counts again (RFC 3339). */
   retry_at?: string;
+  /** country: where ingest located this reader (ISO 3166-1 alpha-2), for "Is it just me?"; absent when unknown. */
+  country?: string;
 };
 
-/** postReport sends one report; it throws APIError for refusals. */
-export async function postReport(service: string, symptom: string): Promise<ReportResult> {
+/** postReport sends one report, with an optional comment; it throws APIError for refusals. */
+export async function postReport(service: string, symptom: string, comment = ''): Promise<ReportResult> {
   const res = await fetch('/api/v1/reports', {
     method: 'POST',
     headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
-    body: JSON.stringify({ service, symptom, platform: 'web' }),
+    body: JSON.stringify(comment ? { service, symptom, comment, platform: 'web' } : { service, symptom, platform: 'web' }),
   });
   if (res.status !== 200 && res.status !== 202) throw await errorFrom(res);
   const body = (await res.json()) as ReportResult;
@@ -150,7 +175,44 @@ export async function postReport(service: string, symptom: string): Promise<Repo
   const reason = counted ? undefined : body.reason === 'network_cap' ? 'network_cap' : 'duplicate';
   // Only a well-formed time is passed on: the page prints it as a clock time.
   const retryAt = reason === 'duplicate' && body.retry_at && Number.isFinite(Date.parse(body.retry_at)) ? body.retry_at : undefined;
-  return { counted, id: body.id ?? '', reason, retry_at: retryAt };
+  const country = typeof body.country === 'string' && /^[A-Z]{2}$/.test(body.country) ? body.country : undefined;
+  return { counted, id: body.id ?? '', reason, retry_at: retryAt, country };
+}
+
+/** A reader's comment on a report (GET /api/v1/services/{slug}/comments): plain text, never HTML. */
+export interface ReportComment {
+  /** The report's id. */
+  id: string;
+  time: string;
+  symptom: string;
+  country: string;
+  text: string;
+}
+
+export interface CommentList {
+  service: string;
+  since: string;
+  comments: ReportComment[];
+}
+
+/** Recent is how many reported a service in the last 15 minutes, in all and from one country. */
+export interface Recent {
+  service: string;
+  from: string;
+  to: string;
+  reports: number;
+  reporters: number;
+  /** Present when a country was asked for. */
+  country?: { country: string; reports: number; reporters: number };
+}
+
+export function commentsPath(slug: string, limit = 20): string {
+  return `/api/v1/services/${encodeURIComponent(slug)}/comments?limit=${limit}`;
+}
+
+export function recentPath(slug: string, country?: string): string {
+  const q = country ? `?country=${encodeURIComponent(country)}` : '';
+  return `/api/v1/services/${encodeURIComponent(slug)}/recent${q}`;
 }
 
 export function seriesPath(slug: string, from: string, to: string, step = stepFor(from, to)): string {
@@ -163,8 +225,9 @@ export function csvPath(slug: string, from: string, to: string): string {
   return `/api/v1/services/${encodeURIComponent(slug)}/series.csv?${q}`;
 }
 
-export function pngPath(slug: string, from: string, to: string): string {
-  const q = new URLSearchParams({ from, to, step: stepFor(from, to) });
+/** pngPath is the chart's image in the page's language and the reader's time zone (an IANA name). */
+export function pngPath(slug: string, from: string, to: string, lang: string, tz: string): string {
+  const q = new URLSearchParams({ from, to, step: stepFor(from, to), lang, tz });
   return `/services/${encodeURIComponent(slug)}/chart.png?${q}`;
 }
 

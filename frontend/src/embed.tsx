@@ -5,7 +5,7 @@ import { getJSON, seriesPath, type Series, type ServiceSummary } from './api';
 import { num, t, time, tzName, unitOf } from './i18n';
 import { usePoll } from './hooks';
 import { Chart, ChartLegend } from './components/Chart';
-import { lastBucket, parseRange, rangeTitle } from './range';
+import { lastBucket, pageRange, rangeTitle } from './range';
 
 /** Embed is the chart alone, for an iframe in an article. */
 function Embed() {
@@ -13,16 +13,18 @@ function Embed() {
   const sp = new URLSearchParams(location.search);
   const fromQ = sp.get('from');
   const toQ = sp.get('to');
+  // range= (a preset such as 24h) follows now; from/to keep a frozen range.
+  const rangeQ = sp.get('range');
   const { data, error } = usePoll(
     async (signal) => {
-      const r = parseRange(fromQ, toQ);
+      const r = pageRange(fromQ, toQ, rangeQ);
       const [svc, series] = await Promise.all([
         getJSON<ServiceSummary>(`/api/v1/services/${encodeURIComponent(slug)}`, signal),
         getJSON<Series>(seriesPath(slug, r.from, r.to), signal),
       ]);
       return { svc, series };
     },
-    // A fixed range never changes; a live one follows the last 24 hours.
+    // A fixed range never changes; a live one follows now.
     toQ ? 3_600_000 : 30_000,
     [],
   );

@@ -13,6 +13,9 @@ const en = {
   language: 'Language',
   skip: 'Skip to content',
   status_ok: 'No problems',
+  status_elevated: 'Reports above normal',
+  elevated_text: (reports: string, expected: string, minutes: number): string =>
+    `No incident is open, but ${reports} people reported a problem in the last ${minutes} minutes, where about ${expected} were expected.`,
   status_possible: 'Possible problems',
   status_detected: 'Problems detected',
   search: 'Search services',
@@ -42,6 +45,20 @@ const en = {
   invalid: (msg: string) => `The report was refused: ${msg}`,
   unknown_service: 'This service is not in our list.',
   network_error: 'Could not reach Lapor. Check your connection and try again.',
+  // Comments with reports, and "Is it just me?" after reporting (issue 13, New).
+  comment_label: 'Add a comment (optional)',
+  comment_help: 'Write it before you choose what is not working. Everyone can read it: leave out names, numbers and addresses.',
+  comment_left: (n: number) => (n === 1 ? '1 character left' : `${n} characters left`),
+  comment_sent: 'Your comment will appear under “Latest comments” in a few seconds.',
+  comment_not_posted: 'Your comment was not posted: each connection can comment on a service once every 15 minutes.',
+  not_alone: (n: string, name: string) => `You're not alone: ${n} people reported problems with ${name} in the last 15 minutes.`,
+  not_alone_from: (n: string, name: string, m: string, country: string) =>
+    `You're not alone: ${n} people reported problems with ${name} in the last 15 minutes, ${m} from ${country}.`,
+  among_first: (name: string) => `You're among the first to report a problem with ${name} in the last 15 minutes.`,
+  comments_title: 'Latest comments',
+  comments_note: 'What people wrote with their reports, newest first. Lapor does not check them.',
+  comments_none: 'No comments in the last 7 days.',
+  comments_error: 'The comments could not be loaded. Lapor will try again shortly.',
   in_seconds: (n: number) => (n <= 1 ? 'in a second' : `in ${n} seconds`),
   in_minutes: (n: number) => (n <= 1 ? 'in a minute' : `in ${n} minutes`),
   at_time: (t: string) => `at ${t}`,
@@ -53,9 +70,13 @@ const en = {
   reports: 'Reports',
   reporters: 'Distinct reporters',
   official_site: 'Official site',
+  status_page: 'Official status page',
   reporters_same: 'Each connection counts once per service every 15 minutes, so in 15-minute rows the reports are also the distinct reporters.',
-  usual: 'Usual range',
-  median: 'Usual (median)',
+  // The band and line are what the detector judged each bucket against.
+  usual: 'Normal range (under the alert threshold)',
+  median: 'Expected',
+  threshold_possible: 'Alert threshold',
+  threshold_detected: 'Outage threshold',
   // The newest bucket, named by its size (the step in seconds).
   latest: (step?: number): string => (step === 86400 ? 'Latest day' : step === 3600 ? 'Latest hour' : 'Latest 15 minutes'),
   // The latest bucket while it fills: "Latest 15 minutes (still filling): 314 so far".
@@ -76,10 +97,41 @@ const en = {
   map_title: 'Where problems are reported',
   map_unit: 'Reports in the last 6 hours, by country',
   map_empty: 'No reports in the last 6 hours.',
+  // The map coloured by each country's reports against its usual level (issue 13 item 10).
+  map_label: "Map of reports by country, each compared with the country's usual level",
+  map_legend: "Reports compared with the country's usual level",
+  map_step_upto: (x: string) => `Up to ${x}× usual`,
+  map_step_between: (a: string, b: string) => `${a}–${b}× usual`,
+  map_step_over: (x: string) => `Over ${x}× usual`,
+  map_step_unknown: 'Reports, no usual level known',
+  map_step_none: 'No reports',
+  map_no_reports: 'no reports',
+  map_no_usual: 'no usual level known',
+  map_tip_reports: (n: string) => `${n} reports`,
+  map_tip_usual: (n: string) => `usual ${n}`,
+  map_tip_ratio: (r: string) => `${r} usual`,
+  map_usual: (days: number) =>
+    `Colours compare each country's reports with its usual level: its average for the same 6 hours on ${days === 1 ? 'the past day' : `each of the past ${days} days`}.`,
+  map_usual_none: 'This service has less than a day of history, so no country has a usual level yet.',
+  map_usual_col: 'Usual',
+  map_ratio_col: '× usual',
+  map_not_known: 'not known',
+  // The breakdown by problem, shown whatever the status (issue 13 item 9).
+  breakdown_caption: 'Reports in the last hour, by problem',
+  breakdown_empty: 'No reports in the last hour.',
+  breakdown_total: (n: string) => `${n} in total`,
+  breakdown_problem: 'Problem',
+  breakdown_share: 'Share',
   unknown_country: 'Unknown',
   all_countries: (n: number) => `All ${n} countries as a table`,
   share: 'Share and download',
   stable_link: 'Link to this chart',
+  // The stable link ends at the last final bucket, so it shows the same numbers every time.
+  frozen_note: (until: string): string => `A fixed range up to ${until}: every bucket in it is final, so the link shows the same numbers every time.`,
+  frozen_none: 'No bucket of this range is final yet: the link keeps the range, but its numbers may still change.',
+  embed_follow: 'Follow the latest 24 hours',
+  embed_freeze: 'Freeze this range',
+  may_change: 'may still change',
   copy: 'Copy',
   copied: 'Copied to the clipboard.',
   embed: 'Embed code',
@@ -138,6 +190,22 @@ const en = {
   range_order: 'The start of the range is after its end. Choose a start before the end.',
   range_bad_date: 'A date in this link is not valid. Choose the dates again.',
   range_refused: (msg: string) => `The chart could not be drawn for this range: ${msg}`,
+  // One incident's page (issue 13 item 14) and the links to it.
+  incident_of: (name: string) => `${name} incident`,
+  incident_details: 'Details of this incident',
+  all_incidents: 'All incidents',
+  not_found_incident: 'We do not know this incident.',
+  peak_label: 'Peak',
+  peak_value: (n: string, at: string) => `${n} reports in one minute, at ${at}`,
+  incident_chart: 'Reports around this incident',
+  incident_chart_range: (from: string, to: string) => `From ${from} to ${to}.`,
+  open_range: 'Open this time range on the service page, to share it or download it',
+  incident_countries: 'Countries with the most reports',
+  no_symptoms: 'No breakdown by problem was recorded.',
+  no_countries: 'No country was recorded.',
+  // Lengths of time: "45 min", "2 h 05 min".
+  dur_m: (m: number) => `${m} min`,
+  dur_hm: (h: number, mm: string) => `${h} h ${mm} min`,
 };
 
 type Strings = typeof en;
@@ -149,6 +217,9 @@ const id: Strings = {
   language: 'Bahasa',
   skip: 'Langsung ke isi',
   status_ok: 'Tidak ada masalah',
+  status_elevated: 'Laporan di atas normal',
+  elevated_text: (reports: string, expected: string, minutes: number): string =>
+    `Tidak ada insiden terbuka, tetapi ${reports} orang melaporkan masalah dalam ${minutes} menit terakhir, padahal biasanya sekitar ${expected}.`,
   status_possible: 'Kemungkinan ada masalah',
   status_detected: 'Masalah terdeteksi',
   search: 'Cari layanan',
@@ -178,6 +249,19 @@ const id: Strings = {
   invalid: (msg) => `Laporan ditolak: ${msg}`,
   unknown_service: 'Layanan ini tidak ada dalam daftar kami.',
   network_error: 'Tidak dapat terhubung ke Lapor. Periksa koneksi Anda lalu coba lagi.',
+  comment_label: 'Tambahkan komentar (opsional)',
+  comment_help: 'Tulis sebelum memilih apa yang tidak berfungsi. Semua orang dapat membacanya: jangan cantumkan nama, nomor, atau alamat.',
+  comment_left: (n) => `Sisa ${n} karakter`,
+  comment_sent: 'Komentar Anda akan muncul di bawah “Komentar terbaru” dalam beberapa detik.',
+  comment_not_posted: 'Komentar Anda tidak dikirim: setiap koneksi hanya dapat mengirim satu komentar per layanan setiap 15 menit.',
+  not_alone: (n, name) => `Anda tidak sendirian: ${n} orang melaporkan masalah dengan ${name} dalam 15 menit terakhir.`,
+  not_alone_from: (n, name, m, country) =>
+    `Anda tidak sendirian: ${n} orang melaporkan masalah dengan ${name} dalam 15 menit terakhir, ${m} di antaranya dari ${country}.`,
+  among_first: (name) => `Anda termasuk yang pertama melaporkan masalah dengan ${name} dalam 15 menit terakhir.`,
+  comments_title: 'Komentar terbaru',
+  comments_note: 'Yang ditulis orang bersama laporannya, terbaru di atas. Lapor tidak memeriksanya.',
+  comments_none: 'Belum ada komentar dalam 7 hari terakhir.',
+  comments_error: 'Komentar tidak dapat dimuat. Lapor akan memuatnya lagi sebentar lagi.',
   in_seconds: (n) => (n <= 1 ? 'sebentar lagi' : `dalam ${n} detik`),
   in_minutes: (n) => (n <= 1 ? 'dalam satu menit' : `dalam ${n} menit`),
   at_time: (t) => `pukul ${t}`,
@@ -189,9 +273,12 @@ const id: Strings = {
   reports: 'Laporan',
   reporters: 'Pelapor berbeda',
   official_site: 'Situs resmi',
+  status_page: 'Halaman status resmi',
   reporters_same: 'Setiap koneksi dihitung sekali per layanan setiap 15 menit, jadi pada baris 15 menit jumlah laporan sama dengan jumlah pelapor berbeda.',
-  usual: 'Rentang normal',
-  median: 'Normal (median)',
+  usual: 'Rentang normal (di bawah ambang peringatan)',
+  median: 'Perkiraan',
+  threshold_possible: 'Ambang peringatan',
+  threshold_detected: 'Ambang gangguan',
   latest: (step) => (step === 86400 ? 'Hari terakhir' : step === 3600 ? 'Jam terakhir' : '15 menit terakhir'),
   still_filling: 'masih berjalan',
   so_far: 'sejauh ini',
@@ -209,10 +296,39 @@ const id: Strings = {
   map_title: 'Lokasi laporan masalah',
   map_unit: 'Laporan dalam 6 jam terakhir, per negara',
   map_empty: 'Tidak ada laporan dalam 6 jam terakhir.',
+  map_label: 'Peta laporan per negara, masing-masing dibandingkan dengan tingkat normal negara itu',
+  map_legend: 'Laporan dibandingkan dengan tingkat normal negara itu',
+  map_step_upto: (x) => `Hingga ${x}× biasanya`,
+  map_step_between: (a, b) => `${a}–${b}× biasanya`,
+  map_step_over: (x) => `Lebih dari ${x}× biasanya`,
+  map_step_unknown: 'Ada laporan, tingkat normal belum diketahui',
+  map_step_none: 'Tidak ada laporan',
+  map_no_reports: 'tidak ada laporan',
+  map_no_usual: 'tingkat normal belum diketahui',
+  map_tip_reports: (n) => `${n} laporan`,
+  map_tip_usual: (n) => `biasanya ${n}`,
+  map_tip_ratio: (r) => `${r} biasanya`,
+  map_usual: (days) =>
+    `Warna membandingkan laporan tiap negara dengan tingkat normalnya: rata-rata pada 6 jam yang sama ${days === 1 ? 'kemarin' : `pada tiap hari dalam ${days} hari terakhir`}.`,
+  map_usual_none: 'Riwayat layanan ini belum sampai satu hari, jadi belum ada negara yang memiliki tingkat normal.',
+  map_usual_col: 'Normal',
+  map_ratio_col: '× biasanya',
+  map_not_known: 'belum diketahui',
+  breakdown_caption: 'Laporan dalam satu jam terakhir, per masalah',
+  breakdown_empty: 'Tidak ada laporan dalam satu jam terakhir.',
+  breakdown_total: (n) => `total ${n}`,
+  breakdown_problem: 'Masalah',
+  breakdown_share: 'Porsi',
   unknown_country: 'Tidak diketahui',
   all_countries: (n) => `Semua ${n} negara dalam tabel`,
   share: 'Bagikan dan unduh',
   stable_link: 'Tautan ke grafik ini',
+  frozen_note: (until: string): string =>
+    `Rentang tetap hingga ${until}: setiap bagian di dalamnya sudah final, jadi tautan ini selalu menampilkan angka yang sama.`,
+  frozen_none: 'Belum ada bagian rentang ini yang final: tautan menyimpan rentangnya, tetapi angkanya masih bisa berubah.',
+  embed_follow: 'Ikuti 24 jam terakhir',
+  embed_freeze: 'Bekukan rentang ini',
+  may_change: 'masih bisa berubah',
   copy: 'Salin',
   copied: 'Disalin ke papan klip.',
   embed: 'Kode sematan',
@@ -270,6 +386,20 @@ const id: Strings = {
   range_order: 'Awal rentang berada setelah akhirnya. Pilih waktu mulai sebelum waktu akhir.',
   range_bad_date: 'Tanggal dalam tautan ini tidak valid. Pilih tanggalnya lagi.',
   range_refused: (msg) => `Grafik tidak dapat ditampilkan untuk rentang ini: ${msg}`,
+  incident_of: (name) => `Insiden ${name}`,
+  incident_details: 'Detail insiden ini',
+  all_incidents: 'Semua insiden',
+  not_found_incident: 'Kami tidak mengenal insiden ini.',
+  peak_label: 'Puncak',
+  peak_value: (n, at) => `${n} laporan dalam satu menit, pukul ${at}`,
+  incident_chart: 'Laporan di sekitar insiden ini',
+  incident_chart_range: (from, to) => `Dari ${from} sampai ${to}.`,
+  open_range: 'Buka rentang waktu ini di halaman layanan untuk membagikan atau mengunduhnya',
+  incident_countries: 'Negara dengan laporan terbanyak',
+  no_symptoms: 'Tidak ada rincian per masalah yang tercatat.',
+  no_countries: 'Tidak ada negara yang tercatat.',
+  dur_m: (m) => `${m} menit`,
+  dur_hm: (h, mm) => `${h} jam ${mm} menit`,
 };
 
 const tables: Record<Lang, Strings> = { en, id };
@@ -400,6 +530,19 @@ export const dateTimeTZ = (d: Date | string | number) =>
   dtf('dtz', { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', timeZoneName: 'short' }).format(
     asDate(d),
   );
+
+/** dateTimeYearTZ: "28 Nov 2024, 14:05 WIB", for a record that may be from another year. */
+export const dateTimeYearTZ = (d: Date | string | number) =>
+  dtf('dytz', { day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit', timeZoneName: 'short' }).format(
+    asDate(d),
+  );
+
+/** duration writes a length of time in hours and minutes ("2 h 05 min", "2 jam 05 menit"). */
+export function duration(ms: number): string {
+  if (!Number.isFinite(ms) || ms < 0) return '–';
+  const m = Math.round(ms / 60000);
+  return m < 60 ? t.dur_m(m) : t.dur_hm(Math.floor(m / 60), String(m % 60).padStart(2, '0'));
+}
 
 /** tzName: the reader's zone, e.g. "Asia/Jakarta". */
 export const tzName = () => Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';

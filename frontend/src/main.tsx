@@ -7,12 +7,23 @@ import { onLinkClick, useLocation } from './router';
 import { Home } from './pages/Home';
 import { ServicePage } from './pages/Service';
 import { IncidentsPage } from './pages/Incidents';
+import { IncidentPage } from './pages/Incident';
 import { NotFound } from './pages/NotFound';
 
 function Page({ url }: { url: URL }) {
   const p = url.pathname;
   if (p === '/') return <Home />;
   if (p === '/incidents') return <IncidentsPage />;
+  const inc = /^\/incidents\/([^/]+)\/?$/.exec(p);
+  if (inc) {
+    let id = '';
+    try {
+      id = decodeURIComponent(inc[1]);
+    } catch {
+      return <NotFound />;
+    }
+    return <IncidentPage key={id} id={id} />;
+  }
   const m = /^\/services\/([^/]+)\/?$/.exec(p);
   if (m) {
     let slug = '';

@@ -97,3 +97,15 @@ export function lastBucket(s: Series | undefined, now = Date.now()): { partial: 
 export function rangeTitle(s: Series | undefined): string {
   return s ? `${dateTime(s.from)} – ${dateTime(s.to)}` : '';
 }
+
+/**
+ * frozenRange is the range a stable link keeps: the series' range cut at its
+ * last final bucket, so that the link shows the same numbers every time.
+ * Without a final bucket it keeps the whole range and says so.
+ */
+export function frozenRange(series: Series): { from: string; to: string; final: boolean } {
+  const finals = series.points.filter((p) => p.final);
+  if (!finals.length) return { from: series.from, to: series.to, final: false };
+  const end = Math.min(Date.parse(finals[finals.length - 1].t) + series.step * 1000, Date.parse(series.to));
+  return { from: series.from, to: iso(end), final: true };
+}

@@ -29,7 +29,7 @@ export function onLinkClick(e: MouseEvent) {
   if (!a || a.target || a.hasAttribute('download')) return;
   const u = new URL(a.href, location.href);
   if (u.origin !== location.origin) return;
-  if (!/^\/($|services\/[^/]+$|incidents$)/.test(u.pathname)) return;
+  if (!/^\/($|services\/[^/]+$|incidents(\/[^/]+)?$)/.test(u.pathname)) return;
   e.preventDefault();
   navigate(u.pathname + u.search);
   window.scrollTo(0, 0);

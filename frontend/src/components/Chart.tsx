@@ -20,26 +20,29 @@ const C = {
   text: '#333',
 };
 
-type Cols = [number[], (number | null)[], number[], number[], number[]];
+type Cols = [number[], (number | null)[], (number | null)[], (number | null)[], (number | null)[]];
 
 /**
  * columns gives uPlot one x per bucket start plus one at the end of the last
  * bucket (no bar there): the x range then reaches the last bucket's end, so
  * its bar, drawn from its start to the right, is fully visible, and the
- * stepped median and band run across it too.
+ * stepped expected line and band run across it too. The band runs from zero
+ * to the detector's alert threshold and the line is its expected count, both
+ * as it stored them; where it judged nothing they are gaps, not guesses.
  */
 function columns(s: Series): Cols {
   const x: number[] = [];
   const r: (number | null)[] = [];
-  const m: number[] = [];
-  const lo: number[] = [];
-  const hi: number[] = [];
+  const m: (number | null)[] = [];
+  const lo: (number | null)[] = [];
+  const hi: (number | null)[] = [];
   for (const p of s.points) {
     x.push(Date.parse(p.t) / 1000);
     r.push(p.reports);
-    m.push(p.baseline);
-    lo.push(p.baseline_low ?? p.baseline);
-    hi.push(p.baseline_high ?? p.baseline);
+    m.push(p.expected ?? null);
+    const top = p.threshold_possible ?? null;
+    lo.push(top == null ? null : 0);
+    hi.push(top);
   }
   const n = x.length;
   if (n) {
@@ -124,6 +127,22 @@ function publishTicks(u: uPlot, el: HTMLElement) {
   el.dataset.xTicks = JSON.stringify({ width: u.width, boxes });
 }
 
+/**
+ * publishBand puts the newest bucket drawn with a band (its start, expected
+ * count and alert threshold, as uPlot holds them) on the chart element as
+ * data-band, for tests to hold against the series API.
+ */
+function publishBand(u: uPlot, el: HTMLElement) {
+  const [x, , m, , hi] = u.data as unknown as Cols;
+  for (let i = x.length - 2; i >= 0; i--) {
+    if (hi[i] != null) {
+      el.dataset.band = JSON.stringify({ t: x[i], expected: m[i], threshold: hi[i] });
+      return;
+    }
+  }
+  delete el.dataset.band;
+}
+
 /** bucketAt is the index of the bucket that holds time x (seconds), or -1. */
 function bucketAt(s: Series, x: number): number {
   if (!s.points.length || !Number.isFinite(x)) return -1;
@@ -132,9 +151,10 @@ function bucketAt(s: Series, x: number): number {
 }
 
 /**
- * Chart draws reports per bucket as bars over the usual range (a band from
- * baseline_low to baseline_high) and its median line, with a tooltip that
- * gives exact counts and the bucket's times in the reader's time zone.
+ * Chart draws reports per bucket as bars over what the detector judged them
+ * against: a band up to its alert threshold and its expected count as a
+ * line, with a tooltip that gives exact counts, the thresholds and the
+ * bucket's times in the reader's time zone.
  */
 export function Chart({ series, height }: Props) {
   const box = useRef<HTMLDivElement>(null);
@@ -162,17 +182,20 @@ export function Chart({ series, height }: Props) {
         return;
       }
       const start = Date.parse(p.t);
-      const lo = p.baseline_low ?? p.baseline;
-      const hi = p.baseline_high ?? p.baseline;
       const lb = i === s.points.length - 1 ? lastBucket(s) : null;
       const lines = [
         `${dateTime(start)}–${time(start + step * 1000)}` +
-          (lb?.filling ? ` (${t.still_filling})` : lb?.partial ? ` (${t.until(time(s.to))})` : ''),
+          (lb?.filling ? ` (${t.still_filling})` : lb?.partial ? ` (${t.until(time(s.to))})` : '') +
+          // Not final: reports may still be on their way for it.
+          (!p.final && !lb?.filling ? ` (${t.may_change})` : ''),
         `${t.reports}: ${num(p.reports)}`,
-        `${t.reporters}: ${num(p.reporters)}`,
-        `${t.usual}: ${num(lo, 1)}–${num(hi, 1)}`,
-        `${t.median}: ${num(p.baseline, 1)}`,
       ];
+      // A connection counts once per service every 15 minutes, so in most
+      // buckets the reporters would only repeat the reports.
+      if (p.reporters !== p.reports) lines.push(`${t.reporters}: ${num(p.reporters)}`);
+      if (p.expected != null) lines.push(`${t.median}: ${num(p.expected, 1)}`);
+      if (p.threshold_possible != null) lines.push(`${t.threshold_possible}: ${num(p.threshold_possible)}`);
+      if (p.threshold_detected != null) lines.push(`${t.threshold_detected}: ${num(p.threshold_detected)}`);
       tt.replaceChildren(
         ...lines.map((s, k) => {
           const d = document.createElement(k === 0 ? 'strong' : 'div');
@@ -247,7 +270,7 @@ export function Chart({ series, height }: Props) {
       hooks: {
         setCursor: [showTip],
         // The drawn x range's end (seconds), for tests: it reaches the last bucket's end.
-        draw: [(u) => void (el.dataset.xMax = String(u.scales.x.max ?? '')), (u) => publishTicks(u, el)],
+        draw: [(u) => void (el.dataset.xMax = String(u.scales.x.max ?? '')), (u) => publishTicks(u, el), (u) => publishBand(u, el)],
       },
     };
     const u = new uPlot(opts, columns(series) as uPlot.AlignedData, el);

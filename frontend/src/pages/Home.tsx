@@ -8,7 +8,7 @@ import { categoryName } from '../names';
 import { usePoll } from '../hooks';
 import { FilterSelect } from '../components/FilterSelect';
 import { Sparkline } from '../components/Sparkline';
-import { StatusBadge } from '../components/StatusBadge';
+import { StatusBadge, shownStatus } from '../components/StatusBadge';
 
 interface HomeData {
   services: ServiceSummary[];
@@ -119,7 +119,7 @@ export function Home() {
                   <span class="card-name">{s.name}</span>
                   <span class="card-cat">{categoryName(s.category)}</span>
                 </a>
-                <StatusBadge status={s.status} />
+                <StatusBadge status={shownStatus(s)} />
                 <Sparkline
                   values={sp}
                   from={data.spark?.from}

@@ -1,6 +1,6 @@
 import { useMemo, useState } from 'preact/hooks';
 import { getJSON, type Incident, type ServiceSummary } from '../api';
-import { dateTime, num, pct, t } from '../i18n';
+import { dateTime, duration, num, pct, t, tzName } from '../i18n';
 import { categoryName, symptomName } from '../names';
 import { usePoll } from '../hooks';
 import { FilterSelect } from '../components/FilterSelect';
@@ -63,6 +63,7 @@ export function IncidentsPage() {
       </form>
       {error && !data ? <p class="err-msg" role="alert">{t.load_error}</p> : null}
       <p class="muted count" aria-live="polite">{data ? t.incidents_count(shown.length) : '\u00a0'}</p>
+      <p class="muted" data-testid="incidents-tz">{t.times_in(tzName())}</p>
       <p class="muted feeds">
         {t.feeds} <a href="/v1/feeds/incidents.atom">Atom</a> · <a href="/v1/feeds/incidents.rss">RSS</a>
       </p>
@@ -81,8 +82,10 @@ export function IncidentsPage() {
             const top = i.top_symptoms[0];
             // Ended because its reports stayed high: not "resolved" in green.
             const stillHigh = i.end_reason === 'new_normal';
+            const open = i.status === 'open';
+            const end = !open && i.ended_at ? Date.parse(i.ended_at) : Date.now();
             return (
-              <li class={`incident incident-${i.status === 'open' ? i.level : 'resolved'}`} key={i.id} data-service={i.service} data-status={i.status}>
+              <li class={`incident incident-${i.status === 'open' ? i.level : 'resolved'}`} key={i.id} data-id={i.id} data-service={i.service} data-status={i.status}>
                 <a href={`/services/${encodeURIComponent(i.service)}`} class="incident-name">
                   {s?.name ?? i.service}
                 </a>
@@ -90,7 +93,11 @@ export function IncidentsPage() {
                   {i.status === 'open' ? (i.level === 'detected' ? t.level_detected : t.level_possible) : stillHigh ? t.ended : t.resolved}
                 </span>
                 <span class="incident-time">
-                  {dateTime(i.started_at)} – {i.ended_at ? dateTime(i.ended_at) : t.ongoing}
+                  {/* The times lead to the incident's own page; the name, to the service's. */}
+                  <a href={`/incidents/${encodeURIComponent(i.id)}`} data-testid="incident-link">
+                    {dateTime(i.started_at)} – {i.ended_at ? dateTime(i.ended_at) : t.ongoing}
+                  </a>
+                  {` · ${t.duration}: ${duration(end - Date.parse(i.started_at))}${open ? ` (${t.so_far})` : ''}`}
                   {i.end_reason ? ` · ${t.end_reason[i.end_reason]}` : ''}
                 </span>
                 <span class="incident-meta">

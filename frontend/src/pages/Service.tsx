@@ -10,17 +10,19 @@ import {
   type Series,
   type ServiceDetail,
 } from '../api';
-import { dateTime, dateTimeTZ, num, pct, t, time, tzName, unitOf } from '../i18n';
+import { dateTime, dateTimeTZ, duration, lang, num, pct, t, time, tzName, unitOf } from '../i18n';
 import { RangeControl } from '../components/RangeControl';
 import { symptomName } from '../names';
 import { usePoll } from '../hooks';
 import { Chart, ChartLegend } from '../components/Chart';
 import { OutageMap } from '../components/OutageMap';
+import { Breakdown } from '../components/Breakdown';
 import { ReportBox } from '../components/ReportBox';
-import { StatusBadge, statusText } from '../components/StatusBadge';
+import { Comments } from '../components/Comments';
+import { StatusBadge, shownStatus, statusText } from '../components/StatusBadge';
 import { NotFound } from './NotFound';
 import { rememberNames, useServiceName } from './catalog';
-import { lastBucket, MAX_RANGE_DAYS, pageRange, rangeTitle, type Preset } from '../range';
+import { frozenRange, lastBucket, MAX_RANGE_DAYS, pageRange, rangeTitle, type Preset } from '../range';
 
 interface Data {
   svc: ServiceDetail;
@@ -87,8 +89,11 @@ export function ServicePage({ slug, search }: { slug: string; search: URLSearchP
   // After a report, look again now and twice more while the pipeline carries it.
   const timers = useRef<number[]>([]);
   useEffect(() => () => timers.current.forEach(clearTimeout), []);
+  // reportedAt tells the comments to look again too.
+  const [reportedAt, setReportedAt] = useState(0);
   const afterReport = () => {
     refresh();
+    setReportedAt(Date.now());
     timers.current.push(window.setTimeout(refresh, 3000), window.setTimeout(refresh, 8000));
   };
 
@@ -97,7 +102,7 @@ export function ServicePage({ slug, search }: { slug: string; search: URLSearchP
   const name = data?.svc.name ?? known;
 
   useEffect(() => {
-    if (data) document.title = `${data.svc.name}: ${statusText(data.svc.status)} — Lapor`;
+    if (data) document.title = `${data.svc.name}: ${statusText(shownStatus(data.svc))} — Lapor`;
     else if (name) document.title = `${name} — Lapor`;
   }, [data, name, t]);
 
@@ -123,7 +128,7 @@ export function ServicePage({ slug, search }: { slug: string; search: URLSearchP
           </h1>
         )}
         {svc ? (
-          <StatusBadge status={svc.status} />
+          <StatusBadge status={shownStatus(svc)} />
         ) : failed ? (
           <span class="badge badge-unknown">
             <span aria-hidden="true">? </span>
@@ -134,7 +139,7 @@ export function ServicePage({ slug, search }: { slug: string; search: URLSearchP
         )}
       </div>
 
-      {svc && <OfficialSite url={svc.url} />}
+      {svc && <OfficialSite url={svc.url} status={svc.status_url} />}
 
       {svc ? (
         <ReportBox slug={svc.slug} name={svc.name} indicators={svc.indicators} onReported={afterReport} />
@@ -178,11 +183,18 @@ export function ServicePage({ slug, search }: { slug: string; search: URLSearchP
         </div>
       </section>
 
+      <section aria-labelledby="problems-h" class="panel">
+        <h2 id="problems-h">{t.most_reported}</h2>
+        <Breakdown symptoms={svc ? svc.last_hour.symptoms : null} indicators={svc?.indicators ?? []} />
+      </section>
+
       <section aria-labelledby="map-h" class="panel">
         <h2 id="map-h">{t.map_title}</h2>
         <p class="muted">{t.map_unit}</p>
-        <OutageMap countries={data ? data.countries?.countries ?? [] : null} />
+        <OutageMap countries={data ? data.countries?.countries ?? [] : null} usualDays={data?.countries?.usual_days} />
       </section>
+
+      <Comments slug={slug} reportedAt={reportedAt} />
 
       <section aria-labelledby="past-h" class="panel">
         <h2 id="past-h">{t.past_incidents}</h2>
@@ -200,22 +212,41 @@ export function ServicePage({ slug, search }: { slug: string; search: URLSearchP
 
 /** OfficialSite links the service's own site from the catalog: a plain
  * link, not an endorsement, so nofollow; only http(s), never a script URL. */
-function OfficialSite({ url }: { url: string }) {
-  let u: URL;
+function OfficialSite({ url, status }: { url: string; status?: string }) {
+  const u = webURL(url);
+  const s = status ? webURL(status) : null;
+  if (!u && !s) return null;
+  return (
+    <p class="svc-links muted">
+      {u && (
+        <>
+          {t.official_site}:{' '}
+          <a href={u.href} rel="noopener nofollow" data-testid="official-site">
+            {u.hostname.replace(/^www\./, '')}
+          </a>
+        </>
+      )}
+      {u && s ? ' · ' : null}
+      {s && (
+        <>
+          {t.status_page}:{' '}
+          <a href={s.href} rel="noopener nofollow" data-testid="status-page">
+            {s.hostname.replace(/^www\./, '')}
+          </a>
+        </>
+      )}
+    </p>
+  );
+}
+
+/** webURL parses an http(s) address, or gives null for anything else. */
+function webURL(raw: string): URL | null {
   try {
-    u = new URL(url);
+    const u = new URL(raw);
+    return u.protocol === 'https:' || u.protocol === 'http:' ? u : null;
   } catch {
     return null;
   }
-  if (u.protocol !== 'https:' && u.protocol !== 'http:') return null;
-  return (
-    <p class="svc-links muted">
-      {t.official_site}:{' '}
-      <a href={u.href} rel="noopener nofollow" data-testid="official-site">
-        {u.hostname.replace(/^www\./, '')}
-      </a>
-    </p>
-  );
 }
 
 function chartTitle(preset: Preset | null, series: Series | undefined): string {
@@ -249,33 +280,34 @@ function Banner({ svc, failed }: { svc: ServiceDetail | undefined; failed: boole
   // Loading: a neutral shape with no status words, never the "no problems" green.
   if (!svc) return <div class="banner banner-loading skeleton" aria-hidden="true" data-testid="status-loading" />;
   const inc = svc.incident;
-  const text = svc.status === 'detected' ? t.detected_text : svc.status === 'possible' ? t.possible_text : t.ok_text;
+  // The status agrees with the numbers: no green "no problems" while the
+  // detector's latest judgement is over its alert threshold.
+  const shown = shownStatus(svc);
+  const el = svc.elevated;
+  const text =
+    shown === 'detected'
+      ? t.detected_text
+      : shown === 'possible'
+        ? t.possible_text
+        : el
+          ? t.elevated_text(num(el.reports), num(el.expected, 1), el.minutes)
+          : t.ok_text;
   return (
-    <section class={`banner banner-${svc.status}`} aria-label={t.status_now} data-testid="status-banner" data-status={svc.status}>
+    <section class={`banner banner-${shown}`} aria-label={t.status_now} data-testid="status-banner" data-status={shown}>
       <p class="banner-title">
-        <strong>{statusText(svc.status)}</strong>
+        <strong>{statusText(shown)}</strong>
         {svc.since ? ` — ${t.since(dateTimeTZ(svc.since))}` : ''}
       </p>
       <p>{text}</p>
       {inc && inc.status === 'open' && (
         <>
           <p>{t.peak(num(inc.peak), time(inc.peak_at))}</p>
-          {inc.top_symptoms.length > 0 && (
-            <>
-              <h3 class="banner-sub">{t.most_reported}</h3>
-              <ul class="shares">
-                {inc.top_symptoms.map((s) => (
-                  <li>
-                    <span class="share-name">{symptomName(s.symptom)}</span>
-                    <span class="share-bar" aria-hidden="true">
-                      <span style={{ width: `${Math.round(s.share * 100)}%` }} />
-                    </span>
-                    <span class="share-pct">{pct(s.share)}</span>
-                  </li>
-                ))}
-              </ul>
-            </>
-          )}
+          <p>
+            <a href={`/incidents/${encodeURIComponent(inc.id)}`} data-testid="incident-link">
+              {t.incident_details}
+            </a>
+          </p>
+          {/* What is reported most is the "Most reported problems" panel's, shown whatever the status. */}
         </>
       )}
     </section>
@@ -302,7 +334,8 @@ function DataTable({ series }: { series: Series }) {
                 <th scope="col">{t.time}</th>
                 <th scope="col" class="num">{t.reports}</th>
                 {both && <th scope="col" class="num">{t.reporters}</th>}
-                <th scope="col" class="num">{t.usual}</th>
+                <th scope="col" class="num">{t.median}</th>
+                <th scope="col" class="num">{t.threshold_possible}</th>
               </tr>
             </thead>
             <tbody>
@@ -311,9 +344,8 @@ function DataTable({ series }: { series: Series }) {
                   <th scope="row">{dateTime(p.t)}</th>
                   <td class="num">{num(p.reports)}</td>
                   {both && <td class="num">{num(p.reporters)}</td>}
-                  <td class="num">
-                    {num(p.baseline_low ?? p.baseline, 1)}–{num(p.baseline_high ?? p.baseline, 1)}
-                  </td>
+                  <td class="num">{p.expected == null ? '–' : num(p.expected, 1)}</td>
+                  <td class="num">{p.threshold_possible == null ? '–' : num(p.threshold_possible)}</td>
                 </tr>
               ))}
             </tbody>
@@ -326,9 +358,13 @@ function DataTable({ series }: { series: Series }) {
 
 function Share({ slug, series, name }: { slug: string; series: Series; name: string }) {
   const [msg, setMsg] = useState('');
-  const q = new URLSearchParams({ from: series.from, to: series.to });
+  const [follow, setFollow] = useState(false);
+  const frozen = frozenRange(series);
+  const q = new URLSearchParams({ from: frozen.from, to: frozen.to });
   const link = `${location.origin}/services/${encodeURIComponent(slug)}?${q}`;
-  const embed = `<iframe src="${location.origin}/embed/services/${encodeURIComponent(slug)}?${q}" width="640" height="380" title="${name.replace(/[&"<>]/g, '')} — Lapor" loading="lazy"></iframe>`;
+  // An embed either follows now (the latest 24 hours, refreshed) or keeps the frozen range.
+  const embedQuery = follow ? new URLSearchParams({ range: '24h' }) : q;
+  const embed = `<iframe src="${location.origin}/embed/services/${encodeURIComponent(slug)}?${embedQuery}" width="640" height="380" title="${name.replace(/[&"<>]/g, '')} — Lapor" loading="lazy"></iframe>`;
   const copy = async (text: string, id: string) => {
     try {
       await navigator.clipboard.writeText(text);
@@ -350,7 +386,19 @@ function Share({ slug, series, name }: { slug: string; series: Series; name: str
           <input id="share-link" readOnly value={link} onFocus={(e) => e.currentTarget.select()} />
           <button type="button" onClick={() => copy(link, 'share-link')}>{t.copy}</button>
         </div>
+        <p class="muted" data-testid="frozen-note" data-to={frozen.to}>
+          {frozen.final ? t.frozen_note(dateTimeTZ(frozen.to)) : t.frozen_none}
+        </p>
       </div>
+      <fieldset class="embed-mode">
+        <legend class="visually-hidden">{t.embed}</legend>
+        <label>
+          <input type="radio" name="embed-mode" checked={!follow} onChange={() => setFollow(false)} /> {t.embed_freeze}
+        </label>
+        <label>
+          <input type="radio" name="embed-mode" checked={follow} onChange={() => setFollow(true)} /> {t.embed_follow}
+        </label>
+      </fieldset>
       <div class="field">
         <label for="share-embed">{t.embed}</label>
         <div class="copy-row">
@@ -359,7 +407,7 @@ function Share({ slug, series, name }: { slug: string; series: Series; name: str
         </div>
       </div>
       <p class="downloads">
-        <a href={pngPath(slug, series.from, series.to)} target="_blank" rel="noopener">{t.png}</a>
+        <a href={pngPath(slug, series.from, series.to, lang, tzName())} target="_blank" rel="noopener">{t.png}</a>
         <a href={csvPath(slug, series.from, series.to)} download>{t.csv}</a>
       </p>
       <p role="status" aria-live="polite" class="muted">{msg}</p>
@@ -388,7 +436,9 @@ function PastIncidents({ list: all }: { list: Incident[] | null }) {
         <tbody>
           {list.map((i) => (
             <tr>
-              <td>{dateTime(i.started_at)}</td>
+              <td>
+                <a href={`/incidents/${encodeURIComponent(i.id)}`}>{dateTime(i.started_at)}</a>
+              </td>
               <td>
                 {i.ended_at ? dateTime(i.ended_at) : t.ongoing}
                 {i.end_reason ? <span class="end-reason">{t.end_reason[i.end_reason]}</span> : null}
@@ -404,11 +454,4 @@ function PastIncidents({ list: all }: { list: Incident[] | null }) {
       </table>
     </div>
   );
-}
-
-/** duration writes a length of time as hours and minutes ("2 h 05 min"). */
-function duration(ms: number): string {
-  if (!Number.isFinite(ms) || ms < 0) return '–';
-  const m = Math.round(ms / 60000);
-  return m < 60 ? `${m} min` : `${Math.floor(m / 60)} h ${String(m % 60).padStart(2, '0')} min`;
 }

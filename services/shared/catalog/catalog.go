@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"slices"
 	"sort"
+	"strings"
 )
 
 //go:embed services.json
@@ -16,12 +17,14 @@ var seed []byte
 
 // Service is one reportable service.
 type Service struct {
-	Slug       string   `json:"slug"`
-	Name       string   `json:"name"`
-	Category   string   `json:"category"`
-	Countries  []string `json:"countries"`
-	Aliases    []string `json:"aliases"`
-	URL        string   `json:"url"`
+	Slug      string   `json:"slug"`
+	Name      string   `json:"name"`
+	Category  string   `json:"category"`
+	Countries []string `json:"countries"`
+	Aliases   []string `json:"aliases"`
+	URL       string   `json:"url"`
+	// StatusURL is the service's own status page, where it has one.
+	StatusURL  string   `json:"status_url,omitempty"`
 	Indicators []string `json:"indicators"`
 }
 
@@ -61,6 +64,10 @@ func Parse(data []byte) (*Catalog, error) {
 		}
 		if len(s.Indicators) == 0 {
 			return nil, fmt.Errorf("catalog %s: no indicators", s.Slug)
+		}
+		// Pages link it: only an https address, never a script URL.
+		if s.StatusURL != "" && !strings.HasPrefix(s.StatusURL, "https://") {
+			return nil, fmt.Errorf("catalog %s: status_url %q must be an https URL", s.Slug, s.StatusURL)
 		}
 		for _, in := range s.Indicators {
 			if !indicatorRE.MatchString(in) {

@@ -23,6 +23,8 @@ func TestParseRejects(t *testing.T) {
 		{"dup slug", `[{"slug":"a","name":"x","indicators":["app"]},{"slug":"a","name":"y","indicators":["app"]}]`},
 		{"no indicators", `[{"slug":"a","name":"x","indicators":[]}]`},
 		{"no name", `[{"slug":"a","indicators":["app"]}]`},
+		{"script status page", `[{"slug":"a","name":"x","status_url":"javascript:alert(1)","indicators":["app"]}]`},
+		{"plain http status page", `[{"slug":"a","name":"x","status_url":"http://status.example.com","indicators":["app"]}]`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

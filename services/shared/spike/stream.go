@@ -20,6 +20,9 @@ type Point struct {
 	// Started is the bucket the open incident started at (its first hit,
 	// which may precede the bucket that opened it); zero without one.
 	Started time.Time
+	// Incident is the tracker's incident while one is open, and at the
+	// bucket that resolves it (Kind Resolved) its final state.
+	Incident Incident
 }
 
 // Alerted reports whether an alert goes out at this bucket: an incident
@@ -100,6 +103,7 @@ func (s *Stream) Observe(t time.Time, count float64) Point {
 		started = d.Incident.StartedAt
 	}
 	return Point{
+		Incident: d.Incident,
 		Started:  started,
 		Score:    d.Onset,
 		Alert:    d.Open && d.Kind != Resolved,
@@ -194,3 +198,7 @@ func known(hist []float64, from, to int) int {
 // Records calls fn with what the stream's series has taught its tracker
 // (see Tracker.Records), under the service name "".
 func (s *Stream) Records(fn func(service string, r Record)) { s.tr.Records(fn) }
+
+// Judgements appends the spans' judgements of the latest bucket
+// (Tracker.Judgements).
+func (s *Stream) Judgements(dst []Judgement) []Judgement { return s.tr.Judgements("", dst) }

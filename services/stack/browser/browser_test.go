@@ -16,7 +16,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lapor/lapor/services/shared/band"
 	"github.com/lapor/lapor/services/shared/incident"
+	"github.com/lapor/lapor/services/shared/spike"
 	"github.com/lapor/lapor/services/stack/internal/stack"
 )
 
@@ -75,9 +77,10 @@ func TestBrowser(t *testing.T) {
 		// History so that baselines exist; a modest rate keeps the backfill short.
 		BackfillDays:  8,
 		SimulatorArgs: []string{"-rate", "2", "-seed", "1"},
-		// A past outage near now would raise the recent baseline and make
-		// the test's own burst depend on the clock.
-		BackfillArgs: []string{"-outage-every", "0"},
+		// Past outages, none in the last 12 hours (the history keeps its
+		// end quiet), so the replay has incidents to find and the test's
+		// own burst does not depend on the clock.
+		BackfillArgs: []string{"-outage-every", "36h"},
 		Env: map[string][]string{
 			"ingest":   {"LAPOR_TRUSTED_PROXIES=127.0.0.0/8", "LAPOR_REPORTER_SECRET=browser", "LAPOR_RATE_LIMIT_IP=1000-M", "LAPOR_RATE_LIMIT_NET=100000-M"},
 			"worker":   {"LAPOR_FLUSH_INTERVAL=200ms"},
@@ -107,6 +110,7 @@ func TestBrowser(t *testing.T) {
 
 	openIncident(t, st, "tiktok")
 	pastIncident(ctx, t, st, "gojek")
+	elevated(ctx, t, st, elevatedSlug)
 
 	shots := filepath.Join(root, "frontend", "screenshots")
 	if err := os.MkdirAll(shots, 0o755); err != nil {
@@ -114,7 +118,7 @@ func TestBrowser(t *testing.T) {
 	}
 	cmd := exec.CommandContext(ctx, "node", filepath.Join(root, "frontend", "tests", "browser.mjs"))
 	cmd.Dir = root
-	cmd.Env = append(os.Environ(), "LAPOR_BASE_URL="+st.URL("web"), "LAPOR_SCREENSHOT_DIR="+shots)
+	cmd.Env = append(os.Environ(), "LAPOR_BASE_URL="+st.URL("web"), "LAPOR_SCREENSHOT_DIR="+shots, "LAPOR_ELEVATED_SLUG="+elevatedSlug)
 	// Streamed, so that a long run shows where it is.
 	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
 	if err := cmd.Run(); err != nil {
@@ -141,6 +145,32 @@ func pastIncident(ctx context.Context, t *testing.T, st *stack.Stack, slug strin
 		TopSymptoms: []string{"app"}, TopSymptomShares: []float64{1}, Version: 1,
 	}
 	if err := incident.Save(ctx, conn, []incident.Incident{in}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// elevatedSlug is the service whose reports elevated says are over the
+// alert threshold with no incident open.
+const elevatedSlug = "spotify"
+
+// elevated stores a judgement of slug whose last 15 minutes hold 1200
+// reporters where 150 were expected, over its threshold of 400, as after
+// an incident that ended as faded while reports stay high (the detector
+// needs an outage's whole course for that). Its bucket is ten minutes
+// ahead so that it stays the service's latest while the test runs.
+func elevated(ctx context.Context, t *testing.T, st *stack.Stack, slug string) {
+	t.Helper()
+	conn, err := st.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	at := time.Now().UTC().Truncate(time.Minute).Add(10 * time.Minute)
+	row := band.Row{Service: slug, Bucket: at, Length: time.Minute, Expected: 10, Spans: []spike.Judgement{
+		{Span: 1, Count: 80, Expected: 10, Possible: 100, Detected: 200},
+		{Span: 15, Count: 1200, Expected: 150, Possible: 400, Detected: 800},
+	}}
+	if err := band.Save(ctx, conn, []band.Row{row}, time.Now().Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -196,7 +196,7 @@ type StatsQuery struct {
 	From, To time.Time
 }
 
-// Stats is a service's reports per bucket, with the baseline, and its
+// Stats is a service's reports per bucket, with the expected count, and its
 // reports by symptom over the whole range.
 type Stats struct {
 	Service string    `json:"service"`
@@ -207,7 +207,8 @@ type Stats struct {
 		T         time.Time `json:"t"`
 		Reports   uint64    `json:"reports"`
 		Reporters uint64    `json:"reporters"`
-		Baseline  float64   `json:"baseline"`
+		// Expected is what the detector expected; nil where it judged nothing.
+		Expected *float64 `json:"expected"`
 	} `json:"points"`
 	Symptoms []struct {
 		Symptom   string `json:"symptom"`

@@ -8,6 +8,9 @@
 //	                          replicas may run side by side: the holder of a
 //	                          Redis lease (-lease-ttl) detects, the others stand by
 //	detector migrate [flags]  apply ClickHouse migrations and exit
+//	detector replay [flags]   judge the stored history the detector never saw
+//	                          (a backfill, an import) before starting it: writes
+//	                          each bucket's judgement and the incidents that ended
 //	detector score --in IN.csv --out OUT.csv
 //	                          score a timestamp,value series offline, causally
 //	detector eval [-nab DIR] [-quick] [-explain CORPUS] [-loo-detail CORPUS]
@@ -109,8 +112,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return serve(ctx, s, log)
 	case "migrate":
 		return migrateOnly(ctx, s.common, log)
+	case "replay":
+		return replay(ctx, s, log, stdout)
 	default:
-		return fmt.Errorf("unknown command %q (want migrate, score, eval or none)", cmd)
+		return fmt.Errorf("unknown command %q (want migrate, replay, score, eval, synth or none)", cmd)
 	}
 }
 
@@ -123,6 +128,33 @@ func migrateOnly(ctx context.Context, common config.Common, log *slog.Logger) er
 	if _, err := migrate.Apply(ctx, conn, log); err != nil {
 		return fmt.Errorf("apply migrations: %w", err)
 	}
+	return nil
+}
+
+// replay runs detect.Replay over the history before now, with the
+// detector's settings, and says what it wrote.
+func replay(ctx context.Context, s settings, log *slog.Logger, stdout io.Writer) error {
+	cfg := detectConfig(s)
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	conn, err := chdb.Open(ctx, s.common)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if s.migrateOnStart {
+		if _, err := migrate.Apply(ctx, conn, log); err != nil {
+			return fmt.Errorf("apply migrations: %w", err)
+		}
+	}
+	began := time.Now()
+	res, err := detect.Replay(ctx, conn, cfg, began)
+	if err != nil {
+		return fmt.Errorf("replay history: %w", err)
+	}
+	fmt.Fprintf(stdout, "replayed %d services: %d buckets judged, %d past incidents written, %d still open left to the detector (%s)\n",
+		res.Services, res.Buckets, res.Incidents, res.Open, time.Since(began).Round(100*time.Millisecond))
 	return nil
 }
 

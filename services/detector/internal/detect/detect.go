@@ -116,6 +116,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/lapor/lapor/services/shared/alert"
+	"github.com/lapor/lapor/services/shared/band"
 	"github.com/lapor/lapor/services/shared/baseline"
 	"github.com/lapor/lapor/services/shared/incident"
 	"github.com/lapor/lapor/services/shared/lease"
@@ -531,6 +532,8 @@ func (d *Detector) Cycle(ctx context.Context, now time.Time) error {
 		}
 	}
 	common := d.cfg.recentSpan(prev)
+	// What each complete bucket was judged against, for the pages' band.
+	var judged []band.Row
 	for _, s := range services {
 		r := recent[s]
 		sp := d.levelSpan(s, prev)
@@ -554,7 +557,10 @@ func (d *Detector) Cycle(ctx context.Context, now time.Time) error {
 			// now current: the bucket before it is no part of it, and
 			// stepping it would count as the incident's first quiet one.
 			if in, open := d.tracker.Lookup(s); !open || !prev.Before(in.StartedAt) {
-				note(s, step(s, prev, clampCount(r.prev), b), b.Source)
+				dec := step(s, prev, clampCount(r.prev), b)
+				note(s, dec, b.Source)
+				judged = append(judged, band.Row{Service: s, Bucket: prev, Length: d.cfg.Bucket,
+					Expected: dec.Expected, Spans: d.tracker.Judgements(s, nil)})
 			}
 		}
 		b := d.expected(hist[s], level, since, s, cur)
@@ -563,6 +569,10 @@ func (d *Detector) Cycle(ctx context.Context, now time.Time) error {
 	// Stepped once as the previous bucket, complete or not: stepping it
 	// again after the current one would step the tracker back in time.
 	d.lastFull = prev
+	if err := band.Save(ctx, d.conn, judged, now); err != nil {
+		// The band is for readers; detection goes on without it.
+		d.log.Warn("store what the buckets were judged against", "buckets", len(judged), "err", err)
+	}
 	if len(openings) > 0 {
 		// A withheld opening takes with it the changes after it: the
 		// current bucket's step of an incident the previous one opened.

@@ -6,6 +6,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 )
 
 // pair is a service's distinct reporters in the previous (full) bucket
@@ -136,13 +138,23 @@ const topN = 3
 // by symptom and by country, in one query for all the given incidents.
 // A report has one symptom and one country, so the per-pair counts add up.
 func (d *Detector) breakdowns(ctx context.Context, since map[string]time.Time) (map[string]breakdown, error) {
+	return breakdowns(ctx, d.conn, since, time.Time{})
+}
+
+// breakdowns is Detector.breakdowns over conn, up to until when it is not
+// zero (an incident that ended).
+func breakdowns(ctx context.Context, conn driver.Conn, since map[string]time.Time, until time.Time) (map[string]breakdown, error) {
 	if len(since) == 0 {
 		return nil, nil
 	}
 	where, args := servicesSince("minute", since)
+	if !until.IsZero() {
+		where += " AND minute < toDateTime(?)"
+		args = append(args, until.Unix())
+	}
 	q := "SELECT service, symptom, country, uniqExactMerge(reports) AS n FROM reports_minute WHERE " +
 		where + " GROUP BY service, symptom, country"
-	rows, err := d.conn.Query(ctx, q, args...)
+	rows, err := conn.Query(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("query incident breakdown: %w", err)
 	}

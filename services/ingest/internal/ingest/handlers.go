@@ -29,6 +29,11 @@ type reportResponse struct {
 	// for the service, so that a person with a new symptom is not left
 	// guessing how long "already reported" lasts.
 	RetryAt *time.Time `json:"retry_at,omitempty"`
+	// Country is where the reporter's address was located (ISO 3166-1
+	// alpha-2), told back to them so that a page can say how many others
+	// reported from there ("Is it just me?"); empty when unknown. It is
+	// the reporter's own location, so no one else learns anything.
+	Country string `json:"country,omitempty"`
 }
 
 // retryAt is when a reporter refused as a duplicate at now counts again:
@@ -122,17 +127,17 @@ func (s *server) handleReport() gin.HandlerFunc {
 		case err != nil:
 			httpapi.Unavailable(c, s.log.With("service_slug", r.Service), retryUnavailable, "append report", err)
 		case outcome == enqueue.Duplicate:
-			c.JSON(http.StatusOK, reportResponse{Counted: false, Reason: ReasonDuplicate, RetryAt: retryAt(now, res.CountsAgainIn)})
+			c.JSON(http.StatusOK, reportResponse{Counted: false, Reason: ReasonDuplicate, RetryAt: retryAt(now, res.CountsAgainIn), Country: r.Country})
 		case outcome == enqueue.Capped:
 			// Answered like a repeat: the report is fine, it just adds
 			// nothing its network has not already said.
 			s.log.Debug("network cap reached", "service_slug", r.Service)
-			c.JSON(http.StatusOK, reportResponse{Counted: false, Reason: ReasonNetworkCap})
+			c.JSON(http.StatusOK, reportResponse{Counted: false, Reason: ReasonNetworkCap, Country: r.Country})
 		case outcome == enqueue.Full:
 			s.log.Warn("report backlog full; refusing reports")
 			httpapi.AbortRetry(c, http.StatusServiceUnavailable, retryOverloaded, "overloaded", "too many reports waiting to be processed; retry later")
 		default:
-			c.JSON(http.StatusAccepted, reportResponse{ID: r.ID, Counted: true})
+			c.JSON(http.StatusAccepted, reportResponse{ID: r.ID, Counted: true, Country: r.Country})
 		}
 	}
 }

@@ -114,15 +114,21 @@ func New(cat *catalog.Catalog, cfg Config) (*Generator, error) {
 	return g, nil
 }
 
+// quietTail is the end of the history that holds no outage: one that
+// had just ended when a stack starts would raise the detector's recent
+// baseline, and the live simulator's outages, or a reader's test crowd,
+// would be judged against it.
+const quietTail = 12 * time.Hour
+
 // planOutages scatters random outages, like the live simulator's, over
-// the history.
+// the history, none starting in its last quietTail.
 func (g *Generator) planOutages() {
 	every := g.cfg.OutageEvery
 	if every < 0 {
 		return
 	}
 	t := g.cfg.Start.Add(g.between(0, every))
-	for t.Before(g.cfg.End) {
+	for t.Before(g.cfg.End.Add(-quietTail)) {
 		i := g.model.PickForOutage(g.rng, func(i int) bool {
 			for _, o := range g.outages {
 				if o.service == i && t.Before(o.End()) {

@@ -292,6 +292,27 @@ func (s *Stack) Backfill(ctx context.Context, days int) error {
 	}
 	s.say("%s", s.backfillHint(strings.TrimSpace(out.String())))
 	s.say("backfill took %s", time.Since(began).Round(100*time.Millisecond))
+	if strings.Contains(out.String(), "nothing written") {
+		return nil // the detector has judged this history before
+	}
+	return s.replay(ctx)
+}
+
+// replay has the detector judge the history just written, so the pages
+// have its past incidents and their charts its usual range from the
+// first minute (see "detector replay").
+func (s *Stack) replay(ctx context.Context) error {
+	s.say("judging the history with the detector's rules …")
+	var out bytes.Buffer
+	cmd := exec.CommandContext(ctx, filepath.Join(s.opts.BinDir, "detector"), "replay")
+	cmd.Env = append(os.Environ(), s.env("detector")...)
+	cmd.Stdout, cmd.Stderr = &out, &out
+	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
+	cmd.WaitDelay = 10 * time.Second
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("replay the backfilled history: %w\n%s", err, out.Bytes())
+	}
+	s.say("%s", strings.TrimSpace(out.String()))
 	return nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"strconv"
 	"time"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/lapor/lapor/services/shared/catalog"
 	"github.com/lapor/lapor/services/shared/httpapi"
+	"github.com/lapor/lapor/services/shared/incident"
 	"github.com/lapor/lapor/services/web/internal/chart"
 )
 
@@ -104,51 +106,6 @@ func (s *Server) loadSparklines(ctx context.Context, hours int, step time.Durati
 	return out, nil
 }
 
-type countriesJSON struct {
-	Service   string             `json:"service"`
-	From      time.Time          `json:"from"`
-	To        time.Time          `json:"to"`
-	Unit      string             `json:"unit"`
-	Countries []countryCountJSON `json:"countries"`
-}
-
-func (s *Server) handleCountries(c *gin.Context) {
-	svc, found := s.catalog.Get(c.Param("slug"))
-	if !found {
-		httpapi.Abort(c, http.StatusNotFound, "unknown_service", "no service with this slug", "slug")
-		return
-	}
-	hours, perr := parseHours(c.Query("hours"), DefaultCountryHrs)
-	if perr != nil {
-		httpapi.Abort(c, http.StatusBadRequest, perr.code, perr.message, perr.field)
-		return
-	}
-	key := svc.Slug + "/" + strconv.Itoa(hours)
-	out, err := s.countries.Get(c.Request.Context(), key, func(ctx context.Context) (countriesJSON, error) {
-		to := s.now().UTC().Truncate(time.Second)
-		from := to.Add(-time.Duration(hours) * time.Hour)
-		// The rollup's minute that holds "now" is still filling; include it.
-		list, err := s.store.Breakdown(ctx, svc.Slug, ByCountry, from, to.Add(time.Minute))
-		if err != nil {
-			return countriesJSON{}, err
-		}
-		unit := "reports in the last hour"
-		if hours > 1 {
-			unit = fmt.Sprintf("reports in the last %d hours", hours)
-		}
-		out := countriesJSON{Service: svc.Slug, From: from, To: to, Unit: unit, Countries: []countryCountJSON{}}
-		for _, b := range list {
-			out.Countries = append(out.Countries, countryCountJSON{Country: b.Key, Reports: b.Reports, Reporters: b.Reporters})
-		}
-		return out, nil
-	})
-	if err != nil {
-		s.storeError(c, "read reports by country", err)
-		return
-	}
-	ok(c, out)
-}
-
 // seriesOf checks a series request for the service in the path and reads
 // it: the one way the JSON, CSV and PNG forms get their series. It answers
 // the error itself and returns ok false when it fails.
@@ -210,11 +167,18 @@ func (s *Server) handleSeriesCSV(c *gin.Context) {
 	}
 	var buf bytes.Buffer
 	w := csv.NewWriter(&buf)
-	w.Write([]string{"time", "reports", "reporters", "baseline", "baseline_low", "baseline_high"})
-	num := func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
-	for _, p := range pts {
-		w.Write([]string{p.T.UTC().Format(time.RFC3339), strconv.FormatUint(p.Reports, 10), strconv.FormatUint(p.Reporters, 10),
-			num(p.Baseline), num(p.BaselineLow), num(p.BaselineHigh)})
+	w.Write([]string{"time", "reports", "reporters", "expected", "threshold_possible", "threshold_detected", "final"})
+	// Empty where the detector judged nothing, as in the JSON's nulls.
+	num := func(v *float64) string {
+		if v == nil {
+			return ""
+		}
+		return strconv.FormatFloat(*v, 'f', -1, 64)
+	}
+	js, _ := finalPoints(r, pts, s.finalBefore(c.Request.Context()))
+	for _, j := range js {
+		w.Write([]string{j.T.UTC().Format(time.RFC3339), strconv.FormatUint(j.Reports, 10), strconv.FormatUint(j.Reporters, 10),
+			num(j.Expected), num(j.ThresholdPossible), num(j.ThresholdDetected), strconv.FormatBool(j.Final)})
 	}
 	w.Flush()
 	if err := w.Error(); err != nil {
@@ -237,16 +201,35 @@ func (s *Server) handleChartPNG(c *gin.Context) {
 	if !found {
 		return
 	}
+	lang, ok := chart.English, true
+	if v := c.Query("lang"); v != "" {
+		lang, ok = chart.ParseLang(v)
+	}
+	if !ok {
+		httpapi.Abort(c, http.StatusBadRequest, "invalid_parameter", "lang must be en or id", "lang")
+		return
+	}
+	tz := c.Query("tz")
+	zone, err := chart.LoadZone(tz)
+	if err != nil {
+		httpapi.Abort(c, http.StatusBadRequest, "invalid_parameter", "tz must be an IANA time zone such as Asia/Jakarta", "tz")
+		return
+	}
 	// An article's image is fetched by every reader and every link
-	// preview at once: one render per service, range and minute serves
-	// them all (the answer may be reused for a minute anyway).
-	key, _ := rangeKey(svc.Slug, r)
+	// preview at once: one render per service, range, minute, language
+	// and zone serves them all (the answer may be reused for a minute
+	// anyway).
+	key := chartKey(svc.Slug, r, lang, zone)
 	png, err := s.charts.Get(c.Request.Context(), key, func(ctx context.Context) ([]byte, error) {
 		pts, err := s.points(ctx, svc.Slug, r)
 		if err != nil {
 			return nil, err
 		}
-		return renderChart(svc, r, pts)
+		marks, err := s.chartMarks(ctx, svc.Slug, r)
+		if err != nil {
+			return nil, err
+		}
+		return renderChart(svc, r, pts, chartView{lang: lang, zone: zone, now: s.now(), marks: marks})
 	})
 	if errors.Is(err, errRender) {
 		s.log.Error("render chart", "service", svc.Slug, "err", err)
@@ -254,7 +237,7 @@ func (s *Server) handleChartPNG(c *gin.Context) {
 		return
 	}
 	if err != nil {
-		s.storeError(c, "read series", err)
+		s.storeError(c, "read chart", err)
 		return
 	}
 	c.Header("Cache-Control", chartCacheControl)
@@ -262,15 +245,65 @@ func (s *Server) handleChartPNG(c *gin.Context) {
 	c.Data(http.StatusOK, pngContentType, png)
 }
 
+// chartKey names a chart for the PNG cache: its range as rangeKey names it,
+// with the language and zone it is drawn in, since each draws other
+// words and times.
+func chartKey(service string, r seriesRange, lang chart.Lang, zone *time.Location) string {
+	key, _ := rangeKey(service, r)
+	return key + "/" + string(lang) + "/" + zone.String()
+}
+
+// chartMarks are the service's incidents that overlap the range, to shade
+// on its chart. Incidents are listed newest first without a time filter,
+// so a range further back than the newest MaxLimit of them shows none of
+// the older ones.
+func (s *Server) chartMarks(ctx context.Context, service string, r seriesRange) ([]chart.Mark, error) {
+	list, err := s.store.Incidents(ctx, incident.Filter{Service: service, Limit: MaxLimit})
+	if err != nil {
+		return nil, fmt.Errorf("list incidents of %s for its chart: %w", service, err)
+	}
+	var marks []chart.Mark
+	for _, in := range list {
+		m := chart.Mark{Level: chart.Possible, Start: in.StartedAt}
+		if in.Level == incident.LevelDetected {
+			m.Level = chart.Detected
+		}
+		if !in.Open() {
+			m.End = in.EndedAt
+			if in.EndedAt.Unix() <= 0 {
+				// Resolved without its end stored (ClickHouse's zero
+				// time is 1970): its last change is when it ended.
+				m.End = in.UpdatedAt
+			}
+		}
+		if !m.Start.Before(r.to) || (!m.End.IsZero() && !m.End.After(r.from)) {
+			continue
+		}
+		marks = append(marks, m)
+	}
+	return marks, nil
+}
+
+// chartView is how a chart is drawn for its reader: the language, the
+// time zone, the incidents to mark and the time now (which tells a
+// filling last bucket from one the range cut).
+type chartView struct {
+	lang  chart.Lang
+	zone  *time.Location
+	now   time.Time
+	marks []chart.Mark
+}
+
 // renderChart draws a service's series as the 1200×630 PNG.
-func renderChart(svc catalog.Service, r seriesRange, pts []Point) ([]byte, error) {
+func renderChart(svc catalog.Service, r seriesRange, pts []Point, v chartView) ([]byte, error) {
 	ch := chart.Chart{
-		Title: svc.Name + " — reports per " + unitName(r.step),
+		Title: v.lang.Title(svc.Name, r.step),
 		From:  r.from, To: r.to, Step: r.step, Points: make([]chart.Point, 0, len(pts)),
+		Lang: v.lang, Zone: v.zone, Now: v.now, Marks: v.marks,
 	}
 	for _, p := range pts {
 		ch.Points = append(ch.Points, chart.Point{
-			T: p.T, Reports: float64(p.Reports), Baseline: p.Baseline, BaselineLow: p.BaselineLow, BaselineHigh: p.BaselineHigh,
+			T: p.T, Reports: float64(p.Reports), Expected: expectedOrNaN(p), Possible: p.Possible,
 		})
 	}
 	var buf bytes.Buffer
@@ -278,4 +311,12 @@ func renderChart(svc catalog.Service, r seriesRange, pts []Point) ([]byte, error
 		return nil, fmt.Errorf("%w of %s: %v", errRender, svc.Slug, err)
 	}
 	return buf.Bytes(), nil
+}
+
+// expectedOrNaN is a point's expected count, NaN where nothing was judged.
+func expectedOrNaN(p Point) float64 {
+	if !p.Judged {
+		return math.NaN()
+	}
+	return p.Expected
 }

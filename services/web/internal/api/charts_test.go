@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
+	"fmt"
+	"image"
+	"image/color"
 	"image/png"
 	"net/http"
 	"slices"
@@ -12,7 +15,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/lapor/lapor/services/shared/baseline"
+	"github.com/lapor/lapor/services/shared/band"
+	"github.com/lapor/lapor/services/shared/incident"
+	"github.com/lapor/lapor/services/shared/spike"
+	"github.com/lapor/lapor/services/web/internal/chart"
 )
 
 func TestSparklines(t *testing.T) {
@@ -129,39 +135,23 @@ func TestCountries(t *testing.T) {
 	}
 }
 
-// history puts 4, 2, 6 and 10 reports in the slot of t0 one to four weeks
-// back, and 7 reports at t0. The service begins within the oldest slot,
-// so that slot does not count: t0's baseline is 4, the median of 4, 2, 6.
+// history puts 7 reports at t0 and has the detector's rows say that
+// its first 15 minutes were expected to hold 5 (one a minute for the
+// first five) and needed 20 for "possible" and 40 for "detected"; the
+// next 15 were never judged.
 func history(t *testing.T, f *fixture, t0 time.Time) {
-	var rows []row
-	for k, n := range map[int]int{1: 4, 2: 2, 3: 6, 4: 10} {
-		rows = append(rows, reportsAt("w"+string(rune('0'+k)), "whatsapp", t0.Add(-time.Duration(k)*baseline.Week+time.Minute), n, n)...)
+	f.insert(t, reportsAt("now", "whatsapp", t0.Add(time.Minute), 7, 7)...)
+	var rows []band.Row
+	for m := range 15 {
+		e := 0.0
+		if m < 5 {
+			e = 1
+		}
+		rows = append(rows, band.Row{Service: "whatsapp", Bucket: t0.Add(time.Duration(m) * time.Minute), Length: time.Minute, Expected: e,
+			Spans: []spike.Judgement{{Span: 15, Expected: 5, Possible: 20, Detected: 40}}})
 	}
-	rows = append(rows, reportsAt("now", "whatsapp", t0.Add(time.Minute), 7, 7)...)
-	f.insert(t, rows...)
-}
-
-func TestSeriesBand(t *testing.T) {
-	f := newFixture(t)
-	t0 := time.Date(2025, 3, 10, 10, 0, 0, 0, time.UTC)
-	history(t, f, t0)
-	var s struct {
-		Points []struct {
-			Baseline     float64 `json:"baseline"`
-			BaselineLow  float64 `json:"baseline_low"`
-			BaselineHigh float64 `json:"baseline_high"`
-		} `json:"points"`
-	}
-	rec := f.get(t, "/api/v1/services/whatsapp/series?from="+t0.Format(time.RFC3339)+"&to="+t0.Add(30*time.Minute).Format(time.RFC3339))
-	if err := json.Unmarshal(rec.Body.Bytes(), &s); err != nil {
+	if err := band.Save(f.ctx, f.conn, rows, t0); err != nil {
 		t.Fatal(err)
-	}
-	lo, hi := usualRange(5)
-	if len(s.Points) != 2 || s.Points[0].Baseline != 5 || s.Points[0].BaselineLow != lo || s.Points[0].BaselineHigh != hi || lo >= 5 || hi <= 5 {
-		t.Errorf("points %+v, want the first with baseline 5 in %v..%v", s.Points, lo, hi)
-	}
-	if p := s.Points[1]; p.BaselineLow != 0 || p.BaselineHigh != 0 {
-		t.Errorf("a zero baseline has band %v..%v", p.BaselineLow, p.BaselineHigh)
 	}
 }
 
@@ -183,11 +173,10 @@ func TestSeriesCSV(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	lo, hi := usualRange(5) // the median of 4, 2, 6 and 10
 	want := [][]string{
-		{"time", "reports", "reporters", "baseline", "baseline_low", "baseline_high"},
-		{"2025-03-10T10:00:00Z", "7", "7", "5", ftoa(lo), ftoa(hi)},
-		{"2025-03-10T10:15:00Z", "0", "0", "0", "0", "0"},
+		{"time", "reports", "reporters", "expected", "threshold_possible", "threshold_detected", "final"},
+		{"2025-03-10T10:00:00Z", "7", "7", "5", "20", "40", "true"},
+		{"2025-03-10T10:15:00Z", "0", "0", "", "", "", "true"},
 	}
 	if len(records) != len(want) {
 		t.Fatalf("records %v, want %v", records, want)
@@ -200,36 +189,179 @@ func TestSeriesCSV(t *testing.T) {
 	f.checkBadParameter(t, "/api/v1/services/whatsapp/series.csv?step=1s", "step")
 }
 
-func ftoa(v float64) string {
-	b, _ := json.Marshal(v)
-	return string(b)
-}
-
 func TestChartPNG(t *testing.T) {
 	f := newFixture(t)
 	t0 := time.Date(2025, 3, 10, 10, 0, 0, 0, time.UTC)
 	history(t, f, t0)
-	rec := f.get(t, "/services/whatsapp/chart.png?from="+t0.Format(time.RFC3339)+"&to="+t0.Add(6*time.Hour).Format(time.RFC3339))
-	if rec.Code != http.StatusOK || rec.Header().Get("Content-Type") != "image/png" || rec.Header().Get("Cache-Control") != "public, max-age=60" {
-		t.Fatalf("status %d type %q cache %q: %.200s", rec.Code, rec.Header().Get("Content-Type"), rec.Header().Get("Cache-Control"), rec.Body)
+	base := "/services/whatsapp/chart.png?from=" + t0.Format(time.RFC3339) + "&to=" + t0.Add(6*time.Hour).Format(time.RFC3339)
+	get := func(t *testing.T, target string) []byte {
+		t.Helper()
+		rec := f.get(t, target)
+		if rec.Code != http.StatusOK || rec.Header().Get("Content-Type") != "image/png" || rec.Header().Get("Cache-Control") != "public, max-age=60" {
+			t.Fatalf("%s: status %d type %q cache %q: %.200s", target, rec.Code, rec.Header().Get("Content-Type"), rec.Header().Get("Cache-Control"), rec.Body)
+		}
+		img, err := png.Decode(bytes.NewReader(rec.Body.Bytes()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b := img.Bounds(); b.Dx() != 1200 || b.Dy() != 630 {
+			t.Errorf("size %v", b)
+		}
+		return rec.Body.Bytes()
 	}
-	img, err := png.Decode(bytes.NewReader(rec.Body.Bytes()))
-	if err != nil {
-		t.Fatal(err)
+	plain := get(t, base)
+
+	// Each language and zone draws its own words and times; a stated UTC,
+	// or English, is the default.
+	for _, tc := range []struct {
+		query string
+		same  bool // as the default chart
+	}{
+		{"&lang=en", true},
+		{"&tz=UTC", true},
+		{"&lang=en&tz=UTC", true},
+		{"&lang=", true},
+		{"&lang=id", false},
+		{"&tz=Asia/Jakarta", false},
+		{"&lang=id&tz=Asia/Jakarta", false},
+		{"&tz=America/Argentina/Buenos_Aires", false},
+	} {
+		t.Run(tc.query, func(t *testing.T) {
+			if got := bytes.Equal(get(t, base+tc.query), plain); got != tc.same {
+				t.Errorf("same image as the default: %v, want %v", got, tc.same)
+			}
+		})
 	}
-	if b := img.Bounds(); b.Dx() != 1200 || b.Dy() != 630 {
-		t.Errorf("size %v", b)
-	}
+
 	for _, tc := range []struct {
 		target string
 		status int
 	}{
 		{"/services/nope/chart.png", 404},
+		{"/services/nope/chart.png?lang=fr", 404},
 		{"/services/whatsapp/chart.png?from=yesterday", 400},
 		{"/services/whatsapp/chart.png?step=1m&from=2024-01-01T00:00:00Z", 400},
 	} {
 		if rec := f.get(t, tc.target); rec.Code != tc.status {
 			t.Errorf("%s: status %d, want %d", tc.target, rec.Code, tc.status)
+		}
+	}
+	for _, tc := range []struct{ query, field string }{
+		{"lang=fr", "lang"}, {"lang=EN", "lang"}, {"lang=en-US", "lang"},
+		{"tz=Local", "tz"}, {"tz=Mars/Olympus_Mons", "tz"}, {"tz=asia/jakarta", "tz"}, {"tz=..%2F..%2Fetc%2Fpasswd", "tz"},
+		{"tz=%2Fetc%2Flocaltime", "tz"}, {"tz=WIB", "tz"}, {"tz=" + strings.Repeat("A", 200), "tz"},
+	} {
+		t.Run(fmt.Sprintf("%.40s", tc.query), func(t *testing.T) {
+			f.checkBadParameter(t, base+"&"+tc.query, tc.field)
+		})
+	}
+}
+
+// The PNG shades an incident that overlaps its range in the page's status
+// colour and writes its status, and says nothing of one outside it.
+func TestChartPNGStatusMark(t *testing.T) {
+	f := newFixture(t)
+	t0 := time.Date(2025, 3, 10, 4, 0, 0, 0, time.UTC)
+	history(t, f, t0)
+	detected := openIncident("inc-wa", "whatsapp", incident.LevelDetected, t0.Add(5*time.Hour), 1)
+	possible := resolved(openIncident("inc-gojek", "gojek", incident.LevelPossible, t0.Add(time.Hour), 1), t0.Add(2*time.Hour), 2)
+	if err := incident.Save(f.ctx, f.conn, []incident.Incident{detected, possible}); err != nil {
+		t.Fatal(err)
+	}
+	// The page's --bad and --warn, and their banners' backgrounds.
+	bad, badBg := color.RGBA{0xa4, 0x16, 0x1a, 0xff}, color.RGBA{0xfd, 0xea, 0xea, 0xff}
+	warn, warnBg := color.RGBA{0x7a, 0x46, 0x00, 0xff}, color.RGBA{0xff, 0xf3, 0xd6, 0xff}
+	rng := func(from, to time.Duration) string {
+		return "from=" + t0.Add(from).Format(time.RFC3339) + "&to=" + t0.Add(to).Format(time.RFC3339)
+	}
+	for _, tc := range []struct {
+		name, target string
+		seek         []color.RGBA
+		want         bool
+	}{
+		{"open incident in range", "/services/whatsapp/chart.png?" + rng(0, 6*time.Hour), []color.RGBA{bad, badBg}, true},
+		{"open incident, Indonesian in Jakarta", "/services/whatsapp/chart.png?lang=id&tz=Asia/Jakarta&" + rng(0, 6*time.Hour), []color.RGBA{bad, badBg}, true},
+		{"range before it", "/services/whatsapp/chart.png?" + rng(0, 4*time.Hour), []color.RGBA{bad, badBg}, false},
+		{"resolved incident in range", "/services/gojek/chart.png?" + rng(0, 6*time.Hour), []color.RGBA{warn, warnBg}, true},
+		{"range after it ended", "/services/gojek/chart.png?" + rng(3*time.Hour, 6*time.Hour), []color.RGBA{warn, warnBg}, false},
+		{"another service", "/services/bca/chart.png?" + rng(0, 6*time.Hour), []color.RGBA{bad, badBg, warn, warnBg}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rec := f.get(t, tc.target)
+			if rec.Code != http.StatusOK {
+				t.Fatalf("status %d: %s", rec.Code, rec.Body)
+			}
+			img, err := png.Decode(bytes.NewReader(rec.Body.Bytes()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, c := range tc.seek {
+				if got := hasColour(img, c); got != tc.want {
+					t.Errorf("colour %v drawn: %v, want %v", c, got, tc.want)
+				}
+			}
+		})
+	}
+}
+
+// hasColour says whether any pixel of img is exactly c.
+func hasColour(img image.Image, c color.RGBA) bool {
+	b := img.Bounds()
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			r, g, bl, _ := img.At(x, y).RGBA()
+			if uint8(r>>8) == c.R && uint8(g>>8) == c.G && uint8(bl>>8) == c.B {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// The PNG cache keeps one image per range, language and zone: a chart
+// asked for in another language or zone within the minute is drawn anew,
+// not served from another reader's.
+func TestChartPNGCacheKeys(t *testing.T) {
+	r := seriesRange{from: time.Date(2025, 3, 10, 10, 0, 0, 0, time.UTC), to: time.Date(2025, 3, 10, 16, 0, 0, 0, time.UTC), step: 15 * time.Minute}
+	jakarta, err := chart.LoadZone("Asia/Jakarta")
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := map[string]string{}
+	for _, tc := range []struct {
+		name string
+		lang chart.Lang
+		zone *time.Location
+	}{
+		{"en UTC", chart.English, time.UTC},
+		{"id UTC", chart.Indonesian, time.UTC},
+		{"en Jakarta", chart.English, jakarta},
+		{"id Jakarta", chart.Indonesian, jakarta},
+	} {
+		k := chartKey("whatsapp", r, tc.lang, tc.zone)
+		if other, dup := keys[k]; dup {
+			t.Errorf("%s and %s share the key %q", tc.name, other, k)
+		}
+		keys[k] = tc.name
+	}
+	if a, b := chartKey("whatsapp", r, chart.English, time.UTC), chartKey("gojek", r, chart.English, time.UTC); a == b {
+		t.Errorf("two services share the key %q", a)
+	}
+
+	// Through the handler: within the minute, each language and zone gets
+	// its own image, and the same one again.
+	f := newFixture(t)
+	history(t, f, r.from)
+	base := "/services/whatsapp/chart.png?from=" + r.from.Format(time.RFC3339) + "&to=" + r.to.Format(time.RFC3339)
+	seen := map[string]string{}
+	for _, q := range []string{"", "&lang=id", "&tz=Asia/Jakarta", "&lang=id&tz=Asia/Jakarta"} {
+		body := f.get(t, base+q).Body.String()
+		if other, dup := seen[body]; dup {
+			t.Errorf("%q got the image of %q", q, other)
+		}
+		seen[body] = q
+		if again := f.get(t, base+q).Body.String(); again != body {
+			t.Errorf("%q: a second request within the minute drew another image", q)
 		}
 	}
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/lapor/lapor/services/shared/band"
 	"github.com/lapor/lapor/services/shared/catalog"
 	"github.com/lapor/lapor/services/shared/httpapi"
 	"github.com/lapor/lapor/services/shared/incident"
@@ -51,7 +52,12 @@ var countryRE = regexp.MustCompile(`^[A-Za-z]{2}$`)
 type snapshot struct {
 	open     map[string]incident.Incident // the most severe open incident of each service
 	activity Activity
+	judged   map[string]band.Row // each service's latest judged bucket, if recent
 }
+
+// judgedWithin is how old a service's latest judged bucket may be for the
+// pages to say that its reports are above normal: a few detector cycles.
+const judgedWithin = 5 * time.Minute
 
 func (s *Server) loadSnapshot(ctx context.Context) (snapshot, error) {
 	now := s.now()
@@ -63,7 +69,11 @@ func (s *Server) loadSnapshot(ctx context.Context) (snapshot, error) {
 	if err != nil {
 		return snapshot{}, fmt.Errorf("read last hour of reports: %w", err)
 	}
-	snap := snapshot{open: map[string]incident.Incident{}, activity: act}
+	judged, err := s.store.Judged(ctx, now.Add(-judgedWithin))
+	if err != nil {
+		return snapshot{}, fmt.Errorf("read latest judgements: %w", err)
+	}
+	snap := snapshot{open: map[string]incident.Incident{}, activity: act, judged: judged}
 	// List returns newest first, so on a tie the newest incident stays.
 	for _, in := range open {
 		cur, ok := snap.open[in.Service]
@@ -99,6 +109,38 @@ type serviceJSON struct {
 	IncidentID      string     `json:"incident_id,omitempty"`
 	Since           *time.Time `json:"since,omitempty"`
 	ReportsLastHour uint64     `json:"reports_last_hour"`
+	// Elevated is set when no incident is open but the detector's latest
+	// judgement has reports over its alert threshold (an incident that
+	// ended as faded while reports are still several times normal, or
+	// one withheld because a single network carried it), so that a page
+	// never shows "no problems" beside numbers far above normal.
+	Elevated *elevatedJSON `json:"elevated,omitempty"`
+}
+
+// elevatedJSON is the span that is furthest over its alert threshold.
+type elevatedJSON struct {
+	Minutes  int       `json:"minutes"`  // the span's length
+	Reports  uint64    `json:"reports"`  // reporters in it
+	Expected float64   `json:"expected"` // what the detector expected in it
+	At       time.Time `json:"at"`       // end of the span
+}
+
+// elevated is the span of a service's latest judgement furthest over its
+// alert threshold, or nil when every span is under it.
+func elevated(r band.Row) *elevatedJSON {
+	var best *elevatedJSON
+	worst := 1.0
+	for _, j := range r.Spans {
+		if !(j.Possible > 0) || math.IsInf(j.Possible, 0) || j.Count < j.Possible {
+			continue
+		}
+		if over := j.Count / j.Possible; over >= worst {
+			worst = over
+			best = &elevatedJSON{Minutes: int(time.Duration(j.Span) * r.Length / time.Minute), Reports: uint64(j.Count),
+				Expected: math.Round(j.Expected*10) / 10, At: r.Bucket.Add(r.Length).UTC()}
+		}
+	}
+	return best
 }
 
 func nonNil(xs []string) []string {
@@ -120,6 +162,8 @@ func (snap snapshot) service(svc catalog.Service) serviceJSON {
 		since := in.StartedAt.UTC()
 		status := levelStatus(in.Level)
 		out.Status, out.Level, out.IncidentID, out.Since = status, status, in.ID, &since
+	} else if r, ok := snap.judged[svc.Slug]; ok {
+		out.Elevated = elevated(r)
 	}
 	return out
 }
@@ -173,7 +217,15 @@ func (s *Server) services(ctx context.Context, f serviceFilter) ([]serviceJSON, 
 			out = append(out, snap.service(svc))
 		}
 	}
-	sort.SliceStable(out, func(i, j int) bool { return statusRank(out[i].Status) < statusRank(out[j].Status) })
+	// Reports above normal without an incident rank between possible and ok.
+	rank := func(s serviceJSON) int {
+		r := 2 * statusRank(s.Status)
+		if s.Elevated != nil {
+			r--
+		}
+		return r
+	}
+	sort.SliceStable(out, func(i, j int) bool { return rank(out[i]) < rank(out[j]) })
 	return out, nil
 }
 
@@ -257,21 +309,66 @@ func (s *Server) handleService(c *gin.Context) {
 }
 
 type pointJSON struct {
-	T            time.Time `json:"t"`
-	Reports      uint64    `json:"reports"`
-	Reporters    uint64    `json:"reporters"`
-	Baseline     float64   `json:"baseline"`
-	BaselineLow  float64   `json:"baseline_low"`
-	BaselineHigh float64   `json:"baseline_high"`
+	T         time.Time `json:"t"`
+	Reports   uint64    `json:"reports"`
+	Reporters uint64    `json:"reporters"`
+	// Final says the bucket's numbers will not change (see finalBefore).
+	Final bool `json:"final"`
+	// What the detector judged the bucket against; null where it judged
+	// nothing (see Point).
+	Expected          *float64 `json:"expected"`
+	ThresholdPossible *float64 `json:"threshold_possible"`
+	ThresholdDetected *float64 `json:"threshold_detected"`
+}
+
+// known is x, or nil for NaN and infinities, which JSON cannot hold.
+func known(x float64) *float64 {
+	if math.IsNaN(x) || math.IsInf(x, 0) {
+		return nil
+	}
+	return &x
+}
+
+func toPointJSON(p Point) pointJSON {
+	out := pointJSON{T: p.T, Reports: p.Reports, Reporters: p.Reporters,
+		ThresholdPossible: known(p.Possible), ThresholdDetected: known(p.Detected)}
+	if p.Judged {
+		out.Expected = known(p.Expected)
+	}
+	return out
 }
 
 type seriesJSON struct {
-	Service string      `json:"service"`
-	From    time.Time   `json:"from"`
-	To      time.Time   `json:"to"`
-	Step    int64       `json:"step"`
-	Unit    string      `json:"unit"`
-	Points  []pointJSON `json:"points"`
+	Service string    `json:"service"`
+	From    time.Time `json:"from"`
+	To      time.Time `json:"to"`
+	Step    int64     `json:"step"`
+	Unit    string    `json:"unit"`
+	// FinalUntil is the time up to which the numbers are final: buckets
+	// that end by it never change. Null when that cannot be told.
+	FinalUntil *time.Time  `json:"final_until"`
+	Points     []pointJSON `json:"points"`
+}
+
+// finalPoints turns a range's points into JSON, marking those that end
+// by final (the zero time: none).
+func finalPoints(r seriesRange, pts []Point, final time.Time) ([]pointJSON, *time.Time) {
+	_, readTo := rangeKey("", r) // counts are read to the end of to's minute
+	out := make([]pointJSON, 0, len(pts))
+	for _, p := range pts {
+		j := toPointJSON(p)
+		end := p.T.Add(r.step)
+		if readTo.Before(end) {
+			end = readTo
+		}
+		j.Final = !final.IsZero() && !end.After(final)
+		out = append(out, j)
+	}
+	if final.IsZero() {
+		return out, nil
+	}
+	f := final.UTC().Truncate(time.Second)
+	return out, &f
 }
 
 // seriesRange is a checked series request.
@@ -371,14 +468,9 @@ func (s *Server) handleSeries(c *gin.Context) {
 	}
 	out := seriesJSON{
 		Service: svc.Slug, From: r.from, To: r.to, Step: int64(r.step / time.Second),
-		Unit: "reports per " + unitName(r.step), Points: make([]pointJSON, 0, len(pts)),
+		Unit: "reports per " + unitName(r.step),
 	}
-	for _, p := range pts {
-		out.Points = append(out.Points, pointJSON{
-			T: p.T, Reports: p.Reports, Reporters: p.Reporters,
-			Baseline: p.Baseline, BaselineLow: p.BaselineLow, BaselineHigh: p.BaselineHigh,
-		})
-	}
+	out.Points, out.FinalUntil = finalPoints(r, pts, s.finalBefore(c.Request.Context()))
 	ok(c, out)
 }
 

@@ -21,6 +21,13 @@ type headText struct {
 	serviceTitle, serviceDesc, embedTitle   string
 	incidentsTitle, incidentsDesc, notFound string
 	notFoundDesc                            string
+	// One incident's page (incidentpage.go): {level} is levelDetected or
+	// levelPossible, {end} incidentEnded or incidentOpen, {duration}
+	// hoursMinutes or minutes.
+	incidentTitle, incidentDesc  string
+	incidentEnded, incidentOpen  string
+	levelDetected, levelPossible string
+	hoursMinutes, minutes        string
 }
 
 // Titles and descriptions by language; {name}, {n} and {q} are filled in,
@@ -37,6 +44,14 @@ var heads = map[string]headText{
 		incidentsDesc:  "Outages that Lapor detected from people's reports, ongoing and past.",
 		notFound:       "Page not found — Lapor",
 		notFoundDesc:   "There is no page here.",
+		incidentTitle:  "{name} incident, {start} — Lapor",
+		incidentDesc:   "{level} with {name}, from people's reports: started {start}, {end}. Peak: {peak} reports in one minute.",
+		incidentEnded:  "ended {end} after {duration}",
+		incidentOpen:   "still ongoing",
+		levelDetected:  "Problems detected",
+		levelPossible:  "Possible problems",
+		hoursMinutes:   "{h} h {m} min",
+		minutes:        "{m} min",
 	},
 	"id": {
 		homeTitle:      "Lapor — apakah sedang down? Laporan gangguan langsung",
@@ -49,6 +64,14 @@ var heads = map[string]headText{
 		incidentsDesc:  "Gangguan yang dideteksi Lapor dari laporan orang-orang, yang sedang berlangsung dan yang lalu.",
 		notFound:       "Halaman tidak ditemukan — Lapor",
 		notFoundDesc:   "Tidak ada halaman di sini.",
+		incidentTitle:  "Insiden {name}, {start} — Lapor",
+		incidentDesc:   "{level} pada {name}, dari laporan orang-orang: mulai {start}, {end}. Puncak: {peak} laporan dalam satu menit.",
+		incidentEnded:  "berakhir {end} setelah {duration}",
+		incidentOpen:   "masih berlangsung",
+		levelDetected:  "Masalah terdeteksi",
+		levelPossible:  "Kemungkinan ada masalah",
+		hoursMinutes:   "{h} jam {m} menit",
+		minutes:        "{m} menit",
 	},
 }
 

@@ -30,7 +30,7 @@ func (s *Server) newPartner(o Options) (*partner.API, error) {
 		}
 		out := make([]partner.Bucket, len(pts))
 		for i, p := range pts {
-			out[i] = partner.Bucket{T: p.T, Reports: p.Reports, Reporters: p.Reporters, Baseline: p.Baseline}
+			out[i] = partner.Bucket{T: p.T, Reports: p.Reports, Reporters: p.Reporters, Expected: toPointJSON(p).Expected}
 		}
 		return out, nil
 	}

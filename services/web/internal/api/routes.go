@@ -18,6 +18,7 @@ func (s *Server) routes(r *gin.Engine) {
 	for _, method := range []string{http.MethodGet, http.MethodHead} {
 		r.Handle(method, "/", s.handleHomePage)
 		r.Handle(method, "/incidents", s.handleIncidentsPage)
+		r.Handle(method, "/incidents/:id", s.handleIncidentPage)
 		r.Handle(method, "/services/:slug", s.handleServicePage)
 		r.Handle(method, "/embed/services/:slug", s.handleEmbedPage)
 		r.Handle(method, "/assets/*path", s.handleAsset)
@@ -36,6 +37,8 @@ func (s *Server) routes(r *gin.Engine) {
 	v1.GET("/services/:slug/series", s.handleSeries)
 	v1.GET("/services/:slug/series.csv", s.handleSeriesCSV)
 	v1.GET("/services/:slug/countries", s.handleCountries)
+	v1.GET("/services/:slug/comments", s.handleComments)
+	v1.GET("/services/:slug/recent", s.handleRecent)
 	v1.GET("/sparklines", s.handleSparklines)
 	v1.GET("/incidents", s.handleIncidents)
 	v1.GET("/incidents/:id", s.handleIncident)

@@ -3,11 +3,14 @@ package api
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"net/http"
+	"strconv"
 	"testing"
 	"time"
 
-	"github.com/lapor/lapor/services/shared/baseline"
+	"github.com/lapor/lapor/services/shared/band"
+	"github.com/lapor/lapor/services/shared/spike"
 )
 
 type seriesBody struct {
@@ -17,10 +20,12 @@ type seriesBody struct {
 	Step    int64  `json:"step"`
 	Unit    string `json:"unit"`
 	Points  []struct {
-		T         string  `json:"t"`
-		Reports   uint64  `json:"reports"`
-		Reporters uint64  `json:"reporters"`
-		Baseline  float64 `json:"baseline"`
+		T                 string   `json:"t"`
+		Reports           uint64   `json:"reports"`
+		Reporters         uint64   `json:"reporters"`
+		Expected          *float64 `json:"expected"`
+		ThresholdPossible *float64 `json:"threshold_possible"`
+		ThresholdDetected *float64 `json:"threshold_detected"`
 	} `json:"points"`
 }
 
@@ -46,10 +51,9 @@ func reportsAt(prefix, service string, ts time.Time, n, reporters int) []row {
 	return out
 }
 
-func TestSeriesCountsAndBaseline(t *testing.T) {
+func TestSeriesCounts(t *testing.T) {
 	f := newFixture(t)
-	t0 := time.Date(2025, 3, 10, 10, 0, 0, 0, time.UTC) // a Monday, aligned to 15m
-	week := baseline.Week
+	t0 := time.Date(2025, 3, 10, 10, 0, 0, 0, time.UTC) // aligned to 15m
 	var rows []row
 	// The window: bucket 0 has 3 reports from 2 reporters split across its
 	// edges, bucket 1 none, bucket 2 one; reports just outside the window
@@ -59,16 +63,6 @@ func TestSeriesCountsAndBaseline(t *testing.T) {
 	rows = append(rows, reportsAt("b2", "whatsapp", t0.Add(31*time.Minute), 1, 1)...)
 	rows = append(rows, reportsAt("before", "whatsapp", t0.Add(-time.Second), 5, 5)...)
 	rows = append(rows, reportsAt("after", "whatsapp", t0.Add(2*time.Hour), 5, 5)...)
-	// History of bucket 0: 4, 2, 6, 10 reports 1..4 weeks back (median 5) and
-	// 100 five weeks back, which is too old to count. Bucket 1's past slots
-	// are empty weeks after the service's first report: zeros.
-	for k, n := range map[int]int{1: 4, 2: 2, 3: 6, 4: 10, 5: 100} {
-		rows = append(rows, reportsAt(fmt.Sprintf("w%d", k), "whatsapp", t0.Add(-time.Duration(k)*week+7*time.Minute), n, n)...)
-	}
-	// Another service: its history begins two weeks back, so the weeks
-	// before must not count as zeros (median of 3 and 5, not of 3, 5, 0, 0).
-	rows = append(rows, reportsAt("g1", "gojek", t0.Add(-week), 3, 3)...)
-	rows = append(rows, reportsAt("g2", "gojek", t0.Add(-2*week), 5, 5)...)
 	f.insert(t, rows...)
 
 	from, to := t0.Add(7*time.Minute), t0.Add(2*time.Hour)
@@ -86,57 +80,93 @@ func TestSeriesCountsAndBaseline(t *testing.T) {
 	type pt struct {
 		t                  string
 		reports, reporters uint64
-		baseline           float64
 	}
 	want := []pt{
-		{"2025-03-10T10:00:00Z", 3, 2, 5},
-		{"2025-03-10T10:15:00Z", 0, 0, 0},
-		{"2025-03-10T10:30:00Z", 1, 1, 0},
-		{"2025-03-10T10:45:00Z", 0, 0, 0},
-		{"2025-03-10T11:00:00Z", 0, 0, 0},
-		{"2025-03-10T11:15:00Z", 0, 0, 0},
-		{"2025-03-10T11:30:00Z", 0, 0, 0},
-		{"2025-03-10T11:45:00Z", 0, 0, 0},
+		{"2025-03-10T10:00:00Z", 3, 2},
+		{"2025-03-10T10:15:00Z", 0, 0},
+		{"2025-03-10T10:30:00Z", 1, 1},
+		{"2025-03-10T10:45:00Z", 0, 0},
+		{"2025-03-10T11:00:00Z", 0, 0},
+		{"2025-03-10T11:15:00Z", 0, 0},
+		{"2025-03-10T11:30:00Z", 0, 0},
+		{"2025-03-10T11:45:00Z", 0, 0},
 	}
 	if len(s.Points) != len(want) {
 		t.Fatalf("%d points, want %d: %+v", len(s.Points), len(want), s.Points)
 	}
 	for i, w := range want {
 		p := s.Points[i]
-		if got := (pt{p.T, p.Reports, p.Reporters, p.Baseline}); got != w {
+		if got := (pt{p.T, p.Reports, p.Reporters}); got != w {
 			t.Errorf("point %d = %+v, want %+v", i, got, w)
 		}
-	}
-
-	rec = f.get(t, "/api/v1/services/gojek/series?from="+t0.Format(time.RFC3339)+"&to="+t0.Add(time.Hour).Format(time.RFC3339)+"&step=1h")
-	s = decodeSeries(t, rec.Body.Bytes())
-	if len(s.Points) != 1 || s.Points[0].Baseline != 4 || s.Points[0].Reports != 0 || s.Unit != "reports per hour" {
-		t.Errorf("gojek series = %+v, want one zero point with baseline 4", s)
+		// Nothing judged these buckets: no made-up band.
+		if p.Expected != nil || p.ThresholdPossible != nil || p.ThresholdDetected != nil {
+			t.Errorf("point %d has a band (%v, %v, %v) the detector never stored", i, p.Expected, p.ThresholdPossible, p.ThresholdDetected)
+		}
 	}
 }
 
-// A step that does not divide a week still compares each bucket with the
-// slots exactly 1..4 weeks before it.
-func TestSeriesBaselineStepNotDividingWeek(t *testing.T) {
+// TestSeriesBandIsTheDetectors checks that each bucket carries what the
+// detector stored for it: the sum of its minutes' expected counts, and
+// the thresholds of the span as long as the bucket that ends with it.
+func TestSeriesBandIsTheDetectors(t *testing.T) {
 	f := newFixture(t)
-	step := 11 * time.Minute
-	if baseline.Week%step == 0 {
-		t.Fatal("test needs a step that does not divide a week")
+	t0 := testNow.Truncate(time.Hour).Add(-time.Hour)
+	var judged []band.Row
+	// An hour judged at 2 a minute, and the current hour up to now.
+	for m := t0; m.Add(time.Minute).Before(testNow) || m.Add(time.Minute).Equal(testNow); m = m.Add(time.Minute) {
+		judged = append(judged, band.Row{Service: "whatsapp", Bucket: m, Length: time.Minute, Expected: 2, Spans: []spike.Judgement{
+			{Span: 1, Count: 0, Expected: 2, Possible: 6, Detected: 11},
+			{Span: 15, Count: 0, Expected: 30, Possible: 55, Detected: 120},
+			{Span: 60, Count: 0, Expected: 120, Possible: 190, Detected: math.Inf(1)},
+		}})
 	}
-	t0 := time.Unix(time.Date(2025, 3, 10, 10, 0, 0, 0, time.UTC).Unix()/660*660, 0).UTC()
-	var rows []row
-	for k := 1; k <= 4; k++ {
-		slot := t0.Add(-time.Duration(k) * baseline.Week)
-		rows = append(rows, reportsAt(fmt.Sprintf("in%d", k), "bca", slot.Add(30*time.Second), k, k)...)
-		// Just outside the slot on each side.
-		rows = append(rows, reportsAt(fmt.Sprintf("lo%d", k), "bca", slot.Add(-30*time.Second), 7, 7)...)
-		rows = append(rows, reportsAt(fmt.Sprintf("hi%d", k), "bca", slot.Add(step), 7, 7)...)
+	if err := band.Save(f.ctx, f.conn, judged, testNow); err != nil {
+		t.Fatal(err)
 	}
-	f.insert(t, rows...)
-	rec := f.get(t, "/api/v1/services/bca/series?from="+t0.Format(time.RFC3339)+"&to="+t0.Add(step).Format(time.RFC3339)+"&step=660")
-	s := decodeSeries(t, rec.Body.Bytes())
-	if len(s.Points) != 1 || s.Points[0].Baseline != 2.5 || s.Unit != "reports per 11 minutes" {
-		t.Errorf("series = %+v, want one point with baseline 2.5 (median of 1, 2, 3, 4)", s)
+	num := func(p *float64) string {
+		if p == nil {
+			return "null"
+		}
+		return strconv.FormatFloat(*p, 'f', -1, 64)
+	}
+	tests := []struct {
+		name, query string
+		// expected, possible and detected of the first and the last point
+		first, last [3]string
+	}{
+		{"15-minute buckets", "from=" + t0.Format(time.RFC3339) + "&step=15m",
+			[3]string{"30", "55", "120"}, // The filling bucket, read to the end of the current minute
+			// as its counts are, expects 2 a minute for 8 minutes.
+			[3]string{"16", "null", "null"}},
+		{"an hour: a threshold no count reaches is null", "from=" + t0.Format(time.RFC3339) + "&to=" + t0.Add(time.Hour).Format(time.RFC3339) + "&step=1h",
+			[3]string{"120", "190", "null"}, [3]string{"120", "190", "null"}},
+		{"30 minutes is no span: expected only", "from=" + t0.Format(time.RFC3339) + "&to=" + t0.Add(time.Hour).Format(time.RFC3339) + "&step=30m",
+			[3]string{"60", "null", "null"}, [3]string{"60", "null", "null"}},
+		{"before the detector judged anything", "from=" + t0.Add(-2*time.Hour).Format(time.RFC3339) + "&to=" + t0.Format(time.RFC3339) + "&step=15m",
+			[3]string{"null", "null", "null"}, [3]string{"null", "null", "null"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := f.get(t, "/api/v1/services/whatsapp/series?"+tt.query)
+			if rec.Code != http.StatusOK {
+				t.Fatalf("status %d: %s", rec.Code, rec.Body)
+			}
+			s := decodeSeries(t, rec.Body.Bytes())
+			if len(s.Points) == 0 {
+				t.Fatal("no points")
+			}
+			for _, c := range []struct {
+				name string
+				i    int
+				want [3]string
+			}{{"first", 0, tt.first}, {"last", len(s.Points) - 1, tt.last}} {
+				p := s.Points[c.i]
+				if got := [3]string{num(p.Expected), num(p.ThresholdPossible), num(p.ThresholdDetected)}; got != c.want {
+					t.Errorf("%s point (%s) = %v, want %v", c.name, p.T, got, c.want)
+				}
+			}
+		})
 	}
 }
 
@@ -240,35 +270,4 @@ func decodeError(t *testing.T, body []byte) errorDetail {
 		t.Fatalf("decode error body: %v: %s", err, body)
 	}
 	return e.Error
-}
-
-// A service with under two weeks of history is compared with the same time
-// of day on its past days, as the detector does, once it has two.
-func TestSeriesBaselineOfAYoungService(t *testing.T) {
-	f := newFixture(t)
-	t0 := time.Date(2025, 3, 10, 10, 0, 0, 0, time.UTC)
-	var rows []row
-	for d, n := range map[int]int{1: 6, 2: 2, 3: 4, 4: 100, 5: 8} { // an outage four days ago
-		rows = append(rows, reportsAt(fmt.Sprintf("d%d", d), "bca", t0.Add(-time.Duration(d)*baseline.Day+time.Minute), n, n)...)
-	}
-	for d, n := range map[int]int{1: 6, 2: 2} { // two days of history
-		rows = append(rows, reportsAt(fmt.Sprintf("g%d", d), "gojek", t0.Add(-time.Duration(d)*baseline.Day+time.Minute), n, n)...)
-	}
-	f.insert(t, rows...)
-	tests := []struct {
-		service string
-		want    float64
-	}{
-		{"bca", 6},   // median of 6, 2, 4, 100, 8
-		{"gojek", 2}, // the lower of 6 and 2
-	}
-	for _, tt := range tests {
-		t.Run(tt.service, func(t *testing.T) {
-			rec := f.get(t, "/api/v1/services/"+tt.service+"/series?from="+t0.Format(time.RFC3339)+"&to="+t0.Add(15*time.Minute).Format(time.RFC3339)+"&step=15m")
-			s := decodeSeries(t, rec.Body.Bytes())
-			if len(s.Points) != 1 || s.Points[0].Baseline != tt.want {
-				t.Errorf("series = %+v, want one point with baseline %v", s, tt.want)
-			}
-		})
-	}
 }

@@ -1,5 +1,5 @@
 // Package api is the web service's HTTP side: the public read API
-// (services and their status, report series against the baseline as JSON,
+// (services and their status, report series against the detector's expected counts as JSON,
 // CSV and PNG, sparklines, reports by country, incidents), a same-origin
 // proxy that hands reports to ingest, and the frontend's pages.
 package api
@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/lapor/lapor/services/shared/catalog"
 	"github.com/lapor/lapor/services/shared/forward"
@@ -52,6 +53,10 @@ type Options struct {
 	// Webhooks serves the partner's webhook subscriptions under /v1; it
 	// is used only with Partner. Its Owner is set to the partner key.
 	Webhooks *webhook.API
+	// Redis is where the web learns which reports are not written yet, so
+	// that it can say which buckets are final (finalBefore); nil judges
+	// by time alone.
+	Redis redis.Cmdable
 	// Forward signs the client address that reports are forwarded to
 	// ingest with, so an ingest holding the same secret believes it
 	// without trusting any network; nil sends X-Forwarded-For alone.
@@ -75,6 +80,13 @@ type Server struct {
 	publicURL  string
 	partner    *partner.API // nil when the partner API is off
 	webhooks   *webhook.API // nil when webhooks are off
+
+	rdb   redis.Cmdable     // nil without Redis
+	final *Cache[time.Time] // finalBefore, shared for a moment
+
+	// For readers' comments and "Is it just me?" (comments.go, recent.go).
+	comments *Caches[commentsJSON] // visible comments, by service
+	recent   *Caches[recentJSON]   // the last 15 minutes' counts, by service and country
 }
 
 // NewHandler returns the web's HTTP handler.
@@ -106,8 +118,12 @@ func NewHandler(o Options) (http.Handler, error) {
 		countries:  NewCaches[countriesJSON](shortCacheTTL, o.Now, maxCachedQueries),
 		series:     NewCaches[[]Point](shortCacheTTL, o.Now, maxCachedQueries),
 		charts:     NewCaches[[]byte](chartCacheTTL, o.Now, maxCachedQueries),
+		comments:   NewCaches[commentsJSON](shortCacheTTL, o.Now, maxCachedQueries),
+		recent:     NewCaches[recentJSON](shortCacheTTL, o.Now, maxCachedQueries),
 		ui:         o.UI,
 		publicURL:  strings.TrimRight(o.PublicURL, "/"),
+		rdb:        o.Redis,
+		final:      NewCache[time.Time](time.Second, o.Now),
 	}
 	if s.publicURL == "" {
 		o.Log.Warn("public-url is not set: pages carry no og:url or og:image and feeds link relatively; set it to the site's scheme and host")

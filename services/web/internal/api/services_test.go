@@ -7,8 +7,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lapor/lapor/services/shared/band"
 	"github.com/lapor/lapor/services/shared/catalog"
 	"github.com/lapor/lapor/services/shared/incident"
+	"github.com/lapor/lapor/services/shared/spike"
 )
 
 type serviceBody struct {
@@ -289,5 +291,56 @@ func TestStoreDown(t *testing.T) {
 		if cc := rec.Header().Get("Cache-Control"); cc != "" {
 			t.Errorf("%s: error has Cache-Control %q", path, cc)
 		}
+	}
+}
+
+// TestElevatedWithoutAnIncident checks that a service with no open
+// incident whose latest judged span is over the detector's alert
+// threshold says so, with the numbers, and that one under it or with an
+// open incident does not.
+func TestElevatedWithoutAnIncident(t *testing.T) {
+	f := newFixture(t)
+	seedStatus(t, f) // whatsapp and bca have open incidents, gojek none
+	at := testNow.Truncate(time.Minute).Add(-time.Minute)
+	row := func(svc string, count15 float64) band.Row {
+		return band.Row{Service: svc, Bucket: at, Length: time.Minute, Expected: 10, Spans: []spike.Judgement{
+			{Span: 1, Count: count15 / 15, Expected: 10, Possible: 100, Detected: 200},
+			{Span: 15, Count: count15, Expected: 150, Possible: 400, Detected: 800},
+		}}
+	}
+	// gojek ended faded, but its last 15 minutes hold 1200 where 150 were expected.
+	if err := band.Save(f.ctx, f.conn, []band.Row{row("gojek", 1200), row("whatsapp", 1200), row("bca", 20)}, testNow); err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		Status   string `json:"status"`
+		Elevated *struct {
+			Minutes  int     `json:"minutes"`
+			Reports  uint64  `json:"reports"`
+			Expected float64 `json:"expected"`
+			At       string  `json:"at"`
+		} `json:"elevated"`
+	}
+	for _, tt := range []struct {
+		slug, status string
+		elevated     bool
+	}{
+		{"gojek", "ok", true},
+		{"whatsapp", "possible", false}, // the incident says it already
+		{"bca", "detected", false},
+	} {
+		t.Run(tt.slug, func(t *testing.T) {
+			got.Elevated = nil
+			rec := f.get(t, "/api/v1/services/"+tt.slug)
+			if err := json.Unmarshal(rec.Body.Bytes(), &got); err != nil {
+				t.Fatal(err)
+			}
+			if got.Status != tt.status || (got.Elevated != nil) != tt.elevated {
+				t.Fatalf("status %s, elevated %+v; want %s, elevated %v", got.Status, got.Elevated, tt.status, tt.elevated)
+			}
+			if e := got.Elevated; e != nil && (e.Minutes != 15 || e.Reports != 1200 || e.Expected != 150 || e.At != at.Add(time.Minute).Format(time.RFC3339)) {
+				t.Errorf("elevated = %+v, want the 15-minute span: 1200 where 150 were expected, ending %s", e, at.Add(time.Minute))
+			}
+		})
 	}
 }

@@ -3,47 +3,14 @@ package api
 import (
 	"context"
 	"fmt"
-	"slices"
-	"strconv"
-	"strings"
+	"math"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
-	"github.com/lapor/lapor/services/shared/baseline"
+	"github.com/lapor/lapor/services/shared/band"
 	"github.com/lapor/lapor/services/shared/incident"
-	"github.com/lapor/lapor/services/shared/spike"
 )
-
-// seasons are the history a bucket's baseline reads, by the detector's
-// rules: the same time of week over four weeks once two are known, else
-// the same time of day over the last week once two days are.
-var seasons = func() baseline.Seasons {
-	p := spike.DefaultParams()
-	return baseline.Seasons{Weeks: 4, MinWeeks: p.MinWeeks, Days: p.Days, MinDays: p.MinDays}
-}()
-
-// seriesQuery reads a window and its seasons' history in one pass:
-// ARRAY JOIN copies each minute k days forward (k = 0 is the window
-// itself; the other k are the seasons' offsets) and buckets the shifted
-// time, so the row for (k, bucket) counts the slot that starts k days
-// before bucket. Shifting before bucketing keeps the past slots exactly
-// whole days apart even for steps that do not divide a day. Every slot is
-// then keyed by its own start: a slot seen from two buckets has the same
-// counts either way. seriesHistory is how far back, in seconds, it reads.
-var seriesQuery, seriesHistory = func() (string, int64) {
-	parts := []string{"0"}
-	for _, d := range seasons.Offsets() {
-		parts = append(parts, strconv.Itoa(d))
-	}
-	q := `SELECT k, toDateTime(intDiv(toUInt32(minute) + k * ?, ?) * ?) AS bucket,
-	uniqExactMerge(reports), uniqExactMerge(reporters)
-FROM reports_minute ARRAY JOIN [` + strings.Join(parts, ", ") + `] AS k
-WHERE service = ? AND minute >= toDateTime(?) AND minute < toDateTime(?)
-	AND toUInt32(minute) + k * ? >= ? AND toUInt32(minute) + k * ? < ?
-GROUP BY k, bucket`
-	return q, int64(slices.Max(seasons.Offsets())) * int64(baseline.Day/time.Second)
-}()
 
 // Store runs the web's read queries against ClickHouse.
 type Store struct {
@@ -140,79 +107,82 @@ func (s *Store) Incidents(ctx context.Context, f incident.Filter) ([]incident.In
 	return incident.List(ctx, s.conn, f)
 }
 
+// Judged returns each service's latest bucket that the detector judged
+// since the given time (package band).
+func (s *Store) Judged(ctx context.Context, since time.Time) (map[string]band.Row, error) {
+	return band.Latest(ctx, s.conn, since)
+}
+
 // Point is one bucket of a series.
 type Point struct {
 	T         time.Time
 	Reports   uint64
 	Reporters uint64
-	Baseline  float64
-	// BaselineLow and BaselineHigh are the usual range around Baseline
-	// (see usualRange).
-	BaselineLow, BaselineHigh float64
+	// Judged says the detector judged the bucket, or some of it: Expected
+	// is then its expected count, for the part of it up to the series' end
+	// (a bucket still filling is expected to hold only what its elapsed
+	// part should). A bucket partly judged (the detector was down for some
+	// of it) is expected at the rate of the part it judged.
+	Judged   bool
+	Expected float64
+	// Possible and Detected are the counts at which the detector's span as
+	// long as the bucket, ending with it, reaches each level; NaN where it
+	// judges no such span (the step is not one of its spans, or the bucket
+	// is not complete yet).
+	Possible, Detected float64
 }
 
 // Series returns a service's reports in buckets of step starting at from
-// (which must be aligned to step), every bucket that starts before to, with
-// each bucket's baseline. Buckets without reports are zero.
+// (which must be aligned to step), every bucket that starts before to,
+// each with what the detector judged it against (package band). Buckets
+// without reports are zero.
 func (s *Store) Series(ctx context.Context, service string, from, to time.Time, step time.Duration) ([]Point, error) {
-	first, ok, err := s.firstMinute(ctx, service)
-	if err != nil {
-		return nil, err
-	}
 	stepSec := int64(step / time.Second)
-	day := int64(baseline.Day / time.Second)
 	n := (to.Unix() - from.Unix() + stepSec - 1) / stepSec
 	end := from.Unix() + n*stepSec
 
-	rows, err := s.conn.Query(ctx, seriesQuery, day, stepSec, stepSec, service,
-		from.Unix()-seriesHistory, to.Unix(), day, from.Unix(), day, end)
+	const q = `SELECT toInt64(intDiv(toInt64(toUInt32(minute)) - ?, ?)) AS i, uniqExactMerge(reports), uniqExactMerge(reporters)
+FROM reports_minute WHERE service = ? AND minute >= toDateTime(?) AND minute < toDateTime(?)
+GROUP BY i`
+	rows, err := s.conn.Query(ctx, q, from.Unix(), stepSec, service, from.Unix(), end)
 	if err != nil {
 		return nil, fmt.Errorf("query series of %s: %w", service, err)
 	}
 	defer rows.Close()
-	reports := map[int64]float64{}
-	reporters := map[int64]uint64{}
+	points := make([]Point, n)
+	for i := range points {
+		points[i] = Point{T: time.Unix(from.Unix()+int64(i)*stepSec, 0).UTC(), Possible: math.NaN(), Detected: math.NaN()}
+	}
 	for rows.Next() {
-		var k uint8
-		var bucket time.Time
+		var i int64
 		var c Counts
-		if err := rows.Scan(&k, &bucket, &c.Reports, &c.Reporters); err != nil {
+		if err := rows.Scan(&i, &c.Reports, &c.Reporters); err != nil {
 			return nil, fmt.Errorf("scan series of %s: %w", service, err)
 		}
-		slot := bucket.Unix() - int64(k)*day
-		reports[slot] = float64(c.Reports)
-		reporters[slot] = c.Reporters
+		if i >= 0 && i < n {
+			points[i].Reports, points[i].Reporters = c.Reports, c.Reporters
+		}
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("read series of %s: %w", service, err)
 	}
 
-	// A past slot counts once it ends after the first report: the slot
-	// that holds the first report is history too, not a zero before it.
-	firstSlot := first.Add(-step + time.Second)
-	points := make([]Point, 0, n)
-	for i := int64(0); i < n; i++ {
-		t := time.Unix(from.Unix()+i*stepSec, 0).UTC()
-		p := Point{T: t, Reports: uint64(reports[t.Unix()]), Reporters: reporters[t.Unix()]}
-		if ok {
-			p.Baseline, _ = seasons.Usual(reports, t, firstSlot)
-			p.BaselineLow, p.BaselineHigh = usualRange(p.Baseline)
+	judged, err := band.Series(ctx, s.conn, service, from, step, int(n))
+	if err != nil {
+		return nil, err
+	}
+	for i, b := range judged {
+		if b.Judged <= 0 {
+			continue
 		}
-		points = append(points, p)
+		p := &points[i]
+		covered := min(step, to.Sub(p.T))
+		p.Judged, p.Expected = true, b.Expected(covered)
+		if b.End != nil && covered == step {
+			p.Possible, p.Detected = b.End.Possible, b.End.Detected
+		}
 	}
 	return points, nil
-}
-
-// firstMinute returns the service's first minute with reports; ok is false
-// when it has none, so that no past slot is taken for a known zero.
-func (s *Store) firstMinute(ctx context.Context, service string) (time.Time, bool, error) {
-	var first time.Time
-	var n uint64
-	row := s.conn.QueryRow(ctx, "SELECT min(minute), count() FROM reports_minute WHERE service = ?", service)
-	if err := row.Scan(&first, &n); err != nil {
-		return time.Time{}, false, fmt.Errorf("query first report of %s: %w", service, err)
-	}
-	return first, n > 0, nil
 }
 
 // Sparklines returns every service's reports in n buckets of step from

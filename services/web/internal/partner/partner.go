@@ -27,7 +27,7 @@ type Bucket struct {
 	T         time.Time
 	Reports   uint64
 	Reporters uint64
-	Baseline  float64
+	Expected  *float64 // what the detector expected; nil where it judged nothing
 }
 
 // SeriesFunc returns a service's reports in buckets of step from from

@@ -3,11 +3,13 @@ package partner_test
 import (
 	"encoding/xml"
 	"fmt"
+	"math"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/lapor/lapor/services/shared/band"
 	"github.com/lapor/lapor/services/shared/incident"
 	"github.com/lapor/lapor/services/web/client"
 	"github.com/lapor/lapor/services/web/internal/partner"
@@ -50,10 +52,15 @@ func TestStatsCountExactly(t *testing.T) {
 	add(7, "whatsapp", "login", h0.Add(75*time.Minute), 7)  // hour 1
 	add(4, "whatsapp", "login", h0.Add(200*time.Minute), 4) // hour 3, outside the range
 	add(9, "gojek", "login", h0.Add(10*time.Minute), 9)     // another service
-	// One and two weeks earlier, for the baseline of hour 1.
-	add(2, "whatsapp", "login", h0.Add(time.Hour-7*24*time.Hour), 2)
-	add(4, "whatsapp", "login", h0.Add(time.Hour-14*24*time.Hour), 4)
 	f.insertReports(rs...)
+	// The detector judged hour 1 at 3 reports expected, and nothing else.
+	var judged []band.Row
+	for m := range 60 {
+		judged = append(judged, band.Row{Service: "whatsapp", Bucket: h0.Add(time.Hour + time.Duration(m)*time.Minute), Length: time.Minute, Expected: 0.05})
+	}
+	if err := band.Save(f.ctx, f.conn, judged, h0); err != nil {
+		t.Fatal(err)
+	}
 
 	s, err := c.Stats(f.ctx, "whatsapp", client.StatsQuery{Bucket: "1h", From: h0.Add(20 * time.Minute), To: h0.Add(3 * time.Hour)})
 	if err != nil {
@@ -69,8 +76,8 @@ func TestStatsCountExactly(t *testing.T) {
 			t.Errorf("point %d = %+v, want %s %d reports %d reporters", i, p, h0.Add(time.Duration(i)*time.Hour), w.reports, w.reporters)
 		}
 	}
-	if s.Points[1].Baseline != 3 {
-		t.Errorf("hour 1 baseline %v, want 3, the median of the two weeks before", s.Points[1].Baseline)
+	if e := s.Points[1].Expected; e == nil || math.Abs(*e-3) > 1e-9 || s.Points[0].Expected != nil {
+		t.Errorf("expected counts %v and %v, want none for hour 0 and 3 for hour 1, as the detector stored", s.Points[0].Expected, e)
 	}
 	if len(s.Symptoms) != 2 || s.Symptoms[0].Symptom != "login" || s.Symptoms[0].Reports != 12 || s.Symptoms[0].Reporters != 7 ||
 		s.Symptoms[1].Symptom != "app" || s.Symptoms[1].Reports != 3 || s.Symptoms[1].Reporters != 1 {

@@ -26,7 +26,7 @@ type StatsPoint struct {
 	T         time.Time `json:"t"`
 	Reports   uint64    `json:"reports"`
 	Reporters uint64    `json:"reporters"`
-	Baseline  float64   `json:"baseline"`
+	Expected  *float64  `json:"expected"`
 }
 
 // SymptomCount is a service's reports of one symptom over the range.
@@ -92,7 +92,7 @@ func (a *API) HandleStats(c *gin.Context) {
 	}
 	out := Stats{Service: slug, Bucket: name, From: from, To: to, Points: make([]StatsPoint, len(series)), Symptoms: symptoms}
 	for i, p := range series {
-		out.Points[i] = StatsPoint{T: p.T.UTC(), Reports: p.Reports, Reporters: p.Reporters, Baseline: p.Baseline}
+		out.Points[i] = StatsPoint{T: p.T.UTC(), Reports: p.Reports, Reporters: p.Reporters, Expected: p.Expected}
 	}
 	c.Header("Cache-Control", "private, max-age=5")
 	c.JSON(http.StatusOK, out)

@@ -86,6 +86,9 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if len(args) > 0 && args[0] == "keys" {
 		return runKeys(ctx, args[1:], getenv, stdout, stderr)
 	}
+	if len(args) > 0 && args[0] == "comments" {
+		return runComments(ctx, args[1:], getenv, stdout, stderr)
+	}
 	cfg, err := ParseConfig(args, getenv, stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		return nil // usage has been printed
@@ -158,7 +161,7 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	h, err := api.NewHandler(api.Options{
 		Log: log, Conn: conn, Catalog: cat, IngestURL: ingest,
 		TrustedProxies: cfg.TrustedProxies, CacheTTL: cfg.CacheTTL, PublicURL: cfg.PublicURL,
-		Partner: partnerOpts, Webhooks: hooksAPI, Forward: signer,
+		Partner: partnerOpts, Webhooks: hooksAPI, Forward: signer, Redis: rdb,
 	})
 	if err != nil {
 		return err

@@ -1,0 +1,74 @@
+package detect_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/lapor/lapor/services/detector/internal/detect"
+	"github.com/lapor/lapor/services/shared/band"
+	"github.com/lapor/lapor/services/shared/incident"
+	"github.com/lapor/lapor/services/shared/report"
+	"github.com/lapor/lapor/services/shared/testenv"
+)
+
+// TestReplayWritesTheHistory checks that a replay of stored history
+// leaves what a detector running all along would have: the outage that
+// ended as a resolved incident with its breakdown, a judgement for every
+// bucket, and the outage still going on at the end left to the detector.
+// A second replay changes nothing.
+func TestReplayWritesTheHistory(t *testing.T) {
+	s := setup(t)
+	ctx := testenv.Ctx(t)
+	t0 := now.Truncate(time.Minute).Add(-6 * time.Hour)
+	at := func(m int) time.Time { return t0.Add(time.Duration(m) * time.Minute) }
+	var rs []report.Report
+	for m := range 360 {
+		rs = append(rs, burst("bank", 2, 2, at(m).Add(5*time.Second), 20*time.Second, []string{"login"}, []string{"ID"})...)
+	}
+	// A 10-minute outage two hours in, and one under way at the end.
+	for m := 120; m < 130; m++ {
+		rs = append(rs, burst("bank", 40, 40, at(m).Add(10*time.Second), 30*time.Second, []string{"app", "app", "login"}, []string{"ID", "SG"})...)
+	}
+	for m := 356; m < 360; m++ {
+		rs = append(rs, burst("bank", 40, 40, at(m).Add(10*time.Second), 30*time.Second, []string{"app"}, []string{"ID"})...)
+	}
+	s.insert(t, rs)
+
+	cfg := detect.DefaultConfig()
+	for run := 1; run <= 2; run++ {
+		res, err := detect.Replay(ctx, s.conn, cfg, at(360))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Services != 1 || res.Buckets != 360 || res.Incidents != 1 || res.Open != 1 {
+			t.Fatalf("replay %d: %+v, want 1 service, 360 buckets, 1 incident ended, 1 left open", run, res)
+		}
+		got := s.incidents(t, incident.Filter{})
+		if len(got) != 1 {
+			t.Fatalf("replay %d: incidents %+v, want the one that ended", run, got)
+		}
+		in := got[0]
+		if in.Status != incident.StatusResolved || !in.StartedAt.UTC().Equal(at(120)) || in.Level != incident.LevelDetected ||
+			in.Peak < 40 || !in.EndedAt.After(at(129)) || in.EndedAt.After(at(140)) {
+			t.Errorf("replay %d: incident %+v, want detected from minute 120, ended soon after 130", run, in)
+		}
+		if len(in.TopSymptoms) != 2 || in.TopSymptoms[0] != "app" || len(in.TopCountries) != 2 {
+			t.Errorf("replay %d: breakdown %v %v, want app first, then login; two countries", run, in.TopSymptoms, in.TopCountries)
+		}
+	}
+	buckets, err := band.Series(ctx, s.conn, "bank", at(0), 15*time.Minute, 24)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, b := range buckets {
+		if b.Judged != 15*time.Minute || b.End == nil {
+			t.Fatalf("15-minute bucket %d: %+v, want judged whole with its span's thresholds", i, b)
+		}
+	}
+	if e := buckets[8].End; e.Count < e.Possible {
+		t.Errorf("the outage's 15 minutes (%v reporters) are under the stored threshold %v", e.Count, e.Possible)
+	}
+	if e := buckets[4].End; e.Count >= e.Possible {
+		t.Errorf("a quiet 15 minutes (%v reporters) are over the stored threshold %v", e.Count, e.Possible)
+	}
+}

@@ -1,0 +1,220 @@
+// Package band stores and reads what the detector judged each service's
+// buckets against (the expectations table): the expected count of every
+// bucket and, for each span ending with it, the span's count, expected
+// sum and the counts that open "possible problems" and "problems
+// detected" (spike.Judgement). Pages and the API draw the usual range
+// from these rows, so a reader sees the detector's own line: a count
+// above the band is one the detector counted as an outage, and an open
+// incident never sits inside a band the web made up by other rules.
+//
+// Rows are soft state: a bucket the detector did not judge (it was down,
+// or the history predates it and was never replayed) has none, and
+// readers say so instead of inventing one.
+package band
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+
+	"github.com/lapor/lapor/services/shared/spike"
+)
+
+// Row is the detector's judgement of one service's bucket.
+type Row struct {
+	Service  string
+	Bucket   time.Time     // start of the detector's bucket
+	Length   time.Duration // the detector's bucket length
+	Expected float64       // expected reporters in the bucket
+	Spans    []spike.Judgement
+}
+
+// Span returns the judgement of the span of n buckets, if the row has one.
+func (r Row) Span(n int) (spike.Judgement, bool) {
+	for _, j := range r.Spans {
+		if j.Span == n {
+			return j, true
+		}
+	}
+	return spike.Judgement{}, false
+}
+
+const columns = "service, bucket, bucket_seconds, expected, spans, counts, span_expected, possible, detected, written_at"
+
+// Save writes rows, stamped with at: a bucket written again replaces the
+// older row.
+func Save(ctx context.Context, conn driver.Conn, rows []Row, at time.Time) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	batch, err := conn.PrepareBatch(ctx, "INSERT INTO expectations ("+columns+")")
+	if err != nil {
+		return fmt.Errorf("prepare expectations batch: %w", err)
+	}
+	for _, r := range rows {
+		spans := make([]uint16, len(r.Spans))
+		counts := make([]float64, len(r.Spans))
+		exp := make([]float64, len(r.Spans))
+		poss := make([]float64, len(r.Spans))
+		det := make([]float64, len(r.Spans))
+		for i, j := range r.Spans {
+			spans[i], counts[i], exp[i], poss[i], det[i] = uint16(j.Span), j.Count, j.Expected, j.Possible, j.Detected
+		}
+		if err := batch.Append(r.Service, r.Bucket.UTC(), uint32(r.Length/time.Second), r.Expected,
+			spans, counts, exp, poss, det, at.UTC()); err != nil {
+			batch.Abort()
+			return fmt.Errorf("append expectation of %s at %s: %w", r.Service, r.Bucket.UTC().Format(time.RFC3339), err)
+		}
+	}
+	if err := batch.Send(); err != nil {
+		return fmt.Errorf("insert batch of %d expectations: %w", len(rows), err)
+	}
+	return nil
+}
+
+// newest picks each bucket's latest written row. argMax rather than FINAL:
+// FINAL would merge the whole table's parts on every read.
+const newest = `argMax(bucket_seconds, written_at) AS secs, argMax(expected, written_at) AS e,
+	argMax(spans, written_at), argMax(counts, written_at), argMax(span_expected, written_at),
+	argMax(possible, written_at), argMax(detected, written_at)`
+
+func scanRow(rows driver.Rows, r *Row) error {
+	var (
+		secs                      uint32
+		spans                     []uint16
+		counts, exp, poss, detect []float64
+	)
+	if err := rows.Scan(&r.Service, &r.Bucket, &secs, &r.Expected, &spans, &counts, &exp, &poss, &detect); err != nil {
+		return err
+	}
+	r.Bucket = r.Bucket.UTC()
+	r.Length = time.Duration(secs) * time.Second
+	r.Spans = make([]spike.Judgement, 0, len(spans))
+	for i, w := range spans {
+		if i >= len(counts) || i >= len(exp) || i >= len(poss) || i >= len(detect) {
+			break // a row cut short is read as far as it is whole
+		}
+		r.Spans = append(r.Spans, spike.Judgement{Span: int(w), Count: counts[i], Expected: exp[i], Possible: poss[i], Detected: detect[i]})
+	}
+	return nil
+}
+
+// Bucket is the detector's judgement summed over one bucket of a chart.
+type Bucket struct {
+	// Judged is how much of the chart bucket the detector judged; zero
+	// when it judged none of it.
+	Judged time.Duration
+	// Rate is the expected reporters per second over what was judged.
+	Rate float64
+	// End is the judgement of the span that ends with the chart bucket
+	// and is as long as it, when the detector judges such a span (a chart
+	// step of 1, 5, 15 or 60 detector buckets): its Possible and Detected
+	// are what the chart bucket's count was held against.
+	End *spike.Judgement
+}
+
+// Expected is the expected count over d of the bucket, at its judged rate.
+func (b Bucket) Expected(d time.Duration) float64 { return b.Rate * d.Seconds() }
+
+// Series returns, for a service, the judgement of n chart buckets of step
+// from from (aligned to step), oldest first.
+func Series(ctx context.Context, conn driver.Conn, service string, from time.Time, step time.Duration, n int) ([]Bucket, error) {
+	out := make([]Bucket, n)
+	stepSec := int64(step / time.Second)
+	start, end := from.Unix(), from.Unix()+int64(n)*stepSec
+	const sums = `SELECT toInt64(intDiv(toInt64(toUInt32(bucket)) - ?, ?)) AS i, sum(e), toUInt64(sum(secs)) FROM (
+	SELECT bucket, ` + newest + ` FROM expectations
+	WHERE service = ? AND bucket >= toDateTime(?) AND bucket < toDateTime(?)
+	GROUP BY bucket)
+GROUP BY i`
+	rows, err := conn.Query(ctx, sums, start, stepSec, service, start, end)
+	if err != nil {
+		return nil, fmt.Errorf("query expected counts of %s: %w", service, err)
+	}
+	for rows.Next() {
+		var (
+			i    int64
+			e    float64
+			secs uint64
+		)
+		if err := rows.Scan(&i, &e, &secs); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("scan expected counts of %s: %w", service, err)
+		}
+		if i >= 0 && i < int64(n) && secs > 0 {
+			out[i].Judged = time.Duration(secs) * time.Second
+			out[i].Rate = e / float64(secs)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read expected counts of %s: %w", service, err)
+	}
+
+	// The rows that end a chart bucket: their spans as long as the step
+	// are what the chart bucket was judged as.
+	const ends = `SELECT service, bucket, ` + newest + ` FROM expectations
+WHERE service = ? AND bucket >= toDateTime(?) AND bucket < toDateTime(?)
+GROUP BY service, bucket
+HAVING (toUInt32(bucket) + secs - ?) % ? = 0`
+	rows, err = conn.Query(ctx, ends, service, start, end, start, stepSec)
+	if err != nil {
+		return nil, fmt.Errorf("query thresholds of %s: %w", service, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var r Row
+		if err := scanRow(rows, &r); err != nil {
+			return nil, fmt.Errorf("scan thresholds of %s: %w", service, err)
+		}
+		if r.Length <= 0 || step%r.Length != 0 {
+			continue
+		}
+		i := (r.Bucket.Unix() - start) / stepSec
+		if j, ok := r.Span(int(step / r.Length)); ok && i >= 0 && i < int64(n) {
+			out[i].End = &j
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read thresholds of %s: %w", service, err)
+	}
+	return out, nil
+}
+
+// Latest returns every service's newest row whose bucket starts at or
+// after since.
+func Latest(ctx context.Context, conn driver.Conn, since time.Time) (map[string]Row, error) {
+	const q = `SELECT service, bucket, ` + newest + ` FROM expectations
+WHERE bucket >= toDateTime(?) AND (service, bucket) IN (
+	SELECT service, max(bucket) FROM expectations WHERE bucket >= toDateTime(?) GROUP BY service)
+GROUP BY service, bucket`
+	rows, err := conn.Query(ctx, q, since.Unix(), since.Unix())
+	if err != nil {
+		return nil, fmt.Errorf("query latest expectations: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]Row{}
+	for rows.Next() {
+		var r Row
+		if err := scanRow(rows, &r); err != nil {
+			return nil, fmt.Errorf("scan latest expectations: %w", err)
+		}
+		out[r.Service] = r
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read latest expectations: %w", err)
+	}
+	return out, nil
+}
+
+// Finite is x, or NaN when x is infinite: JSON has no infinity, and a
+// threshold no count can reach is drawn as none.
+func Finite(x float64) float64 {
+	if math.IsInf(x, 0) {
+		return math.NaN()
+	}
+	return x
+}

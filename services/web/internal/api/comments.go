@@ -1,0 +1,248 @@
+package api
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/lapor/lapor/services/shared/httpapi"
+)
+
+// Limits of the comments endpoint.
+const (
+	DefaultComments = 20
+	MaxComments     = 100
+	// CommentWindow is how far back the comments of a service are read:
+	// reports are ordered by service and time, not by whether they carry
+	// a comment, so the read is bounded by time, and a week-old comment
+	// says little about a service now.
+	CommentWindow = 7 * 24 * time.Hour
+)
+
+// Comment is the comment one report carried, with what may be shown
+// beside it. It never holds the reporter's key or anything else that
+// could tell who wrote it: ID is the report's own random id.
+type Comment struct {
+	ID      string // the report's id (a UUIDv7)
+	Service string
+	Time    time.Time
+	Symptom string
+	Country string
+	Text    string
+	// Hidden is true when an operator has hidden the comment.
+	Hidden bool
+}
+
+// CommentFilter selects a service's comments.
+type CommentFilter struct {
+	Service string
+	Since   time.Time
+	Limit   int
+	// WithHidden includes the comments an operator hid (marked Hidden),
+	// for the operator's own listing; pages never ask for them.
+	WithHidden bool
+}
+
+// hiddenComments is the set of report ids of a service whose comments are
+// hidden now; FINAL folds each id's rows to its latest state.
+const hiddenComments = "(SELECT report_id FROM comment_hidden FINAL WHERE service = ? AND hidden = 1)"
+
+// Comments returns a service's non-empty comments since f.Since, newest
+// first. A retried batch may have stored a report twice until ClickHouse
+// merges it away, so rows are grouped by id.
+func (s *Store) Comments(ctx context.Context, f CommentFilter) ([]Comment, error) {
+	if f.Limit < 1 {
+		return nil, fmt.Errorf("list comments of %s: limit %d must be at least 1", f.Service, f.Limit)
+	}
+	q := `SELECT id, max(ts) AS t, any(symptom), any(country), any(comment), id IN ` + hiddenComments + ` AS h
+FROM reports
+WHERE service = ? AND ts >= toDateTime(?) AND comment != ''
+GROUP BY id`
+	if !f.WithHidden {
+		q += "\nHAVING h = 0"
+	}
+	// f.Limit is an int, never user text.
+	q += fmt.Sprintf("\nORDER BY t DESC, id DESC LIMIT %d", f.Limit)
+	rows, err := s.conn.Query(ctx, q, f.Service, f.Service, f.Since.Unix())
+	if err != nil {
+		return nil, fmt.Errorf("query comments of %s: %w", f.Service, err)
+	}
+	defer rows.Close()
+	out := []Comment{}
+	for rows.Next() {
+		c := Comment{Service: f.Service}
+		var hidden uint8
+		if err := rows.Scan(&c.ID, &c.Time, &c.Symptom, &c.Country, &c.Text, &hidden); err != nil {
+			return nil, fmt.Errorf("scan comments of %s: %w", f.Service, err)
+		}
+		c.Time, c.Hidden = c.Time.UTC(), hidden == 1
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read comments of %s: %w", f.Service, err)
+	}
+	return out, nil
+}
+
+// ErrNotReportID is returned for an id that cannot be a report's: ingest
+// makes every report id a UUIDv7.
+var ErrNotReportID = errors.New("not a report id (a UUIDv7 such as 0192f1a2-7b3c-7d4e-8f90-123456789abc)")
+
+// reportIDWindow is how far a report's time may lie from the time in its
+// id: ingest takes both from one clock a moment apart, so this is slack.
+const reportIDWindow = time.Hour
+
+// CommentByID finds the comment of the report with this id; found is false
+// when no such report carries a comment. The time in the UUIDv7 bounds the
+// read to a few partitions, since reports are not ordered by id.
+func (s *Store) CommentByID(ctx context.Context, id string) (c Comment, found bool, err error) {
+	at, ok := uuidV7Time(id)
+	if !ok {
+		return Comment{}, false, ErrNotReportID
+	}
+	q := `SELECT id, any(service), max(ts), any(symptom), any(country), any(comment)
+FROM reports
+WHERE ts >= toDateTime(?) AND ts <= toDateTime(?) AND id = ? AND comment != ''
+GROUP BY id`
+	rows, err := s.conn.Query(ctx, q, at.Add(-reportIDWindow).Unix(), at.Add(reportIDWindow).Unix(), id)
+	if err != nil {
+		return Comment{}, false, fmt.Errorf("query comment %s: %w", id, err)
+	}
+	defer rows.Close()
+	if rows.Next() {
+		if err := rows.Scan(&c.ID, &c.Service, &c.Time, &c.Symptom, &c.Country, &c.Text); err != nil {
+			return Comment{}, false, fmt.Errorf("scan comment %s: %w", id, err)
+		}
+		c.Time, found = c.Time.UTC(), true
+	}
+	if err := rows.Err(); err != nil {
+		return Comment{}, false, fmt.Errorf("read comment %s: %w", id, err)
+	}
+	if !found {
+		return Comment{}, false, nil
+	}
+	// Whether it is hidden now, for the operator's answer.
+	var n uint64
+	if err := s.conn.QueryRow(ctx, "SELECT count() FROM "+hiddenComments+" WHERE report_id = ?", c.Service, id).Scan(&n); err != nil {
+		return Comment{}, false, fmt.Errorf("query whether comment %s is hidden: %w", id, err)
+	}
+	c.Hidden = n > 0
+	return c, true, nil
+}
+
+// SetCommentHidden hides (or shows again) the comment c. Each call writes
+// a row whose version is the time of the call, so the latest call wins.
+func (s *Store) SetCommentHidden(ctx context.Context, c Comment, hidden bool, at time.Time) error {
+	// An INSERT … VALUES with bound arguments hangs on ClickHouse 18.16;
+	// a batch naming its columns works on every version.
+	batch, err := s.conn.PrepareBatch(ctx, "INSERT INTO comment_hidden (service, report_id, hidden, at, version)")
+	if err != nil {
+		return fmt.Errorf("hide comment %s: %w", c.ID, err)
+	}
+	var h uint8
+	if hidden {
+		h = 1
+	}
+	if err := batch.Append(c.Service, c.ID, h, at.UTC().Truncate(time.Second), uint64(at.UnixNano())); err != nil {
+		batch.Abort()
+		return fmt.Errorf("hide comment %s: %w", c.ID, err)
+	}
+	if err := batch.Send(); err != nil {
+		return fmt.Errorf("hide comment %s: %w", c.ID, err)
+	}
+	return nil
+}
+
+// uuidV7Time returns the time a canonical UUIDv7 was made at (its first 48
+// bits are unix milliseconds); ok is false for anything else.
+func uuidV7Time(id string) (time.Time, bool) {
+	if len(id) != 36 || id[8] != '-' || id[13] != '-' || id[18] != '-' || id[23] != '-' || id[14] != '7' {
+		return time.Time{}, false
+	}
+	raw, err := hex.DecodeString(strings.ReplaceAll(id, "-", ""))
+	if err != nil || len(raw) != 16 || raw[8]&0xc0 != 0x80 { // RFC 9562 variant
+		return time.Time{}, false
+	}
+	var ms int64
+	for _, b := range raw[:6] {
+		ms = ms<<8 | int64(b)
+	}
+	return time.UnixMilli(ms).UTC(), true
+}
+
+// plainText drops control characters other than newline and tab. Ingest
+// refuses them already; this keeps any that reached storage another way
+// (an older ingest, a hand-written row) off the pages.
+func plainText(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r != '\n' && r != '\t' && unicode.IsControl(r) {
+			return -1
+		}
+		return r
+	}, s)
+}
+
+type commentJSON struct {
+	ID      string    `json:"id"`
+	Time    time.Time `json:"time"`
+	Symptom string    `json:"symptom"`
+	Country string    `json:"country"`
+	Text    string    `json:"text"`
+}
+
+type commentsJSON struct {
+	Service  string        `json:"service"`
+	Since    time.Time     `json:"since"`
+	Comments []commentJSON `json:"comments"`
+}
+
+// handleComments answers a service's latest visible comments, newest
+// first. One read of MaxComments per service is cached and cut to each
+// request's limit, so odd limits cannot each cost a query.
+func (s *Server) handleComments(c *gin.Context) {
+	svc, found := s.catalog.Get(c.Param("slug"))
+	if !found {
+		httpapi.Abort(c, http.StatusNotFound, "unknown_service", "no service with this slug", "slug")
+		return
+	}
+	limit, valid := httpapi.Limit(c, DefaultComments, MaxComments)
+	if !valid {
+		return
+	}
+	all, err := s.comments.Get(c.Request.Context(), svc.Slug, func(ctx context.Context) (commentsJSON, error) {
+		return s.loadComments(ctx, svc.Slug)
+	})
+	if err != nil {
+		s.storeError(c, "read comments", err)
+		return
+	}
+	out := all
+	if len(out.Comments) > limit {
+		out.Comments = out.Comments[:limit]
+	}
+	ok(c, out)
+}
+
+func (s *Server) loadComments(ctx context.Context, slug string) (commentsJSON, error) {
+	since := s.now().UTC().Add(-CommentWindow).Truncate(time.Second)
+	list, err := s.store.Comments(ctx, CommentFilter{Service: slug, Since: since, Limit: MaxComments})
+	if err != nil {
+		return commentsJSON{}, err
+	}
+	out := commentsJSON{Service: slug, Since: since, Comments: make([]commentJSON, 0, len(list))}
+	for _, cm := range list {
+		text := strings.TrimSpace(plainText(cm.Text))
+		if text == "" {
+			continue
+		}
+		out.Comments = append(out.Comments, commentJSON{ID: cm.ID, Time: cm.Time, Symptom: cm.Symptom, Country: cm.Country, Text: text})
+	}
+	return out, nil
+}

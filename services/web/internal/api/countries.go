@@ -1,0 +1,222 @@
+package api
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/lapor/lapor/services/shared/baseline"
+	"github.com/lapor/lapor/services/shared/httpapi"
+	"github.com/lapor/lapor/services/shared/spike"
+)
+
+// countryDays is how many past days a country's usual level reads: the
+// detector's daily season (spike.Params.Days).
+var countryDays = spike.DefaultParams().Days
+
+// countriesQuery reads a service's window by country together with the
+// same window on each of the past countryDays days, in one pass: ARRAY
+// JOIN copies each minute k days forward (k = 0 is the window itself) and
+// keeps the copies that land in the window, so the row for (k, country)
+// counts that country's reports in the window k days before. Windows
+// longer than a day overlap their neighbours; the copies keep each whole.
+// The map compares a country with its own time of day, not the service's
+// time of week: a country's counts are small, and a week back from a young
+// service is often no history at all.
+var countriesQuery = func() string {
+	ks := make([]string, 0, countryDays+1)
+	for d := 0; d <= countryDays; d++ {
+		ks = append(ks, strconv.Itoa(d))
+	}
+	return `SELECT k, country, uniqExactMerge(reports), uniqExactMerge(reporters)
+FROM reports_minute ARRAY JOIN [` + strings.Join(ks, ", ") + `] AS k
+WHERE service = ? AND minute >= toDateTime(?) AND minute < toDateTime(?)
+	AND toUInt32(minute) + k * ? >= ? AND toUInt32(minute) + k * ? < ?
+GROUP BY k, country`
+}()
+
+// CountryCounts is one country's reports in a window against its usual
+// level for that window.
+type CountryCounts struct {
+	Breakdown // Key is the ISO 3166-1 alpha-2 code, empty when unknown
+	// Expected is the country's mean count in the same window on the past
+	// days the service has history for; 0 when it had no reports then (or
+	// there is no such day), and then it has no usual level to compare with.
+	Expected float64
+}
+
+// Ratio is Reports over Expected; ok is false when the country has no
+// usual level (Expected 0), where any report would be "infinitely" many.
+func (c CountryCounts) Ratio() (ratio float64, ok bool) {
+	if !(c.Expected > 0) {
+		return 0, false
+	}
+	return float64(c.Reports) / c.Expected, true
+}
+
+// Countries returns a service's reports by country in [from, to) (whole
+// minutes), largest first, each with its expected count: the mean of the
+// same window on each of the last countryDays days that the service's
+// history covers whole. days is how many such days there were (0 for a
+// service younger than a day, whose countries then have no usual level).
+// Only countries with reports in the window are listed.
+func (s *Store) Countries(ctx context.Context, service string, from, to time.Time) (list []CountryCounts, days int, err error) {
+	first, known, err := s.historyStart(ctx, service)
+	if err != nil {
+		return nil, 0, err
+	}
+	day := int64(baseline.Day / time.Second)
+	rows, err := s.conn.Query(ctx, countriesQuery, service,
+		from.Unix()-int64(countryDays)*day, to.Unix(), day, from.Unix(), day, to.Unix())
+	if err != nil {
+		return nil, 0, fmt.Errorf("query reports of %s by country: %w", service, err)
+	}
+	defer rows.Close()
+	now := map[string]Counts{}
+	past := map[string]map[int64]float64{} // country → window start → reports
+	for rows.Next() {
+		var k uint8
+		var country string
+		var c Counts
+		if err := rows.Scan(&k, &country, &c.Reports, &c.Reporters); err != nil {
+			return nil, 0, fmt.Errorf("scan reports of %s by country: %w", service, err)
+		}
+		if k == 0 {
+			now[country] = c
+			continue
+		}
+		if past[country] == nil {
+			past[country] = map[int64]float64{}
+		}
+		past[country][from.Unix()-int64(k)*day] = float64(c.Reports)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, fmt.Errorf("read reports of %s by country: %w", service, err)
+	}
+
+	// A past window counts only when the service's history covers it from
+	// its start: a window the service began in would read as a quiet day.
+	// Within the history, a day without a country's reports is a zero.
+	sameWindow := func(counts map[int64]float64) []float64 {
+		if !known {
+			return nil
+		}
+		return baseline.SameSlot(counts, from, baseline.Day, countryDays, first)
+	}
+	days = len(sameWindow(nil))
+	list = make([]CountryCounts, 0, len(now))
+	for country, c := range now {
+		if c.Reports == 0 {
+			continue
+		}
+		list = append(list, CountryCounts{
+			Breakdown: Breakdown{Key: country, Counts: c},
+			Expected:  mean(sameWindow(past[country])),
+		})
+	}
+	sort.Slice(list, func(i, j int) bool {
+		if list[i].Reports != list[j].Reports {
+			return list[i].Reports > list[j].Reports
+		}
+		return list[i].Key < list[j].Key
+	})
+	return list, days, nil
+}
+
+// historyStart returns the service's first minute with reports; known is
+// false when it has none, so that no past window is taken for a zero.
+func (s *Store) historyStart(ctx context.Context, service string) (first time.Time, known bool, err error) {
+	var n uint64
+	row := s.conn.QueryRow(ctx, "SELECT min(minute), count() FROM reports_minute WHERE service = ?", service)
+	if err := row.Scan(&first, &n); err != nil {
+		return time.Time{}, false, fmt.Errorf("query first report of %s: %w", service, err)
+	}
+	return first, n > 0, nil
+}
+
+// mean is the arithmetic mean of xs, 0 for none. A country's daily counts
+// are small and often zero, where a median would say "no usual level" for
+// a country that reports most days.
+func mean(xs []float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	sum := 0.0
+	for _, x := range xs {
+		sum += x
+	}
+	return sum / float64(len(xs))
+}
+
+type countryRatioJSON struct {
+	Country   string  `json:"country"`
+	Reports   uint64  `json:"reports"`
+	Reporters uint64  `json:"reporters"`
+	Expected  float64 `json:"expected"`
+	// Ratio is null when the country has no usual level (expected 0).
+	Ratio *float64 `json:"ratio"`
+}
+
+type countriesJSON struct {
+	Service   string             `json:"service"`
+	From      time.Time          `json:"from"`
+	To        time.Time          `json:"to"`
+	Unit      string             `json:"unit"`
+	UsualDays int                `json:"usual_days"`
+	Countries []countryRatioJSON `json:"countries"`
+}
+
+// round2 keeps two decimals: enough for a reader, and stable in JSON.
+func round2(x float64) float64 { return math.Round(x*100) / 100 }
+
+func (s *Server) handleCountries(c *gin.Context) {
+	svc, found := s.catalog.Get(c.Param("slug"))
+	if !found {
+		httpapi.Abort(c, http.StatusNotFound, "unknown_service", "no service with this slug", "slug")
+		return
+	}
+	hours, perr := parseHours(c.Query("hours"), DefaultCountryHrs)
+	if perr != nil {
+		httpapi.Abort(c, http.StatusBadRequest, perr.code, perr.message, perr.field)
+		return
+	}
+	key := svc.Slug + "/" + strconv.Itoa(hours)
+	out, err := s.countries.Get(c.Request.Context(), key, func(ctx context.Context) (countriesJSON, error) {
+		to := s.now().UTC().Truncate(time.Second)
+		span := time.Duration(hours) * time.Hour
+		// The rollup's minute that holds "now" is still filling; the
+		// window is the hours of whole minutes that end with it, and each
+		// past day's window is the same minutes.
+		end := to.Truncate(time.Minute).Add(time.Minute)
+		list, days, err := s.store.Countries(ctx, svc.Slug, end.Add(-span), end)
+		if err != nil {
+			return countriesJSON{}, err
+		}
+		unit := "reports in the last hour"
+		if hours > 1 {
+			unit = fmt.Sprintf("reports in the last %d hours", hours)
+		}
+		out := countriesJSON{Service: svc.Slug, From: to.Add(-span), To: to, Unit: unit, UsualDays: days, Countries: []countryRatioJSON{}}
+		for _, b := range list {
+			j := countryRatioJSON{Country: b.Key, Reports: b.Reports, Reporters: b.Reporters, Expected: round2(b.Expected)}
+			if r, ok := b.Ratio(); ok {
+				r = round2(r)
+				j.Ratio = &r
+			}
+			out.Countries = append(out.Countries, j)
+		}
+		return out, nil
+	})
+	if err != nil {
+		s.storeError(c, "read reports by country", err)
+		return
+	}
+	ok(c, out)
+}

@@ -1,0 +1,81 @@
+package api
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/lapor/lapor/services/shared/httpapi"
+)
+
+// RecentMinutes is the span "Is it just me?" counts: the minute now falls
+// in and the 14 before it. It matches ingest's dedupe window, in which a
+// reporter counts once per service, so its distinct reporters are people
+// (hosts), not clicks.
+const RecentMinutes = 15
+
+// Recent returns a service's reports and distinct reporters since from,
+// in all and (when country is not empty) from that country alone.
+func (s *Store) Recent(ctx context.Context, service, country string, from time.Time) (all, inCountry Counts, err error) {
+	const q = `SELECT uniqExactMerge(reports), uniqExactMerge(reporters)
+FROM reports_minute WHERE service = ? AND minute >= toDateTime(?)`
+	if err := s.conn.QueryRow(ctx, q, service, from.Unix()).Scan(&all.Reports, &all.Reporters); err != nil {
+		return all, inCountry, fmt.Errorf("query recent reports of %s: %w", service, err)
+	}
+	if country == "" {
+		return all, inCountry, nil
+	}
+	if err := s.conn.QueryRow(ctx, q+" AND country = ?", service, from.Unix(), country).Scan(&inCountry.Reports, &inCountry.Reporters); err != nil {
+		return all, inCountry, fmt.Errorf("query recent reports of %s from %s: %w", service, country, err)
+	}
+	return all, inCountry, nil
+}
+
+type recentJSON struct {
+	Service   string            `json:"service"`
+	From      time.Time         `json:"from"`
+	To        time.Time         `json:"to"`
+	Reports   uint64            `json:"reports"`
+	Reporters uint64            `json:"reporters"`
+	Country   *countryCountJSON `json:"country,omitempty"`
+}
+
+// handleRecent answers how many reported a service in the last
+// RecentMinutes, and how many of them from one country: what a reader is
+// shown after reporting. The country is the one ingest located the
+// reader in and told them; the web never sees their address.
+func (s *Server) handleRecent(c *gin.Context) {
+	svc, found := s.catalog.Get(c.Param("slug"))
+	if !found {
+		httpapi.Abort(c, http.StatusNotFound, "unknown_service", "no service with this slug", "slug")
+		return
+	}
+	country := strings.TrimSpace(c.Query("country"))
+	if country != "" && !countryRE.MatchString(country) {
+		httpapi.Abort(c, http.StatusBadRequest, "invalid_parameter", "country must be a two-letter ISO 3166 code", "country")
+		return
+	}
+	country = strings.ToUpper(country)
+	out, err := s.recent.Get(c.Request.Context(), svc.Slug+"/"+country, func(ctx context.Context) (recentJSON, error) {
+		now := s.now().UTC()
+		from := now.Truncate(time.Minute).Add(-(RecentMinutes - 1) * time.Minute)
+		all, in, err := s.store.Recent(ctx, svc.Slug, country, from)
+		if err != nil {
+			return recentJSON{}, err
+		}
+		out := recentJSON{Service: svc.Slug, From: from, To: now.Truncate(time.Second), Reports: all.Reports, Reporters: all.Reporters}
+		if country != "" {
+			out.Country = &countryCountJSON{Country: country, Reports: in.Reports, Reporters: in.Reporters}
+		}
+		return out, nil
+	})
+	if err != nil {
+		s.storeError(c, "read recent reports", err)
+		return
+	}
+	ok(c, out)
+}
