@@ -86,3 +86,15 @@ export function usePoll<T>(load: (signal: AbortSignal) => Promise<T>, ms: number
 
   return { data, error, refresh: () => tick.current() };
 }
+
+/** useIsPhone follows whether the viewport is phone-sized (600 px wide or less). */
+export function useIsPhone(): boolean {
+  const mq = matchMedia('(max-width: 600px)');
+  const [m, setM] = useState(mq.matches);
+  useEffect(() => {
+    const f = () => setM(mq.matches);
+    mq.addEventListener('change', f);
+    return () => mq.removeEventListener('change', f);
+  }, []);
+  return m;
+}

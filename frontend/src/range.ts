@@ -3,7 +3,8 @@ import { dateTime } from './i18n';
 
 const DAY = 24 * 3600e3;
 
-const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+/** iso writes a time as RFC 3339 UTC to the second, as the API takes it. */
+export const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 /**
  * parseRange gives the chart's range: the page's `from`/`to` when valid

@@ -1,12 +1,12 @@
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useRef } from 'preact/hooks';
 import { APIError, getJSON, seriesPath, type Incident, type Series, type ServiceDetail } from '../api';
 import { countryName, dateTime, dateTimeYearTZ, duration, num, pct, t, tzName, unitOf } from '../i18n';
 import { symptomName } from '../names';
-import { usePoll } from '../hooks';
+import { useIsPhone, usePoll } from '../hooks';
 import { Chart, ChartLegend } from '../components/Chart';
 import { NotFound } from './NotFound';
 import { rememberNames, useServiceName } from './catalog';
-import { MAX_RANGE_DAYS, stepFor } from '../range';
+import { iso, MAX_RANGE_DAYS, stepFor } from '../range';
 
 const MINUTE = 60e3;
 const HOUR = 60 * MINUTE;
@@ -15,7 +15,6 @@ const DAY = 24 * HOUR;
 const MIN_PAD = 3 * HOUR;
 const MAX_PAD = 7 * DAY;
 
-const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 const STEP_MS = { '15m': 15 * MINUTE, '1h': HOUR, '24h': DAY };
 
 /**
@@ -42,17 +41,6 @@ export function incidentWindow(inc: Incident, now = Date.now()): { from: string;
   // Daily buckets hold at most MAX_RANGE_DAYS: a longer incident shows its latest part.
   from = Math.max(from, to - (MAX_RANGE_DAYS - 1) * DAY);
   return { from: iso(from), to: iso(to) };
-}
-
-function useIsPhone(): boolean {
-  const mq = matchMedia('(max-width: 600px)');
-  const [m, setM] = useState(mq.matches);
-  useEffect(() => {
-    const f = () => setM(mq.matches);
-    mq.addEventListener('change', f);
-    return () => mq.removeEventListener('change', f);
-  }, []);
-  return m;
 }
 
 interface Data {

@@ -13,7 +13,7 @@ import {
 import { dateTime, dateTimeTZ, duration, lang, num, pct, t, time, tzName, unitOf } from '../i18n';
 import { RangeControl } from '../components/RangeControl';
 import { symptomName } from '../names';
-import { usePoll } from '../hooks';
+import { useIsPhone, usePoll } from '../hooks';
 import { Chart, ChartLegend } from '../components/Chart';
 import { OutageMap } from '../components/OutageMap';
 import { Breakdown } from '../components/Breakdown';
@@ -31,17 +31,6 @@ interface Data {
   seriesError: APIError | null;
   countries: Countries | null;
   past: Incident[] | null;
-}
-
-function useIsPhone(): boolean {
-  const mq = matchMedia('(max-width: 600px)');
-  const [m, setM] = useState(mq.matches);
-  useEffect(() => {
-    const f = () => setM(mq.matches);
-    mq.addEventListener('change', f);
-    return () => mq.removeEventListener('change', f);
-  }, []);
-  return m;
 }
 
 /** ServicePage: report a problem, the 24-hour chart, the status, the map, the history, the links. */

@@ -15,7 +15,6 @@ package band
 import (
 	"context"
 	"fmt"
-	"math"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
@@ -208,13 +207,4 @@ GROUP BY service, bucket`
 		return nil, fmt.Errorf("read latest expectations: %w", err)
 	}
 	return out, nil
-}
-
-// Finite is x, or NaN when x is infinite: JSON has no infinity, and a
-// threshold no count can reach is drawn as none.
-func Finite(x float64) float64 {
-	if math.IsInf(x, 0) {
-		return math.NaN()
-	}
-	return x
 }

@@ -33,6 +33,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+
 	"github.com/lapor/lapor/services/detector/internal/detect"
 	"github.com/lapor/lapor/services/shared/chdb"
 	"github.com/lapor/lapor/services/shared/config"
@@ -138,24 +140,35 @@ func replay(ctx context.Context, s settings, log *slog.Logger, stdout io.Writer)
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
-	conn, err := chdb.Open(ctx, s.common)
+	conn, err := openClickHouse(ctx, s, log)
 	if err != nil {
 		return err
 	}
 	defer conn.Close()
-	if s.migrateOnStart {
-		if _, err := migrate.Apply(ctx, conn, log); err != nil {
-			return fmt.Errorf("apply migrations: %w", err)
-		}
-	}
 	began := time.Now()
 	res, err := detect.Replay(ctx, conn, cfg, began)
 	if err != nil {
 		return fmt.Errorf("replay history: %w", err)
 	}
-	fmt.Fprintf(stdout, "replayed %d services: %d buckets judged, %d past incidents written, %d still open left to the detector (%s)\n",
-		res.Services, res.Buckets, res.Incidents, res.Open, time.Since(began).Round(100*time.Millisecond))
+	fmt.Fprintf(stdout, "replayed %d services: %d buckets judged, %d past incidents written, %d still open left to the detector, %d left out in the history's first %s (%s)\n",
+		res.Services, res.Buckets, res.Incidents, res.Open, res.WarmUp, cfg.WarmUp(), time.Since(began).Round(100*time.Millisecond))
 	return nil
+}
+
+// openClickHouse connects, and applies the migrations first when
+// -migrate-on-start asks for it.
+func openClickHouse(ctx context.Context, s settings, log *slog.Logger) (driver.Conn, error) {
+	conn, err := chdb.Open(ctx, s.common)
+	if err != nil {
+		return nil, err
+	}
+	if s.migrateOnStart {
+		if _, err := migrate.Apply(ctx, conn, log); err != nil {
+			conn.Close()
+			return nil, fmt.Errorf("apply migrations: %w", err)
+		}
+	}
+	return conn, nil
 }
 
 func detectConfig(s settings) detect.Config {
@@ -180,16 +193,11 @@ func serve(ctx context.Context, s settings, log *slog.Logger) error {
 	if err := cfg.Validate(); err != nil {
 		return fmt.Errorf("config: %w", err)
 	}
-	conn, err := chdb.Open(ctx, s.common)
+	conn, err := openClickHouse(ctx, s, log)
 	if err != nil {
 		return err
 	}
 	defer conn.Close()
-	if s.migrateOnStart {
-		if _, err := migrate.Apply(ctx, conn, log); err != nil {
-			return fmt.Errorf("apply migrations: %w", err)
-		}
-	}
 	rdb, err := redisclient.New(ctx, s.common)
 	if err != nil {
 		return err

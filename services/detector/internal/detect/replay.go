@@ -19,6 +19,12 @@ type ReplayResult struct {
 	Buckets   int // judged buckets written to the expectations table
 	Incidents int // ended incidents written
 	Open      int // incidents still open at the end, left to the detector
+	// WarmUp counts incidents left out because they started before a
+	// service's history held the days its seasonal baseline needs
+	// (Config.WarmUp): the history's start is where the data begins, not where
+	// the service did, so until then its morning rise, or a busy service
+	// over the floor, looks like an outage that never was.
+	WarmUp int
 }
 
 // replayBatch is how many judged buckets go to ClickHouse in one insert.
@@ -74,6 +80,7 @@ FROM reports_minute WHERE minute < toDateTime(?) GROUP BY service, b ORDER BY se
 			return err
 		}
 		var open bool
+		warm := time.Unix(first, 0).Add(cfg.WarmUp())
 		for b := first; b < end; b += bucketSec {
 			at := time.Unix(b, 0).UTC()
 			p := st.Observe(at, counts[b])
@@ -86,7 +93,11 @@ FROM reports_minute WHERE minute < toDateTime(?) GROUP BY service, b ORDER BY se
 			}
 			open = p.Alert
 			if p.Kind == spike.Resolved {
-				ended = append(ended, replayed(service, p.Incident))
+				if p.Incident.StartedAt.Before(warm) {
+					res.WarmUp++
+				} else {
+					ended = append(ended, replayed(service, p.Incident))
+				}
 			}
 		}
 		if open {
@@ -149,6 +160,13 @@ FROM reports_minute WHERE minute < toDateTime(?) GROUP BY service, b ORDER BY se
 	}
 	res.Incidents = len(ended)
 	return res, nil
+}
+
+// WarmUp is how long a replayed service's history must be before its
+// incidents count: the days the detector needs for a daily baseline
+// (Params.MinDays), and at least the recent window.
+func (c Config) WarmUp() time.Duration {
+	return max(c.RecentWindow, time.Duration(c.Params.MinDays)*24*time.Hour)
 }
 
 // replayed is the stored form of an incident a replay saw end. Its

@@ -19,44 +19,54 @@ import (
 func TestReplayWritesTheHistory(t *testing.T) {
 	s := setup(t)
 	ctx := testenv.Ctx(t)
-	t0 := now.Truncate(time.Minute).Add(-6 * time.Hour)
+	// Three days: the first two are the warm-up (Params.MinDays).
+	const n = 3 * 24 * 60
+	t0 := now.Truncate(time.Minute).Add(-n * time.Minute)
+	cfg := detect.DefaultConfig()
 	at := func(m int) time.Time { return t0.Add(time.Duration(m) * time.Minute) }
 	var rs []report.Report
-	for m := range 360 {
+	for m := range n {
 		rs = append(rs, burst("bank", 2, 2, at(m).Add(5*time.Second), 20*time.Second, []string{"login"}, []string{"ID"})...)
 	}
-	// A 10-minute outage two hours in, and one under way at the end.
-	for m := 120; m < 130; m++ {
+	// A busy service whose history starts at its usual level: no outage,
+	// though its first minutes have no baseline but the floor.
+	for m := range n {
+		rs = append(rs, burst("shop", 40, 40, at(m).Add(5*time.Second), 40*time.Second, []string{"app"}, []string{"ID"})...)
+	}
+	// A 10-minute outage on the third day, and one under way at the end.
+	for m := n - 240; m < n-230; m++ {
 		rs = append(rs, burst("bank", 40, 40, at(m).Add(10*time.Second), 30*time.Second, []string{"app", "app", "login"}, []string{"ID", "SG"})...)
 	}
-	for m := 356; m < 360; m++ {
+	for m := n - 4; m < n; m++ {
 		rs = append(rs, burst("bank", 40, 40, at(m).Add(10*time.Second), 30*time.Second, []string{"app"}, []string{"ID"})...)
 	}
 	s.insert(t, rs)
 
-	cfg := detect.DefaultConfig()
 	for run := 1; run <= 2; run++ {
-		res, err := detect.Replay(ctx, s.conn, cfg, at(360))
+		res, err := detect.Replay(ctx, s.conn, cfg, at(n))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if res.Services != 1 || res.Buckets != 360 || res.Incidents != 1 || res.Open != 1 {
-			t.Fatalf("replay %d: %+v, want 1 service, 360 buckets, 1 incident ended, 1 left open", run, res)
+		if res.Services != 2 || res.Buckets != 2*n || res.Incidents != 1 || res.Open != 1 {
+			t.Fatalf("replay %d: %+v, want 2 services, %d buckets, 1 incident ended, 1 left open", run, res, 2*n)
 		}
 		got := s.incidents(t, incident.Filter{})
+		if len(got) == 1 && got[0].Service != "bank" {
+			t.Fatalf("replay %d: the incident is %s's, want bank's", run, got[0].Service)
+		}
 		if len(got) != 1 {
 			t.Fatalf("replay %d: incidents %+v, want the one that ended", run, got)
 		}
 		in := got[0]
-		if in.Status != incident.StatusResolved || !in.StartedAt.UTC().Equal(at(120)) || in.Level != incident.LevelDetected ||
-			in.Peak < 40 || !in.EndedAt.After(at(129)) || in.EndedAt.After(at(140)) {
-			t.Errorf("replay %d: incident %+v, want detected from minute 120, ended soon after 130", run, in)
+		if in.Status != incident.StatusResolved || !in.StartedAt.UTC().Equal(at(n-240)) || in.Level != incident.LevelDetected ||
+			in.Peak < 40 || !in.EndedAt.After(at(n-231)) || in.EndedAt.After(at(n-220)) {
+			t.Errorf("replay %d: incident %+v, want detected from its first minute, ended soon after its tenth", run, in)
 		}
 		if len(in.TopSymptoms) != 2 || in.TopSymptoms[0] != "app" || len(in.TopCountries) != 2 {
 			t.Errorf("replay %d: breakdown %v %v, want app first, then login; two countries", run, in.TopSymptoms, in.TopCountries)
 		}
 	}
-	buckets, err := band.Series(ctx, s.conn, "bank", at(0), 15*time.Minute, 24)
+	buckets, err := band.Series(ctx, s.conn, "bank", at(n-360), 15*time.Minute, 24)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,8 +15,11 @@ import (
 // them again once it caught up.
 func (d *Detector) writtenBefore(ctx context.Context, t time.Time) (bool, time.Time, error) {
 	oldest, waiting, err := stream.OldestUnwritten(ctx, d.rdb)
-	if err != nil || !waiting {
-		return err == nil, time.Time{}, err
+	switch {
+	case err != nil:
+		return false, time.Time{}, err
+	case !waiting:
+		return true, time.Time{}, nil
 	}
 	return !oldest.Before(t), oldest, nil
 }

@@ -135,13 +135,20 @@ func (s *Server) points(ctx context.Context, service string, r seriesRange) ([]P
 }
 
 // rangeKey names a service's range for the caches, and gives the end its
-// series is read to: the range's end taken up to a whole minute.
+// series is read to (readTo).
 func rangeKey(service string, r seriesRange) (string, time.Time) {
+	to := readTo(r)
+	return fmt.Sprintf("%s/%d/%d/%d", service, r.from.Unix(), to.Unix(), int64(r.step/time.Second)), to
+}
+
+// readTo is the end a range's series is read to: the rollup counts whole
+// minutes, so the range's end is taken up to a whole minute.
+func readTo(r seriesRange) time.Time {
 	to := r.to.Truncate(time.Minute)
 	if to.Before(r.to) {
 		to = to.Add(time.Minute)
 	}
-	return fmt.Sprintf("%s/%d/%d/%d", service, r.from.Unix(), to.Unix(), int64(r.step/time.Second)), to
+	return to
 }
 
 // seriesRequest reads the service and range a series request asks for,

@@ -13,6 +13,9 @@ import (
 // clocks of ingest and Redis may differ by a few seconds.
 const settle = 2 * time.Minute
 
+// finalTimeout bounds the wait for Redis's answer to finalBefore.
+const finalTimeout = 300 * time.Millisecond
+
 // finalBefore is the time before which every bucket's numbers are final:
 // each report ingested before it is in ClickHouse and has been judged,
 // so a stable link or CSV over buckets ending by then gives the same
@@ -25,10 +28,17 @@ func (s *Server) finalBefore(ctx context.Context) time.Time {
 	if s.rdb == nil {
 		return now.Add(-settle)
 	}
-	t, err := s.final.Get(ctx, func(ctx context.Context) (time.Time, error) {
+	t, _ := s.final.Get(ctx, func(ctx context.Context) (time.Time, error) {
+		// A series is not held up by Redis being slow or gone: past the
+		// timeout nothing is final, and that answer is kept like any
+		// other, so a dead Redis costs one attempt a second, not one per
+		// request.
+		ctx, cancel := context.WithTimeout(ctx, finalTimeout)
+		defer cancel()
 		oldest, waiting, err := stream.OldestUnwritten(ctx, s.rdb)
 		if err != nil {
-			return time.Time{}, err
+			s.log.Warn("cannot tell which buckets are final", "err", err)
+			return time.Time{}, nil
 		}
 		t := now.Add(-settle)
 		if waiting && oldest.Add(-settle).Before(t) {
@@ -36,9 +46,5 @@ func (s *Server) finalBefore(ctx context.Context) time.Time {
 		}
 		return t, nil
 	})
-	if err != nil {
-		s.log.Warn("cannot tell which buckets are final", "err", err)
-		return time.Time{}
-	}
 	return t
 }

@@ -353,13 +353,13 @@ type seriesJSON struct {
 // finalPoints turns a range's points into JSON, marking those that end
 // by final (the zero time: none).
 func finalPoints(r seriesRange, pts []Point, final time.Time) ([]pointJSON, *time.Time) {
-	_, readTo := rangeKey("", r) // counts are read to the end of to's minute
+	last := readTo(r)
 	out := make([]pointJSON, 0, len(pts))
 	for _, p := range pts {
 		j := toPointJSON(p)
 		end := p.T.Add(r.step)
-		if readTo.Before(end) {
-			end = readTo
+		if last.Before(end) {
+			end = last
 		}
 		j.Final = !final.IsZero() && !end.After(final)
 		out = append(out, j)
