@@ -4,7 +4,8 @@
 // -backfill-days of history so that the detector has a baseline. It stops
 // everything on SIGINT (Ctrl-C), SIGTERM (kill, a process manager, and
 // make, which passes SIGTERM on to the devstack that `make run` execs) or
-// SIGHUP (a closing terminal); a second signal ends it at once, and the
+// SIGHUP (a closing terminal), and when `make run`'s make alone is sent
+// SIGINT or SIGHUP (stopWithMake); a second signal ends it at once, and the
 // servers and services, which die with it, then go too.
 package main
 
@@ -30,6 +31,7 @@ var stopSignals = []os.Signal{os.Interrupt, syscall.SIGTERM, syscall.SIGHUP}
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), stopSignals...)
 	defer stop()
+	go stopWithMake(ctx, stop)
 	go func() {
 		// Once stopping, a second signal kills devstack at once, for when
 		// a clean stop hangs; every child has Pdeathsig, so none outlives it.
