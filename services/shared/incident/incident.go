@@ -100,6 +100,9 @@ type Filter struct {
 	Level    string   // "", possible or detected
 	Limit    int
 	ID       string
+	// From and To, when set, keep the incidents that overlap [From, To):
+	// started before To, and open or ended (or last changed) after From.
+	From, To time.Time
 }
 
 // List returns the newest state of the matching incidents, newest first.
@@ -125,6 +128,16 @@ func List(ctx context.Context, conn driver.Conn, f Filter) ([]Incident, error) {
 	if f.ID != "" {
 		where = append(where, "id = ?")
 		args = append(args, f.ID)
+	}
+	if !f.To.IsZero() {
+		where = append(where, "started_at < ?")
+		args = append(args, f.To.UTC())
+	}
+	if !f.From.IsZero() {
+		// updated_at too: an incident resolved without its end stored
+		// has 1970 as ended_at, and its last change is its end.
+		where = append(where, "(status = 'open' OR ended_at > ? OR updated_at > ?)")
+		args = append(args, f.From.UTC(), f.From.UTC())
 	}
 	limit := f.Limit
 	if limit <= 0 || limit > 1000 {

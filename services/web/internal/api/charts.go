@@ -261,11 +261,9 @@ func chartKey(service string, r seriesRange, lang chart.Lang, zone *time.Locatio
 }
 
 // chartMarks are the service's incidents that overlap the range, to shade
-// on its chart. Incidents are listed newest first without a time filter,
-// so a range further back than the newest MaxLimit of them shows none of
-// the older ones.
+// on its chart (the newest MaxLimit of them, more than a chart can show).
 func (s *Server) chartMarks(ctx context.Context, service string, r seriesRange) ([]chart.Mark, error) {
-	list, err := s.store.Incidents(ctx, incident.Filter{Service: service, Limit: MaxLimit})
+	list, err := s.store.Incidents(ctx, incident.Filter{Service: service, From: r.from, To: r.to, Limit: MaxLimit})
 	if err != nil {
 		return nil, fmt.Errorf("list incidents of %s for its chart: %w", service, err)
 	}

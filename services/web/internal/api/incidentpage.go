@@ -52,7 +52,7 @@ func (s *Server) handleIncidentPage(c *gin.Context) {
 	name, image := in.Service, ""
 	if svc, found := s.catalog.Get(in.Service); found {
 		name = svc.Name
-		image = s.incidentChartURL(in, s.now())
+		image = s.incidentChartURL(c, in, s.now())
 	}
 	start := in.StartedAt.UTC().Format(headTime)
 	level := t.levelPossible
@@ -147,12 +147,13 @@ func windowStep(span time.Duration) string {
 	}
 }
 
-// incidentChartURL is the absolute URL of the PNG of an incident's window
-// ("" without a public URL). An open incident's image leaves `to` out, so
+// incidentChartURL is the absolute URL of the PNG of an incident's window,
+// in the page's language ("" without a public URL). An open incident's image leaves `to` out, so
 // it follows now, as the page's chart does.
-func (s *Server) incidentChartURL(in incident.Incident, now time.Time) string {
+func (s *Server) incidentChartURL(c *gin.Context, in incident.Incident, now time.Time) string {
 	from, to := incidentWindow(in, now)
 	q := url.Values{}
+	setChartLang(c, q)
 	q.Set("from", from.Format(time.RFC3339))
 	if !in.Open() {
 		q.Set("to", to.Format(time.RFC3339))

@@ -62,12 +62,12 @@ func TestIncidentPage(t *testing.T) {
 			"Kemungkinan ada masalah pada WhatsApp, dari laporan orang-orang: mulai 2025-03-10 11:47 UTC, masih berlangsung. Puncak: 40 laporan dalam satu menit.",
 			`og:url" content="https://lapor.example/incidents/inc-wa?lang=id"`,
 			// Open: no `to`, so the image follows now.
-			`og:image" content="https://lapor.example/services/whatsapp/chart.png?from=2025-03-10T08%3A47%3A00Z&amp;step=15m"`,
+			`og:image" content="https://lapor.example/services/whatsapp/chart.png?from=2025-03-10T08%3A47%3A00Z&amp;lang=id&amp;step=15m"`,
 		}},
 		{name: "a long incident gets hourly buckets", target: "/incidents/inc-long?lang=id", fx: pub, status: 200, contains: []string{
 			"berakhir 2025-02-18 12:02 UTC setelah 239 jam 55 menit",
 			// Padded by half its 10 days on each side: 20 days, hourly.
-			`og:image" content="https://lapor.example/services/gojek/chart.png?from=2025-02-03T12%3A10%3A00Z&amp;step=1h&amp;to=2025-02-23T12%3A00%3A00Z"`,
+			`og:image" content="https://lapor.example/services/gojek/chart.png?from=2025-02-03T12%3A10%3A00Z&amp;lang=id&amp;step=1h&amp;to=2025-02-23T12%3A00%3A00Z"`,
 		}},
 		// og:image and og:url need the public URL; the request's host is
 		// never used (see TestPagesNeverReflectHost).

@@ -12,6 +12,7 @@ import (
 
 	"github.com/lapor/lapor/services/shared/catalog"
 	"github.com/lapor/lapor/services/shared/httpapi"
+	"github.com/lapor/lapor/services/web/internal/chart"
 	"github.com/lapor/lapor/services/web/internal/ui"
 )
 
@@ -167,8 +168,8 @@ func (s *Server) servicePage(c *gin.Context, kind ui.Kind, prefix string) {
 }
 
 // chartURL is the absolute URL of the PNG of the page's chart: the page's
-// range when it names a valid one, the last 24 hours otherwise ("" without
-// a public URL).
+// range when it names a valid one, the last 24 hours otherwise, in the
+// page's language ("" without a public URL).
 func (s *Server) chartURL(c *gin.Context, svc catalog.Service) string {
 	q := url.Values{}
 	for _, k := range []string{"from", "to"} {
@@ -178,11 +179,21 @@ func (s *Server) chartURL(c *gin.Context, svc catalog.Service) string {
 			}
 		}
 	}
+	setChartLang(c, q)
 	u := "/services/" + url.PathEscape(svc.Slug) + "/chart.png"
 	if len(q) > 0 {
 		u += "?" + q.Encode()
 	}
 	return s.absURL(u)
+}
+
+// setChartLang gives a page's chart image the page's language, when the
+// page names one the chart speaks; English, the chart's default, is left
+// out so that the image's URL stays the same for most pages.
+func setChartLang(c *gin.Context, q url.Values) {
+	if l, ok := chart.ParseLang(c.Query("lang")); ok && l != chart.English {
+		q.Set("lang", string(l))
+	}
 }
 
 func (s *Server) notFoundPage(c *gin.Context, kind ui.Kind) {

@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"encoding/xml"
 	"fmt"
@@ -16,6 +17,8 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/lapor/lapor/services/shared/incident"
 )
 
 // seoCache is how long crawlers and browsers may keep robots.txt, the
@@ -79,7 +82,7 @@ func (s *Server) handleFavicon(c *gin.Context) {
 	} else {
 		body = []byte(faviconSVG)
 	}
-	s.serveSEO(c, name, ctype, body)
+	serveSEO(c, name, ctype, seoCache, body)
 }
 
 // handleRobots answers /robots.txt: crawlers may read the pages but not
@@ -92,7 +95,7 @@ func (s *Server) handleRobots(c *gin.Context) {
 	if u := s.absURL("/sitemap.xml"); u != "" {
 		b.WriteString("\nSitemap: " + u + "\n")
 	}
-	s.serveSEO(c, "robots.txt", "text/plain; charset=utf-8", []byte(b.String()))
+	serveSEO(c, "robots.txt", "text/plain; charset=utf-8", seoCache, []byte(b.String()))
 }
 
 // sitemapURLSet is the sitemap protocol's document
@@ -103,38 +106,73 @@ type sitemapURLSet struct {
 }
 
 type sitemapURL struct {
-	Loc string `xml:"loc"`
+	Loc     string `xml:"loc"`
+	LastMod string `xml:"lastmod,omitempty"`
 }
 
-// handleSitemap answers /sitemap.xml: the home page, the incidents page
-// and every service's page. The protocol wants absolute URLs, and the
+// sitemapCacheTTL is how long one sitemap, with its database query, serves
+// every crawler.
+const sitemapCacheTTL = 5 * time.Minute
+
+// handleSitemap answers /sitemap.xml: the home page, the incidents page,
+// every service's page and the pages of the newest MaxLimit incidents,
+// each with its last change. The protocol wants absolute URLs, and the
 // request's Host is the client's to choose, so without a public URL there
-// is no sitemap: 404.
+// is no sitemap: 404. When the store does not answer, the pages that need
+// no database are listed, and the answer is not to be kept.
 func (s *Server) handleSitemap(c *gin.Context) {
 	if s.publicURL == "" {
 		c.Header("Cache-Control", "no-cache")
 		c.String(http.StatusNotFound, "not found: the sitemap needs the public URL to be configured\n")
 		return
 	}
+	body, err := s.sitemap.Get(c.Request.Context(), func(ctx context.Context) ([]byte, error) {
+		list, err := s.store.Incidents(ctx, incident.Filter{Limit: MaxLimit})
+		if err != nil {
+			return nil, err
+		}
+		return s.renderSitemap(list)
+	})
+	if err != nil {
+		if c.Request.Context().Err() == nil {
+			s.log.Warn("list incidents for the sitemap; serving it without them", "err", err)
+		}
+		if body, err = s.renderSitemap(nil); err != nil {
+			s.log.Error("render sitemap", "err", err)
+			c.String(http.StatusInternalServerError, "internal error\n")
+			return
+		}
+		serveSEO(c, "sitemap.xml", "application/xml; charset=utf-8", "no-cache", body)
+		return
+	}
+	serveSEO(c, "sitemap.xml", "application/xml; charset=utf-8", seoCache, body)
+}
+
+// renderSitemap writes the sitemap of the pages and the given incidents.
+func (s *Server) renderSitemap(incs []incident.Incident) ([]byte, error) {
 	set := sitemapURLSet{URLs: []sitemapURL{{Loc: s.absURL("/")}, {Loc: s.absURL("/incidents")}}}
 	for _, svc := range s.catalog.All() {
 		set.URLs = append(set.URLs, sitemapURL{Loc: s.absURL("/services/" + url.PathEscape(svc.Slug))})
 	}
+	for _, in := range incs {
+		set.URLs = append(set.URLs, sitemapURL{
+			Loc:     s.absURL("/incidents/" + url.PathEscape(in.ID)),
+			LastMod: in.UpdatedAt.UTC().Format(time.RFC3339),
+		})
+	}
 	out, err := xml.MarshalIndent(set, "", "  ")
 	if err != nil {
-		s.log.Error("render sitemap", "err", err)
-		c.String(http.StatusInternalServerError, "internal error\n")
-		return
+		return nil, fmt.Errorf("render sitemap of %d URLs: %w", len(set.URLs), err)
 	}
 	body := append([]byte(xml.Header), out...)
-	s.serveSEO(c, "sitemap.xml", "application/xml; charset=utf-8", append(body, '\n'))
+	return append(body, '\n'), nil
 }
 
 // serveSEO answers GET and HEAD (and conditional requests) with body.
-func (s *Server) serveSEO(c *gin.Context, name, ctype string, body []byte) {
+func serveSEO(c *gin.Context, name, ctype, cacheControl string, body []byte) {
 	h := c.Writer.Header()
 	h.Set("Content-Type", ctype)
-	h.Set("Cache-Control", seoCache)
+	h.Set("Cache-Control", cacheControl)
 	h.Set("X-Content-Type-Options", "nosniff")
 	http.ServeContent(c.Writer, c.Request, name, time.Time{}, bytes.NewReader(body))
 }

@@ -22,8 +22,8 @@ import (
 	"github.com/lapor/lapor/services/web/internal/ui"
 )
 
-// noConn is a ClickHouse connection that must not be used: robots.txt,
-// the sitemap and the icon need no database, and calling it panics.
+// noConn is a ClickHouse connection that must not be used: robots.txt
+// and the icon need no database, and calling it panics.
 type noConn struct{ driver.Conn }
 
 // seoHandler is the web's handler over the test catalog with the given
@@ -97,36 +97,63 @@ func TestRobots(t *testing.T) {
 }
 
 func TestSitemap(t *testing.T) {
-	t.Run("with public URL", func(t *testing.T) {
-		rec := seoGet(t, seoHandler(t, "https://lapor.example", nil), http.MethodGet, "/sitemap.xml")
-		if rec.Code != http.StatusOK || rec.Header().Get("Content-Type") != "application/xml; charset=utf-8" {
-			t.Fatalf("status %d Content-Type %q: %s", rec.Code, rec.Header().Get("Content-Type"), rec.Body)
-		}
-		var set struct {
-			XMLName xml.Name
-			URLs    []struct {
-				Loc string `xml:"loc"`
-			} `xml:"url"`
-		}
-		if err := xml.Unmarshal(rec.Body.Bytes(), &set); err != nil {
-			t.Fatalf("sitemap is not XML: %v\n%s", err, rec.Body)
-		}
-		if set.XMLName.Space != "http://www.sitemaps.org/schemas/sitemap/0.9" || set.XMLName.Local != "urlset" {
-			t.Errorf("root element %v", set.XMLName)
-		}
-		var got []string
-		for _, u := range set.URLs {
-			got = append(got, u.Loc)
-		}
-		want := []string{
-			"https://lapor.example/", "https://lapor.example/incidents",
-			// Every service of the catalog, in its order.
-			"https://lapor.example/services/bca", "https://lapor.example/services/gojek", "https://lapor.example/services/whatsapp",
-		}
-		if !slices.Equal(got, want) {
-			t.Errorf("URLs %q, want %q", got, want)
-		}
-	})
+	pages := []string{
+		"https://lapor.example/", "https://lapor.example/incidents",
+		// Every service of the catalog, in its order.
+		"https://lapor.example/services/bca", "https://lapor.example/services/gojek", "https://lapor.example/services/whatsapp",
+	}
+	// The incidents of seedIncidentPages, newest first, whether or not
+	// their service is still in the catalog (their page still is).
+	incidents := []string{
+		"https://lapor.example/incidents/inc-wa 2025-03-10T11:47:30Z", "https://lapor.example/incidents/inc-gone 2025-03-10T11:07:30Z",
+		"https://lapor.example/incidents/inc-x 2025-03-10T11:07:30Z", "https://lapor.example/incidents/inc-gojek 2025-03-10T10:07:30Z",
+		"https://lapor.example/incidents/inc-long 2025-02-18T12:02:30Z",
+	}
+	tests := []struct {
+		name      string
+		storeDown bool
+		want      []string
+		cache     string
+	}{
+		{"pages and incidents", false, append(slices.Clone(pages), incidents...), seoCache},
+		{"store down: the pages, not to be kept", true, pages, "no-cache"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t, func(o *Options) { o.PublicURL = "https://lapor.example" })
+			seedIncidentPages(t, f)
+			if tt.storeDown {
+				f.conn.Close()
+			}
+			rec := seoGet(t, f.h, http.MethodGet, "/sitemap.xml")
+			if rec.Code != http.StatusOK || rec.Header().Get("Content-Type") != "application/xml; charset=utf-8" {
+				t.Fatalf("status %d Content-Type %q: %s", rec.Code, rec.Header().Get("Content-Type"), rec.Body)
+			}
+			if got := rec.Header().Get("Cache-Control"); got != tt.cache {
+				t.Errorf("Cache-Control %q, want %q", got, tt.cache)
+			}
+			var set struct {
+				XMLName xml.Name
+				URLs    []struct {
+					Loc     string `xml:"loc"`
+					LastMod string `xml:"lastmod"`
+				} `xml:"url"`
+			}
+			if err := xml.Unmarshal(rec.Body.Bytes(), &set); err != nil {
+				t.Fatalf("sitemap is not XML: %v\n%s", err, rec.Body)
+			}
+			if set.XMLName.Space != "http://www.sitemaps.org/schemas/sitemap/0.9" || set.XMLName.Local != "urlset" {
+				t.Errorf("root element %v", set.XMLName)
+			}
+			var got []string
+			for _, u := range set.URLs {
+				got = append(got, strings.TrimSpace(u.Loc+" "+u.LastMod))
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("URLs %q\nwant %q", got, tt.want)
+			}
+		})
+	}
 	t.Run("without public URL", func(t *testing.T) {
 		h := seoHandler(t, "", nil)
 		for _, method := range []string{http.MethodGet, http.MethodHead} {

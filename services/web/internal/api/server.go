@@ -76,6 +76,7 @@ type Server struct {
 	countries  *Caches[countriesJSON]
 	series     *Caches[[]Point] // series points, by range
 	charts     *Caches[[]byte]  // rendered chart PNGs
+	sitemap    *Cache[[]byte]   // sitemap.xml, which lists incidents
 	ui         *ui.UI
 	publicURL  string
 	partner    *partner.API // nil when the partner API is off
@@ -118,6 +119,7 @@ func NewHandler(o Options) (http.Handler, error) {
 		countries:  NewCaches[countriesJSON](shortCacheTTL, o.Now, maxCachedQueries),
 		series:     NewCaches[[]Point](shortCacheTTL, o.Now, maxCachedQueries),
 		charts:     NewCaches[[]byte](chartCacheTTL, o.Now, maxCachedQueries),
+		sitemap:    NewCache[[]byte](sitemapCacheTTL, o.Now),
 		comments:   NewCaches[commentsJSON](shortCacheTTL, o.Now, maxCachedQueries),
 		recent:     NewCaches[recentJSON](shortCacheTTL, o.Now, maxCachedQueries),
 		ui:         o.UI,

@@ -4,6 +4,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -179,7 +180,7 @@ func (a *API) atom(list []incident.Incident, title, id, self, page, base string)
 			ID:        incidentURN(in),
 			Updated:   in.UpdatedAt.UTC().Format(time.RFC3339),
 			Published: in.StartedAt.UTC().Format(time.RFC3339),
-			Link:      atomLink{Rel: "alternate", Type: "text/html", Href: base + "/services/" + in.Service},
+			Link:      atomLink{Rel: "alternate", Type: "text/html", Href: base + "/incidents/" + url.PathEscape(in.ID)},
 			Summary:   entrySummary(in),
 		})
 	}
@@ -228,7 +229,7 @@ func (a *API) rss(list []incident.Incident, title, self, page, base string) rssF
 	for _, in := range list {
 		ch.Items = append(ch.Items, rssItem{
 			Title:       a.entryTitle(in),
-			Link:        base + "/services/" + in.Service,
+			Link:        base + "/incidents/" + url.PathEscape(in.ID),
 			GUID:        rssGUID{IsPermaLink: "false", Value: incidentURN(in)},
 			PubDate:     in.StartedAt.UTC().Format(time.RFC1123Z),
 			Description: entrySummary(in),

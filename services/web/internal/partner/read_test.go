@@ -163,10 +163,10 @@ func TestFeeds(t *testing.T) {
 		wantTitles []string
 		wantLinks  []string
 	}{
-		{"/v1/feeds/incidents.atom", []string{"Problems detected at WhatsApp", "Possible problems at Gojek (resolved)"}, []string{"/services/whatsapp", "/services/gojek"}},
-		{"/v1/feeds/incidents.rss", []string{"Problems detected at WhatsApp", "Possible problems at Gojek (resolved)"}, []string{"/services/whatsapp", "/services/gojek"}},
-		{"/v1/services/gojek/feeds/incidents.atom", []string{"Possible problems at Gojek (resolved)"}, []string{"/services/gojek"}},
-		{"/v1/services/gojek/feeds/incidents.rss", []string{"Possible problems at Gojek (resolved)"}, []string{"/services/gojek"}},
+		{"/v1/feeds/incidents.atom", []string{"Problems detected at WhatsApp", "Possible problems at Gojek (resolved)"}, []string{"/incidents/inc-wa", "/incidents/inc-gj"}},
+		{"/v1/feeds/incidents.rss", []string{"Problems detected at WhatsApp", "Possible problems at Gojek (resolved)"}, []string{"/incidents/inc-wa", "/incidents/inc-gj"}},
+		{"/v1/services/gojek/feeds/incidents.atom", []string{"Possible problems at Gojek (resolved)"}, []string{"/incidents/inc-gj"}},
+		{"/v1/services/gojek/feeds/incidents.rss", []string{"Possible problems at Gojek (resolved)"}, []string{"/incidents/inc-gj"}},
 		{"/v1/services/netflix/feeds/incidents.rss", nil, nil},
 	}
 	for _, tt := range tests {
