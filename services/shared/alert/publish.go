@@ -96,8 +96,9 @@ return out
 `)
 
 // idKey is the marker that an event ID was published; it holds the
-// event's cursor.
-func idKey(id string) string { return stream.Alerts + ":id:" + id }
+// event's cursor. It is in the alert log's hash slot, as the publisher's
+// fence and state keys must be, for the script that writes them together.
+func idKey(id string) string { return stream.InSlot(stream.Alerts, "id:"+id) }
 
 // Publish appends the batch's events whose IDs the log has not taken yet
 // and sets the publisher's state, all in one atomic step, provided the

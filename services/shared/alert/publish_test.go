@@ -94,7 +94,7 @@ func TestPublishTakesEachIDOnce(t *testing.T) {
 		})
 	}
 	// The log forgets IDs after a while, so the markers do not pile up.
-	if ttl := rdb.PTTL(ctx, stream.Alerts+":id:a").Val(); ttl <= alert.IDKeep-time.Minute || ttl > alert.IDKeep {
+	if ttl := rdb.PTTL(ctx, stream.InSlot(stream.Alerts, "id:a")).Val(); ttl <= alert.IDKeep-time.Minute || ttl > alert.IDKeep {
 		t.Errorf("an ID is remembered for %s, want %s", ttl, alert.IDKeep)
 	}
 }
@@ -144,7 +144,7 @@ func TestPublishWritesNothingItCannotWriteWhole(t *testing.T) {
 			if v := rdb.HGet(ctx, stateKey, "inc-1").Val(); v != "" {
 				t.Errorf("state set to %q, want untouched", v)
 			}
-			if keys := rdb.Keys(ctx, stream.Alerts+":id:*").Val(); len(keys) != 0 {
+			if keys := rdb.Keys(ctx, "{"+stream.Alerts+"}:id:*").Val(); len(keys) != 0 {
 				t.Errorf("markers %v set, want none", keys)
 			}
 		})

@@ -183,9 +183,10 @@ func (l *Loader) Parse(args []string) error {
 // Common holds the settings every service shares.
 type Common struct {
 	LogLevel       string
-	RedisAddr      string
+	RedisAddr      string // one address, or several (comma-separated) of a Redis Cluster
 	RedisPassword  string
 	RedisDB        int
+	ReportShards   int // report streams; ingest, worker, detector and web must agree
 	ClickHouseAddr string
 	ClickHouseDB   string
 	ClickHouseUser string
@@ -195,9 +196,10 @@ type Common struct {
 // BindCommon binds the shared settings.
 func (l *Loader) BindCommon(c *Common) {
 	l.String(&c.LogLevel, "log-level", "info", "log level: debug, info, warn, error")
-	l.String(&c.RedisAddr, "redis-addr", "127.0.0.1:6379", "Redis address host:port")
+	l.String(&c.RedisAddr, "redis-addr", "127.0.0.1:6379", "Redis address host:port, or a comma-separated list of a Redis Cluster's nodes (a single node of a cluster is recognised too)")
 	l.Secret(&c.RedisPassword, "redis-password", "Redis password")
-	l.Int(&c.RedisDB, "redis-db", 0, "Redis database number")
+	l.Int(&c.RedisDB, "redis-db", 0, "Redis database number (0 on a cluster)")
+	l.Int(&c.ReportShards, "report-shards", 1, "report streams, each in its own Redis hash slot, a service's reports always in the same one; ingest, worker, detector and web must agree")
 	l.String(&c.ClickHouseAddr, "clickhouse-addr", "127.0.0.1:9000", "ClickHouse native protocol address host:port")
 	l.String(&c.ClickHouseDB, "clickhouse-db", "lapor", "ClickHouse database")
 	l.String(&c.ClickHouseUser, "clickhouse-user", "default", "ClickHouse user")

@@ -3,6 +3,7 @@ package redisclient
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -14,15 +15,64 @@ import (
 	"github.com/lapor/lapor/services/shared/logging"
 )
 
-// New connects to Redis and checks the connection with a PING. The first
-// call in a process also sends go-redis's own log lines (a pool that
-// cannot dial during an outage, say) through the process's slog logger,
-// which otherwise go to stderr as plain text between the JSON lines.
-func New(ctx context.Context, c config.Common) (*redis.Client, error) {
+// New connects to Redis and checks the connection with a PING. Several
+// comma-separated addresses in c.RedisAddr name the nodes of a Redis
+// Cluster; a single address is asked whether it is one (INFO cluster), so
+// that one node's address is enough to reach a cluster too. The first call
+// in a process also sends go-redis's own log lines (a pool that cannot
+// dial during an outage, say) through the process's slog logger, which
+// otherwise go to stderr as plain text between the JSON lines.
+func New(ctx context.Context, c config.Common) (redis.UniversalClient, error) {
 	installLogger.Do(func() { redis.SetLogger(slogPrinter{}) })
 	hidden.add(c.RedisPassword)
-	rdb := redis.NewClient(&redis.Options{
-		Addr:         c.RedisAddr,
+	var addrs []string
+	for a := range strings.SplitSeq(c.RedisAddr, ",") {
+		if a = strings.TrimSpace(a); a != "" {
+			addrs = append(addrs, a)
+		}
+	}
+	if len(addrs) == 0 {
+		return nil, errors.New("no Redis address")
+	}
+	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	cluster := len(addrs) > 1
+	if !cluster {
+		one := redis.NewClient(options(addrs[0], c))
+		info, err := one.Info(pctx, "cluster").Result()
+		if err != nil {
+			one.Close()
+			return nil, fmt.Errorf("ping redis at %s: %w", c.RedisAddr, err)
+		}
+		if !strings.Contains(info, "cluster_enabled:1") {
+			return one, nil
+		}
+		one.Close()
+		cluster = true
+	}
+	if c.RedisDB != 0 {
+		return nil, fmt.Errorf("redis at %s is a cluster, which has only database 0, not %d", c.RedisAddr, c.RedisDB)
+	}
+	o := options("", c)
+	rdb := redis.NewClusterClient(&redis.ClusterOptions{
+		Addrs: addrs, Password: o.Password,
+		DialTimeout: o.DialTimeout, ReadTimeout: o.ReadTimeout, WriteTimeout: o.WriteTimeout,
+		ContextTimeoutEnabled: o.ContextTimeoutEnabled,
+		// A slot moving between nodes answers ASK or TRYAGAIN for a
+		// moment; a few more redirects ride that out.
+		MaxRedirects: 8,
+	})
+	if err := rdb.Ping(pctx).Err(); err != nil {
+		rdb.Close()
+		return nil, fmt.Errorf("ping redis cluster at %s: %w", c.RedisAddr, err)
+	}
+	return rdb, nil
+}
+
+// options are a single node's client options.
+func options(addr string, c config.Common) *redis.Options {
+	return &redis.Options{
+		Addr:         addr,
 		Password:     c.RedisPassword,
 		DB:           c.RedisDB,
 		DialTimeout:  2 * time.Second,
@@ -30,14 +80,7 @@ func New(ctx context.Context, c config.Common) (*redis.Client, error) {
 		WriteTimeout: 3 * time.Second,
 		// Blocking stream reads set their own, longer, timeouts.
 		ContextTimeoutEnabled: true,
-	})
-	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	if err := rdb.Ping(pctx).Err(); err != nil {
-		rdb.Close()
-		return nil, fmt.Errorf("ping redis at %s: %w", c.RedisAddr, err)
 	}
-	return rdb, nil
 }
 
 // installLogger installs slogPrinter once: go-redis has one logger per

@@ -197,6 +197,7 @@ type Redis struct {
 	port        int
 	appendOnly  bool
 	keepDir     bool
+	extra       []string // more redis-server arguments (StartRedisCluster)
 	proc        *proc
 }
 
@@ -244,6 +245,7 @@ func (r *Redis) Start() error {
 	}
 	args := []string{"--port", strconv.Itoa(r.port), "--bind", "127.0.0.1", "--dir", r.Dir,
 		"--save", "", "--appendonly", ao, "--appendfsync", fsync, "--daemonize", "no"}
+	args = append(args, r.extra...)
 	p, err := startProc("redis-server", args, filepath.Join(r.Dir, "redis.log"))
 	if err != nil {
 		return err
@@ -487,7 +489,17 @@ func (e *Env) RedisClient(t testing.TB) *redis.Client {
 	if err := rdb.FlushDB(ctx).Err(); err != nil {
 		t.Fatal(err)
 	}
-	return rdb
+	return singleNode(t, rdb)
+}
+
+// singleNode is the client of a single Redis node.
+func singleNode(t testing.TB, rdb redis.UniversalClient) *redis.Client {
+	t.Helper()
+	one, ok := rdb.(*redis.Client)
+	if !ok {
+		t.Fatalf("redis client is a %T, not a single node's", rdb)
+	}
+	return one
 }
 
 // OwnRedis starts a redis-server of the test's own, for tests that kill or
@@ -505,7 +517,7 @@ func OwnRedis(t testing.TB) (*Redis, *redis.Client) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { rdb.Close() })
-	return r, rdb
+	return r, singleNode(t, rdb)
 }
 
 // Main runs a package's tests with a fresh Env in *env, stopping it after.

@@ -62,7 +62,7 @@ var (
 	binDir  string // the service binaries under test
 	logDir  string // the services' logs, printed in part when a run fails
 	repo    string // the repository root
-	rdb     *redis.Client
+	rdb     redis.UniversalClient
 	cat     *catalog.Catalog
 	run     = planFor(os.Getenv("LAPOR_RELIABILITY"))
 	started time.Time

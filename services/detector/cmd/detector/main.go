@@ -42,6 +42,7 @@ import (
 	"github.com/lapor/lapor/services/shared/logging"
 	"github.com/lapor/lapor/services/shared/migrate"
 	"github.com/lapor/lapor/services/shared/redisclient"
+	"github.com/lapor/lapor/services/shared/stream"
 )
 
 func main() {
@@ -198,11 +199,17 @@ func serve(ctx context.Context, s settings, log *slog.Logger) error {
 		return err
 	}
 	defer conn.Close()
+	if cfg.Streams, err = stream.ReportStreams(s.common.ReportShards); err != nil {
+		return err
+	}
 	rdb, err := redisclient.New(ctx, s.common)
 	if err != nil {
 		return err
 	}
 	defer rdb.Close()
+	if err := detect.MoveOldKeys(ctx, rdb); err != nil {
+		return err
+	}
 	det, err := detect.New(conn, rdb, log, cfg)
 	if err != nil {
 		return err

@@ -136,6 +136,9 @@ type Config struct {
 	// bounds the pause in detection after the holder dies.
 	LeaseTTL time.Duration
 	Params   spike.Params
+	// Streams are the report streams whose backlog says which buckets
+	// are complete (see writtenBefore); empty means stream.Reports alone.
+	Streams []string
 }
 
 // DefaultLeaseTTL is Config.LeaseTTL's default: a crashed detector's
@@ -201,7 +204,7 @@ type openInfo struct {
 // (Load), so it goes on where the last holder stopped.
 type Detector struct {
 	conn    driver.Conn
-	rdb     *redis.Client
+	rdb     redis.UniversalClient
 	log     *slog.Logger
 	cfg     Config
 	lease   *lease.Lease
@@ -228,7 +231,7 @@ type Detector struct {
 }
 
 // New returns a detector. Call Load before the first cycle.
-func New(conn driver.Conn, rdb *redis.Client, log *slog.Logger, cfg Config) (*Detector, error) {
+func New(conn driver.Conn, rdb redis.UniversalClient, log *slog.Logger, cfg Config) (*Detector, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}

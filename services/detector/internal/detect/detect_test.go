@@ -34,7 +34,7 @@ var now = time.Date(2026, 3, 10, 12, 0, 30, 0, time.UTC)
 
 type stores struct {
 	conn driver.Conn
-	rdb  *redis.Client
+	rdb  redis.UniversalClient
 }
 
 func setup(t testing.TB) stores {

@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/lapor/lapor/services/shared/logging"
 	"github.com/lapor/lapor/services/shared/spike"
 )
@@ -61,7 +63,7 @@ func TestLevelSpan(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			d, err := New(nil, nil, logging.Discard(), DefaultConfig())
+			d, err := New(nil, unusedRedis, logging.Discard(), DefaultConfig())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -103,3 +105,7 @@ func TestConfigValidateRecentWindow(t *testing.T) {
 		})
 	}
 }
+
+// unusedRedis is a client that these tests never use: New needs one for
+// its lease, which only Run takes.
+var unusedRedis = redis.NewClient(&redis.Options{Addr: "127.0.0.1:1"})

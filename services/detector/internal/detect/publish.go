@@ -13,20 +13,53 @@ import (
 
 	"github.com/lapor/lapor/services/shared/alert"
 	"github.com/lapor/lapor/services/shared/incident"
+	"github.com/lapor/lapor/services/shared/stream"
 )
 
-// Redis keys of the detector's state beside the alert log.
-const (
+// Redis keys of the detector's state beside the alert log, in its hash
+// slot: the script that publishes events checks the lease and writes the
+// states with them, which on a Redis Cluster needs one slot.
+var (
 	// LeaseKey is the lease only whose holder runs cycles and publishes.
-	LeaseKey = "lapor:detector:lease"
+	LeaseKey = stream.InSlot(stream.Alerts, "detector:lease")
 	// StateKey is a hash of incident states, one field per incident ID,
 	// written with the events that announce them and cleared once
 	// ClickHouse has them (see outbox).
-	StateKey = "lapor:detector:incidents"
+	StateKey = stream.InSlot(stream.Alerts, "detector:incidents")
 	// ArchivedKey is the cursor of the alert log up to which every event
 	// is in alert_events.
-	ArchivedKey = "lapor:detector:archived"
+	ArchivedKey = stream.InSlot(stream.Alerts, "detector:archived")
 )
+
+// oldKeys are the names the keys above had before they moved into the
+// alert log's slot.
+var oldKeys = []struct{ from, to string }{
+	{"lapor:detector:lease", LeaseKey},
+	{"lapor:detector:incidents", StateKey},
+	{"lapor:detector:archived", ArchivedKey},
+}
+
+// MoveOldKeys renames the detector's keys of an older Lapor, so that an
+// upgraded detector goes on from their state: the lease stays held by
+// the old holder until it expires, and incident states and the archive
+// cursor are kept. A name already taken is left alone. Only one Redis node
+// can hold older keys (an older Lapor could not run on a cluster), where
+// renaming between slots would fail.
+func MoveOldKeys(ctx context.Context, rdb redis.Cmdable) error {
+	for _, k := range oldKeys {
+		n, err := rdb.Exists(ctx, k.from).Result()
+		if err != nil {
+			return fmt.Errorf("look for old key %s: %w", k.from, err)
+		}
+		if n == 0 {
+			continue
+		}
+		if err := rdb.RenameNX(ctx, k.from, k.to).Err(); err != nil && !errors.Is(err, redis.Nil) {
+			return fmt.Errorf("rename old key %s to %s: %w", k.from, k.to, err)
+		}
+	}
+	return nil
+}
 
 // pendingEvent is an event with the exact payload every sink receives.
 type pendingEvent struct {

@@ -1,19 +1,23 @@
-// Package enqueue appends reports to the Redis stream, counting each
+// Package enqueue appends reports to the Redis report streams, counting each
 // reporter (one host) once per service and window, counting at most a cap
 // of reporters per network, service and window, and refusing work when the
 // stream's backlog is full — all in one atomic step, so that two concurrent
 // reports cannot both slip under a limit and a refused report leaves no
-// trace.
+// trace. The keys of that step are all in the hash slot of the service's
+// stream, so that it works on a Redis Cluster.
 package enqueue
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/lapor/lapor/services/shared/stream"
 )
 
 // appendScript answers {"dup", ms} when the dedupe key exists, ms being its
@@ -82,10 +86,11 @@ func (o Outcome) String() string {
 	return fmt.Sprintf("Outcome(%d)", int(o))
 }
 
-// Appender appends to one stream.
+// Appender appends to the report streams, a service's reports always to
+// the same one (stream.ShardOf).
 type Appender struct {
 	rdb        redis.Scripter
-	stream     string
+	streams    []string
 	field      string
 	maxBacklog int64
 	window     time.Duration
@@ -94,9 +99,9 @@ type Appender struct {
 
 // Config says where and how an Appender appends.
 type Config struct {
-	Stream     string        // stream key
+	Streams    []string      // stream keys, one per shard
 	Field      string        // entry field holding the value
-	MaxBacklog int64         // refuse when the stream holds this many entries
+	MaxBacklog int64         // refuse when a stream holds this many entries
 	Window     time.Duration // a reporter counts once per service per window
 	// NetCap is how many reporters one network counts per service and
 	// window (windows fixed: see WindowIndex).
@@ -106,8 +111,8 @@ type Config struct {
 // New returns an Appender.
 func New(rdb redis.Scripter, c Config) (*Appender, error) {
 	switch {
-	case c.Stream == "" || c.Field == "":
-		return nil, errors.New("enqueue: stream and field are required")
+	case len(c.Streams) == 0 || slices.Contains(c.Streams, "") || c.Field == "":
+		return nil, errors.New("enqueue: streams and field are required")
 	case c.MaxBacklog < 1:
 		return nil, fmt.Errorf("enqueue: max backlog %d must be at least 1", c.MaxBacklog)
 	case c.Window < time.Millisecond:
@@ -115,7 +120,7 @@ func New(rdb redis.Scripter, c Config) (*Appender, error) {
 	case c.NetCap < 1:
 		return nil, fmt.Errorf("enqueue: network cap %d must be at least 1", c.NetCap)
 	}
-	return &Appender{rdb: rdb, stream: c.Stream, field: c.Field, maxBacklog: c.MaxBacklog, window: c.Window, netCap: c.NetCap}, nil
+	return &Appender{rdb: rdb, streams: slices.Clone(c.Streams), field: c.Field, maxBacklog: c.MaxBacklog, window: c.Window, netCap: c.NetCap}, nil
 }
 
 // Count is whom a report counts for.
@@ -126,16 +131,23 @@ type Count struct {
 	At       time.Time // when the report was made; picks the network's window
 }
 
-// DedupeKey is the Redis key that marks reporter as counted for service.
-// Reporter keys change daily, so dedupe also starts afresh at UTC midnight.
-func DedupeKey(reporter, service string) string {
-	return "lapor:dedupe:" + service + ":" + reporter
+// DedupeKey is the Redis key that marks reporter as counted for service,
+// in the hash slot of the service's stream. Reporter keys change daily, so
+// dedupe also starts afresh at UTC midnight.
+func DedupeKey(streamKey, reporter, service string) string {
+	return stream.InSlot(streamKey, "dedupe:"+service+":"+reporter)
 }
 
 // NetworkKey is the Redis key counting the reporters of network for
-// service in the fixed window numbered window.
-func NetworkKey(network, service string, window int64) string {
-	return "lapor:netcap:" + service + ":" + network + ":" + strconv.FormatInt(window, 10)
+// service in the fixed window numbered window, in the hash slot of the
+// service's stream.
+func NetworkKey(streamKey, network, service string, window int64) string {
+	return stream.InSlot(streamKey, "netcap:"+service+":"+network+":"+strconv.FormatInt(window, 10))
+}
+
+// StreamFor is the stream that carries service's reports.
+func (a *Appender) StreamFor(service string) string {
+	return a.streams[stream.ShardOf(service, len(a.streams))]
 }
 
 // WindowIndex numbers the fixed window at falls in: floor(unix ms / window
@@ -171,17 +183,18 @@ type Result struct {
 // Submit is Append that also says, for a duplicate, when the reporter
 // counts again.
 func (a *Appender) Submit(ctx context.Context, c Count, value string) (Result, error) {
+	st := a.StreamFor(c.Service)
 	res, err := appendScript.Run(ctx, a.rdb,
-		[]string{a.stream, DedupeKey(c.Reporter, c.Service), NetworkKey(c.Network, c.Service, WindowIndex(c.At, a.window))},
+		[]string{st, DedupeKey(st, c.Reporter, c.Service), NetworkKey(st, c.Network, c.Service, WindowIndex(c.At, a.window))},
 		a.maxBacklog, a.window.Milliseconds(), a.field, value, a.netCap,
 	).Result()
 	if err != nil {
-		return Result{}, fmt.Errorf("append to stream %s: %w", a.stream, err)
+		return Result{}, fmt.Errorf("append to stream %s: %w", st, err)
 	}
 	switch v := res.(type) {
 	case []any:
 		if len(v) != 2 || v[0] != "dup" {
-			return Result{}, fmt.Errorf("append to stream %s: unexpected reply %v", a.stream, v)
+			return Result{}, fmt.Errorf("append to stream %s: unexpected reply %v", st, v)
 		}
 		ms, _ := v[1].(int64)
 		// -1 (no expiry) cannot happen as the script sets the key, but
@@ -194,9 +207,9 @@ func (a *Appender) Submit(ctx context.Context, c Count, value string) (Result, e
 		case "full":
 			return Result{Outcome: Full}, nil
 		case "":
-			return Result{}, fmt.Errorf("append to stream %s: empty entry id", a.stream)
+			return Result{}, fmt.Errorf("append to stream %s: empty entry id", st)
 		}
 		return Result{Outcome: Appended, ID: v}, nil
 	}
-	return Result{}, fmt.Errorf("append to stream %s: unexpected reply %T", a.stream, res)
+	return Result{}, fmt.Errorf("append to stream %s: unexpected reply %T", st, res)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -12,6 +13,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/lapor/lapor/services/ingest/internal/enqueue"
+	lstream "github.com/lapor/lapor/services/shared/stream"
 	"github.com/lapor/lapor/services/shared/testenv"
 )
 
@@ -33,7 +35,7 @@ func newAppender(t *testing.T, rdb *redis.Client, max int64, window time.Duratio
 
 func newCappedAppender(t *testing.T, rdb *redis.Client, max int64, window time.Duration, netCap int64) *enqueue.Appender {
 	t.Helper()
-	a, err := enqueue.New(rdb, enqueue.Config{Stream: stream, Field: "r", MaxBacklog: max, Window: window, NetCap: netCap})
+	a, err := enqueue.New(rdb, enqueue.Config{Streams: []string{stream}, Field: "r", MaxBacklog: max, Window: window, NetCap: netCap})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,10 +94,10 @@ func TestAppend(t *testing.T) {
 			}
 		})
 	}
-	if n := rdb.Exists(ctx, enqueue.DedupeKey(keyC1.Reporter, keyC1.Service)).Val(); n != 0 {
+	if n := rdb.Exists(ctx, enqueue.DedupeKey(stream, keyC1.Reporter, keyC1.Service)).Val(); n != 0 {
 		t.Fatal("a refused report left its dedupe key set")
 	}
-	if n := rdb.Exists(ctx, enqueue.NetworkKey(keyC1.Network, keyC1.Service, enqueue.WindowIndex(at, time.Minute))).Val(); n != 0 {
+	if n := rdb.Exists(ctx, enqueue.NetworkKey(stream, keyC1.Network, keyC1.Service, enqueue.WindowIndex(at, time.Minute))).Val(); n != 0 {
 		t.Fatal("a refused report was charged to its network")
 	}
 
@@ -120,7 +122,7 @@ func TestWindowExpires(t *testing.T) {
 	if _, got, err := a.Append(ctx, key, "v"); err != nil || got != enqueue.Appended {
 		t.Fatalf("first: %s, %v", got, err)
 	}
-	if ttl := rdb.PTTL(ctx, enqueue.DedupeKey("r", "s")).Val(); ttl <= 0 || ttl > 200*time.Millisecond {
+	if ttl := rdb.PTTL(ctx, enqueue.DedupeKey(stream, "r", "s")).Val(); ttl <= 0 || ttl > 200*time.Millisecond {
 		t.Fatalf("dedupe key TTL %s, want (0, 200ms]", ttl)
 	}
 	if _, got, _ := a.Append(ctx, key, "v"); got != enqueue.Duplicate {
@@ -144,10 +146,10 @@ func TestScriptErrorLeavesNoDedupeKey(t *testing.T) {
 	if _, _, err := a.Append(ctx, key, "v"); err == nil {
 		t.Fatal("append to a non-stream succeeded")
 	}
-	if rdb.Exists(ctx, enqueue.DedupeKey("r", "s")).Val() != 0 {
+	if rdb.Exists(ctx, enqueue.DedupeKey(stream, "r", "s")).Val() != 0 {
 		t.Fatal("failed append left the dedupe key set")
 	}
-	if rdb.Exists(ctx, enqueue.NetworkKey(key.Network, "s", enqueue.WindowIndex(at, time.Minute))).Val() != 0 {
+	if rdb.Exists(ctx, enqueue.NetworkKey(stream, key.Network, "s", enqueue.WindowIndex(at, time.Minute))).Val() != 0 {
 		t.Fatal("failed append charged the network")
 	}
 }
@@ -197,10 +199,11 @@ func TestNewValidates(t *testing.T) {
 		c    enqueue.Config
 	}{
 		{"no stream", enqueue.Config{Field: "r", MaxBacklog: 1, Window: time.Minute, NetCap: 1}},
-		{"no field", enqueue.Config{Stream: "s", MaxBacklog: 1, Window: time.Minute, NetCap: 1}},
-		{"zero backlog", enqueue.Config{Stream: "s", Field: "r", Window: time.Minute, NetCap: 1}},
-		{"zero window", enqueue.Config{Stream: "s", Field: "r", MaxBacklog: 1, NetCap: 1}},
-		{"zero network cap", enqueue.Config{Stream: "s", Field: "r", MaxBacklog: 1, Window: time.Minute}},
+		{"an empty stream", enqueue.Config{Streams: []string{"s", ""}, Field: "r", MaxBacklog: 1, Window: time.Minute, NetCap: 1}},
+		{"no field", enqueue.Config{Streams: []string{"s"}, MaxBacklog: 1, Window: time.Minute, NetCap: 1}},
+		{"zero backlog", enqueue.Config{Streams: []string{"s"}, Field: "r", Window: time.Minute, NetCap: 1}},
+		{"zero window", enqueue.Config{Streams: []string{"s"}, Field: "r", MaxBacklog: 1, NetCap: 1}},
+		{"zero network cap", enqueue.Config{Streams: []string{"s"}, Field: "r", MaxBacklog: 1, Window: time.Minute}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -251,13 +254,13 @@ func TestNetworkCap(t *testing.T) {
 			if n := rdb.XLen(ctx, stream).Val(); n != s.wantLen {
 				t.Fatalf("stream length %d, want %d", n, s.wantLen)
 			}
-			marked := rdb.Exists(ctx, enqueue.DedupeKey(s.c.Reporter, s.c.Service)).Val() == 1
+			marked := rdb.Exists(ctx, enqueue.DedupeKey(stream, s.c.Reporter, s.c.Service)).Val() == 1
 			if s.want == enqueue.Capped && marked {
 				t.Fatal("a capped report set its dedupe key")
 			}
 		})
 	}
-	netKey := enqueue.NetworkKey("n", "s", enqueue.WindowIndex(at, window))
+	netKey := enqueue.NetworkKey(stream, "n", "s", enqueue.WindowIndex(at, window))
 	if n, _ := rdb.Get(ctx, netKey).Int(); n != 3 {
 		t.Fatalf("network counter %d, want 3", n)
 	}
@@ -341,5 +344,49 @@ func TestSubmitSaysWhenADuplicateCountsAgain(t *testing.T) {
 				t.Fatalf("id %q with outcome %s", r.ID, r.Outcome)
 			}
 		})
+	}
+}
+
+// TestShards checks that a service's reports always go to the same one of
+// several streams, with its dedupe and network keys in that stream's hash
+// slot, and that the services spread over the streams.
+func TestShards(t *testing.T) {
+	rdb := newRedis(t)
+	ctx := testenv.Ctx(t)
+	streams := []string{"test:r0", "test:r1", "test:r2"}
+	a, err := enqueue.New(rdb, enqueue.Config{Streams: streams, Field: "r", MaxBacklog: 100, Window: time.Minute, NetCap: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]int{}
+	for i := range 30 {
+		svc := fmt.Sprintf("svc%d", i)
+		st := a.StreamFor(svc)
+		if st != streams[lstream.ShardOf(svc, len(streams))] {
+			t.Fatalf("%s: stream %s is not its shard's", svc, st)
+		}
+		for _, reporter := range []string{"a", "b", "a"} {
+			if _, _, err := a.Append(ctx, enqueue.Count{Service: svc, Reporter: reporter, Network: "n", At: at}, svc); err != nil {
+				t.Fatal(err)
+			}
+		}
+		want[st] += 2 // the second "a" is a duplicate
+		if rdb.Exists(ctx, enqueue.DedupeKey(st, "a", svc)).Val() != 1 {
+			t.Errorf("%s: no dedupe key in its stream's slot", svc)
+		}
+		if !strings.HasPrefix(enqueue.DedupeKey(st, "a", svc), "{"+st+"}:") {
+			t.Errorf("dedupe key %q is not in the slot of %s", enqueue.DedupeKey(st, "a", svc), st)
+		}
+	}
+	for _, st := range streams {
+		msgs := rdb.XRange(ctx, st, "-", "+").Val()
+		if len(msgs) != want[st] || len(msgs) == 0 {
+			t.Errorf("%s holds %d entries, want %d (and some)", st, len(msgs), want[st])
+		}
+		for _, m := range msgs {
+			if got := a.StreamFor(m.Values["r"].(string)); got != st {
+				t.Errorf("%s holds a report of %s, whose stream is %s", st, m.Values["r"], got)
+			}
+		}
 	}
 }

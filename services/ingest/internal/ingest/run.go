@@ -17,6 +17,7 @@ import (
 	"github.com/lapor/lapor/services/shared/httpapi"
 	"github.com/lapor/lapor/services/shared/logging"
 	"github.com/lapor/lapor/services/shared/redisclient"
+	"github.com/lapor/lapor/services/shared/stream"
 )
 
 // shutdownGrace is how long in-flight requests get to finish on shutdown.
@@ -123,6 +124,10 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		log.Info("geoip-db not set: reports carry no location")
 	}
 
+	streams, err := stream.ReportStreams(cfg.Common.ReportShards)
+	if err != nil {
+		return err
+	}
 	rdb, err := redisclient.New(ctx, cfg.Common)
 	if err != nil {
 		return err
@@ -132,6 +137,7 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	h, err := NewServer(Deps{
 		Log:            log,
 		Redis:          rdb,
+		Streams:        streams,
 		Catalog:        cat,
 		Reporter:       keyer,
 		Geo:            locator,

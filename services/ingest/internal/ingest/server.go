@@ -39,7 +39,7 @@ const rateLimitPrefix = "lapor:ratelimit"
 // required; the rest have defaults.
 type Deps struct {
 	Log      *slog.Logger
-	Redis    *redis.Client
+	Redis    redis.UniversalClient
 	Catalog  *catalog.Catalog
 	Reporter *reporter.Keyer
 	// Geo locates clients; nil means no location.
@@ -56,8 +56,11 @@ type Deps struct {
 	// DedupeWindow is how long a reporter counts once per service
 	// (default 15m).
 	DedupeWindow time.Duration
-	// MaxBacklog is the stream length at which reports are refused
-	// (default 1,000,000).
+	// Streams are the report streams, one per shard (default the one
+	// stream.Reports); a service's reports go to stream.ShardOf's.
+	Streams []string
+	// MaxBacklog is the length at which a report stream refuses reports
+	// (default 1,000,000); the backlog of n shards may reach n times it.
 	MaxBacklog int64
 	// NetCap is how many reporters one network (IPv4 /24, IPv6 /48) counts
 	// per service and dedupe window (default DefaultNetCap).
@@ -84,7 +87,7 @@ const (
 
 type server struct {
 	log      *slog.Logger
-	rdb      *redis.Client
+	rdb      redis.UniversalClient
 	cat      *catalog.Catalog
 	keyer    *reporter.Keyer
 	forward  *forward.Signer
@@ -140,8 +143,11 @@ func NewServer(d Deps) (http.Handler, error) {
 	if d.NetCap == 0 {
 		d.NetCap = DefaultNetCap
 	}
+	if len(d.Streams) == 0 {
+		d.Streams = []string{stream.Reports}
+	}
 	app, err := enqueue.New(d.Redis, enqueue.Config{
-		Stream:     stream.Reports,
+		Streams:    d.Streams,
 		Field:      stream.ReportField,
 		MaxBacklog: d.MaxBacklog,
 		Window:     d.DedupeWindow,

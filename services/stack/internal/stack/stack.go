@@ -139,6 +139,9 @@ type Options struct {
 	// empty both live in temporary folders removed on Stop.
 	DataDir string
 	LogDir  string
+	// RedisAddr, when set, is a Redis (or the comma-separated nodes of a
+	// Redis Cluster) that the stack uses instead of starting its own.
+	RedisAddr string
 	// Ports: zero picks a free one.
 	RedisPort, ClickHousePort, ClickHouseHTTPPort int
 	Ports                                         map[string]int
@@ -161,7 +164,7 @@ type Options struct {
 
 // Stack is a running Lapor.
 type Stack struct {
-	Redis      *testenv.Redis
+	Redis      *testenv.Redis // nil with Options.RedisAddr
 	ClickHouse *testenv.ClickHouse
 	Procs      map[string]*Proc
 	opts       Options
@@ -176,10 +179,18 @@ const database = "lapor"
 // CommonEnv is the environment that points a service at the stack's servers.
 func (s *Stack) CommonEnv() []string {
 	return []string{
-		"LAPOR_REDIS_ADDR=" + s.Redis.Addr,
+		"LAPOR_REDIS_ADDR=" + s.RedisAddr(),
 		"LAPOR_CLICKHOUSE_ADDR=" + s.ClickHouse.Addr,
 		"LAPOR_CLICKHOUSE_DB=" + database,
 	}
+}
+
+// RedisAddr is the address the services reach Redis at.
+func (s *Stack) RedisAddr() string {
+	if s.opts.RedisAddr != "" {
+		return s.opts.RedisAddr
+	}
+	return s.Redis.Addr
 }
 
 // Conn connects to the stack's ClickHouse database, for tests that read
@@ -202,9 +213,11 @@ func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 			s.Stop()
 		}
 	}()
-	if o.DataDir != "" {
+	switch {
+	case o.RedisAddr != "":
+	case o.DataDir != "":
 		s.Redis, err = testenv.StartRedisAt(filepath.Join(o.DataDir, "redis"), portOr(o.RedisPort), true)
-	} else {
+	default:
 		s.Redis, err = testenv.StartRedis(true)
 	}
 	if err != nil {

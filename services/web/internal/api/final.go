@@ -35,7 +35,11 @@ func (s *Server) finalBefore(ctx context.Context) time.Time {
 		// request.
 		ctx, cancel := context.WithTimeout(ctx, finalTimeout)
 		defer cancel()
-		oldest, waiting, err := stream.OldestUnwritten(ctx, s.rdb)
+		streams := s.streams
+		if len(streams) == 0 {
+			streams = []string{stream.Reports}
+		}
+		oldest, waiting, err := stream.OldestUnwritten(ctx, s.rdb, streams)
 		if err != nil {
 			s.log.Warn("cannot tell which buckets are final", "err", err)
 			return time.Time{}, nil

@@ -57,6 +57,9 @@ type Options struct {
 	// that it can say which buckets are final (finalBefore); nil judges
 	// by time alone.
 	Redis redis.Cmdable
+	// ReportStreams are the report streams whose backlog finalBefore
+	// reads; empty means stream.Reports alone.
+	ReportStreams []string
 	// Forward signs the client address that reports are forwarded to
 	// ingest with, so an ingest holding the same secret believes it
 	// without trusting any network; nil sends X-Forwarded-For alone.
@@ -82,8 +85,9 @@ type Server struct {
 	partner    *partner.API // nil when the partner API is off
 	webhooks   *webhook.API // nil when webhooks are off
 
-	rdb   redis.Cmdable     // nil without Redis
-	final *Cache[time.Time] // finalBefore, shared for a moment
+	rdb     redis.Cmdable     // nil without Redis
+	streams []string          // the report streams (Options.ReportStreams)
+	final   *Cache[time.Time] // finalBefore, shared for a moment
 
 	// For readers' comments and "Is it just me?" (comments.go, recent.go).
 	comments *Caches[commentsJSON] // visible comments, by service
@@ -125,6 +129,7 @@ func NewHandler(o Options) (http.Handler, error) {
 		ui:         o.UI,
 		publicURL:  strings.TrimRight(o.PublicURL, "/"),
 		rdb:        o.Redis,
+		streams:    o.ReportStreams,
 		final:      NewCache[time.Time](time.Second, o.Now),
 	}
 	if s.publicURL == "" {

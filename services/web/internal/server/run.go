@@ -25,6 +25,7 @@ import (
 	"github.com/lapor/lapor/services/shared/logging"
 	"github.com/lapor/lapor/services/shared/migrate"
 	"github.com/lapor/lapor/services/shared/redisclient"
+	"github.com/lapor/lapor/services/shared/stream"
 	"github.com/lapor/lapor/services/web/internal/api"
 	"github.com/lapor/lapor/services/web/internal/partner"
 	"github.com/lapor/lapor/services/web/internal/webhook"
@@ -137,6 +138,10 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 	}
 
+	streams, err := stream.ReportStreams(cfg.Common.ReportShards)
+	if err != nil {
+		return err
+	}
 	rdb, err := redisclient.New(ctx, cfg.Common)
 	if err != nil {
 		return err
@@ -161,7 +166,7 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	h, err := api.NewHandler(api.Options{
 		Log: log, Conn: conn, Catalog: cat, IngestURL: ingest,
 		TrustedProxies: cfg.TrustedProxies, CacheTTL: cfg.CacheTTL, PublicURL: cfg.PublicURL,
-		Partner: partnerOpts, Webhooks: hooksAPI, Forward: signer, Redis: rdb,
+		Partner: partnerOpts, Webhooks: hooksAPI, Forward: signer, Redis: rdb, ReportStreams: streams,
 	})
 	if err != nil {
 		return err

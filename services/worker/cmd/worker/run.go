@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/lapor/lapor/services/shared/chdb"
@@ -16,6 +17,7 @@ import (
 	"github.com/lapor/lapor/services/shared/logging"
 	"github.com/lapor/lapor/services/shared/migrate"
 	"github.com/lapor/lapor/services/shared/redisclient"
+	"github.com/lapor/lapor/services/shared/stream"
 	"github.com/lapor/lapor/services/worker/internal/consume"
 	"github.com/lapor/lapor/services/worker/internal/sink"
 )
@@ -104,10 +106,23 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	defer rdb.Close()
 
-	out := sink.New(conn)
-	consumer, err := consume.New(rdb, out, s.consume, log)
+	streams, err := stream.ReportStreams(s.common.ReportShards)
 	if err != nil {
 		return err
+	}
+	out := sink.New(conn)
+	// One consumer per report stream: a stream's entries, its dead
+	// letters and its group live in one Redis Cluster slot, and every
+	// worker reads every stream, so the shards share the workers.
+	var consumers []*consume.Consumer
+	for _, st := range streams {
+		cfg := s.consume
+		cfg.Stream = st
+		c, err := consume.New(rdb, out, cfg, log.With("stream", st))
+		if err != nil {
+			return err
+		}
+		consumers = append(consumers, c)
 	}
 	handler, err := routes(log, func(ctx context.Context) error {
 		if err := rdb.Ping(ctx).Err(); err != nil {
@@ -123,13 +138,20 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return fmt.Errorf("listen on %s: %w", s.httpAddr, err)
 	}
 
-	log.Info("worker started", "consumer", s.consume.Consumer, "batch_size", s.consume.BatchSize,
+	log.Info("worker started", "consumer", s.consume.Consumer, "streams", len(streams), "batch_size", s.consume.BatchSize,
 		"flush_interval", s.consume.FlushInterval.String())
 	err = httpapi.ServeAlongside(ctx, ln, handler, log, func(ctx context.Context) error {
-		if err := consumer.Run(ctx); err != nil {
-			return fmt.Errorf("consume reports: %w", err)
+		errs := make([]error, len(consumers))
+		var wg sync.WaitGroup
+		for i, c := range consumers {
+			wg.Go(func() {
+				if err := c.Run(ctx); err != nil {
+					errs[i] = fmt.Errorf("consume reports of %s: %w", streams[i], err)
+				}
+			})
 		}
-		return nil
+		wg.Wait()
+		return errors.Join(errs...)
 	})
 	if err != nil {
 		return err

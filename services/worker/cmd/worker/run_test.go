@@ -241,7 +241,7 @@ func TestRunServesHealthAndWritesReports(t *testing.T) {
 	defer conn.Close()
 	// Every report once in the raw table and in the rollup.
 	storetest.CheckCounts(ctx, t, conn, map[storetest.Key]uint64{{Service: "gojek", Symptom: "login"}: n / 2, {Service: "bca", Symptom: "login"}: n / 2})
-	if l, _ := rdb.XLen(ctx, stream.DeadLetter).Result(); l != 1 {
+	if l, _ := rdb.XLen(ctx, stream.DeadLetter(stream.Reports)).Result(); l != 1 {
 		t.Errorf("dead letters = %d, want 1", l)
 	}
 	log := stderr.String()

@@ -34,7 +34,7 @@ type Writer interface {
 type Config struct {
 	Stream        string        // default stream.Reports
 	Group         string        // default stream.ReportsGroup
-	DeadLetter    string        // default stream.DeadLetter
+	DeadLetter    string        // default stream.DeadLetter(Stream), in Stream's hash slot
 	Consumer      string        // this consumer's name in the group; required
 	BatchSize     int           // reports per write; default 5000
 	FlushInterval time.Duration // longest a report is held before a write; default 500ms
@@ -60,7 +60,7 @@ func (c Config) withDefaults() Config {
 	}
 	def(&c.Stream, stream.Reports)
 	def(&c.Group, stream.ReportsGroup)
-	def(&c.DeadLetter, stream.DeadLetter)
+	def(&c.DeadLetter, stream.DeadLetter(c.Stream))
 	if c.BatchSize <= 0 {
 		c.BatchSize = 5000
 	}
@@ -90,7 +90,7 @@ type held struct {
 // Consumer is one member of the worker consumer group. It is not safe for
 // concurrent use; run several Consumers (with distinct names) instead.
 type Consumer struct {
-	rdb *redis.Client
+	rdb redis.UniversalClient
 	w   Writer
 	cfg Config
 	log *slog.Logger
@@ -104,7 +104,7 @@ type Consumer struct {
 }
 
 // New returns a Consumer reading with rdb and writing to w.
-func New(rdb *redis.Client, w Writer, cfg Config, log *slog.Logger) (*Consumer, error) {
+func New(rdb redis.UniversalClient, w Writer, cfg Config, log *slog.Logger) (*Consumer, error) {
 	cfg = cfg.withDefaults()
 	if cfg.Consumer == "" {
 		return nil, errors.New("consumer name is required")

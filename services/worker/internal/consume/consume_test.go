@@ -32,7 +32,7 @@ func TestMain(m *testing.M) { os.Exit(testenv.Main(m, &env)) }
 // fixture is a clean Redis database and a migrated ClickHouse database.
 type fixture struct {
 	ctx  context.Context
-	rdb  *redis.Client
+	rdb  redis.UniversalClient
 	conn driver.Conn
 	sink *sink.Sink
 }
@@ -430,7 +430,7 @@ func TestBadEntriesAreDeadLettered(t *testing.T) {
 	}
 	f.checkExact(t, want)
 
-	dead, err := f.rdb.XRange(f.ctx, stream.DeadLetter, "-", "+").Result()
+	dead, err := f.rdb.XRange(f.ctx, stream.DeadLetter(stream.Reports), "-", "+").Result()
 	if err != nil {
 		t.Fatal(err)
 	}
