@@ -9,7 +9,7 @@ scripts/deps.sh chromium
 
 echo "== frontend build"
 # The web binary embeds the build; the browser test drives it.
-(cd frontend && npm ci --no-audit --no-fund && npm run build && npm run size)
+(cd frontend && npm ci --no-audit --no-fund && npm run check:api && npm run build && npm run size)
 
 echo "== gofmt"
 unformatted=$(gofmt -l services)

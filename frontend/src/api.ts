@@ -1,115 +1,43 @@
 import { stepFor } from './range';
-// Types and fetchers for the Lapor JSON API (api/openapi.yaml).
+import type { components, operations } from './api.gen';
+// Types and fetchers for the Lapor JSON API. The types are the ones
+// generated from api/openapi.yaml into api.gen.ts (npm run gen:api): never
+// write a response's shape by hand here, alias the schema's.
 
-export type Status = 'ok' | 'possible' | 'detected';
-export type Level = 'possible' | 'detected';
+type Schemas = components['schemas'];
 
-export interface ServiceSummary {
-  slug: string;
-  name: string;
-  category: string;
-  countries: string[];
-  aliases: string[];
-  url: string;
-  /** The service's own status page, where the catalog knows one. */
-  status_url?: string;
-  indicators: string[];
-  status: Status;
-  level?: Level;
-  incident_id?: string;
-  since?: string;
-  reports_last_hour: number;
-  /** Set when no incident is open but the detector's latest judgement is over its alert threshold. */
-  elevated?: Elevated;
-}
+/** JSONOf is the JSON body of an operation's answer with this status. */
+type JSONOf<Op extends keyof operations, Code extends keyof operations[Op]['responses']> =
+  operations[Op]['responses'][Code] extends { content: { 'application/json': infer T } } ? T : never;
 
-export interface Elevated {
-  minutes: number;
-  reports: number;
-  expected: number;
-  at: string;
-}
+export type Status = Schemas['Status'];
+export type Level = Schemas['Incident']['level'];
+export type EndReason = NonNullable<Schemas['Incident']['end_reason']>;
 
-export type EndReason = 'normal' | 'faded' | 'new_normal';
+/** A service with its status (GET /api/v1/services); elevated is set when no incident is open but the detector's latest judgement is over its alert threshold. */
+export type ServiceSummary = Schemas['ServiceSummary'];
+export type Elevated = Schemas['Elevated'];
+/** GET /api/v1/services */
+export type ServiceList = JSONOf<'listServices', 200>;
+/** GET /api/v1/services/{slug}: the summary with the open incident and the last hour. */
+export type ServiceDetail = Schemas['ServiceDetail'];
 
-export interface Incident {
-  id: string;
-  service: string;
-  level: Level;
-  status: 'open' | 'resolved';
-  started_at: string;
-  updated_at: string;
-  ended_at?: string;
-  /** Why a resolved incident ended; absent while open (see the API's Incident). */
-  end_reason?: EndReason;
-  peak: number;
-  peak_at: string;
-  baseline: number;
-  last_count: number;
-  top_symptoms: { symptom: string; share: number }[];
-  top_countries: string[];
-}
+export type Incident = Schemas['Incident'];
+/** GET /api/v1/incidents */
+export type IncidentList = JSONOf<'listIncidents', 200>;
 
-export interface ServiceDetail extends ServiceSummary {
-  incident?: Incident;
-  last_hour: {
-    reports: number;
-    reporters: number;
-    symptoms: { symptom: string; reports: number; reporters: number }[];
-    countries: { country: string; reports: number; reporters: number }[];
-  };
-}
+/** GET /api/v1/services/{slug}/series; final_until is null when the server cannot tell. */
+export type Series = Schemas['Series'];
+/** A bucket; expected and the thresholds are null where the detector judged nothing. */
+export type SeriesPoint = Series['points'][number];
 
-export interface SeriesPoint {
-  t: string;
-  reports: number;
-  reporters: number;
-  /** The bucket ends by the series' final_until: its numbers will not change. */
-  final: boolean;
-  /** What the detector expected; null where it judged nothing. */
-  expected: number | null;
-  /** The counts at which it calls the bucket possible problems and an outage; null where it judged no span this long ending here. */
-  threshold_possible: number | null;
-  threshold_detected: number | null;
-}
+/** GET /api/v1/sparklines */
+export type Sparklines = JSONOf<'getSparklines', 200>;
 
-export interface Series {
-  service: string;
-  from: string;
-  to: string;
-  step: number;
-  unit: string;
-  /** Buckets ending by this time are final; null when the server cannot tell. */
-  final_until: string | null;
-  points: SeriesPoint[];
-}
-
-export interface Sparklines {
-  from: string;
-  step: number;
-  unit: string;
-  services: Record<string, number[]>;
-}
-
-export interface CountryCount {
-  country: string;
-  reports: number;
-  reporters: number;
-  /** The country's usual count for the window (the mean of the same window on past days); 0 when none. */
-  expected: number;
-  /** reports / expected; null when the country has no usual level (expected 0). */
-  ratio: number | null;
-}
-
-export interface Countries {
-  service: string;
-  from: string;
-  to: string;
-  unit: string;
-  /** How many past days the expected counts average; 0 when the service has none yet. */
-  usual_days: number;
-  countries: CountryCount[];
-}
+/** GET /api/v1/services/{slug}/countries */
+export type Countries = JSONOf<'getServiceCountries', 200>;
+/** A country's reports against its usual level; ratio is null when it has none (expected 0). */
+export type CountryCount = Countries['countries'][number];
 
 /** An API answer that was not a success, with what the server said. */
 export class APIError extends Error {
@@ -129,7 +57,8 @@ async function errorFrom(res: Response): Promise<APIError> {
   let message = res.statusText;
   let field: string | undefined;
   try {
-    const body = await res.json();
+    // Every error is the API's Error; a proxy's or a crashed server's need not be.
+    const body = (await res.json()) as Partial<Schemas['Error']> | null;
     if (body && body.error) {
       code = String(body.error.code ?? code);
       message = String(body.error.message ?? message);
@@ -149,62 +78,48 @@ export async function getJSON<T>(path: string, signal?: AbortSignal): Promise<T>
   return (await res.json()) as T;
 }
 
-/** reason says why a report was not counted: a repeat from this person, or
- * their network (a carrier's shared addresses, an office) already counted in
- * full for this window. */
-export type ReportResult = {
-  counted: boolean;
-  id: string;
-  reason?: 'duplicate' | 'network_cap';
-  /** retry_at: for a duplicate, when this person counts again (RFC 3339). */
-  retry_at?: string;
-  /** country: where ingest located this reader (ISO 3166-1 alpha-2), for "Is it just me?"; absent when unknown. */
-  country?: string;
-};
+/** POST /api/v1/reports: what the page sends. */
+export type ReportRequest = Schemas['ReportRequest'];
+/** The answer to a counted report (202). */
+type ReportCounted = JSONOf<'createReport', 202>;
+/** The answer to a report that was not counted (200). */
+type ReportRefused = JSONOf<'createReport', 200>;
+
+/** ReportResult is either answer, checked: reason says why a report was not
+ * counted (a repeat from this person, or their network, a carrier's shared
+ * addresses or an office, already counted in full for this window);
+ * retry_at, for a duplicate, when this person counts again (RFC 3339);
+ * country, where ingest located this reader (ISO 3166-1 alpha-2), for "Is
+ * it just me?", absent when unknown. */
+export type ReportResult = Pick<ReportRefused, 'id' | 'reason' | 'retry_at' | 'country'> & { counted: boolean };
 
 /** postReport sends one report, with an optional comment; it throws APIError for refusals. */
 export async function postReport(service: string, symptom: string, comment = ''): Promise<ReportResult> {
+  const req: ReportRequest = comment ? { service, symptom, comment, platform: 'web' } : { service, symptom, platform: 'web' };
   const res = await fetch('/api/v1/reports', {
     method: 'POST',
     headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
-    body: JSON.stringify(comment ? { service, symptom, comment, platform: 'web' } : { service, symptom, platform: 'web' }),
+    body: JSON.stringify(req),
   });
   if (res.status !== 200 && res.status !== 202) throw await errorFrom(res);
-  const body = (await res.json()) as ReportResult;
+  const body = (await res.json()) as ReportCounted | ReportRefused;
   const counted = res.status === 202 && body.counted !== false;
-  const reason = counted ? undefined : body.reason === 'network_cap' ? 'network_cap' : 'duplicate';
+  // Only a refusal says why and until when; a counted answer has neither.
+  const refused: Partial<ReportRefused> = body.counted === false ? body : {};
+  const reason = counted ? undefined : refused.reason === 'network_cap' ? 'network_cap' : 'duplicate';
   // Only a well-formed time is passed on: the page prints it as a clock time.
-  const retryAt = reason === 'duplicate' && body.retry_at && Number.isFinite(Date.parse(body.retry_at)) ? body.retry_at : undefined;
+  const retryAt = reason === 'duplicate' && refused.retry_at && Number.isFinite(Date.parse(refused.retry_at)) ? refused.retry_at : undefined;
   const country = typeof body.country === 'string' && /^[A-Z]{2}$/.test(body.country) ? body.country : undefined;
   return { counted, id: body.id ?? '', reason, retry_at: retryAt, country };
 }
 
-/** A reader's comment on a report (GET /api/v1/services/{slug}/comments): plain text, never HTML. */
-export interface ReportComment {
-  /** The report's id. */
-  id: string;
-  time: string;
-  symptom: string;
-  country: string;
-  text: string;
-}
+/** GET /api/v1/services/{slug}/comments */
+export type CommentList = JSONOf<'getServiceComments', 200>;
+/** A reader's comment on a report, identified by the report's id: plain text, never HTML. */
+export type ReportComment = CommentList['comments'][number];
 
-export interface CommentList {
-  service: string;
-  since: string;
-  comments: ReportComment[];
-}
-
-/** Recent is how many reported a service in the last 15 minutes, in all and from one country. */
-export interface Recent {
-  service: string;
-  from: string;
-  to: string;
-  reports: number;
-  reporters: number;
-  /** Present when a country was asked for. */
-  country?: { country: string; reports: number; reporters: number };
-}
+/** Recent is how many reported a service in the last 15 minutes, in all and (when asked for) from one country. */
+export type Recent = JSONOf<'getServiceRecent', 200>;
 
 export function commentsPath(slug: string, limit = 20): string {
   return `/api/v1/services/${encodeURIComponent(slug)}/comments?limit=${limit}`;

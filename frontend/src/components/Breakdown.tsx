@@ -1,11 +1,9 @@
 import { num, pct, t } from '../i18n';
 import { symptomName } from '../names';
+import type { ServiceDetail } from '../api';
 
 /** SymptomCount is one symptom's reports in the window (the API's last_hour.symptoms). */
-export interface SymptomCount {
-  symptom: string;
-  reports: number;
-}
+export type SymptomCount = Pick<ServiceDetail['last_hour']['symptoms'][number], 'symptom' | 'reports'>;
 
 interface Row {
   symptom: string;

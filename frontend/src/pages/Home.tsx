@@ -1,5 +1,5 @@
 import { useMemo, useState } from 'preact/hooks';
-import { getJSON, statusRank, type ServiceSummary, type Sparklines } from '../api';
+import { getJSON, statusRank, type ServiceList, type ServiceSummary, type Sparklines } from '../api';
 import { countryName, num, t } from '../i18n';
 import { navigate } from '../router';
 import { isQuery, search } from '../search';
@@ -17,7 +17,7 @@ interface HomeData {
 
 async function load(signal: AbortSignal): Promise<HomeData> {
   const [s, spark] = await Promise.all([
-    getJSON<{ services: ServiceSummary[] }>('/api/v1/services', signal),
+    getJSON<ServiceList>('/api/v1/services', signal),
     // The sparklines are a nicety: the list still shows without them.
     getJSON<Sparklines>('/api/v1/sparklines?hours=24&step=1h', signal).catch(() => null),
   ]);

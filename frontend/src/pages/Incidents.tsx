@@ -1,5 +1,5 @@
 import { useMemo, useState } from 'preact/hooks';
-import { getJSON, type Incident, type ServiceSummary } from '../api';
+import { getJSON, type Incident, type IncidentList, type ServiceList, type ServiceSummary } from '../api';
 import { dateTime, duration, num, pct, t, tzName } from '../i18n';
 import { categoryName, symptomName } from '../names';
 import { usePoll } from '../hooks';
@@ -26,8 +26,8 @@ export function IncidentsPage() {
       if (level) p.set('level', level);
       if (cat) p.set('category', cat);
       const [inc, svc] = await Promise.all([
-        getJSON<{ incidents: Incident[] }>(`/api/v1/incidents?${p}`, signal),
-        getJSON<{ services: ServiceSummary[] }>('/api/v1/services', signal),
+        getJSON<IncidentList>(`/api/v1/incidents?${p}`, signal),
+        getJSON<ServiceList>('/api/v1/services', signal),
       ]);
       rememberNames(svc.services);
       return { incidents: inc.incidents, services: svc.services };

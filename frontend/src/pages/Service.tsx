@@ -7,6 +7,7 @@ import {
   seriesPath,
   type Countries,
   type Incident,
+  type IncidentList,
   type Series,
   type ServiceDetail,
 } from '../api';
@@ -64,7 +65,7 @@ export function ServicePage({ slug, search }: { slug: string; search: URLSearchP
               throw e;
             }),
         getJSON<Countries>(`/api/v1/services/${enc}/countries?hours=6`, signal).catch(() => null),
-        getJSON<{ incidents: Incident[] }>(`/api/v1/incidents?service=${enc}&limit=20`, signal)
+        getJSON<IncidentList>(`/api/v1/incidents?service=${enc}&limit=20`, signal)
           .then((x) => x.incidents)
           .catch(() => null),
       ]);

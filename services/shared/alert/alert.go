@@ -6,29 +6,23 @@ import (
 	"encoding/json"
 	"fmt"
 	"time"
-)
 
-// Kinds of alert event.
-const (
-	Opened    = "opened"
-	Escalated = "escalated"
-	Updated   = "updated"
-	Resolved  = "resolved"
+	lapor "github.com/lapor/lapor/services/shared"
 )
 
 // Event is one alert as published to the alert stream.
 type Event struct {
-	ID         string    `json:"id"`
-	Kind       string    `json:"kind"`
-	IncidentID string    `json:"incident_id"`
-	Service    string    `json:"service"`
-	Level      string    `json:"level"`
-	At         time.Time `json:"at"`
-	Count      uint32    `json:"count"`
-	Baseline   float64   `json:"baseline"`
-	Symptoms   []string  `json:"symptoms,omitempty"`
-	Countries  []string  `json:"countries,omitempty"`
-	EndReason  string    `json:"end_reason,omitempty"` // on resolved events: why (incident.EndNormal …)
+	ID         string          `json:"id"`
+	Kind       lapor.AlertKind `json:"kind"`
+	IncidentID string          `json:"incident_id"`
+	Service    string          `json:"service"`
+	Level      lapor.Level     `json:"level"`
+	At         time.Time       `json:"at"`
+	Count      uint32          `json:"count"`
+	Baseline   float64         `json:"baseline"`
+	Symptoms   []string        `json:"symptoms,omitempty"`
+	Countries  []string        `json:"countries,omitempty"`
+	EndReason  lapor.EndReason `json:"end_reason,omitempty"` // on resolved events: why
 }
 
 // Encode renders an event for the stream.

@@ -18,7 +18,7 @@ func (f Filter) Match(e Event) bool {
 	if len(f.Services) > 0 && !has(f.Services, e.Service) {
 		return false
 	}
-	if len(f.Levels) > 0 && !has(f.Levels, e.Level) {
+	if len(f.Levels) > 0 && !has(f.Levels, string(e.Level)) {
 		return false
 	}
 	if len(f.Countries) > 0 {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	lapor "github.com/lapor/lapor/services/shared"
 	"github.com/lapor/lapor/services/shared/alert"
 	"github.com/lapor/lapor/services/shared/stream"
 	"github.com/lapor/lapor/services/shared/testenv"
@@ -25,7 +26,7 @@ func appendN(t *testing.T, ctx context.Context, l *alert.Log, n int) []string {
 	t.Helper()
 	var ids []string
 	for i := 0; i < n; i++ {
-		ev := alert.Event{ID: string(rune('a' + i)), Kind: alert.Opened, Service: "x", Level: "possible", At: time.Unix(int64(i), 0).UTC()}
+		ev := alert.Event{ID: string(rune('a' + i)), Kind: lapor.AlertOpened, Service: "x", Level: "possible", At: time.Unix(int64(i), 0).UTC()}
 		p, err := ev.Encode()
 		if err != nil {
 			t.Fatal(err)

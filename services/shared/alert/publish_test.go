@@ -9,6 +9,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	lapor "github.com/lapor/lapor/services/shared"
 	"github.com/lapor/lapor/services/shared/alert"
 	"github.com/lapor/lapor/services/shared/stream"
 )
@@ -20,7 +21,7 @@ const (
 
 func publication(t *testing.T, id string) alert.Publication {
 	t.Helper()
-	ev := alert.Event{ID: id, Kind: alert.Opened, Service: "gojek", Level: "possible", At: time.Unix(1700000000, 0).UTC()}
+	ev := alert.Event{ID: id, Kind: lapor.AlertOpened, Service: "gojek", Level: "possible", At: time.Unix(1700000000, 0).UTC()}
 	p, err := ev.Encode()
 	if err != nil {
 		t.Fatal(err)

@@ -9,45 +9,28 @@ import (
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
-)
 
-// Levels, in rising order of certainty, as the public sees them.
-const (
-	LevelPossible = "possible" // "possible problems"
-	LevelDetected = "detected" // "problems detected"
-)
-
-// Why a resolved incident ended: the detector stores spike.End so.
-const (
-	EndNormal    = "normal"     // reports are back near normal
-	EndFaded     = "faded"      // reports fell to a fifth of the peak's excess, perhaps still above normal
-	EndNewNormal = "new_normal" // reports stayed up for FreezeFor: their level is now taken as normal
-)
-
-// Statuses.
-const (
-	StatusOpen     = "open"
-	StatusResolved = "resolved"
+	lapor "github.com/lapor/lapor/services/shared"
 )
 
 // Incident is one outage of one service.
 type Incident struct {
-	ID               string    `json:"id"`
-	Service          string    `json:"service"`
-	Level            string    `json:"level"`
-	Status           string    `json:"status"`
-	StartedAt        time.Time `json:"started_at"`
-	UpdatedAt        time.Time `json:"updated_at"`
-	EndedAt          time.Time `json:"ended_at"`
-	EndReason        string    `json:"end_reason"` // once resolved: EndNormal, EndFaded or EndNewNormal; empty before the reason was stored
-	Peak             uint32    `json:"peak"`
-	PeakAt           time.Time `json:"peak_at"`
-	Baseline         float64   `json:"baseline"`
-	LastCount        uint32    `json:"last_count"`
-	TopSymptoms      []string  `json:"top_symptoms"`
-	TopSymptomShares []float64 `json:"top_symptom_shares"`
-	TopCountries     []string  `json:"top_countries"`
-	Version          uint64    `json:"-"`
+	ID               string          `json:"id"`
+	Service          string          `json:"service"`
+	Level            lapor.Level     `json:"level"`
+	Status           lapor.Status    `json:"status"`
+	StartedAt        time.Time       `json:"started_at"`
+	UpdatedAt        time.Time       `json:"updated_at"`
+	EndedAt          time.Time       `json:"ended_at"`
+	EndReason        lapor.EndReason `json:"end_reason"` // once resolved; empty before the reason was stored
+	Peak             uint32          `json:"peak"`
+	PeakAt           time.Time       `json:"peak_at"`
+	Baseline         float64         `json:"baseline"`
+	LastCount        uint32          `json:"last_count"`
+	TopSymptoms      []string        `json:"top_symptoms"`
+	TopSymptomShares []float64       `json:"top_symptom_shares"`
+	TopCountries     []string        `json:"top_countries"`
+	Version          uint64          `json:"-"`
 	// Span is how many buckets the detector's span that opened it summed
 	// (spike.Incident.Span), so a restart ends it the same way; 0 where
 	// not stored.
@@ -55,7 +38,7 @@ type Incident struct {
 }
 
 // Open reports whether the incident is still going on.
-func (i *Incident) Open() bool { return i.Status == StatusOpen }
+func (i *Incident) Open() bool { return i.Status == lapor.StatusOpen }
 
 const columns = "id, service, level, status, started_at, updated_at, ended_at, end_reason, peak, peak_at, baseline, last_count, top_symptoms, top_symptom_shares, top_countries, version, span"
 
@@ -80,7 +63,7 @@ func Save(ctx context.Context, conn driver.Conn, incs []Incident) error {
 		if ctry == nil {
 			ctry = []string{}
 		}
-		if err := batch.Append(in.ID, in.Service, in.Level, in.Status, in.StartedAt.UTC(), in.UpdatedAt.UTC(), in.EndedAt.UTC(), in.EndReason,
+		if err := batch.Append(in.ID, in.Service, string(in.Level), string(in.Status), in.StartedAt.UTC(), in.UpdatedAt.UTC(), in.EndedAt.UTC(), string(in.EndReason),
 			in.Peak, in.PeakAt.UTC(), in.Baseline, in.LastCount, sym, shares, ctry, in.Version, in.Span); err != nil {
 			batch.Abort()
 			return fmt.Errorf("append incident %s: %w", in.ID, err)
@@ -95,9 +78,9 @@ func Save(ctx context.Context, conn driver.Conn, incs []Incident) error {
 // Filter selects incidents to list.
 type Filter struct {
 	Service  string
-	Services []string // any of these services, when not empty
-	Status   string   // "", open or resolved
-	Level    string   // "", possible or detected
+	Services []string     // any of these services, when not empty
+	Status   lapor.Status // "" for any
+	Level    lapor.Level  // "" for any
 	Limit    int
 	ID       string
 	// From and To, when set, keep the incidents that overlap [From, To):
@@ -119,11 +102,11 @@ func List(ctx context.Context, conn driver.Conn, f Filter) ([]Incident, error) {
 	}
 	if f.Status != "" {
 		where = append(where, "status = ?")
-		args = append(args, f.Status)
+		args = append(args, string(f.Status))
 	}
 	if f.Level != "" {
 		where = append(where, "level = ?")
-		args = append(args, f.Level)
+		args = append(args, string(f.Level))
 	}
 	if f.ID != "" {
 		where = append(where, "id = ?")
@@ -156,10 +139,13 @@ func List(ctx context.Context, conn driver.Conn, f Filter) ([]Incident, error) {
 	var out []Incident
 	for rows.Next() {
 		var in Incident
-		if err := rows.Scan(&in.ID, &in.Service, &in.Level, &in.Status, &in.StartedAt, &in.UpdatedAt, &in.EndedAt, &in.EndReason,
+		// The driver scans into plain strings only.
+		var level, status, endReason string
+		if err := rows.Scan(&in.ID, &in.Service, &level, &status, &in.StartedAt, &in.UpdatedAt, &in.EndedAt, &endReason,
 			&in.Peak, &in.PeakAt, &in.Baseline, &in.LastCount, &in.TopSymptoms, &in.TopSymptomShares, &in.TopCountries, &in.Version, &in.Span); err != nil {
 			return nil, fmt.Errorf("scan incident: %w", err)
 		}
+		in.Level, in.Status, in.EndReason = lapor.Level(level), lapor.Status(status), lapor.EndReason(endReason)
 		out = append(out, in)
 	}
 	if err := rows.Err(); err != nil {

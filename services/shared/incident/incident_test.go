@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	lapor "github.com/lapor/lapor/services/shared"
 	"github.com/lapor/lapor/services/shared/incident"
 	"github.com/lapor/lapor/services/shared/testenv"
 )
@@ -23,12 +24,12 @@ func TestListWindow(t *testing.T) {
 	t0 := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
 	h := func(n int) time.Time { return t0.Add(time.Duration(n) * time.Hour) }
 	ended := func(id string, start, end int) incident.Incident {
-		return incident.Incident{ID: id, Service: "a", Level: incident.LevelDetected, Status: incident.StatusResolved,
+		return incident.Incident{ID: id, Service: "a", Level: lapor.LevelDetected, Status: lapor.StatusResolved,
 			StartedAt: h(start), UpdatedAt: h(end), EndedAt: h(end), Version: 1}
 	}
 	noEnd := ended("no-end", 30, 32)
 	noEnd.EndedAt = time.Unix(0, 0) // resolved without its end stored
-	open := incident.Incident{ID: "open", Service: "a", Level: incident.LevelPossible, Status: incident.StatusOpen,
+	open := incident.Incident{ID: "open", Service: "a", Level: lapor.LevelPossible, Status: lapor.StatusOpen,
 		StartedAt: h(1), UpdatedAt: h(100), Version: 1}
 	other := ended("other", 10, 12)
 	other.Service = "b"

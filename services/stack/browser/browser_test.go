@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	lapor "github.com/lapor/lapor/services/shared"
 	"github.com/lapor/lapor/services/shared/band"
 	"github.com/lapor/lapor/services/shared/incident"
 	"github.com/lapor/lapor/services/shared/spike"
@@ -139,8 +140,8 @@ func pastIncident(ctx context.Context, t *testing.T, st *stack.Stack, slug strin
 	start := time.Now().UTC().Add(-62 * time.Hour).Truncate(time.Minute)
 	end := start.Add(14 * time.Hour)
 	in := incident.Incident{
-		ID: "browser-past-" + slug, Service: slug, Level: incident.LevelDetected, Status: incident.StatusResolved,
-		StartedAt: start, UpdatedAt: end, EndedAt: end, EndReason: incident.EndNewNormal,
+		ID: "browser-past-" + slug, Service: slug, Level: lapor.LevelDetected, Status: lapor.StatusResolved,
+		StartedAt: start, UpdatedAt: end, EndedAt: end, EndReason: lapor.EndNewNormal,
 		Peak: 90, PeakAt: start.Add(time.Hour), Baseline: 12, LastCount: 60,
 		TopSymptoms: []string{"app"}, TopSymptomShares: []float64{1}, Version: 1,
 	}

@@ -18,9 +18,9 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	lapor "github.com/lapor/lapor/services/shared"
 	"github.com/lapor/lapor/services/shared/alert"
 	"github.com/lapor/lapor/services/shared/catalog"
-	"github.com/lapor/lapor/services/shared/incident"
 	"github.com/lapor/lapor/services/shared/stream"
 	"github.com/lapor/lapor/services/web/client"
 )
@@ -249,18 +249,18 @@ func (a *alertRun) watch(ctx context.Context) {
 func (a *alertRun) outage(ctx context.Context, svc catalog.Service) {
 	a.burst(ctx, svc, openBurst)
 	last := time.Now() // every report of the outage has been answered
-	opened, ok := a.waitFor(ctx, 30*time.Second, func(e logged) bool { return e.ev.Service == svc.Slug && e.ev.Kind == alert.Opened })
+	opened, ok := a.waitFor(ctx, 30*time.Second, func(e logged) bool { return e.ev.Service == svc.Slug && e.ev.Kind == lapor.AlertOpened })
 	if !ok {
 		a.fail("%s: no incident opened within 30 s of %d reporters", svc.Slug, openBurst)
 		return
 	}
-	if opened.ev.Level != incident.LevelDetected {
+	if opened.ev.Level != lapor.LevelDetected {
 		a.burst(ctx, svc, escalateBurst)
 		last = time.Now()
 		// Eighty reporters against three expected are "detected" beyond
 		// doubt: an event must say so.
 		_, ok := a.waitFor(ctx, 30*time.Second, func(e logged) bool {
-			return e.ev.Service == svc.Slug && e.ev.Kind != alert.Resolved && e.ev.Level == incident.LevelDetected
+			return e.ev.Service == svc.Slug && e.ev.Kind != lapor.AlertResolved && e.ev.Level == lapor.LevelDetected
 		})
 		if !ok {
 			a.fail("%s: lost alert: %d reporters in a minute never announced as detected", svc.Slug, openBurst+escalateBurst)
@@ -286,7 +286,7 @@ func (a *alertRun) outage(ctx context.Context, svc catalog.Service) {
 			}
 		}()
 	}
-	resolved, ok := a.waitFor(wctx, 4*time.Minute, func(e logged) bool { return e.ev.Service == svc.Slug && e.ev.Kind == alert.Resolved })
+	resolved, ok := a.waitFor(wctx, 4*time.Minute, func(e logged) bool { return e.ev.Service == svc.Slug && e.ev.Kind == lapor.AlertResolved })
 	switch {
 	case !ok && !run.full && ctx.Err() == nil && time.Now().Before(earliest.Add(30*time.Second)):
 		a.mu.Lock()
@@ -405,8 +405,8 @@ func duplicates(entries []logged) (int, []string) {
 	n := 0
 	var what []string
 	for _, e := range entries {
-		key := e.ev.IncidentID + "/" + e.ev.Kind + "/" + e.ev.Level
-		if e.ev.Kind == alert.Updated {
+		key := e.ev.IncidentID + "/" + string(e.ev.Kind) + "/" + string(e.ev.Level)
+		if e.ev.Kind == lapor.AlertUpdated {
 			key += fmt.Sprintf("/%d", e.ev.Count)
 		}
 		if ids[e.ev.ID] || keys[key] {
@@ -432,7 +432,7 @@ func (a *alertRun) detectorRow(ctx context.Context) row {
 	errs := slices.Clone(a.errs)
 	a.mu.Unlock()
 	r.alertsDuplicated, r.notes = duplicates(entries)
-	kinds := map[string]int{}
+	kinds := map[lapor.AlertKind]int{}
 	incidents := map[string]map[string]bool{}
 	for _, e := range entries {
 		kinds[e.ev.Kind]++
@@ -450,15 +450,15 @@ func (a *alertRun) detectorRow(ctx context.Context) row {
 	reopened := 0
 	ended := map[string]bool{}
 	for _, e := range entries {
-		if ended[e.ev.IncidentID] && e.ev.Kind != alert.Resolved {
+		if ended[e.ev.IncidentID] && e.ev.Kind != lapor.AlertResolved {
 			reopened++
 		}
-		if e.ev.Kind == alert.Resolved {
+		if e.ev.Kind == lapor.AlertResolved {
 			ended[e.ev.IncidentID] = true
 		}
 	}
 	r.notes = append(r.notes, fmt.Sprintf("events: %d opened, %d escalated, %d updated, %d resolved",
-		kinds[alert.Opened], kinds[alert.Escalated], kinds[alert.Updated], kinds[alert.Resolved]))
+		kinds[lapor.AlertOpened], kinds[lapor.AlertEscalated], kinds[lapor.AlertUpdated], kinds[lapor.AlertResolved]))
 	if split > 0 {
 		r.notes = append(r.notes, fmt.Sprintf("%d outages split into more than one incident", split))
 	}

@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	lapor "github.com/lapor/lapor/services/shared"
 	"github.com/lapor/lapor/services/shared/band"
 	"github.com/lapor/lapor/services/shared/incident"
 	"github.com/lapor/lapor/services/shared/testenv"
@@ -37,7 +38,7 @@ func TestJudgedBucketsAreStored(t *testing.T) {
 			t.Errorf("%s's latest row = %+v, want minute %s, a minute long, expected > 0, four spans", svc, r, minute)
 		}
 	}
-	open := s.incidents(t, incident.Filter{Status: incident.StatusOpen})
+	open := s.incidents(t, incident.Filter{Status: lapor.StatusOpen})
 	if len(open) != 1 || open[0].Service != "gojek" {
 		t.Fatalf("open incidents = %+v, want gojek's", open)
 	}

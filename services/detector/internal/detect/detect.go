@@ -115,6 +115,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/redis/go-redis/v9"
 
+	lapor "github.com/lapor/lapor/services/shared"
 	"github.com/lapor/lapor/services/shared/alert"
 	"github.com/lapor/lapor/services/shared/band"
 	"github.com/lapor/lapor/services/shared/baseline"
@@ -280,7 +281,7 @@ func (d *Detector) Load(ctx context.Context) error {
 		return err
 	}
 	d.lastVersion = max(d.lastVersion, top)
-	incs, err := incident.List(ctx, d.conn, incident.Filter{Status: incident.StatusOpen, Limit: 1000})
+	incs, err := incident.List(ctx, d.conn, incident.Filter{Status: lapor.StatusOpen, Limit: 1000})
 	if err != nil {
 		return fmt.Errorf("load open incidents: %w", err)
 	}
@@ -710,7 +711,7 @@ func (d *Detector) record(service string, info openInfo, dec spike.Decision, now
 		ID:               info.id,
 		Service:          service,
 		Level:            levelName(st.Level),
-		Status:           incident.StatusOpen,
+		Status:           lapor.StatusOpen,
 		StartedAt:        st.StartedAt,
 		UpdatedAt:        now.UTC(),
 		Peak:             st.Peak,
@@ -724,7 +725,7 @@ func (d *Detector) record(service string, info openInfo, dec spike.Decision, now
 		Span:             uint16(min(st.Span, math.MaxUint16)),
 	}
 	if dec.Kind == spike.Resolved {
-		in.Status = incident.StatusResolved
+		in.Status = lapor.StatusResolved
 		in.EndedAt = st.EndedAt
 		in.EndReason = endName(st.End)
 	}
@@ -778,43 +779,43 @@ func incidentID(service string, started time.Time) string {
 	return uuid.NewSHA1(incidentNamespace, []byte(service+"\x00"+strconv.FormatInt(started.Unix(), 10))).String()
 }
 
-func levelName(l spike.Level) string {
+func levelName(l spike.Level) lapor.Level {
 	if l == spike.LevelDetected {
-		return incident.LevelDetected
+		return lapor.LevelDetected
 	}
-	return incident.LevelPossible
+	return lapor.LevelPossible
 }
 
-func levelFrom(s string) spike.Level {
-	if s == incident.LevelDetected {
+func levelFrom(s lapor.Level) spike.Level {
+	if s == lapor.LevelDetected {
 		return spike.LevelDetected
 	}
 	return spike.LevelPossible
 }
 
 // endName is how a resolved incident's end is stored and published.
-func endName(e spike.End) string {
+func endName(e spike.End) lapor.EndReason {
 	switch e {
 	case spike.EndNormal:
-		return incident.EndNormal
+		return lapor.EndNormal
 	case spike.EndFaded:
-		return incident.EndFaded
+		return lapor.EndFaded
 	case spike.EndNewNormal:
-		return incident.EndNewNormal
+		return lapor.EndNewNormal
 	default:
 		return ""
 	}
 }
 
-func kindName(k spike.Kind) string {
+func kindName(k spike.Kind) lapor.AlertKind {
 	switch k {
 	case spike.Opened:
-		return alert.Opened
+		return lapor.AlertOpened
 	case spike.Escalated:
-		return alert.Escalated
+		return lapor.AlertEscalated
 	case spike.Updated:
-		return alert.Updated
+		return lapor.AlertUpdated
 	default:
-		return alert.Resolved
+		return lapor.AlertResolved
 	}
 }

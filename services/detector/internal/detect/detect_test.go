@@ -12,6 +12,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/lapor/lapor/services/detector/internal/detect"
+	lapor "github.com/lapor/lapor/services/shared"
 	"github.com/lapor/lapor/services/shared/alert"
 	"github.com/lapor/lapor/services/shared/baseline"
 	"github.com/lapor/lapor/services/shared/chdb"
@@ -145,7 +146,7 @@ func (s stores) events(t *testing.T) []alert.Event {
 func kinds(evs []alert.Event) []string {
 	var out []string
 	for _, e := range evs {
-		out = append(out, e.Service+":"+e.Kind)
+		out = append(out, e.Service+":"+string(e.Kind))
 	}
 	return out
 }
@@ -191,7 +192,7 @@ func TestBurstOpensThenResolves(t *testing.T) {
 	d := s.detector(t)
 	cycle(t, d, now)
 
-	open := s.incidents(t, incident.Filter{Status: incident.StatusOpen})
+	open := s.incidents(t, incident.Filter{Status: lapor.StatusOpen})
 	if len(open) != 1 {
 		t.Fatalf("open incidents = %+v, want one", open)
 	}
@@ -202,7 +203,7 @@ func TestBurstOpensThenResolves(t *testing.T) {
 		got, want any
 	}{
 		{"service", in.Service, "gojek"},
-		{"level", in.Level, incident.LevelDetected},
+		{"level", in.Level, lapor.LevelDetected},
 		{"started at the burst's minute", in.StartedAt.UTC(), minute},
 		{"peak", in.Peak, uint32(40)},
 		{"peak at", in.PeakAt.UTC(), minute},
@@ -221,7 +222,7 @@ func TestBurstOpensThenResolves(t *testing.T) {
 	if got := kinds(evs); !reflect.DeepEqual(got, []string{"gojek:opened"}) {
 		t.Fatalf("alert stream = %v, want one opened", got)
 	}
-	if evs[0].IncidentID != in.ID || evs[0].Level != incident.LevelDetected || evs[0].Count != 40 {
+	if evs[0].IncidentID != in.ID || evs[0].Level != lapor.LevelDetected || evs[0].Count != 40 {
 		t.Fatalf("opened event = %+v, want incident %s, detected, count 40", evs[0], in.ID)
 	}
 	if got := s.archived(t); !reflect.DeepEqual(got, []string{"gojek:opened"}) {
@@ -234,7 +235,7 @@ func TestBurstOpensThenResolves(t *testing.T) {
 	for k := 1; k <= 6 && resolvedAt.IsZero(); k++ {
 		at := now.Add(time.Duration(k) * time.Minute)
 		cycle(t, d, at)
-		if len(s.incidents(t, incident.Filter{Status: incident.StatusOpen})) == 0 {
+		if len(s.incidents(t, incident.Filter{Status: lapor.StatusOpen})) == 0 {
 			resolvedAt = at
 		}
 	}
@@ -242,8 +243,8 @@ func TestBurstOpensThenResolves(t *testing.T) {
 		t.Fatalf("resolved at %s, want %s", resolvedAt.Format(time.TimeOnly), want.Format(time.TimeOnly))
 	}
 	got := s.incidents(t, incident.Filter{ID: in.ID})
-	if len(got) != 1 || got[0].Status != incident.StatusResolved || !got[0].EndedAt.Equal(minute.Add(time.Minute)) || got[0].Peak != 40 ||
-		got[0].EndReason != incident.EndNormal {
+	if len(got) != 1 || got[0].Status != lapor.StatusResolved || !got[0].EndedAt.Equal(minute.Add(time.Minute)) || got[0].Peak != 40 ||
+		got[0].EndReason != lapor.EndNormal {
 		t.Fatalf("incident after resolving = %+v, want resolved, ended at the first quiet minute back to normal, peak kept", got)
 	}
 	want := []string{"gojek:opened", "gojek:resolved"}
@@ -251,8 +252,8 @@ func TestBurstOpensThenResolves(t *testing.T) {
 	if got := kinds(evs); !reflect.DeepEqual(got, want) {
 		t.Fatalf("alert stream = %v, want %v", got, want)
 	}
-	if evs[0].EndReason != "" || evs[1].EndReason != incident.EndNormal {
-		t.Fatalf("end reasons of the events = %q, %q, want none and %q", evs[0].EndReason, evs[1].EndReason, incident.EndNormal)
+	if evs[0].EndReason != "" || evs[1].EndReason != lapor.EndNormal {
+		t.Fatalf("end reasons of the events = %q, %q, want none and %q", evs[0].EndReason, evs[1].EndReason, lapor.EndNormal)
 	}
 	if got := s.archived(t); !reflect.DeepEqual(got, want) {
 		t.Fatalf("alert_events = %v, want %v", got, want)
@@ -290,7 +291,7 @@ func TestBaselineFromSameTimeOfWeek(t *testing.T) {
 	s.insert(t, rs)
 	d := s.detector(t)
 	cycle(t, d, now)
-	open := s.incidents(t, incident.Filter{Status: incident.StatusOpen})
+	open := s.incidents(t, incident.Filter{Status: lapor.StatusOpen})
 	if len(open) != 1 || open[0].Service != "gojek" {
 		t.Fatalf("open incidents = %+v, want only gojek's", open)
 	}
@@ -304,7 +305,7 @@ func TestBurstInPreviousMinuteCountsAtStartOfNext(t *testing.T) {
 	s.insert(t, burst("gojek", 40, 40, now.Add(-20*time.Second), 15*time.Second, []string{"app"}, []string{"ID"}))
 	d := s.detector(t)
 	cycle(t, d, now.Truncate(time.Minute).Add(time.Minute+2*time.Second)) // the new minute is all but empty
-	if open := s.incidents(t, incident.Filter{Status: incident.StatusOpen}); len(open) != 1 {
+	if open := s.incidents(t, incident.Filter{Status: lapor.StatusOpen}); len(open) != 1 {
 		t.Fatalf("open incidents = %+v, want one", open)
 	}
 }
@@ -313,11 +314,11 @@ func TestRestartKeepsOpenIncident(t *testing.T) {
 	s := setup(t)
 	s.insert(t, burst("gojek", 40, 40, now.Add(-25*time.Second), 20*time.Second, []string{"app"}, []string{"ID"}))
 	cycle(t, s.detector(t), now)
-	before := s.incidents(t, incident.Filter{Status: incident.StatusOpen})
+	before := s.incidents(t, incident.Filter{Status: lapor.StatusOpen})
 
 	d := s.detector(t) // a restarted detector
 	cycle(t, d, now.Add(10*time.Second))
-	after := s.incidents(t, incident.Filter{Status: incident.StatusOpen})
+	after := s.incidents(t, incident.Filter{Status: lapor.StatusOpen})
 	if len(before) != 1 || len(after) != 1 || after[0].ID != before[0].ID {
 		t.Fatalf("open before restart %+v, after %+v, want the same one", before, after)
 	}
@@ -355,7 +356,7 @@ func TestEventsAreNotLostWhenRedisRefuses(t *testing.T) {
 	if got := s.archived(t); !reflect.DeepEqual(got, []string{"gojek:opened"}) {
 		t.Fatalf("alert_events = %v, want one opened", got)
 	}
-	if got := s.incidents(t, incident.Filter{Status: incident.StatusOpen}); len(got) != 1 {
+	if got := s.incidents(t, incident.Filter{Status: lapor.StatusOpen}); len(got) != 1 {
 		t.Fatalf("open incidents = %+v, want one", got)
 	}
 }
@@ -412,8 +413,8 @@ func TestRecentLevelIsTheBaselineWithoutWeeksOfHistory(t *testing.T) {
 	// Ten times the usual people.
 	s.insert(t, steady("whatsapp", at(1), at(2), 10))
 	cycle(t, d, now.Add(time.Minute))
-	open := s.incidents(t, incident.Filter{Status: incident.StatusOpen})
-	if len(open) != 1 || open[0].Level != incident.LevelDetected {
+	open := s.incidents(t, incident.Filter{Status: lapor.StatusOpen})
+	if len(open) != 1 || open[0].Level != lapor.LevelDetected {
 		t.Fatalf("open incidents after a minute of ~400 = %+v, want one detected", open)
 	}
 	if b := open[0].Baseline; b < 38 || b > 42 {
@@ -429,7 +430,7 @@ func TestRecentLevelIsTheBaselineWithoutWeeksOfHistory(t *testing.T) {
 		}
 		cycle(t, d, now.Add(time.Duration(k)*time.Minute))
 	}
-	open = s.incidents(t, incident.Filter{Status: incident.StatusOpen})
+	open = s.incidents(t, incident.Filter{Status: lapor.StatusOpen})
 	if len(open) != 1 || open[0].Baseline < 38 || open[0].Baseline > 42 {
 		t.Fatalf("open incidents after 40 minutes of ~400 = %+v, want the one opened against about 40", open)
 	}
@@ -443,7 +444,7 @@ func TestRecentLevelIsTheBaselineWithoutWeeksOfHistory(t *testing.T) {
 	resolvedAt := time.Time{}
 	for k := 42; k <= 47 && resolvedAt.IsZero(); k++ {
 		cycle(t, d, now.Add(time.Duration(k)*time.Minute))
-		if len(s.incidents(t, incident.Filter{Status: incident.StatusOpen})) == 0 {
+		if len(s.incidents(t, incident.Filter{Status: lapor.StatusOpen})) == 0 {
 			resolvedAt = at(k)
 		}
 	}
@@ -467,7 +468,7 @@ func TestNewBusyServiceSettlesOnItsOwnLevel(t *testing.T) {
 		m := t0.Add(time.Duration(k) * time.Minute)
 		s.insert(t, steady("whatsapp", m, m.Add(time.Minute), 1))
 		cycle(t, d, now.Add(time.Duration(k)*time.Minute))
-		if len(s.incidents(t, incident.Filter{Status: incident.StatusOpen})) == 1 {
+		if len(s.incidents(t, incident.Filter{Status: lapor.StatusOpen})) == 1 {
 			openAt = append(openAt, k)
 		}
 	}
@@ -499,11 +500,11 @@ func TestSmallServiceOutageOpensOnItsSpan(t *testing.T) {
 	for k := 0; k < 10; k++ {
 		s.insert(t, burst("bank", 2, 2, at(k).Add(5*time.Second), 20*time.Second, []string{"login"}, []string{"ID"}))
 		cycle(t, d, now.Add(time.Duration(k)*time.Minute))
-		open := s.incidents(t, incident.Filter{Status: incident.StatusOpen})
+		open := s.incidents(t, incident.Filter{Status: lapor.StatusOpen})
 		if len(open) == 0 {
 			continue
 		}
-		if k < 2 || len(open) != 1 || open[0].Level != incident.LevelPossible || !open[0].StartedAt.UTC().Equal(at(0)) {
+		if k < 2 || len(open) != 1 || open[0].Level != lapor.LevelPossible || !open[0].StartedAt.UTC().Equal(at(0)) {
 			t.Fatalf("minute %d of the outage: open incidents = %+v, want one possible from its first minute, not before its third", k, open)
 		}
 		return
@@ -531,7 +532,7 @@ func TestUnwrittenReportsDoNotEndAnIncident(t *testing.T) {
 	for k := 1; k <= 6; k++ {
 		cycle(t, d, now.Add(time.Duration(k)*time.Minute))
 	}
-	if open := s.incidents(t, incident.Filter{Status: incident.StatusOpen}); len(open) != 1 {
+	if open := s.incidents(t, incident.Filter{Status: lapor.StatusOpen}); len(open) != 1 {
 		t.Fatalf("open incidents with reports unwritten for six minutes = %+v, want the one still open", open)
 	}
 	// Written: three quiet complete minutes end it.
@@ -541,7 +542,7 @@ func TestUnwrittenReportsDoNotEndAnIncident(t *testing.T) {
 	resolvedAt := 0
 	for k := 7; k <= 12 && resolvedAt == 0; k++ {
 		cycle(t, d, now.Add(time.Duration(k)*time.Minute))
-		if len(s.incidents(t, incident.Filter{Status: incident.StatusOpen})) == 0 {
+		if len(s.incidents(t, incident.Filter{Status: lapor.StatusOpen})) == 0 {
 			resolvedAt = k
 		}
 	}
@@ -558,12 +559,12 @@ func TestUnwrittenReportsDoNotEndAnIncident(t *testing.T) {
 func TestEndNamesAreTheStoredOnes(t *testing.T) {
 	for _, tt := range []struct {
 		end  spike.End
-		want string
+		want lapor.EndReason
 	}{
 		{spike.EndNone, ""},
-		{spike.EndNormal, incident.EndNormal},
-		{spike.EndFaded, incident.EndFaded},
-		{spike.EndNewNormal, incident.EndNewNormal},
+		{spike.EndNormal, lapor.EndNormal},
+		{spike.EndFaded, lapor.EndFaded},
+		{spike.EndNewNormal, lapor.EndNewNormal},
 	} {
 		if got := detect.EndName(tt.end); got != tt.want {
 			t.Errorf("%d is stored as %q, want %q", tt.end, got, tt.want)

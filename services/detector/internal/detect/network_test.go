@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	lapor "github.com/lapor/lapor/services/shared"
 	"github.com/lapor/lapor/services/shared/incident"
 	"github.com/lapor/lapor/services/shared/report"
 )
@@ -85,7 +86,7 @@ func TestOneNetworkCannotOpenAnIncident(t *testing.T) {
 			opened := -1
 			for k := 0; k <= 15 && opened < 0; k++ {
 				cycle(t, d, now.Add(time.Duration(k)*time.Minute))
-				if len(s.incidents(t, incident.Filter{Status: incident.StatusOpen})) > 0 {
+				if len(s.incidents(t, incident.Filter{Status: lapor.StatusOpen})) > 0 {
 					opened = k
 				}
 			}

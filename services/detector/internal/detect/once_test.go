@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/lapor/lapor/services/detector/internal/detect"
+	lapor "github.com/lapor/lapor/services/shared"
 	"github.com/lapor/lapor/services/shared/alert"
 	"github.com/lapor/lapor/services/shared/incident"
 	"github.com/lapor/lapor/services/shared/logging"
@@ -110,7 +111,7 @@ func (s stores) checkOnce(t *testing.T, want []string) {
 		t.Errorf("alert_events IDs = %v, want %v", archived, want)
 	}
 	incs := s.incidents(t, incident.Filter{})
-	if len(incs) != 1 || incs[0].Status != incident.StatusResolved {
+	if len(incs) != 1 || incs[0].Status != lapor.StatusResolved {
 		t.Errorf("incidents = %+v, want one, resolved", incs)
 	}
 	if n := s.rdb.HLen(testenv.Ctx(t), detect.StateKey).Val(); n != 0 {
@@ -349,7 +350,7 @@ func TestArchiveFollowsTheLog(t *testing.T) {
 			log := alert.NewLog(s.rdb)
 			var cursors []string
 			for i := range tt.published {
-				ev := alert.Event{ID: fmt.Sprintf("e%d", i), Kind: alert.Opened, Service: "gojek", Level: incident.LevelPossible, At: now.Add(time.Duration(i) * time.Second).UTC()}
+				ev := alert.Event{ID: fmt.Sprintf("e%d", i), Kind: lapor.AlertOpened, Service: "gojek", Level: lapor.LevelPossible, At: now.Add(time.Duration(i) * time.Second).UTC()}
 				p, err := ev.Encode()
 				if err != nil {
 					t.Fatal(err)
@@ -403,7 +404,7 @@ func TestStatesWinOverWhatLoadRead(t *testing.T) {
 	ctx := testenv.Ctx(t)
 	s.insert(t, burst("gojek", 40, 40, now.Add(-25*time.Second), 20*time.Second, []string{"app"}, []string{"ID"}))
 	cycle(t, s.detector(t), now)
-	open := s.incidents(t, incident.Filter{Status: incident.StatusOpen})
+	open := s.incidents(t, incident.Filter{Status: lapor.StatusOpen})
 	if len(open) != 1 {
 		t.Fatalf("open incidents = %+v, want one", open)
 	}

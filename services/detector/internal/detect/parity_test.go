@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/lapor/lapor/services/detector/internal/detect"
+	lapor "github.com/lapor/lapor/services/shared"
 	"github.com/lapor/lapor/services/shared/draw"
 	"github.com/lapor/lapor/services/shared/incident"
 	"github.com/lapor/lapor/services/shared/report"
@@ -113,7 +114,7 @@ func TestDetectorAgreesWithStream(t *testing.T) {
 	for i := len(incs) - 1; i >= 0; i-- { // newest first
 		in := incs[i]
 		sp := span{start: in.StartedAt.UTC()}
-		if in.Status == incident.StatusResolved {
+		if in.Status == lapor.StatusResolved {
 			sp.end = in.EndedAt.UTC()
 		}
 		got = append(got, sp)

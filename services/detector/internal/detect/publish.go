@@ -11,6 +11,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/redis/go-redis/v9"
 
+	lapor "github.com/lapor/lapor/services/shared"
 	"github.com/lapor/lapor/services/shared/alert"
 	"github.com/lapor/lapor/services/shared/incident"
 	"github.com/lapor/lapor/services/shared/stream"
@@ -331,7 +332,7 @@ func (d *Detector) archive(ctx context.Context, es []alert.Entry) error {
 	}
 	for _, en := range es {
 		e := en.Event
-		if err := batch.Append(e.ID, e.IncidentID, e.Service, e.Kind, e.Level, e.At.UTC(), e.Count, e.Baseline, en.Payload); err != nil {
+		if err := batch.Append(e.ID, e.IncidentID, e.Service, string(e.Kind), string(e.Level), e.At.UTC(), e.Count, e.Baseline, en.Payload); err != nil {
 			batch.Abort()
 			return fmt.Errorf("append alert event %s: %w", e.ID, err)
 		}
@@ -477,12 +478,12 @@ var eventNamespace = uuid.NewSHA1(uuid.NameSpaceURL, []byte("https://lapor/alert
 // alert log takes it once. An incident opens and resolves once and
 // escalates once to each level; its updates announce peaks that rise each
 // time, so the peak tells them apart.
-func eventID(incidentID, kind, level string, announced uint32) string {
-	name := incidentID + "\x00" + kind
+func eventID(incidentID string, kind lapor.AlertKind, level lapor.Level, announced uint32) string {
+	name := incidentID + "\x00" + string(kind)
 	switch kind {
-	case alert.Escalated:
-		name += "\x00" + level
-	case alert.Updated:
+	case lapor.AlertEscalated:
+		name += "\x00" + string(level)
+	case lapor.AlertUpdated:
 		name += "\x00" + strconv.FormatUint(uint64(announced), 10)
 	}
 	return uuid.NewSHA1(eventNamespace, []byte(name)).String()

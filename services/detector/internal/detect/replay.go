@@ -8,6 +8,7 @@ import (
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
+	lapor "github.com/lapor/lapor/services/shared"
 	"github.com/lapor/lapor/services/shared/band"
 	"github.com/lapor/lapor/services/shared/incident"
 	"github.com/lapor/lapor/services/shared/spike"
@@ -177,7 +178,7 @@ func replayed(service string, st spike.Incident) incident.Incident {
 		ID:        incidentID(service, st.StartedAt),
 		Service:   service,
 		Level:     levelName(st.Level),
-		Status:    incident.StatusResolved,
+		Status:    lapor.StatusResolved,
 		StartedAt: st.StartedAt.UTC(),
 		UpdatedAt: st.EndedAt.UTC(),
 		EndedAt:   st.EndedAt.UTC(),

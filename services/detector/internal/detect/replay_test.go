@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/lapor/lapor/services/detector/internal/detect"
+	lapor "github.com/lapor/lapor/services/shared"
 	"github.com/lapor/lapor/services/shared/band"
 	"github.com/lapor/lapor/services/shared/incident"
 	"github.com/lapor/lapor/services/shared/report"
@@ -58,7 +59,7 @@ func TestReplayWritesTheHistory(t *testing.T) {
 			t.Fatalf("replay %d: incidents %+v, want the one that ended", run, got)
 		}
 		in := got[0]
-		if in.Status != incident.StatusResolved || !in.StartedAt.UTC().Equal(at(n-240)) || in.Level != incident.LevelDetected ||
+		if in.Status != lapor.StatusResolved || !in.StartedAt.UTC().Equal(at(n-240)) || in.Level != lapor.LevelDetected ||
 			in.Peak < 40 || !in.EndedAt.After(at(n-231)) || in.EndedAt.After(at(n-220)) {
 			t.Errorf("replay %d: incident %+v, want detected from its first minute, ended soon after its tenth", run, in)
 		}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	lapor "github.com/lapor/lapor/services/shared"
 	"github.com/lapor/lapor/services/shared/catalog"
 	"github.com/lapor/lapor/services/shared/httpapi"
 	"github.com/lapor/lapor/services/shared/incident"
@@ -270,7 +271,7 @@ func (s *Server) chartMarks(ctx context.Context, service string, r seriesRange) 
 	var marks []chart.Mark
 	for _, in := range list {
 		m := chart.Mark{Level: chart.Possible, Start: in.StartedAt}
-		if in.Level == incident.LevelDetected {
+		if in.Level == lapor.LevelDetected {
 			m.Level = chart.Detected
 		}
 		if !in.Open() {

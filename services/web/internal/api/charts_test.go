@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	lapor "github.com/lapor/lapor/services/shared"
 	"github.com/lapor/lapor/services/shared/band"
 	"github.com/lapor/lapor/services/shared/incident"
 	"github.com/lapor/lapor/services/shared/spike"
@@ -263,8 +264,8 @@ func TestChartPNGStatusMark(t *testing.T) {
 	f := newFixture(t)
 	t0 := time.Date(2025, 3, 10, 4, 0, 0, 0, time.UTC)
 	history(t, f, t0)
-	detected := openIncident("inc-wa", "whatsapp", incident.LevelDetected, t0.Add(5*time.Hour), 1)
-	possible := resolved(openIncident("inc-gojek", "gojek", incident.LevelPossible, t0.Add(time.Hour), 1), t0.Add(2*time.Hour), 2)
+	detected := openIncident("inc-wa", "whatsapp", lapor.LevelDetected, t0.Add(5*time.Hour), 1)
+	possible := resolved(openIncident("inc-gojek", "gojek", lapor.LevelPossible, t0.Add(time.Hour), 1), t0.Add(2*time.Hour), 2)
 	if err := incident.Save(f.ctx, f.conn, []incident.Incident{detected, possible}); err != nil {
 		t.Fatal(err)
 	}

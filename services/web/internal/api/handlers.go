@@ -14,6 +14,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	lapor "github.com/lapor/lapor/services/shared"
 	"github.com/lapor/lapor/services/shared/band"
 	"github.com/lapor/lapor/services/shared/catalog"
 	"github.com/lapor/lapor/services/shared/httpapi"
@@ -61,7 +62,7 @@ const judgedWithin = 5 * time.Minute
 
 func (s *Server) loadSnapshot(ctx context.Context) (snapshot, error) {
 	now := s.now()
-	open, err := s.store.Incidents(ctx, incident.Filter{Status: incident.StatusOpen, Limit: MaxLimit})
+	open, err := s.store.Incidents(ctx, incident.Filter{Status: lapor.StatusOpen, Limit: MaxLimit})
 	if err != nil {
 		return snapshot{}, fmt.Errorf("list open incidents: %w", err)
 	}
@@ -84,8 +85,8 @@ func (s *Server) loadSnapshot(ctx context.Context) (snapshot, error) {
 	return snap, nil
 }
 
-func levelStatus(level string) string {
-	if level == incident.LevelDetected {
+func levelStatus(level lapor.Level) string {
+	if level == lapor.LevelDetected {
 		return ServiceDetected
 	}
 	return ServicePossible
@@ -482,12 +483,12 @@ type symptomShareJSON struct {
 type incidentJSON struct {
 	ID           string             `json:"id"`
 	Service      string             `json:"service"`
-	Level        string             `json:"level"`
-	Status       string             `json:"status"`
+	Level        lapor.Level        `json:"level"`
+	Status       lapor.Status       `json:"status"`
 	StartedAt    time.Time          `json:"started_at"`
 	UpdatedAt    time.Time          `json:"updated_at"`
 	EndedAt      *time.Time         `json:"ended_at,omitempty"`
-	EndReason    string             `json:"end_reason,omitempty"`
+	EndReason    lapor.EndReason    `json:"end_reason,omitempty"`
 	Peak         uint32             `json:"peak"`
 	PeakAt       time.Time          `json:"peak_at"`
 	Baseline     float64            `json:"baseline"`
@@ -519,17 +520,17 @@ func toIncidentJSON(in incident.Incident) incidentJSON {
 }
 
 func (s *Server) handleIncidents(c *gin.Context) {
-	f := incident.Filter{Service: c.Query("service"), Status: c.Query("status"), Level: c.Query("level")}
+	f := incident.Filter{Service: c.Query("service"), Status: lapor.Status(c.Query("status")), Level: lapor.Level(c.Query("level"))}
 	category := strings.TrimSpace(c.Query("category"))
 	if len(f.Service) > maxIDLength {
 		httpapi.Abort(c, http.StatusBadRequest, "invalid_parameter", "service is too long", "service")
 		return
 	}
-	if f.Status != "" && f.Status != incident.StatusOpen && f.Status != incident.StatusResolved {
+	if f.Status != "" && !f.Status.Valid() {
 		httpapi.Abort(c, http.StatusBadRequest, "invalid_parameter", "status must be open or resolved", "status")
 		return
 	}
-	if f.Level != "" && f.Level != incident.LevelPossible && f.Level != incident.LevelDetected {
+	if f.Level != "" && !f.Level.Valid() {
 		httpapi.Abort(c, http.StatusBadRequest, "invalid_parameter", "level must be possible or detected", "level")
 		return
 	}

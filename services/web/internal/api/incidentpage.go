@@ -9,6 +9,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	lapor "github.com/lapor/lapor/services/shared"
 	"github.com/lapor/lapor/services/shared/incident"
 	"github.com/lapor/lapor/services/web/internal/ui"
 )
@@ -56,7 +57,7 @@ func (s *Server) handleIncidentPage(c *gin.Context) {
 	}
 	start := in.StartedAt.UTC().Format(headTime)
 	level := t.levelPossible
-	if in.Level == incident.LevelDetected {
+	if in.Level == lapor.LevelDetected {
 		level = t.levelDetected
 	}
 	end := t.incidentOpen

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	lapor "github.com/lapor/lapor/services/shared"
 	"github.com/lapor/lapor/services/shared/catalog"
 	"github.com/lapor/lapor/services/shared/incident"
 )
@@ -16,14 +17,14 @@ import (
 // catalog no longer has, and one to a service whose name is markup.
 func seedIncidentPages(t *testing.T, f *fixture) {
 	t.Helper()
-	gojek := openIncident("inc-gojek", "gojek", incident.LevelDetected, testNow.Add(-3*time.Hour), 1)
-	long := openIncident("inc-long", "gojek", incident.LevelDetected, testNow.Add(-30*24*time.Hour), 1)
+	gojek := openIncident("inc-gojek", "gojek", lapor.LevelDetected, testNow.Add(-3*time.Hour), 1)
+	long := openIncident("inc-long", "gojek", lapor.LevelDetected, testNow.Add(-30*24*time.Hour), 1)
 	if err := incident.Save(f.ctx, f.conn, []incident.Incident{
 		resolved(gojek, testNow.Add(-2*time.Hour), 2),
 		resolved(long, testNow.Add(-20*24*time.Hour-5*time.Minute), 2),
-		openIncident("inc-wa", "whatsapp", incident.LevelPossible, testNow.Add(-20*time.Minute), 1),
-		openIncident("inc-gone", "gone", incident.LevelDetected, testNow.Add(-time.Hour), 1),
-		openIncident("inc-x", "x", incident.LevelDetected, testNow.Add(-time.Hour), 1),
+		openIncident("inc-wa", "whatsapp", lapor.LevelPossible, testNow.Add(-20*time.Minute), 1),
+		openIncident("inc-gone", "gone", lapor.LevelDetected, testNow.Add(-time.Hour), 1),
+		openIncident("inc-x", "x", lapor.LevelDetected, testNow.Add(-time.Hour), 1),
 	}); err != nil {
 		t.Fatal(err)
 	}
@@ -168,19 +169,19 @@ func TestIncidentWindow(t *testing.T) {
 		step             string
 	}{
 		{"open and short: three hours before, up to now",
-			openIncident("a", "s", incident.LevelPossible, now.Add(-30*time.Minute), 1),
+			openIncident("a", "s", lapor.LevelPossible, now.Add(-30*time.Minute), 1),
 			time.Date(2025, 3, 10, 8, 37, 0, 0, time.UTC), now, "15m"},
 		{"ended long ago: padded by three hours on each side, to a whole bucket",
-			resolved(openIncident("b", "s", incident.LevelDetected, now.Add(-48*time.Hour), 1), now.Add(-47*time.Hour), 2),
+			resolved(openIncident("b", "s", lapor.LevelDetected, now.Add(-48*time.Hour), 1), now.Add(-47*time.Hour), 2),
 			time.Date(2025, 3, 8, 9, 7, 0, 0, time.UTC), time.Date(2025, 3, 8, 16, 15, 0, 0, time.UTC), "15m"},
 		{"ended lately: up to now, not past it",
-			resolved(openIncident("c", "s", incident.LevelDetected, now.Add(-2*time.Hour), 1), now.Add(-time.Hour), 2),
+			resolved(openIncident("c", "s", lapor.LevelDetected, now.Add(-2*time.Hour), 1), now.Add(-time.Hour), 2),
 			time.Date(2025, 3, 10, 7, 7, 0, 0, time.UTC), now, "15m"},
 		{"open for a week: padded by half of it, hourly",
-			openIncident("d", "s", incident.LevelDetected, now.Add(-7*24*time.Hour), 1),
+			openIncident("d", "s", lapor.LevelDetected, now.Add(-7*24*time.Hour), 1),
 			time.Date(2025, 2, 28, 0, 7, 0, 0, time.UTC), now, "1h"},
 		{"ended after ten years: the latest MaxPoints days, daily",
-			resolved(openIncident("e", "s", incident.LevelDetected, now.Add(-20*365*24*time.Hour), 1), now.Add(-10*365*24*time.Hour), 2),
+			resolved(openIncident("e", "s", lapor.LevelDetected, now.Add(-20*365*24*time.Hour), 1), now.Add(-10*365*24*time.Hour), 2),
 			time.Date(2015, 3, 21, 0, 0, 0, 0, time.UTC).Add(-(MaxPoints - 1) * 24 * time.Hour),
 			time.Date(2015, 3, 21, 0, 0, 0, 0, time.UTC), "24h"},
 	}

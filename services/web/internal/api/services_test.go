@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	lapor "github.com/lapor/lapor/services/shared"
 	"github.com/lapor/lapor/services/shared/band"
 	"github.com/lapor/lapor/services/shared/catalog"
 	"github.com/lapor/lapor/services/shared/incident"
@@ -51,9 +52,9 @@ func decodeServices(t *testing.T, body []byte) []serviceBody {
 	return out.Services
 }
 
-func openIncident(id, service, level string, started time.Time, version uint64) incident.Incident {
+func openIncident(id, service string, level lapor.Level, started time.Time, version uint64) incident.Incident {
 	return incident.Incident{
-		ID: id, Service: service, Level: level, Status: incident.StatusOpen,
+		ID: id, Service: service, Level: level, Status: lapor.StatusOpen,
 		StartedAt: started, UpdatedAt: started, PeakAt: started, Peak: 40, Baseline: 2.5, LastCount: 30,
 		TopSymptoms: []string{"app", "login"}, TopSymptomShares: []float64{0.75, 0.25}, TopCountries: []string{"ID"},
 		Version: version,
@@ -61,8 +62,8 @@ func openIncident(id, service, level string, started time.Time, version uint64) 
 }
 
 func resolved(in incident.Incident, ended time.Time, version uint64) incident.Incident {
-	in.Status, in.EndedAt, in.UpdatedAt, in.Version = incident.StatusResolved, ended, ended, version
-	in.EndReason = incident.EndFaded
+	in.Status, in.EndedAt, in.UpdatedAt, in.Version = lapor.StatusResolved, ended, ended, version
+	in.EndReason = lapor.EndFaded
 	return in
 }
 
@@ -70,11 +71,11 @@ func resolved(in incident.Incident, ended time.Time, version uint64) incident.In
 // Gojek's incident is over.
 func seedStatus(t *testing.T, f *fixture) {
 	t.Helper()
-	gojek := openIncident("inc-gojek", "gojek", incident.LevelDetected, testNow.Add(-3*time.Hour), 1)
+	gojek := openIncident("inc-gojek", "gojek", lapor.LevelDetected, testNow.Add(-3*time.Hour), 1)
 	if err := incident.Save(f.ctx, f.conn, []incident.Incident{
-		openIncident("inc-wa", "whatsapp", incident.LevelPossible, testNow.Add(-20*time.Minute), 1),
-		openIncident("inc-bca-old", "bca", incident.LevelPossible, testNow.Add(-40*time.Minute), 1),
-		openIncident("inc-bca", "bca", incident.LevelDetected, testNow.Add(-50*time.Minute), 2),
+		openIncident("inc-wa", "whatsapp", lapor.LevelPossible, testNow.Add(-20*time.Minute), 1),
+		openIncident("inc-bca-old", "bca", lapor.LevelPossible, testNow.Add(-40*time.Minute), 1),
+		openIncident("inc-bca", "bca", lapor.LevelDetected, testNow.Add(-50*time.Minute), 2),
 		gojek,
 	}); err != nil {
 		t.Fatal(err)
@@ -219,7 +220,7 @@ func TestServicesCached(t *testing.T) {
 	if got := decodeServices(t, f.get(t, "/api/v1/services?q=whatsapp").Body.Bytes()); got[0].Status != "ok" {
 		t.Fatalf("status %s before any incident", got[0].Status)
 	}
-	if err := incident.Save(f.ctx, f.conn, []incident.Incident{openIncident("inc", "whatsapp", incident.LevelDetected, testNow, 1)}); err != nil {
+	if err := incident.Save(f.ctx, f.conn, []incident.Incident{openIncident("inc", "whatsapp", lapor.LevelDetected, testNow, 1)}); err != nil {
 		t.Fatal(err)
 	}
 	detail := func() serviceBody {

@@ -11,9 +11,9 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	lapor "github.com/lapor/lapor/services/shared"
 	"github.com/lapor/lapor/services/shared/alert"
 	"github.com/lapor/lapor/services/shared/httpapi"
-	"github.com/lapor/lapor/services/shared/incident"
 )
 
 // Page sizes of GET /v1/alerts.
@@ -126,7 +126,7 @@ func (a *API) filter(c *gin.Context) (alert.Filter, bool) {
 	}
 	f.Levels = queryList(c, "level")
 	for _, s := range f.Levels {
-		if s != incident.LevelPossible && s != incident.LevelDetected {
+		if !lapor.Level(s).Valid() {
 			httpapi.Abort(c, http.StatusBadRequest, "invalid_parameter", "level must be possible or detected", "level")
 			return f, false
 		}
@@ -302,7 +302,7 @@ func (s *sseStream) send(es []alert.Entry) (wrote bool, err error) {
 		if !wrote {
 			_ = s.rc.SetWriteDeadline(time.Now().Add(streamWriteTimeout))
 		}
-		if _, err := fmt.Fprintf(s.w, "id: %s\nevent: %s\ndata: %s\n\n", e.Cursor, oneLine(e.Event.Kind), oneLine(e.Payload)); err != nil {
+		if _, err := fmt.Fprintf(s.w, "id: %s\nevent: %s\ndata: %s\n\n", e.Cursor, oneLine(string(e.Event.Kind)), oneLine(e.Payload)); err != nil {
 			return wrote, fmt.Errorf("write event %s: %w", e.Cursor, err)
 		}
 		wrote = true

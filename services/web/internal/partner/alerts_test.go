@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	lapor "github.com/lapor/lapor/services/shared"
 	"github.com/lapor/lapor/services/shared/alert"
 	"github.com/lapor/lapor/services/shared/stream"
 	"github.com/lapor/lapor/services/web/client"
@@ -21,9 +22,9 @@ import (
 // that filters have something to choose.
 func event(i int) alert.Event {
 	svcs := []string{"whatsapp", "gojek", "instagram"}
-	levels := []string{"possible", "detected"}
+	levels := []lapor.Level{lapor.LevelPossible, lapor.LevelDetected}
 	countries := [][]string{{"ID"}, {"US", "GB"}, nil}
-	kinds := []string{alert.Opened, alert.Escalated, alert.Updated, alert.Resolved}
+	kinds := []lapor.AlertKind{lapor.AlertOpened, lapor.AlertEscalated, lapor.AlertUpdated, lapor.AlertResolved}
 	return alert.Event{
 		ID: fmt.Sprintf("ev-%03d", i), Kind: kinds[i%4], IncidentID: fmt.Sprintf("inc-%d", i/4),
 		Service: svcs[i%3], Level: levels[i%2], At: time.Unix(1700000000+int64(i)*60, 0).UTC(),
@@ -186,7 +187,7 @@ func TestStreamResumesAfterLastEventID(t *testing.T) {
 	if !errors.Is(err, stop) || !slices.Equal(ids(rest), []string{"ev-003", "ev-004"}) {
 		t.Fatalf("resumed connection: %v, %v", ids(rest), err)
 	}
-	if rest[0].Event.Kind != alert.Resolved || rest[0].Event.Service != "whatsapp" {
+	if rest[0].Event.Kind != lapor.AlertResolved || rest[0].Event.Service != "whatsapp" {
 		t.Errorf("event decoded as %+v", rest[0].Event)
 	}
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	lapor "github.com/lapor/lapor/services/shared"
 	"github.com/lapor/lapor/services/shared/httpapi"
 	"github.com/lapor/lapor/services/shared/incident"
 )
@@ -90,7 +91,7 @@ func (a *API) entryTitle(in incident.Incident) string {
 		name = svc.Name
 	}
 	t := "Possible problems at " + name
-	if in.Level == incident.LevelDetected {
+	if in.Level == lapor.LevelDetected {
 		t = "Problems detected at " + name
 	}
 	if !in.Open() {
@@ -114,13 +115,13 @@ func entrySummary(in incident.Incident) string {
 }
 
 // endPhrase says why an incident ended, after its end time.
-func endPhrase(reason string) string {
+func endPhrase(reason lapor.EndReason) string {
 	switch reason {
-	case incident.EndNormal:
+	case lapor.EndNormal:
 		return ": reports are back to normal"
-	case incident.EndFaded:
+	case lapor.EndFaded:
 		return ": reports fell to a fifth of the peak's excess"
-	case incident.EndNewNormal:
+	case lapor.EndNewNormal:
 		return ": reports stayed high for many hours without fading and are now taken as the usual level, so the problem may not be over"
 	default:
 		return ""

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	lapor "github.com/lapor/lapor/services/shared"
 	"github.com/lapor/lapor/services/shared/band"
 	"github.com/lapor/lapor/services/shared/incident"
 	"github.com/lapor/lapor/services/web/client"
@@ -105,10 +106,10 @@ func TestStatsCountExactly(t *testing.T) {
 func testIncidents() []incident.Incident {
 	at := time.Date(2025, 3, 10, 10, 0, 0, 0, time.UTC)
 	return []incident.Incident{
-		{ID: "inc-wa", Service: "whatsapp", Level: incident.LevelDetected, Status: incident.StatusOpen, StartedAt: at, UpdatedAt: at.Add(5 * time.Minute),
+		{ID: "inc-wa", Service: "whatsapp", Level: lapor.LevelDetected, Status: lapor.StatusOpen, StartedAt: at, UpdatedAt: at.Add(5 * time.Minute),
 			Peak: 120, PeakAt: at.Add(3 * time.Minute), Baseline: 4, LastCount: 90, TopSymptoms: []string{"login"}, TopSymptomShares: []float64{0.7}, TopCountries: []string{"ID"}, Version: 2},
-		{ID: "inc-gj", Service: "gojek", Level: incident.LevelPossible, Status: incident.StatusResolved, StartedAt: at.Add(-time.Hour), UpdatedAt: at.Add(-30 * time.Minute),
-			EndedAt: at.Add(-30 * time.Minute), EndReason: incident.EndNewNormal, Peak: 30, PeakAt: at.Add(-50 * time.Minute), Baseline: 3, LastCount: 2, Version: 3},
+		{ID: "inc-gj", Service: "gojek", Level: lapor.LevelPossible, Status: lapor.StatusResolved, StartedAt: at.Add(-time.Hour), UpdatedAt: at.Add(-30 * time.Minute),
+			EndedAt: at.Add(-30 * time.Minute), EndReason: lapor.EndNewNormal, Peak: 30, PeakAt: at.Add(-50 * time.Minute), Baseline: 3, LastCount: 2, Version: 3},
 	}
 }
 

@@ -22,10 +22,10 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	lapor "github.com/lapor/lapor/services/shared"
 	"github.com/lapor/lapor/services/shared/alert"
 	"github.com/lapor/lapor/services/shared/catalog"
 	"github.com/lapor/lapor/services/shared/httpapi"
-	"github.com/lapor/lapor/services/shared/incident"
 )
 
 // Limits on subscriptions.
@@ -289,8 +289,8 @@ func (a *API) checkFilter(f alert.Filter) (alert.Filter, string, error) {
 		out.Countries = appendNew(out.Countries, strings.ToUpper(c))
 	}
 	for _, l := range f.Levels {
-		if l != incident.LevelPossible && l != incident.LevelDetected {
-			return f, "filter.levels", fmt.Errorf("level %q is not %s or %s", l, incident.LevelPossible, incident.LevelDetected)
+		if !lapor.Level(l).Valid() {
+			return f, "filter.levels", fmt.Errorf("level %q is not %s or %s", l, lapor.LevelPossible, lapor.LevelDetected)
 		}
 		out.Levels = appendNew(out.Levels, l)
 	}

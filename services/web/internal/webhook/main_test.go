@@ -16,6 +16,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	lapor "github.com/lapor/lapor/services/shared"
 	"github.com/lapor/lapor/services/shared/alert"
 	"github.com/lapor/lapor/services/shared/catalog"
 	"github.com/lapor/lapor/services/shared/httpapi"
@@ -161,7 +162,7 @@ func (r *rig) publish(t *testing.T, evs ...alert.Event) []string {
 			ev.ID = fmt.Sprintf("ev%03d", r.seq)
 		}
 		if ev.Kind == "" {
-			ev.Kind = alert.Opened
+			ev.Kind = lapor.AlertOpened
 		}
 		if ev.Service == "" {
 			ev.Service = "whatsapp"
