@@ -32,6 +32,20 @@ type Lease struct {
 	holder string
 	ttl    time.Duration
 	log    *slog.Logger
+	margin time.Duration
+}
+
+// StopBefore has Run end lead's context margin earlier when the lease
+// cannot be renewed: for a holder whose work, once stopped, still takes up
+// to margin to wind down (a request in flight), which must be over before
+// the lease can expire and another replica take it. It must be less than
+// two thirds of the TTL.
+func (l *Lease) StopBefore(margin time.Duration) error {
+	if margin < 0 || margin >= l.ttl-l.ttl/3 {
+		return fmt.Errorf("lease %s: margin %s must be under two thirds of the TTL %s", l.key, margin, l.ttl)
+	}
+	l.margin = margin
+	return nil
 }
 
 // New returns a claim on the lease kept at key, with a holder value of its
@@ -154,8 +168,9 @@ func (l *Lease) wait(ctx context.Context, idle func()) bool {
 
 // hold runs lead while renewing the lease every third of its TTL. lead's
 // context ends when the lease is found to be another's, or when it could
-// not be renewed for two thirds of its TTL: by then it may expire, and
-// whoever takes it next must not find this holder still acting.
+// not be renewed for two thirds of its TTL (less the StopBefore margin):
+// by then it may expire, and whoever takes it next must not find this
+// holder still acting.
 func (l *Lease) hold(ctx context.Context, lead func(context.Context)) {
 	lctx, lost := context.WithCancel(ctx)
 	defer lost()
@@ -181,7 +196,7 @@ func (l *Lease) hold(ctx context.Context, lead func(context.Context)) {
 		case lctx.Err() != nil:
 		default:
 			l.log.Warn("renew the lease", "lease", l.key, "err", err)
-			if time.Since(renewed) < l.ttl-l.ttl/3 {
+			if time.Since(renewed) < l.ttl-l.ttl/3-l.margin {
 				continue
 			}
 			lost()

@@ -3,7 +3,6 @@ package webhook
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -18,6 +17,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/lapor/lapor/services/shared/alert"
+	"github.com/lapor/lapor/services/shared/lease"
 	"github.com/lapor/lapor/services/shared/sleep"
 	"github.com/lapor/lapor/services/web/client"
 )
@@ -59,11 +59,10 @@ type DispatcherOptions struct {
 // requests in flight overall.
 //
 // Only one dispatcher delivers at a time across web replicas: it must hold
-// a lease, a Redis key set with SET NX PX and renewed every third of its
-// TTL. A replica that cannot renew (Redis unreachable, or the key now
-// belongs to another) stops delivering before the TTL runs out, and the
-// others keep trying to take the lease, so one of them resumes when the
-// holder dies.
+// a lease (package lease). A replica that cannot renew it (Redis
+// unreachable, or the key now belongs to another) stops delivering a
+// delivery timeout before the TTL runs out, and the others keep trying to
+// take the lease, so one of them resumes when the holder dies.
 //
 // State is durable in the delivery log: each subscription resumes after
 // the newest event whose delivery ended (delivered or dead), and an event
@@ -75,7 +74,7 @@ type DispatcherOptions struct {
 type Dispatcher struct {
 	o      DispatcherOptions
 	client *http.Client
-	holder string        // this dispatcher's lease value
+	lease  *lease.Lease
 	slots  chan struct{} // MaxInFlight tokens
 	tail   *notifier     // wakes subscriptions when the log grows
 }
@@ -103,69 +102,29 @@ func NewDispatcher(o DispatcherOptions) (*Dispatcher, error) {
 	if o.MaxInFlight <= 0 {
 		o.MaxInFlight = DefaultMaxInFlight
 	}
-	if o.LeaseTTL <= o.Timeout {
-		return nil, errors.New("webhook dispatcher: the lease TTL must exceed the delivery timeout")
+	l, err := lease.New(o.Redis, LeaseKey, o.LeaseTTL, o.Log)
+	if err != nil {
+		return nil, fmt.Errorf("webhook dispatcher: %w", err)
 	}
-	var b [12]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		return nil, fmt.Errorf("webhook dispatcher: make lease holder id: %w", err)
+	// An attempt in flight when the lease cannot be renewed may take
+	// Timeout to finish, and must be over before the lease can expire.
+	if err := l.StopBefore(o.Timeout); err != nil {
+		return nil, fmt.Errorf("webhook dispatcher: the delivery timeout must be under two thirds of the lease TTL: %w", err)
 	}
 	return &Dispatcher{
 		o:      o,
 		client: guardedClient(o.Timeout, o.AllowPrivate),
-		holder: hex.EncodeToString(b[:]),
+		lease:  l,
 		slots:  make(chan struct{}, o.MaxInFlight),
 		tail:   newNotifier(),
 	}, nil
 }
 
-// Run delivers until ctx ends, taking the lease whenever it is free. It
+// Run delivers until ctx ends, whenever this replica holds the lease. It
 // returns nil once ctx has ended and every attempt in flight is recorded.
 func (d *Dispatcher) Run(ctx context.Context) error {
-	for {
-		if !d.acquire(ctx) {
-			return nil
-		}
-		d.o.Log.Info("webhook dispatcher took the lease")
-		d.lead(ctx)
-		d.release()
-		if ctx.Err() != nil {
-			return nil
-		}
-		d.o.Log.Warn("webhook dispatcher lost the lease")
-	}
-}
-
-// acquire waits for the lease; false when ctx ended first.
-func (d *Dispatcher) acquire(ctx context.Context) bool {
-	for {
-		ok, err := d.o.Redis.SetNX(ctx, LeaseKey, d.holder, d.o.LeaseTTL).Result()
-		if ok {
-			return true
-		}
-		if err != nil && ctx.Err() == nil {
-			d.o.Log.Warn("take webhook dispatcher lease", "err", err)
-		}
-		if sleep.For(ctx, d.o.LeaseTTL/3) != nil {
-			return false
-		}
-	}
-}
-
-// Lease scripts act only while the key still holds this dispatcher's value.
-var (
-	renewScript = redis.NewScript(`if redis.call("GET", KEYS[1]) == ARGV[1] then
-  return redis.call("PEXPIRE", KEYS[1], ARGV[2]) end return 0`)
-	releaseScript = redis.NewScript(`if redis.call("GET", KEYS[1]) == ARGV[1] then
-  return redis.call("DEL", KEYS[1]) end return 0`)
-)
-
-func (d *Dispatcher) release() {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	if err := releaseScript.Run(ctx, d.o.Redis, []string{LeaseKey}, d.holder).Err(); err != nil {
-		d.o.Log.Warn("release webhook dispatcher lease", "err", err)
-	}
+	d.lease.Run(ctx, d.lead, nil)
+	return nil
 }
 
 // lead delivers while the lease is held and ctx lasts; it returns once
@@ -174,7 +133,6 @@ func (d *Dispatcher) lead(ctx context.Context) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
-	wg.Go(func() { d.keepLease(ctx, cancel) })
 	wg.Go(func() { d.watchTail(ctx) })
 
 	workers := map[string]context.CancelFunc{}
@@ -214,32 +172,6 @@ func (d *Dispatcher) lead(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-tick.C:
-		}
-	}
-}
-
-// keepLease renews the lease every third of its TTL and calls lost when
-// it is gone or could not be renewed for most of its TTL.
-func (d *Dispatcher) keepLease(ctx context.Context, lost context.CancelFunc) {
-	renewed := time.Now()
-	for sleep.For(ctx, d.o.LeaseTTL/3) == nil {
-		n, err := renewScript.Run(ctx, d.o.Redis, []string{LeaseKey}, d.holder, d.o.LeaseTTL.Milliseconds()).Int()
-		switch {
-		case err == nil && n == 1:
-			renewed = time.Now()
-			continue
-		case err == nil:
-			lost() // another dispatcher holds it now
-			return
-		case ctx.Err() != nil:
-			return
-		}
-		d.o.Log.Warn("renew webhook dispatcher lease", "err", err)
-		// Stop with time to spare: in-flight attempts may take Timeout
-		// to finish, and the lease must not expire before they have.
-		if time.Since(renewed) > d.o.LeaseTTL-d.o.Timeout-d.o.LeaseTTL/3 {
-			lost()
-			return
 		}
 	}
 }
