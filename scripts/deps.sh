@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what Lapor needs on a Debian machine, only when it is missing:
-# redis-server and clickhouse-server from Debian's packages, Go modules.
+# redis-server and clickhouse-server from Debian's packages (and those
+# named as arguments: chromium, zookeeper), Go modules.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,6 +11,10 @@ command -v clickhouse-server >/dev/null 2>&1 || need+=(clickhouse-server)
 for p in "$@"; do
   case "$p" in
     chromium) command -v chromium >/dev/null 2>&1 || need+=(chromium) ;;
+    # ZooKeeper for the ClickHouse cluster tests (ON CLUSTER DDL, Replicated
+    # tables), which start their own: the jar and Java, without zookeeperd's
+    # system service.
+    zookeeper) [ -f /usr/share/java/zookeeper.jar ] || need+=(zookeeper) ;;
     *) need+=("$p") ;;
   esac
 done

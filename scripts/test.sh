@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-scripts/deps.sh chromium
+scripts/deps.sh chromium zookeeper
 
 echo "== frontend build"
 # The web binary embeds the build; the browser test drives it.

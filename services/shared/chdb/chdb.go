@@ -1,10 +1,28 @@
 // Package chdb is the one place a ClickHouse connection is opened. It uses
 // the native protocol, the only one that works with ClickHouse 18.16.
+//
+// ClickHouseAddr may list several servers (comma-separated): the client
+// connects to the first that answers, and to the next when it does not.
+// With a cluster named (ClickHouseCluster), Open also:
+//   - creates the database on every node of the cluster when the node it
+//     reached lacks it (ON CLUSTER when the cluster has Keeper, see
+//     ClickHouseReplicated; else node by node, as system.clusters lists them);
+//   - sends every query with insert_distributed_sync=1, so an insert into
+//     a Distributed table returns only once every shard has stored its rows
+//     (the worker acknowledges a report only after that);
+//   - checks that the servers' profile lets a query over a Distributed
+//     table hold a subquery over another (distributed_product_mode, which
+//     must be global: see checkProductMode);
+//   - returns a *Cluster, through which package migrate reaches each node.
 package chdb
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
@@ -14,28 +32,69 @@ import (
 )
 
 // Open connects to ClickHouse, creates the configured database when it is
-// missing, and returns a connection that uses it.
+// missing, and returns a connection that uses it: a *Cluster when a
+// cluster is configured.
 func Open(ctx context.Context, c config.Common) (driver.Conn, error) {
+	if len(c.ClickHouseAddrs()) == 0 {
+		return nil, errors.New("no ClickHouse address configured")
+	}
 	if err := ensureDatabase(ctx, c); err != nil {
 		return nil, err
 	}
-	return dial(ctx, c, c.ClickHouseDB)
+	conn, err := dial(ctx, c, c.ClickHouseDB)
+	if err != nil {
+		return nil, err
+	}
+	if c.ClickHouseCluster == "" {
+		return conn, nil
+	}
+	if err := checkProductMode(ctx, conn); err != nil {
+		conn.Close()
+		return nil, err
+	}
+	return &Cluster{Conn: conn, common: c}, nil
+}
+
+// checkProductMode makes sure that a query over a Distributed table may
+// hold a subquery over another (the pages' latest expectations, the
+// comments without the hidden ones). ClickHouse refuses that unless
+// distributed_product_mode allows it, and the driver cannot send a string
+// setting to ClickHouse 18.16 (it sends settings there as numbers), so it
+// must come from the user's profile on the servers.
+func checkProductMode(ctx context.Context, conn driver.Conn) error {
+	var mode string
+	if err := conn.QueryRow(ctx, "SELECT value FROM system.settings WHERE name = 'distributed_product_mode'").Scan(&mode); err != nil {
+		return fmt.Errorf("read distributed_product_mode: %w", err)
+	}
+	if mode == "deny" {
+		return errors.New("the ClickHouse user's profile has distributed_product_mode = deny, which refuses Lapor's subqueries over Distributed tables: set it to global in the servers' users.xml (see README, ClickHouse cluster)")
+	}
+	return nil
 }
 
 func dial(ctx context.Context, c config.Common, db string) (driver.Conn, error) {
-	conn, err := clickhouse.Open(&clickhouse.Options{
+	opts := &clickhouse.Options{
 		Protocol: clickhouse.Native,
-		Addr:     []string{c.ClickHouseAddr},
+		Addr:     c.ClickHouseAddrs(),
 		Auth: clickhouse.Auth{
 			Database: db,
 			Username: c.ClickHouseUser,
 			Password: c.ClickHousePass,
 		},
-		DialTimeout:     3 * time.Second,
-		MaxOpenConns:    8,
-		MaxIdleConns:    4,
-		ConnMaxLifetime: time.Hour,
-	})
+		// Every connection goes to the first address that answers, so
+		// that what a session makes on its server (the backfill's Memory
+		// staging tables) is there for the next query; the others are
+		// for when it does not answer.
+		ConnOpenStrategy: clickhouse.ConnOpenInOrder,
+		DialTimeout:      3 * time.Second,
+		MaxOpenConns:     8,
+		MaxIdleConns:     4,
+		ConnMaxLifetime:  time.Hour,
+	}
+	if c.ClickHouseCluster != "" {
+		opts.Settings = clickhouse.Settings{"insert_distributed_sync": 1}
+	}
+	conn, err := clickhouse.Open(opts)
 	if err != nil {
 		return nil, fmt.Errorf("open clickhouse at %s: %w", c.ClickHouseAddr, err)
 	}
@@ -54,19 +113,163 @@ func ensureDatabase(ctx context.Context, c config.Common) error {
 		return err
 	}
 	defer conn.Close()
-	if err := conn.Exec(ctx, "CREATE DATABASE IF NOT EXISTS "+quoteIdent(c.ClickHouseDB)); err != nil {
-		return fmt.Errorf("create database %s: %w", c.ClickHouseDB, err)
+	create := "CREATE DATABASE IF NOT EXISTS " + QuoteIdent(c.ClickHouseDB)
+	if c.ClickHouseCluster == "" {
+		if err := conn.Exec(ctx, create); err != nil {
+			return fmt.Errorf("create database %s: %w", c.ClickHouseDB, err)
+		}
+		return nil
+	}
+	// On a cluster, the nodes are asked only when the database is missing
+	// where this connection landed: a service then starts while another
+	// node is down. Migrations make sure of every node (Cluster.OpenNodes,
+	// or ON CLUSTER).
+	var n uint64
+	if err := conn.QueryRow(ctx, "SELECT count() FROM system.databases WHERE name = ?", c.ClickHouseDB).Scan(&n); err != nil {
+		return fmt.Errorf("look for database %s: %w", c.ClickHouseDB, err)
+	}
+	if n > 0 {
+		return nil
+	}
+	if c.ClickHouseReplicated {
+		if err := conn.Exec(ctx, create+" ON CLUSTER "+QuoteIdent(c.ClickHouseCluster)); err != nil {
+			return fmt.Errorf("create database %s on cluster %s: %w", c.ClickHouseDB, c.ClickHouseCluster, err)
+		}
+		return nil
+	}
+	nodes, err := clusterNodes(ctx, conn, c.ClickHouseCluster)
+	if err != nil {
+		return err
+	}
+	for _, nd := range nodes {
+		nc, err := openNode(ctx, c, nd, "default")
+		if err != nil {
+			return err
+		}
+		err = nc.Exec(ctx, create)
+		nc.Close()
+		if err != nil {
+			return fmt.Errorf("create database %s on %s: %w", c.ClickHouseDB, nd.Addr, err)
+		}
 	}
 	return nil
 }
 
-func quoteIdent(s string) string {
-	out := []byte{'`'}
+// Node is one server of a cluster as its remote_servers lists it.
+type Node struct {
+	Shard, Replica uint32
+	Addr           string // host:port of its native protocol
+}
+
+// clusterNodes reads the nodes of a cluster from system.clusters of the
+// server conn is connected to.
+func clusterNodes(ctx context.Context, conn driver.Conn, cluster string) ([]Node, error) {
+	rows, err := conn.Query(ctx, `SELECT shard_num, replica_num, host_name, port
+		FROM system.clusters WHERE cluster = ? ORDER BY shard_num, replica_num`, cluster)
+	if err != nil {
+		return nil, fmt.Errorf("read nodes of cluster %s: %w", cluster, err)
+	}
+	defer rows.Close()
+	var out []Node
+	for rows.Next() {
+		var (
+			shard, replica uint32
+			host           string
+			port           uint16
+		)
+		if err := rows.Scan(&shard, &replica, &host, &port); err != nil {
+			return nil, fmt.Errorf("read nodes of cluster %s: %w", cluster, err)
+		}
+		out = append(out, Node{Shard: shard, Replica: replica, Addr: net.JoinHostPort(host, strconv.Itoa(int(port)))})
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read nodes of cluster %s: %w", cluster, err)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("cluster %s is not among the servers' remote_servers (system.clusters)", cluster)
+	}
+	return out, nil
+}
+
+// openNode connects to one node alone, in database db, with no cluster
+// settings.
+func openNode(ctx context.Context, c config.Common, n Node, db string) (driver.Conn, error) {
+	one := c
+	one.ClickHouseAddr, one.ClickHouseCluster = n.Addr, ""
+	return dial(ctx, one, db)
+}
+
+// Cluster is a connection to the tables of a ClickHouse cluster (Open
+// returns one when a cluster is configured). Queries and inserts go to
+// its Distributed tables like to a single node's; package migrate uses
+// the rest to lay the schema out.
+type Cluster struct {
+	driver.Conn
+	common config.Common
+}
+
+// ClusterName is the cluster's name in remote_servers.
+func (c *Cluster) ClusterName() string { return c.common.ClickHouseCluster }
+
+// Replicated says the cluster has Keeper or ZooKeeper: DDL runs ON
+// CLUSTER and tables are Replicated*MergeTree.
+func (c *Cluster) Replicated() bool { return c.common.ClickHouseReplicated }
+
+// Database is the database the tables are in.
+func (c *Cluster) Database() string { return c.common.ClickHouseDB }
+
+// Nodes lists the cluster's nodes as the server this connection reached
+// knows them (system.clusters).
+func (c *Cluster) Nodes(ctx context.Context) ([]Node, error) {
+	return clusterNodes(ctx, c.Conn, c.common.ClickHouseCluster)
+}
+
+// OpenNodes connects to every node of the cluster alone, in the
+// database, which it creates on any node that lacks it. The caller closes
+// the connections.
+func (c *Cluster) OpenNodes(ctx context.Context) ([]driver.Conn, error) {
+	nodes, err := c.Nodes(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []driver.Conn
+	closeAll := func() {
+		for _, nc := range out {
+			nc.Close()
+		}
+	}
+	for _, n := range nodes {
+		def, err := openNode(ctx, c.common, n, "default")
+		if err != nil {
+			closeAll()
+			return nil, err
+		}
+		err = def.Exec(ctx, "CREATE DATABASE IF NOT EXISTS "+QuoteIdent(c.common.ClickHouseDB))
+		def.Close()
+		if err != nil {
+			closeAll()
+			return nil, fmt.Errorf("create database %s on %s: %w", c.common.ClickHouseDB, n.Addr, err)
+		}
+		nc, err := openNode(ctx, c.common, n, c.common.ClickHouseDB)
+		if err != nil {
+			closeAll()
+			return nil, err
+		}
+		out = append(out, nc)
+	}
+	return out, nil
+}
+
+// QuoteIdent quotes a ClickHouse identifier with backquotes.
+func QuoteIdent(s string) string {
+	var b strings.Builder
+	b.WriteByte('`')
 	for i := 0; i < len(s); i++ {
 		if s[i] == '`' || s[i] == '\\' {
-			out = append(out, '\\')
+			b.WriteByte('\\')
 		}
-		out = append(out, s[i])
+		b.WriteByte(s[i])
 	}
-	return string(append(out, '`'))
+	b.WriteByte('`')
+	return b.String()
 }

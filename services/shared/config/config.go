@@ -191,7 +191,18 @@ type Common struct {
 	ClickHouseDB   string
 	ClickHouseUser string
 	ClickHousePass string
+	// ClickHouseCluster names the cluster in the servers' remote_servers
+	// that Lapor's tables are laid out over (see package migrate); empty
+	// for a single node.
+	ClickHouseCluster string
+	// ClickHouseReplicated says the cluster's servers have Keeper or
+	// ZooKeeper (and the {shard} and {replica} macros): migrations then
+	// run ON CLUSTER and tables are Replicated*MergeTree.
+	ClickHouseReplicated bool
 }
+
+// ClickHouseAddrs is ClickHouseAddr's comma-separated list of host:port.
+func (c Common) ClickHouseAddrs() []string { return splitList(c.ClickHouseAddr) }
 
 // BindCommon binds the shared settings.
 func (l *Loader) BindCommon(c *Common) {
@@ -200,8 +211,10 @@ func (l *Loader) BindCommon(c *Common) {
 	l.Secret(&c.RedisPassword, "redis-password", "Redis password")
 	l.Int(&c.RedisDB, "redis-db", 0, "Redis database number (0 on a cluster)")
 	l.Int(&c.ReportShards, "report-shards", 1, "report streams, each in its own Redis hash slot, a service's reports always in the same one; ingest, worker, detector and web must agree")
-	l.String(&c.ClickHouseAddr, "clickhouse-addr", "127.0.0.1:9000", "ClickHouse native protocol address host:port")
+	l.String(&c.ClickHouseAddr, "clickhouse-addr", "127.0.0.1:9000", "ClickHouse native protocol address host:port, or a comma-separated list of a cluster's (the client picks one and fails over)")
 	l.String(&c.ClickHouseDB, "clickhouse-db", "lapor", "ClickHouse database")
 	l.String(&c.ClickHouseUser, "clickhouse-user", "default", "ClickHouse user")
 	l.Secret(&c.ClickHousePass, "clickhouse-password", "ClickHouse password")
+	l.String(&c.ClickHouseCluster, "clickhouse-cluster", "", "ClickHouse cluster (remote_servers name) to lay the tables out over; empty for a single node")
+	l.Bool(&c.ClickHouseReplicated, "clickhouse-replicated", false, "the ClickHouse cluster has Keeper/ZooKeeper: migrations run ON CLUSTER and tables are Replicated*MergeTree")
 }

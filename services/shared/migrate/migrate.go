@@ -3,7 +3,8 @@
 // schema_migrations; statements use IF NOT EXISTS so that two services
 // starting together, or a run cut short, can safely apply a file again.
 // ClickHouse 18.16 has no ADD COLUMN IF NOT EXISTS, so an ADD COLUMN whose
-// column is already there counts as applied.
+// column is already there counts as applied. The files are written for one
+// node; on a cluster, Apply lays them out over it (see Layout).
 package migrate
 
 import (
@@ -88,12 +89,29 @@ func Split(body string) []string {
 }
 
 // Apply brings the schema up to date and returns the versions it applied.
+// On a connection to a cluster (a Clustered, which chdb.Open returns when
+// a cluster is configured) it lays the schema out over the cluster (see
+// Layout).
 func Apply(ctx context.Context, conn driver.Conn, log *slog.Logger) ([]uint32, error) {
+	if cl, ok := conn.(Clustered); ok && cl.ClusterName() != "" {
+		return applyCluster(ctx, cl, log)
+	}
 	if err := conn.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version UInt32, name String, applied_at DateTime
 	) ENGINE = ReplacingMergeTree ORDER BY version`); err != nil {
 		return nil, fmt.Errorf("create schema_migrations: %w", err)
 	}
+	done, err := appliedVersions(ctx, conn)
+	if err != nil {
+		return nil, err
+	}
+	return applyMissing(done, log, func(stmt string) ([]string, error) { return []string{stmt}, nil },
+		func(stmt string) error { return exec(ctx, conn, stmt) },
+		func(m Migration) error { return record(ctx, conn, m) })
+}
+
+// appliedVersions reads the versions schema_migrations holds.
+func appliedVersions(ctx context.Context, conn driver.Conn) (map[uint32]bool, error) {
 	done := map[uint32]bool{}
 	rows, err := conn.Query(ctx, "SELECT DISTINCT version FROM schema_migrations")
 	if err != nil {
@@ -111,6 +129,14 @@ func Apply(ctx context.Context, conn driver.Conn, log *slog.Logger) ([]uint32, e
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("read applied migrations: %w", err)
 	}
+	return done, nil
+}
+
+// applyMissing applies, in order, every migration not in done: each of
+// its statements as layout turns it into the statements to run, each run
+// by run; then it records the migration.
+func applyMissing(done map[uint32]bool, log *slog.Logger,
+	layout func(string) ([]string, error), run func(string) error, rec func(Migration) error) ([]uint32, error) {
 	all, err := All()
 	if err != nil {
 		return nil, err
@@ -121,17 +147,32 @@ func Apply(ctx context.Context, conn driver.Conn, log *slog.Logger) ([]uint32, e
 			continue
 		}
 		for i, stmt := range m.Statements {
-			if err := conn.Exec(ctx, stmt); err != nil && !alreadyAdded(stmt, err) {
+			stmts, err := layout(stmt)
+			if err != nil {
 				return applied, fmt.Errorf("migration %s statement %d: %w", m.Name, i+1, err)
 			}
+			for _, s := range stmts {
+				if err := run(s); err != nil {
+					return applied, fmt.Errorf("migration %s statement %d: %w", m.Name, i+1, err)
+				}
+			}
 		}
-		if err := record(ctx, conn, m); err != nil {
+		if err := rec(m); err != nil {
 			return applied, err
 		}
 		log.Info("applied migration", "version", m.Version, "name", m.Name)
 		applied = append(applied, m.Version)
 	}
 	return applied, nil
+}
+
+// exec runs one statement, taking an ADD COLUMN whose column is there
+// already as done.
+func exec(ctx context.Context, conn driver.Conn, stmt string) error {
+	if err := conn.Exec(ctx, stmt); err != nil && !alreadyAdded(stmt, err) {
+		return err
+	}
+	return nil
 }
 
 // record notes an applied migration. Inserts go through a batch: a plain
