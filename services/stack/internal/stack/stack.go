@@ -142,6 +142,10 @@ type Options struct {
 	// RedisAddr, when set, is a Redis (or the comma-separated nodes of a
 	// Redis Cluster) that the stack uses instead of starting its own.
 	RedisAddr string
+	// ClickHouseAddr, when set, is a ClickHouse (or the comma-separated
+	// servers of the cluster ClickHouseCluster) that the stack uses
+	// instead of starting its own.
+	ClickHouseAddr, ClickHouseCluster string
 	// Ports: zero picks a free one.
 	RedisPort, ClickHousePort, ClickHouseHTTPPort int
 	Ports                                         map[string]int
@@ -164,8 +168,8 @@ type Options struct {
 
 // Stack is a running Lapor.
 type Stack struct {
-	Redis      *testenv.Redis // nil with Options.RedisAddr
-	ClickHouse *testenv.ClickHouse
+	Redis      *testenv.Redis      // nil with Options.RedisAddr
+	ClickHouse *testenv.ClickHouse // nil with Options.ClickHouseAddr
 	Procs      map[string]*Proc
 	opts       Options
 }
@@ -180,7 +184,8 @@ const database = "lapor"
 func (s *Stack) CommonEnv() []string {
 	return []string{
 		"LAPOR_REDIS_ADDR=" + s.RedisAddr(),
-		"LAPOR_CLICKHOUSE_ADDR=" + s.ClickHouse.Addr,
+		"LAPOR_CLICKHOUSE_ADDR=" + s.clickHouse().ClickHouseAddr,
+		"LAPOR_CLICKHOUSE_CLUSTER=" + s.opts.ClickHouseCluster,
 		"LAPOR_CLICKHOUSE_DB=" + database,
 	}
 }
@@ -196,7 +201,16 @@ func (s *Stack) RedisAddr() string {
 // Conn connects to the stack's ClickHouse database, for tests that read
 // or seed what the services store.
 func (s *Stack) Conn(ctx context.Context) (driver.Conn, error) {
-	return chdb.Open(ctx, config.Common{ClickHouseAddr: s.ClickHouse.Addr, ClickHouseDB: database, ClickHouseUser: "default"})
+	return chdb.Open(ctx, s.clickHouse())
+}
+
+// clickHouse is how the stack reaches its ClickHouse database.
+func (s *Stack) clickHouse() config.Common {
+	c := config.Common{ClickHouseAddr: s.opts.ClickHouseAddr, ClickHouseCluster: s.opts.ClickHouseCluster, ClickHouseDB: database, ClickHouseUser: "default"}
+	if c.ClickHouseAddr == "" {
+		c.ClickHouseAddr = s.ClickHouse.Addr
+	}
+	return c
 }
 
 // Start brings everything up and waits until every service is ready.
@@ -223,9 +237,11 @@ func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 	if err != nil {
 		return s, err
 	}
-	if o.DataDir != "" {
+	switch {
+	case o.ClickHouseAddr != "":
+	case o.DataDir != "":
 		s.ClickHouse, err = testenv.StartClickHouseAt(filepath.Join(o.DataDir, "clickhouse"), portOr(o.ClickHousePort), portOr(o.ClickHouseHTTPPort))
-	} else {
+	default:
 		s.ClickHouse, err = testenv.StartClickHouse()
 	}
 	if err != nil {

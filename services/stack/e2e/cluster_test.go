@@ -8,11 +8,13 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/lapor/lapor/services/shared/chdb"
 	"github.com/lapor/lapor/services/shared/config"
 	"github.com/lapor/lapor/services/shared/redisclient"
 	"github.com/lapor/lapor/services/shared/stream"
@@ -24,12 +26,14 @@ import (
 // services over: more than the masters, as a deployment would have.
 const clusterShards = 6
 
-// TestExactCountsOnRedisCluster runs the pipeline on a three-master Redis
-// Cluster, with the reports in clusterShards streams, two ingests and two
-// workers, and moves the slot of a busy stream to another master while
-// reports arrive: every report an ingest accepted is counted exactly
-// once, and nothing is left in the streams or dead-lettered.
-func TestExactCountsOnRedisCluster(t *testing.T) {
+// TestExactCountsOnClusters runs the pipeline on a three-master Redis
+// Cluster, with the reports in clusterShards streams, and a ClickHouse
+// cluster of two shards, with two ingests and two workers, and moves the
+// slot of a busy stream to another master while reports arrive: every
+// report an ingest accepted is counted exactly once, each service's
+// reports are on one ClickHouse shard, and nothing is left in the streams
+// or dead-lettered.
+func TestExactCountsOnClusters(t *testing.T) {
 	need(t)
 	if testing.Short() {
 		t.Skip("starts a Redis Cluster and a second stack")
@@ -41,9 +45,11 @@ func TestExactCountsOnRedisCluster(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer cl.Stop()
+	ch := testenv.OwnClickHouseCluster(t, testenv.ClickHouseClusterOptions{Shards: 2})
 	logs := filepath.Join(t.TempDir(), "logs")
 	cs, err := stack.Start(ctx, stack.Options{
 		BinDir: binDir, LogDir: logs, RedisAddr: cl.Addrs,
+		ClickHouseAddr: strings.Join(ch.Addrs(), ","), ClickHouseCluster: testenv.ClickHouseClusterName,
 		Env: map[string][]string{
 			"*":        {"LAPOR_LOG_LEVEL=debug", fmt.Sprintf("LAPOR_REPORT_SHARDS=%d", clusterShards)},
 			"ingest":   {"LAPOR_TRUSTED_PROXIES=127.0.0.0/8", "LAPOR_REPORTER_SECRET=e2e", "LAPOR_RATE_LIMIT_IP=1000-M", "LAPOR_RATE_LIMIT_NET=100000-M"},
@@ -216,6 +222,39 @@ func TestExactCountsOnRedisCluster(t *testing.T) {
 	if len(used) < 3 {
 		t.Errorf("the services used only %d of %d streams", len(used), clusterShards)
 	}
+	// Each service's reports on exactly one ClickHouse shard, and both
+	// shards used.
+	shardOf := map[string]int{}
+	for i, n := range ch.Nodes {
+		one, err := chdb.Open(ctx, config.Common{ClickHouseAddr: n.Addr, ClickHouseDB: "lapor", ClickHouseUser: "default"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows, err := one.Query(ctx, "SELECT DISTINCT service FROM reports_local")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var svc string
+			if err := rows.Scan(&svc); err != nil {
+				t.Fatal(err)
+			}
+			if prev, ok := shardOf[svc]; ok {
+				t.Errorf("%s has reports on shards %d and %d", svc, prev, i+1)
+			}
+			shardOf[svc] = i + 1
+		}
+		rows.Close()
+		one.Close()
+	}
+	perShard := map[int]int{}
+	for _, s := range svcs {
+		perShard[shardOf[s.Slug]]++
+	}
+	if len(shardOf) != len(svcs) || perShard[1] == 0 || perShard[2] == 0 {
+		t.Errorf("services by shard %v, want all %d services over both", perShard, len(svcs))
+	}
+	t.Logf("ClickHouse: services per shard %v", perShard)
 }
 
 // postTo sends one report to the ingest at base as the person at ip, and
