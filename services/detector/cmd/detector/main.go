@@ -114,24 +114,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "":
 		return serve(ctx, s, log)
 	case "migrate":
-		return migrateOnly(ctx, s.common, log)
+		return migrate.Command(ctx, s.common, log, stdout)
 	case "replay":
 		return replay(ctx, s, log, stdout)
 	default:
 		return fmt.Errorf("unknown command %q (want migrate, replay, score, eval, synth or none)", cmd)
 	}
-}
-
-func migrateOnly(ctx context.Context, common config.Common, log *slog.Logger) error {
-	conn, err := chdb.Open(ctx, common)
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
-	if _, err := migrate.Apply(ctx, conn, log); err != nil {
-		return fmt.Errorf("apply migrations: %w", err)
-	}
-	return nil
 }
 
 // replay runs detect.Replay over the history before now, with the

@@ -101,6 +101,9 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return fmt.Errorf("set up logging: %w", err)
 	}
+	if cfg.Migrate {
+		return migrate.Command(ctx, cfg.Common, log, stdout)
+	}
 	ingest, err := url.Parse(cfg.IngestURL)
 	if err != nil || ingest.Scheme == "" || ingest.Host == "" {
 		return fmt.Errorf("ingest-url %q must be an absolute http(s) URL", cfg.IngestURL)
@@ -126,16 +129,12 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	defer conn.Close()
 
-	if cfg.Migrate || cfg.MigrateOnStart {
+	if cfg.MigrateOnStart {
 		applied, err := migrate.Apply(ctx, conn, log)
 		if err != nil {
 			return fmt.Errorf("apply migrations: %w", err)
 		}
 		log.Info("migrations up to date", "applied", len(applied))
-		if cfg.Migrate {
-			fmt.Fprintf(stdout, "applied %d migrations\n", len(applied))
-			return nil
-		}
 	}
 
 	streams, err := stream.ReportStreams(cfg.Common.ReportShards)
