@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -116,11 +117,23 @@ func recoverJSON(log *slog.Logger) gin.HandlerFunc {
 	}
 }
 
-// Health registers /healthz (the process is up) and /readyz (its
-// dependencies answer, as ready reports). Why a dependency does not
-// answer goes to the log, not the answer: it can name internal addresses.
-func Health(r gin.IRoutes, log *slog.Logger, ready func(context.Context) error) {
-	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
+// Health registers /healthz (the process is alive: its main loop goes
+// round, as live reports; nil when answering HTTP is the main loop) and
+// /readyz (its dependencies answer, as ready reports). A liveness check
+// (Kubernetes restarts the process) reads /healthz; a dependency that is
+// down makes a service unready, never dead. Why a check fails goes to the
+// log, not the answer: it can name internal addresses.
+func Health(r gin.IRoutes, log *slog.Logger, ready func(context.Context) error, live func() error) {
+	r.GET("/healthz", func(c *gin.Context) {
+		if live != nil {
+			if err := live(); err != nil {
+				log.Error("not alive", "err", err)
+				Abort(c, http.StatusServiceUnavailable, "stalled", "the service's main loop has stopped going round", "")
+				return
+			}
+		}
+		c.JSON(http.StatusOK, gin.H{"status": "ok"})
+	})
 	r.GET("/readyz", func(c *gin.Context) {
 		ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
 		defer cancel()
@@ -164,13 +177,38 @@ func Serve(ctx context.Context, ln net.Listener, h http.Handler, log *slog.Logge
 
 // HealthOnly is the whole router of a service whose only endpoints are
 // /healthz and /readyz (the worker, the detector).
-func HealthOnly(log *slog.Logger, ready func(context.Context) error) (http.Handler, error) {
+func HealthOnly(log *slog.Logger, ready func(context.Context) error, live func() error) (http.Handler, error) {
 	r, err := NewEngine(log, nil)
 	if err != nil {
 		return nil, err
 	}
-	Health(r, log, ready)
+	Health(r, log, ready, live)
 	return r, nil
+}
+
+// Heartbeat is when a service's main loop last went round, for /healthz:
+// a loop that is stuck (a deadlock, a call that never returns) makes the
+// process dead, to be restarted, where a dependency that is down only
+// makes it unready. The zero Heartbeat has never beaten; NewHeartbeat
+// starts it now.
+type Heartbeat struct{ ns atomic.Int64 }
+
+// NewHeartbeat returns a heartbeat that beat just now.
+func NewHeartbeat() *Heartbeat {
+	h := &Heartbeat{}
+	h.Beat()
+	return h
+}
+
+// Beat records that the loop went round.
+func (h *Heartbeat) Beat() { h.ns.Store(time.Now().UnixNano()) }
+
+// Check fails when the last beat is more than limit ago.
+func (h *Heartbeat) Check(limit time.Duration) error {
+	if age := time.Since(time.Unix(0, h.ns.Load())); age > limit {
+		return fmt.Errorf("main loop last went round %s ago (limit %s)", age.Round(time.Second), limit)
+	}
+	return nil
 }
 
 // ServeAlongside runs an HTTP server on ln next to a service's main loop.

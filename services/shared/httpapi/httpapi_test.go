@@ -117,12 +117,12 @@ func TestEngineAnswersWrongPathsWithJSON(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			Health(r, logging.Discard(), ready)
+			Health(r, logging.Discard(), ready, nil)
 			r.POST("/v1/reports", func(c *gin.Context) { c.Status(http.StatusAccepted) })
 			return r
 		},
 		"HealthOnly": func(t *testing.T) http.Handler {
-			h, err := HealthOnly(logging.Discard(), ready)
+			h, err := HealthOnly(logging.Discard(), ready, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -163,5 +163,37 @@ func TestEngineAnswersWrongPathsWithJSON(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestHealthzFailsWhenTheLoopStalls checks that /healthz follows the
+// main loop's heartbeat, and /readyz the dependencies, separately.
+func TestHealthzFailsWhenTheLoopStalls(t *testing.T) {
+	beat := NewHeartbeat()
+	limit := time.Hour
+	h, err := HealthOnly(logging.Discard(), func(context.Context) error { return nil }, func() error { return beat.Check(limit) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	get := func(path string) int {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, path, nil))
+		return w.Code
+	}
+	if got := get("/healthz"); got != http.StatusOK {
+		t.Fatalf("fresh heartbeat: /healthz %d", got)
+	}
+	limit = 0 // every beat is now too old
+	time.Sleep(time.Millisecond)
+	if got := get("/healthz"); got != http.StatusServiceUnavailable {
+		t.Errorf("stalled loop: /healthz %d, want 503", got)
+	}
+	if got := get("/readyz"); got != http.StatusOK {
+		t.Errorf("stalled loop: /readyz %d, want 200 (readiness is the dependencies')", got)
+	}
+	limit = time.Hour
+	beat.Beat()
+	if got := get("/healthz"); got != http.StatusOK {
+		t.Errorf("after a beat: /healthz %d", got)
 	}
 }

@@ -198,11 +198,16 @@ func serve(ctx context.Context, s settings, log *slog.Logger) error {
 	if err := detect.MoveOldKeys(ctx, rdb); err != nil {
 		return err
 	}
+	beat := httpapi.NewHeartbeat()
+	cfg.Beat = beat.Beat
 	det, err := detect.New(conn, rdb, log, cfg)
 	if err != nil {
 		return err
 	}
-	h, err := routes(log, det.Ready)
+	// Run goes round every interval while leading and every third of the
+	// lease's TTL standing by; each step of a cycle is bounded (30 s).
+	stallAfter := 3*cfg.Interval + 2*time.Minute
+	h, err := routes(log, det.Ready, func() error { return beat.Check(stallAfter) })
 	if err != nil {
 		return err
 	}

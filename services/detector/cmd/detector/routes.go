@@ -9,6 +9,6 @@ import (
 )
 
 // routes is every HTTP endpoint the detector serves: only its health.
-func routes(log *slog.Logger, ready func(context.Context) error) (http.Handler, error) {
-	return httpapi.HealthOnly(log, ready)
+func routes(log *slog.Logger, ready func(context.Context) error, live func() error) (http.Handler, error) {
+	return httpapi.HealthOnly(log, ready, live)
 }

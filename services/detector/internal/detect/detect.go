@@ -140,6 +140,10 @@ type Config struct {
 	// Streams are the report streams whose backlog says which buckets
 	// are complete (see writtenBefore); empty means stream.Reports alone.
 	Streams []string
+	// Beat, when set, is called each time Run goes round: every cycle
+	// while leading, every attempt at the lease while standing by (the
+	// detector's liveness check).
+	Beat func()
 }
 
 // DefaultLeaseTTL is Config.LeaseTTL's default: a crashed detector's
@@ -348,11 +352,19 @@ func (d *Detector) Ready(ctx context.Context) error {
 // tried once more, before Run returns.
 func (d *Detector) Run(ctx context.Context) error {
 	d.lease.Run(ctx, d.lead, func() {
+		d.beat()
 		d.leading.Store(false)
 		d.standby.Store(true)
 	})
 	d.leading.Store(false)
 	return nil
+}
+
+// beat tells the liveness check that Run went round.
+func (d *Detector) beat() {
+	if d.cfg.Beat != nil {
+		d.cfg.Beat()
+	}
 }
 
 // lead runs cycles while this detector holds the lease: ctx ends when it
@@ -368,6 +380,7 @@ func (d *Detector) lead(ctx context.Context) {
 	tick := time.NewTicker(d.cfg.Interval)
 	defer tick.Stop()
 	for {
+		d.beat()
 		if !d.loaded.Load() {
 			if err := d.withCycleCtx(ctx, d.Load); err != nil {
 				d.log.Error("load open incidents", "err", err)

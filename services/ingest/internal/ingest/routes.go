@@ -12,6 +12,6 @@ func addRoutes(r *gin.Engine, s *server) {
 	r.Use(logRequests(s.log))
 	// First, so that everything after agrees on who the client is.
 	r.Use(clientaddr.Middleware(s.forward))
-	httpapi.Health(r, s.log, s.ready)
+	httpapi.Health(r, s.log, s.ready, nil)
 	r.POST("/api/v1/reports", s.limits.Middleware(), s.handleReport())
 }

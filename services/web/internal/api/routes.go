@@ -11,7 +11,7 @@ import (
 
 // routes is the one place the web's endpoints are registered.
 func (s *Server) routes(r *gin.Engine) {
-	httpapi.Health(r, s.log, s.store.Ping)
+	httpapi.Health(r, s.log, s.store.Ping, nil)
 
 	// Pages of the frontend; the app routes itself in the browser. They
 	// answer HEAD too: link unfurlers ask before fetching a page or image.

@@ -115,20 +115,35 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	// letters and its group live in one Redis Cluster slot, and every
 	// worker reads every stream, so the shards share the workers.
 	var consumers []*consume.Consumer
+	var beats []*httpapi.Heartbeat
 	for _, st := range streams {
 		cfg := s.consume
 		cfg.Stream = st
+		hb := httpapi.NewHeartbeat()
+		cfg.Beat = hb.Beat
+		beats = append(beats, hb)
 		c, err := consume.New(rdb, out, cfg, log.With("stream", st))
 		if err != nil {
 			return err
 		}
 		consumers = append(consumers, c)
 	}
+	// A consumer's loop goes round at least every second, or every
+	// retry-max while storage is down; a write that hangs past stallAfter
+	// means the process is stuck, and a restart hands its entries on.
+	stallAfter := max(2*time.Minute, 4*s.consume.RetryMax)
 	handler, err := routes(log, func(ctx context.Context) error {
 		if err := rdb.Ping(ctx).Err(); err != nil {
 			return fmt.Errorf("redis: %w", err)
 		}
 		return out.Ping(ctx)
+	}, func() error {
+		for i, hb := range beats {
+			if err := hb.Check(stallAfter); err != nil {
+				return fmt.Errorf("consumer of %s: %w", streams[i], err)
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		return err

@@ -45,6 +45,9 @@ type Config struct {
 	RetryMax      time.Duration // longest wait between retries; default 5s
 	ShutdownGrace time.Duration // how long the final write may take after cancellation; default 10s
 	DeadLetterMax int64         // approximate cap on the dead-letter stream; default 100000
+	// Beat, when set, is called each time the consumer's loop goes round
+	// (a read, a flush, a retry): the worker's liveness check.
+	Beat func()
 }
 
 func (c Config) withDefaults() Config {
@@ -151,6 +154,7 @@ func (c *Consumer) loop(ctx context.Context) error {
 	readFail.min, readFail.max = c.cfg.RetryMin, c.cfg.RetryMax
 	resync := false
 	for ctx.Err() == nil {
+		c.beat()
 		if resync {
 			// A read that failed may have been delivered all the same (a
 			// connection lost mid-reply): pick such entries up now rather
@@ -516,6 +520,7 @@ func (c *Consumer) finalFlush(parent context.Context) error {
 func (c *Consumer) retry(ctx context.Context, what string, fn func(context.Context) error) error {
 	b := backoff{min: c.cfg.RetryMin, max: c.cfg.RetryMax}
 	for attempt := 1; ; attempt++ {
+		c.beat()
 		err := fn(ctx)
 		if err == nil {
 			if attempt > 1 {
@@ -535,6 +540,13 @@ func (c *Consumer) retry(ctx context.Context, what string, fn func(context.Conte
 		if err := sleep.For(ctx, d); err != nil {
 			return fmt.Errorf("%s: %w", what, err)
 		}
+	}
+}
+
+// beat tells the liveness check the loop went round.
+func (c *Consumer) beat() {
+	if c.cfg.Beat != nil {
+		c.cfg.Beat()
 	}
 }
 
