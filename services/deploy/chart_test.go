@@ -3,6 +3,7 @@ package deploy
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"maps"
 	"net/netip"
@@ -14,6 +15,8 @@ import (
 	"helm.sh/helm/v4/pkg/chart/common"
 	"helm.sh/helm/v4/pkg/chart/common/util"
 	"helm.sh/helm/v4/pkg/chart/loader"
+	"helm.sh/helm/v4/pkg/chart/v2/lint"
+	"helm.sh/helm/v4/pkg/chart/v2/lint/support"
 	"helm.sh/helm/v4/pkg/engine"
 )
 
@@ -60,20 +63,33 @@ type manifest struct {
 	} `yaml:"spec"`
 }
 
-// render renders the chart with values over its defaults, as `helm
-// template` would, and returns each container's environment by container
-// name.
-func render(t *testing.T, values map[string]any) (map[string]env, error) {
+// renderFiles renders the chart as `helm template` would, as release name
+// with values over the chart's defaults. It returns each template's text
+// and the values the templates saw.
+func renderFiles(t *testing.T, name string, values map[string]any) (map[string]string, map[string]any, error) {
 	t.Helper()
 	ch, err := loader.Load(chartDir)
 	if err != nil {
 		t.Fatalf("load chart: %v", err)
 	}
-	vals, err := util.ToRenderValues(ch, values, common.ReleaseOptions{Name: "lapor", Namespace: "lapor", Revision: 1, IsInstall: true}, nil)
+	vals, err := util.ToRenderValues(ch, values, common.ReleaseOptions{Name: name, Namespace: "lapor", Revision: 1, IsInstall: true}, nil)
 	if err != nil {
-		t.Fatalf("compose render values: %v", err)
+		return nil, nil, fmt.Errorf("compose render values: %w", err)
 	}
 	files, err := engine.Render(ch, vals)
+	if err != nil {
+		return nil, nil, err
+	}
+	v, _ := vals["Values"].(common.Values)
+	return files, v.AsMap(), nil
+}
+
+// render renders the chart with values over its defaults, as `helm
+// template` would, and returns each container's environment by container
+// name.
+func render(t *testing.T, values map[string]any) (map[string]env, error) {
+	t.Helper()
+	files, _, err := renderFiles(t, "lapor", values)
 	if err != nil {
 		return nil, err
 	}
@@ -224,6 +240,16 @@ func TestChartTrustsOnlyTheWebsHop(t *testing.T) {
 	}
 }
 
+// direct is values over a web that browsers reach directly, the least a
+// render needs.
+func direct(values map[string]any) map[string]any {
+	out := map[string]any{"web": map[string]any{"clientsConnectDirectly": true}}
+	for k, v := range values {
+		out[k] = v
+	}
+	return out
+}
+
 // TestChartRefuses checks that the chart will not render a deployment that
 // counts people wrongly, and says what to set instead.
 func TestChartRefuses(t *testing.T) {
@@ -263,6 +289,76 @@ func TestChartRefuses(t *testing.T) {
 			},
 			want: []string{"forwardSecret.existingSecret", `"forward-secret"`},
 		},
+		{
+			name:   "no reporter secret",
+			values: direct(map[string]any{"reporterSecret": map[string]any{"existingSecret": ""}}),
+			want:   []string{"reporterSecret.existingSecret", `"reporter-secret"`},
+		},
+		{
+			name:   "a misspelt setting (values.schema.json)",
+			values: direct(map[string]any{"ingest": map[string]any{"maxBackLog": 5000}}),
+			want:   []string{"/ingest", "maxBackLog"},
+		},
+		{
+			name:   "a duration without its unit",
+			values: direct(map[string]any{"worker": map[string]any{"claimIdle": 30}}),
+			want:   []string{"/worker/claimIdle"},
+		},
+		{
+			name:   "the old single Redis address",
+			values: direct(map[string]any{"redis": map[string]any{"addr": "redis:6379"}}),
+			want:   []string{"redis.addr is now redis.addrs"},
+		},
+		{
+			name:   "no Redis",
+			values: direct(map[string]any{"redis": map[string]any{"addrs": []any{}}}),
+			want:   []string{"redis.addrs is empty"},
+		},
+		{
+			name:   "no ClickHouse",
+			values: direct(map[string]any{"clickhouse": map[string]any{"addrs": " , "}}),
+			want:   []string{"clickhouse.addrs is empty"},
+		},
+		{
+			name:   "a database other than 0 on a Redis Cluster",
+			values: direct(map[string]any{"redis": map[string]any{"addrs": "redis-0:6379,redis-1:6379", "db": 2}}),
+			want:   []string{"redis.db is 2", "database 0 only"},
+		},
+		{
+			name:   "no report shard",
+			values: direct(map[string]any{"redis": map[string]any{"reportShards": 0}}),
+			want:   []string{"redis.reportShards must be at least 1, got 0"},
+		},
+		{
+			name:   "half a report shard",
+			values: direct(map[string]any{"redis": map[string]any{"reportShards": 1.5}}),
+			want:   []string{"reportShards", "want integer"},
+		},
+		{
+			name:   "report shards in words",
+			values: direct(map[string]any{"redis": map[string]any{"reportShards": "eight"}}),
+			want:   []string{"redis.reportShards must be a whole number"},
+		},
+		{
+			name:   "replicated tables without a cluster",
+			values: direct(map[string]any{"clickhouse": map[string]any{"replicated": true}}),
+			want:   []string{"clickhouse.replicated is true but clickhouse.cluster is empty"},
+		},
+		{
+			name:   "GeoIP databases without their volume",
+			values: direct(map[string]any{"ingest": map[string]any{"geoip": map[string]any{"files": []any{"GeoLite2-City.mmdb"}}}}),
+			want:   []string{"ingest.geoip.volume is empty"},
+		},
+		{
+			name:   "an autoscaler upside down",
+			values: direct(map[string]any{"ingest": map[string]any{"autoscaling": map[string]any{"enabled": true, "minReplicas": 5, "maxReplicas": 3}}}),
+			want:   []string{"ingest.autoscaling.minReplicas (5) is above maxReplicas (3)"},
+		},
+		{
+			name:   "a public URL with a path",
+			values: direct(map[string]any{"web": map[string]any{"clientsConnectDirectly": true, "publicURL": "https://lapor.example/status/"}}),
+			want:   []string{"web.publicURL must be a scheme and host"},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -290,5 +386,28 @@ func TestChartRunsDetectorReplicasUnderTheLease(t *testing.T) {
 	}
 	if got := envs["detector"].values["LAPOR_LEASE_TTL"]; got != "20s" {
 		t.Errorf("detector LAPOR_LEASE_TTL = %q, want 20s", got)
+	}
+}
+
+// TestChartLints runs Helm's own linter (the chart's metadata, its values
+// against values.schema.json, every template rendered and parsed, and
+// deprecated API versions) on each value set, for the oldest Kubernetes
+// the chart supports; a warning fails as an error does.
+func TestChartLints(t *testing.T) {
+	oldest, err := common.ParseKubeVersion("v1.27.0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, set := range valueSets {
+		t.Run(set, func(t *testing.T) {
+			res := lint.RunAll(chartDir, readValueSet(t, set), "lapor", lint.WithKubeVersion(oldest))
+			for _, m := range res.Messages {
+				if m.Severity >= support.WarningSev {
+					t.Error(m)
+				} else {
+					t.Log(m)
+				}
+			}
+		})
 	}
 }
