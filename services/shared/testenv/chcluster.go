@@ -291,15 +291,11 @@ func StartZooKeeper() (*ZooKeeper, error) {
 // that connects then is dropped during the handshake, which makes
 // ClickHouse 18.16 crash.
 func serving(addr string) error {
-	c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
+	c, err := ask(addr, "srvr")
 	if err != nil {
 		return err
 	}
 	defer c.Close()
-	_ = c.SetDeadline(time.Now().Add(time.Second))
-	if _, err := c.Write([]byte("srvr")); err != nil {
-		return fmt.Errorf("send srvr: %w", err)
-	}
 	b, _ := io.ReadAll(c)
 	if !strings.Contains(string(b), "Mode: standalone") {
 		return fmt.Errorf("srvr answered %q", b)

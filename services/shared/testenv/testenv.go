@@ -85,16 +85,27 @@ func waitUntil(p *proc, d time.Duration, what string, check func() error) error 
 // while a restarted Redis reads its append-only file it accepts
 // connections and answers every command with "LOADING Redis is loading
 // the dataset in memory".
-func pingRedis(addr string) error {
+// ask connects to addr and sends req, giving the caller a second to read
+// the answer from the connection it returns.
+func ask(addr, req string) (net.Conn, error) {
 	c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
+	if err != nil {
+		return nil, err
+	}
+	_ = c.SetDeadline(time.Now().Add(time.Second))
+	if _, err := c.Write([]byte(req)); err != nil {
+		c.Close()
+		return nil, fmt.Errorf("send %q: %w", strings.TrimSpace(req), err)
+	}
+	return c, nil
+}
+
+func pingRedis(addr string) error {
+	c, err := ask(addr, "PING\r\n")
 	if err != nil {
 		return err
 	}
 	defer c.Close()
-	_ = c.SetDeadline(time.Now().Add(time.Second))
-	if _, err := c.Write([]byte("PING\r\n")); err != nil {
-		return fmt.Errorf("send PING: %w", err)
-	}
 	line, err := bufio.NewReader(c).ReadString('\n')
 	if err != nil {
 		return fmt.Errorf("read PING's answer: %w", err)
