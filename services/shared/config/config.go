@@ -204,13 +204,31 @@ type Common struct {
 // ClickHouseAddrs is ClickHouseAddr's comma-separated list of host:port.
 func (c Common) ClickHouseAddrs() []string { return splitList(c.ClickHouseAddr) }
 
-// BindCommon binds the shared settings.
+// BindCommon binds the shared settings: the log level, Redis and
+// ClickHouse.
 func (l *Loader) BindCommon(c *Common) {
+	l.BindLogLevel(c)
+	l.BindRedis(c)
+	l.BindClickHouse(c)
+}
+
+// BindLogLevel binds the log level alone.
+func (l *Loader) BindLogLevel(c *Common) {
 	l.String(&c.LogLevel, "log-level", "info", "log level: debug, info, warn, error")
+}
+
+// BindRedis binds Redis's settings and the report shards, for a command
+// that uses Redis alone (the ingest).
+func (l *Loader) BindRedis(c *Common) {
 	l.String(&c.RedisAddr, "redis-addr", "127.0.0.1:6379", "Redis address host:port, or a comma-separated list of a Redis Cluster's nodes (a single node of a cluster is recognised too)")
 	l.Secret(&c.RedisPassword, "redis-password", "Redis password")
 	l.Int(&c.RedisDB, "redis-db", 0, "Redis database number (0 on a cluster)")
 	l.Int(&c.ReportShards, "report-shards", 1, "report streams, each in its own Redis hash slot, a service's reports always in the same one; ingest, worker, detector and web must agree")
+}
+
+// BindClickHouse binds ClickHouse's settings, for a command that uses
+// ClickHouse alone (the backfill).
+func (l *Loader) BindClickHouse(c *Common) {
 	l.String(&c.ClickHouseAddr, "clickhouse-addr", "127.0.0.1:9000", "ClickHouse native protocol address host:port, or a comma-separated list of a cluster's (the client picks one and fails over)")
 	l.String(&c.ClickHouseDB, "clickhouse-db", "lapor", "ClickHouse database")
 	l.String(&c.ClickHouseUser, "clickhouse-user", "default", "ClickHouse user")

@@ -42,7 +42,8 @@ type Config struct {
 func LoadConfig(args []string, getenv func(string) string, stderr io.Writer) (Config, error) {
 	var c Config
 	l := config.New("ingest", getenv, stderr)
-	l.BindCommon(&c.Common)
+	l.BindLogLevel(&c.Common)
+	l.BindRedis(&c.Common)
 	l.String(&c.HTTPAddr, "http-addr", "127.0.0.1:8081", "HTTP listen address")
 	l.List(&c.TrustedProxies, "trusted-proxies", "", "proxies (IPs or CIDRs) whose X-Forwarded-For is believed; none by default")
 	l.Secret(&c.ReporterSecret, "reporter-secret", "secret for reporter keys; must be the same on every ingest instance (random if empty)")

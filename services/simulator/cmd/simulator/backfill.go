@@ -31,7 +31,8 @@ func runBackfill(ctx context.Context, args []string, getenv func(string) string,
 		outageEvery time.Duration
 	)
 	l := config.New("simulator backfill", getenv, stderr)
-	l.BindCommon(&common)
+	l.BindLogLevel(&common)
+	l.BindClickHouse(&common)
 	l.Int(&days, "days", 14, "days of per-minute history to write")
 	l.Float(&rate, "rate", 10, "mean reports per second of all services together, averaged over a day; match the live simulator's -rate")
 	l.Int(&seed, "seed", 0, "random seed for a repeatable history; 0 takes one from the clock")
