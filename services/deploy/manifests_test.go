@@ -659,7 +659,7 @@ var notInChart = map[string]string{
 var unused = []struct {
 	command, prefix, pkg, dir string
 }{
-	{"ingest", "LAPOR_CLICKHOUSE_", "github.com/lapor/lapor/services/shared/chdb", "services/ingest"},
+	{"ingest", "LAPOR_CLICKHOUSE_", "github.com/lapor/lapor/services/shared/clickhouse", "services/ingest"},
 }
 
 // imports says whether any non-test Go file under dir imports pkg.

@@ -9,6 +9,8 @@
 //	lapor "github.com/lapor/lapor/services/shared"
 package lapor
 
+import "time"
+
 // Level is how sure Lapor is that a service has a problem, in rising
 // order of certainty, as the public sees it.
 type Level string
@@ -64,3 +66,30 @@ func (k AlertKind) Valid() bool {
 	}
 	return false
 }
+
+// Incident is one outage of one service.
+type Incident struct {
+	ID               string    `json:"id"`
+	Service          string    `json:"service"`
+	Level            Level     `json:"level"`
+	Status           Status    `json:"status"`
+	StartedAt        time.Time `json:"started_at"`
+	UpdatedAt        time.Time `json:"updated_at"`
+	EndedAt          time.Time `json:"ended_at"`
+	EndReason        EndReason `json:"end_reason"` // once resolved; empty before the reason was stored
+	Peak             uint32    `json:"peak"`
+	PeakAt           time.Time `json:"peak_at"`
+	Baseline         float64   `json:"baseline"`
+	LastCount        uint32    `json:"last_count"`
+	TopSymptoms      []string  `json:"top_symptoms"`
+	TopSymptomShares []float64 `json:"top_symptom_shares"`
+	TopCountries     []string  `json:"top_countries"`
+	Version          uint64    `json:"-"`
+	// Span is how many buckets the detector's span that opened it summed
+	// (spike.Incident.Span), so a restart ends it the same way; 0 where
+	// not stored.
+	Span uint16 `json:"-"`
+}
+
+// Open reports whether the incident is still going on.
+func (i *Incident) Open() bool { return i.Status == StatusOpen }

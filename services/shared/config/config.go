@@ -192,7 +192,7 @@ type Common struct {
 	ClickHouseUser string
 	ClickHousePass string
 	// ClickHouseCluster names the cluster in the servers' remote_servers
-	// that Lapor's tables are laid out over (see package migrate); empty
+	// that Lapor's tables are laid out over (see package clickhouse); empty
 	// for a single node.
 	ClickHouseCluster string
 	// ClickHouseReplicated says the cluster's servers have Keeper or

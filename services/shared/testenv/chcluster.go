@@ -135,7 +135,7 @@ func StartClickHouseCluster(o ClickHouseClusterOptions) (*ClickHouseCluster, err
 	return c, nil
 }
 
-// clusterProfile is what a cluster's users need (see chdb): a query over a
+// clusterProfile is what a cluster's users need (see package clickhouse): a query over a
 // Distributed table may hold a subquery over another.
 const clusterProfile = `<yandex><profiles><default><distributed_product_mode>global</distributed_product_mode></default></profiles></yandex>
 `

@@ -23,14 +23,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ClickHouse/clickhouse-go/v2"
+	ch "github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 	"github.com/redis/go-redis/v9"
 
-	"github.com/lapor/lapor/services/shared/chdb"
+	"github.com/lapor/lapor/services/shared/clickhouse"
 	"github.com/lapor/lapor/services/shared/config"
 	"github.com/lapor/lapor/services/shared/logging"
-	"github.com/lapor/lapor/services/shared/migrate"
 	"github.com/lapor/lapor/services/shared/redisclient"
 )
 
@@ -119,10 +118,10 @@ func pingRedis(addr string) error {
 // queryClickHouse runs SELECT 1 over the native protocol, which the
 // services use: it answers only once the server has loaded its tables.
 func queryClickHouse(addr string) error {
-	conn, err := clickhouse.Open(&clickhouse.Options{
-		Protocol:    clickhouse.Native,
+	conn, err := ch.Open(&ch.Options{
+		Protocol:    ch.Native,
 		Addr:        []string{addr},
-		Auth:        clickhouse.Auth{Database: "default", Username: "default"},
+		Auth:        ch.Auth{Database: "default", Username: "default"},
 		DialTimeout: time.Second,
 	})
 	if err != nil {
@@ -588,12 +587,12 @@ func (e *Env) Migrated(t testing.TB) driver.Conn {
 		t.Fatal("testenv: no ClickHouse in this Env (started by MainRedis)")
 	}
 	ctx := Ctx(t)
-	conn, err := chdb.Open(ctx, e.Config(t))
+	conn, err := clickhouse.Open(ctx, e.Config(t))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { conn.Close() })
-	if _, err := migrate.Apply(ctx, conn, logging.Discard()); err != nil {
+	if _, err := clickhouse.Migrate(ctx, conn, logging.Discard()); err != nil {
 		t.Fatal(err)
 	}
 	return conn

@@ -17,8 +17,7 @@ import (
 	"time"
 
 	lapor "github.com/lapor/lapor/services/shared"
-	"github.com/lapor/lapor/services/shared/band"
-	"github.com/lapor/lapor/services/shared/incident"
+	"github.com/lapor/lapor/services/shared/clickhouse"
 	"github.com/lapor/lapor/services/shared/spike"
 	"github.com/lapor/lapor/services/stack/internal/stack"
 )
@@ -139,13 +138,13 @@ func pastIncident(ctx context.Context, t *testing.T, st *stack.Stack, slug strin
 	defer conn.Close()
 	start := time.Now().UTC().Add(-62 * time.Hour).Truncate(time.Minute)
 	end := start.Add(14 * time.Hour)
-	in := incident.Incident{
+	in := lapor.Incident{
 		ID: "browser-past-" + slug, Service: slug, Level: lapor.LevelDetected, Status: lapor.StatusResolved,
 		StartedAt: start, UpdatedAt: end, EndedAt: end, EndReason: lapor.EndNewNormal,
 		Peak: 90, PeakAt: start.Add(time.Hour), Baseline: 12, LastCount: 60,
 		TopSymptoms: []string{"app"}, TopSymptomShares: []float64{1}, Version: 1,
 	}
-	if err := incident.Save(ctx, conn, []incident.Incident{in}); err != nil {
+	if err := clickhouse.SaveIncidents(ctx, conn, []lapor.Incident{in}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -167,11 +166,11 @@ func elevated(ctx context.Context, t *testing.T, st *stack.Stack, slug string) {
 	}
 	defer conn.Close()
 	at := time.Now().UTC().Truncate(time.Minute).Add(10 * time.Minute)
-	row := band.Row{Service: slug, Bucket: at, Length: time.Minute, Expected: 10, Spans: []spike.Judgement{
+	row := clickhouse.Expectation{Service: slug, Bucket: at, Length: time.Minute, Expected: 10, Spans: []spike.Judgement{
 		{Span: 1, Count: 80, Expected: 10, Possible: 100, Detected: 200},
 		{Span: 15, Count: 1200, Expected: 150, Possible: 400, Detected: 800},
 	}}
-	if err := band.Save(ctx, conn, []band.Row{row}, time.Now().Add(time.Hour)); err != nil {
+	if err := clickhouse.SaveExpectations(ctx, conn, []clickhouse.Expectation{row}, time.Now().Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/lapor/lapor/services/shared/chdb"
+	"github.com/lapor/lapor/services/shared/clickhouse"
 	"github.com/lapor/lapor/services/shared/config"
 	"github.com/lapor/lapor/services/shared/redisclient"
 	"github.com/lapor/lapor/services/shared/stream"
@@ -226,7 +226,7 @@ func TestExactCountsOnClusters(t *testing.T) {
 	// shards used.
 	shardOf := map[string]int{}
 	for i, n := range ch.Nodes {
-		one, err := chdb.Open(ctx, config.Common{ClickHouseAddr: n.Addr, ClickHouseDB: "lapor", ClickHouseUser: "default"})
+		one, err := clickhouse.Open(ctx, config.Common{ClickHouseAddr: n.Addr, ClickHouseDB: "lapor", ClickHouseUser: "default"})
 		if err != nil {
 			t.Fatal(err)
 		}

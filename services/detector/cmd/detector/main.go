@@ -36,11 +36,10 @@ import (
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
 	"github.com/lapor/lapor/services/detector/internal/detect"
-	"github.com/lapor/lapor/services/shared/chdb"
+	"github.com/lapor/lapor/services/shared/clickhouse"
 	"github.com/lapor/lapor/services/shared/config"
 	"github.com/lapor/lapor/services/shared/httpapi"
 	"github.com/lapor/lapor/services/shared/logging"
-	"github.com/lapor/lapor/services/shared/migrate"
 	"github.com/lapor/lapor/services/shared/redisclient"
 	"github.com/lapor/lapor/services/shared/stream"
 )
@@ -114,7 +113,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "":
 		return serve(ctx, s, log)
 	case "migrate":
-		return migrate.Command(ctx, s.common, log, stdout)
+		return clickhouse.MigrateCommand(ctx, s.common, log, stdout)
 	case "replay":
 		return replay(ctx, s, log, stdout)
 	default:
@@ -147,12 +146,12 @@ func replay(ctx context.Context, s settings, log *slog.Logger, stdout io.Writer)
 // openClickHouse connects, and applies the migrations first when
 // -migrate-on-start asks for it.
 func openClickHouse(ctx context.Context, s settings, log *slog.Logger) (driver.Conn, error) {
-	conn, err := chdb.Open(ctx, s.common)
+	conn, err := clickhouse.Open(ctx, s.common)
 	if err != nil {
 		return nil, err
 	}
 	if s.migrateOnStart {
-		if _, err := migrate.Apply(ctx, conn, log); err != nil {
+		if _, err := clickhouse.Migrate(ctx, conn, log); err != nil {
 			conn.Close()
 			return nil, fmt.Errorf("apply migrations: %w", err)
 		}

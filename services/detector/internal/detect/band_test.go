@@ -5,8 +5,7 @@ import (
 	"time"
 
 	lapor "github.com/lapor/lapor/services/shared"
-	"github.com/lapor/lapor/services/shared/band"
-	"github.com/lapor/lapor/services/shared/incident"
+	"github.com/lapor/lapor/services/shared/clickhouse"
 	"github.com/lapor/lapor/services/shared/testenv"
 )
 
@@ -25,7 +24,7 @@ func TestJudgedBucketsAreStored(t *testing.T) {
 	cycle(t, d, now.Add(time.Minute))
 
 	ctx := testenv.Ctx(t)
-	rows, err := band.Latest(ctx, s.conn, minute.Add(-time.Hour))
+	rows, err := clickhouse.LatestExpectations(ctx, s.conn, minute.Add(-time.Hour))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,11 +37,11 @@ func TestJudgedBucketsAreStored(t *testing.T) {
 			t.Errorf("%s's latest row = %+v, want minute %s, a minute long, expected > 0, four spans", svc, r, minute)
 		}
 	}
-	open := s.incidents(t, incident.Filter{Status: lapor.StatusOpen})
+	open := s.incidents(t, clickhouse.IncidentFilter{Status: lapor.StatusOpen})
 	if len(open) != 1 || open[0].Service != "gojek" {
 		t.Fatalf("open incidents = %+v, want gojek's", open)
 	}
-	got, err := band.Series(ctx, s.conn, "gojek", minute.Add(-time.Minute), time.Minute, 2)
+	got, err := clickhouse.ExpectationSeries(ctx, s.conn, "gojek", minute.Add(-time.Minute), time.Minute, 2)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,12 +6,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/lapor/lapor/services/shared/band"
+	lapor "github.com/lapor/lapor/services/shared"
 	"github.com/lapor/lapor/services/shared/baseline"
-	"github.com/lapor/lapor/services/shared/chdb"
-	"github.com/lapor/lapor/services/shared/incident"
+	"github.com/lapor/lapor/services/shared/clickhouse"
 	"github.com/lapor/lapor/services/shared/logging"
-	"github.com/lapor/lapor/services/shared/migrate"
 	"github.com/lapor/lapor/services/shared/report"
 	"github.com/lapor/lapor/services/shared/testenv"
 )
@@ -62,12 +60,12 @@ func TestClusterReadsSameCounts(t *testing.T) {
 	one := setup(t)
 	c := testenv.OwnClickHouseCluster(t, testenv.ClickHouseClusterOptions{Shards: 2})
 	ctx := testenv.Ctx(t)
-	conn, err := chdb.Open(ctx, c.Config(t))
+	conn, err := clickhouse.Open(ctx, c.Config(t))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { conn.Close() })
-	if _, err := migrate.Apply(ctx, conn, logging.Discard()); err != nil {
+	if _, err := clickhouse.Migrate(ctx, conn, logging.Discard()); err != nil {
 		t.Fatal(err)
 	}
 	cl := stores{conn: conn, rdb: env.RedisClient(t)}
@@ -125,9 +123,9 @@ func TestClusterReadsSameCounts(t *testing.T) {
 		cycle(t, dCl, at)
 		cycle(t, dOne, at)
 	}
-	all := incident.Filter{Limit: 1000}
+	all := clickhouse.IncidentFilter{Limit: 1000}
 	ic, io := cl.incidents(t, all), one.incidents(t, all)
-	for _, incs := range [][]incident.Incident{ic, io} {
+	for _, incs := range [][]lapor.Incident{ic, io} {
 		for i := range incs {
 			incs[i].Version = 0 // from the clock
 		}
@@ -138,7 +136,7 @@ func TestClusterReadsSameCounts(t *testing.T) {
 	}
 	same("alert stream", kinds(cl.events(t)), kinds(one.events(t)), nil, nil)
 	same("alert_events", cl.archived(t), one.archived(t), nil, nil)
-	ec, err1 := band.Latest(ctx, cl.conn, from.Add(-time.Hour))
-	eo, err2 := band.Latest(ctx, one.conn, from.Add(-time.Hour))
+	ec, err1 := clickhouse.LatestExpectations(ctx, cl.conn, from.Add(-time.Hour))
+	eo, err2 := clickhouse.LatestExpectations(ctx, one.conn, from.Add(-time.Hour))
 	same("latest expectations", ec, eo, err1, err2)
 }

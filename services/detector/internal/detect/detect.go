@@ -117,9 +117,8 @@ import (
 
 	lapor "github.com/lapor/lapor/services/shared"
 	"github.com/lapor/lapor/services/shared/alert"
-	"github.com/lapor/lapor/services/shared/band"
 	"github.com/lapor/lapor/services/shared/baseline"
-	"github.com/lapor/lapor/services/shared/incident"
+	"github.com/lapor/lapor/services/shared/clickhouse"
 	"github.com/lapor/lapor/services/shared/lease"
 	"github.com/lapor/lapor/services/shared/spike"
 )
@@ -285,7 +284,7 @@ func (d *Detector) Load(ctx context.Context) error {
 		return err
 	}
 	d.lastVersion = max(d.lastVersion, top)
-	incs, err := incident.List(ctx, d.conn, incident.Filter{Status: lapor.StatusOpen, Limit: 1000})
+	incs, err := clickhouse.Incidents(ctx, d.conn, clickhouse.IncidentFilter{Status: lapor.StatusOpen, Limit: 1000})
 	if err != nil {
 		return fmt.Errorf("load open incidents: %w", err)
 	}
@@ -550,7 +549,7 @@ func (d *Detector) Cycle(ctx context.Context, now time.Time) error {
 	}
 	common := d.cfg.recentSpan(prev)
 	// What each complete bucket was judged against, for the pages' band.
-	var judged []band.Row
+	var judged []clickhouse.Expectation
 	for _, s := range services {
 		r := recent[s]
 		sp := d.levelSpan(s, prev)
@@ -576,7 +575,7 @@ func (d *Detector) Cycle(ctx context.Context, now time.Time) error {
 			if in, open := d.tracker.Lookup(s); !open || !prev.Before(in.StartedAt) {
 				dec := step(s, prev, clampCount(r.prev), b)
 				note(s, dec, b.Source)
-				judged = append(judged, band.Row{Service: s, Bucket: prev, Length: d.cfg.Bucket,
+				judged = append(judged, clickhouse.Expectation{Service: s, Bucket: prev, Length: d.cfg.Bucket,
 					Expected: dec.Expected, Spans: d.tracker.Judgements(s, nil)})
 			}
 		}
@@ -586,7 +585,7 @@ func (d *Detector) Cycle(ctx context.Context, now time.Time) error {
 	// Stepped once as the previous bucket, complete or not: stepping it
 	// again after the current one would step the tracker back in time.
 	d.lastFull = prev
-	if err := band.Save(ctx, d.conn, judged, now); err != nil {
+	if err := clickhouse.SaveExpectations(ctx, d.conn, judged, now); err != nil {
 		// The band is for readers; detection goes on without it.
 		d.log.Warn("store what the buckets were judged against", "buckets", len(judged), "err", err)
 	}
@@ -616,7 +615,7 @@ func (d *Detector) Cycle(ctx context.Context, now time.Time) error {
 		}
 		var (
 			events []pendingEvent
-			incs   []incident.Incident
+			incs   []lapor.Incident
 		)
 		for _, c := range changes {
 			info, ok := d.open[c.service]
@@ -718,9 +717,9 @@ func (d *Detector) slotShifts() []time.Duration {
 }
 
 // record is the stored form of the tracker's incident after a decision.
-func (d *Detector) record(service string, info openInfo, dec spike.Decision, now time.Time) incident.Incident {
+func (d *Detector) record(service string, info openInfo, dec spike.Decision, now time.Time) lapor.Incident {
 	st := dec.Incident
-	in := incident.Incident{
+	in := lapor.Incident{
 		ID:               info.id,
 		Service:          service,
 		Level:            levelName(st.Level),
@@ -760,7 +759,7 @@ func (d *Detector) nextVersion() uint64 {
 }
 
 // newEvent is the event announcing a decision about incident in.
-func newEvent(in incident.Incident, dec spike.Decision, now time.Time) (pendingEvent, error) {
+func newEvent(in lapor.Incident, dec spike.Decision, now time.Time) (pendingEvent, error) {
 	kind := kindName(dec.Kind)
 	ev := alert.Event{
 		ID:         eventID(in.ID, kind, in.Level, dec.Incident.Announced),

@@ -15,10 +15,8 @@ import (
 	lapor "github.com/lapor/lapor/services/shared"
 	"github.com/lapor/lapor/services/shared/alert"
 	"github.com/lapor/lapor/services/shared/baseline"
-	"github.com/lapor/lapor/services/shared/chdb"
-	"github.com/lapor/lapor/services/shared/incident"
+	"github.com/lapor/lapor/services/shared/clickhouse"
 	"github.com/lapor/lapor/services/shared/logging"
-	"github.com/lapor/lapor/services/shared/migrate"
 	"github.com/lapor/lapor/services/shared/redisclient"
 	"github.com/lapor/lapor/services/shared/report"
 	"github.com/lapor/lapor/services/shared/spike"
@@ -43,12 +41,12 @@ func setup(t testing.TB) stores {
 	testenv.Need(t, env)
 	ctx := testenv.Ctx(t)
 	cfg := env.Config(t)
-	conn, err := chdb.Open(ctx, cfg)
+	conn, err := clickhouse.Open(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { conn.Close() })
-	if _, err := migrate.Apply(ctx, conn, logging.Discard()); err != nil {
+	if _, err := clickhouse.Migrate(ctx, conn, logging.Discard()); err != nil {
 		t.Fatal(err)
 	}
 	rdb, err := redisclient.New(ctx, cfg)
@@ -169,9 +167,9 @@ func (s stores) archived(t *testing.T) []string {
 	return out
 }
 
-func (s stores) incidents(t *testing.T, f incident.Filter) []incident.Incident {
+func (s stores) incidents(t *testing.T, f clickhouse.IncidentFilter) []lapor.Incident {
 	t.Helper()
-	incs, err := incident.List(testenv.Ctx(t), s.conn, f)
+	incs, err := clickhouse.Incidents(testenv.Ctx(t), s.conn, f)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -192,7 +190,7 @@ func TestBurstOpensThenResolves(t *testing.T) {
 	d := s.detector(t)
 	cycle(t, d, now)
 
-	open := s.incidents(t, incident.Filter{Status: lapor.StatusOpen})
+	open := s.incidents(t, clickhouse.IncidentFilter{Status: lapor.StatusOpen})
 	if len(open) != 1 {
 		t.Fatalf("open incidents = %+v, want one", open)
 	}
@@ -235,14 +233,14 @@ func TestBurstOpensThenResolves(t *testing.T) {
 	for k := 1; k <= 6 && resolvedAt.IsZero(); k++ {
 		at := now.Add(time.Duration(k) * time.Minute)
 		cycle(t, d, at)
-		if len(s.incidents(t, incident.Filter{Status: lapor.StatusOpen})) == 0 {
+		if len(s.incidents(t, clickhouse.IncidentFilter{Status: lapor.StatusOpen})) == 0 {
 			resolvedAt = at
 		}
 	}
 	if want := now.Add(4 * time.Minute); !resolvedAt.Equal(want) {
 		t.Fatalf("resolved at %s, want %s", resolvedAt.Format(time.TimeOnly), want.Format(time.TimeOnly))
 	}
-	got := s.incidents(t, incident.Filter{ID: in.ID})
+	got := s.incidents(t, clickhouse.IncidentFilter{ID: in.ID})
 	if len(got) != 1 || got[0].Status != lapor.StatusResolved || !got[0].EndedAt.Equal(minute.Add(time.Minute)) || got[0].Peak != 40 ||
 		got[0].EndReason != lapor.EndNormal {
 		t.Fatalf("incident after resolving = %+v, want resolved, ended at the first quiet minute back to normal, peak kept", got)
@@ -266,7 +264,7 @@ func TestOneReporterCannotMakeAnOutage(t *testing.T) {
 	d := s.detector(t)
 	cycle(t, d, now)
 	cycle(t, d, now.Add(10*time.Second))
-	if got := s.incidents(t, incident.Filter{}); len(got) != 0 {
+	if got := s.incidents(t, clickhouse.IncidentFilter{}); len(got) != 0 {
 		t.Fatalf("incidents = %+v, want none", got)
 	}
 	if got := s.events(t); len(got) != 0 {
@@ -291,7 +289,7 @@ func TestBaselineFromSameTimeOfWeek(t *testing.T) {
 	s.insert(t, rs)
 	d := s.detector(t)
 	cycle(t, d, now)
-	open := s.incidents(t, incident.Filter{Status: lapor.StatusOpen})
+	open := s.incidents(t, clickhouse.IncidentFilter{Status: lapor.StatusOpen})
 	if len(open) != 1 || open[0].Service != "gojek" {
 		t.Fatalf("open incidents = %+v, want only gojek's", open)
 	}
@@ -305,7 +303,7 @@ func TestBurstInPreviousMinuteCountsAtStartOfNext(t *testing.T) {
 	s.insert(t, burst("gojek", 40, 40, now.Add(-20*time.Second), 15*time.Second, []string{"app"}, []string{"ID"}))
 	d := s.detector(t)
 	cycle(t, d, now.Truncate(time.Minute).Add(time.Minute+2*time.Second)) // the new minute is all but empty
-	if open := s.incidents(t, incident.Filter{Status: lapor.StatusOpen}); len(open) != 1 {
+	if open := s.incidents(t, clickhouse.IncidentFilter{Status: lapor.StatusOpen}); len(open) != 1 {
 		t.Fatalf("open incidents = %+v, want one", open)
 	}
 }
@@ -314,11 +312,11 @@ func TestRestartKeepsOpenIncident(t *testing.T) {
 	s := setup(t)
 	s.insert(t, burst("gojek", 40, 40, now.Add(-25*time.Second), 20*time.Second, []string{"app"}, []string{"ID"}))
 	cycle(t, s.detector(t), now)
-	before := s.incidents(t, incident.Filter{Status: lapor.StatusOpen})
+	before := s.incidents(t, clickhouse.IncidentFilter{Status: lapor.StatusOpen})
 
 	d := s.detector(t) // a restarted detector
 	cycle(t, d, now.Add(10*time.Second))
-	after := s.incidents(t, incident.Filter{Status: lapor.StatusOpen})
+	after := s.incidents(t, clickhouse.IncidentFilter{Status: lapor.StatusOpen})
 	if len(before) != 1 || len(after) != 1 || after[0].ID != before[0].ID {
 		t.Fatalf("open before restart %+v, after %+v, want the same one", before, after)
 	}
@@ -339,7 +337,7 @@ func TestEventsAreNotLostWhenRedisRefuses(t *testing.T) {
 	if err := d.Cycle(ctx, now); err == nil {
 		t.Fatal("cycle succeeded although the alert could not be published")
 	}
-	if got := s.incidents(t, incident.Filter{}); len(got) != 0 {
+	if got := s.incidents(t, clickhouse.IncidentFilter{}); len(got) != 0 {
 		t.Fatalf("incident stored before its event was published: %+v", got)
 	}
 	if got := s.archived(t); len(got) != 0 {
@@ -356,7 +354,7 @@ func TestEventsAreNotLostWhenRedisRefuses(t *testing.T) {
 	if got := s.archived(t); !reflect.DeepEqual(got, []string{"gojek:opened"}) {
 		t.Fatalf("alert_events = %v, want one opened", got)
 	}
-	if got := s.incidents(t, incident.Filter{Status: lapor.StatusOpen}); len(got) != 1 {
+	if got := s.incidents(t, clickhouse.IncidentFilter{Status: lapor.StatusOpen}); len(got) != 1 {
 		t.Fatalf("open incidents = %+v, want one", got)
 	}
 }
@@ -406,14 +404,14 @@ func TestRecentLevelIsTheBaselineWithoutWeeksOfHistory(t *testing.T) {
 	s.insert(t, steady("whatsapp", at(-30), at(1), 1))
 	d := s.detector(t)
 	cycle(t, d, now)
-	if got := s.incidents(t, incident.Filter{}); len(got) != 0 {
+	if got := s.incidents(t, clickhouse.IncidentFilter{}); len(got) != 0 {
 		t.Fatalf("incidents after a normal minute = %+v, want none", got)
 	}
 
 	// Ten times the usual people.
 	s.insert(t, steady("whatsapp", at(1), at(2), 10))
 	cycle(t, d, now.Add(time.Minute))
-	open := s.incidents(t, incident.Filter{Status: lapor.StatusOpen})
+	open := s.incidents(t, clickhouse.IncidentFilter{Status: lapor.StatusOpen})
 	if len(open) != 1 || open[0].Level != lapor.LevelDetected {
 		t.Fatalf("open incidents after a minute of ~400 = %+v, want one detected", open)
 	}
@@ -430,7 +428,7 @@ func TestRecentLevelIsTheBaselineWithoutWeeksOfHistory(t *testing.T) {
 		}
 		cycle(t, d, now.Add(time.Duration(k)*time.Minute))
 	}
-	open = s.incidents(t, incident.Filter{Status: lapor.StatusOpen})
+	open = s.incidents(t, clickhouse.IncidentFilter{Status: lapor.StatusOpen})
 	if len(open) != 1 || open[0].Baseline < 38 || open[0].Baseline > 42 {
 		t.Fatalf("open incidents after 40 minutes of ~400 = %+v, want the one opened against about 40", open)
 	}
@@ -444,7 +442,7 @@ func TestRecentLevelIsTheBaselineWithoutWeeksOfHistory(t *testing.T) {
 	resolvedAt := time.Time{}
 	for k := 42; k <= 47 && resolvedAt.IsZero(); k++ {
 		cycle(t, d, now.Add(time.Duration(k)*time.Minute))
-		if len(s.incidents(t, incident.Filter{Status: lapor.StatusOpen})) == 0 {
+		if len(s.incidents(t, clickhouse.IncidentFilter{Status: lapor.StatusOpen})) == 0 {
 			resolvedAt = at(k)
 		}
 	}
@@ -468,7 +466,7 @@ func TestNewBusyServiceSettlesOnItsOwnLevel(t *testing.T) {
 		m := t0.Add(time.Duration(k) * time.Minute)
 		s.insert(t, steady("whatsapp", m, m.Add(time.Minute), 1))
 		cycle(t, d, now.Add(time.Duration(k)*time.Minute))
-		if len(s.incidents(t, incident.Filter{Status: lapor.StatusOpen})) == 1 {
+		if len(s.incidents(t, clickhouse.IncidentFilter{Status: lapor.StatusOpen})) == 1 {
 			openAt = append(openAt, k)
 		}
 	}
@@ -500,7 +498,7 @@ func TestSmallServiceOutageOpensOnItsSpan(t *testing.T) {
 	for k := 0; k < 10; k++ {
 		s.insert(t, burst("bank", 2, 2, at(k).Add(5*time.Second), 20*time.Second, []string{"login"}, []string{"ID"}))
 		cycle(t, d, now.Add(time.Duration(k)*time.Minute))
-		open := s.incidents(t, incident.Filter{Status: lapor.StatusOpen})
+		open := s.incidents(t, clickhouse.IncidentFilter{Status: lapor.StatusOpen})
 		if len(open) == 0 {
 			continue
 		}
@@ -532,7 +530,7 @@ func TestUnwrittenReportsDoNotEndAnIncident(t *testing.T) {
 	for k := 1; k <= 6; k++ {
 		cycle(t, d, now.Add(time.Duration(k)*time.Minute))
 	}
-	if open := s.incidents(t, incident.Filter{Status: lapor.StatusOpen}); len(open) != 1 {
+	if open := s.incidents(t, clickhouse.IncidentFilter{Status: lapor.StatusOpen}); len(open) != 1 {
 		t.Fatalf("open incidents with reports unwritten for six minutes = %+v, want the one still open", open)
 	}
 	// Written: three quiet complete minutes end it.
@@ -542,7 +540,7 @@ func TestUnwrittenReportsDoNotEndAnIncident(t *testing.T) {
 	resolvedAt := 0
 	for k := 7; k <= 12 && resolvedAt == 0; k++ {
 		cycle(t, d, now.Add(time.Duration(k)*time.Minute))
-		if len(s.incidents(t, incident.Filter{Status: lapor.StatusOpen})) == 0 {
+		if len(s.incidents(t, clickhouse.IncidentFilter{Status: lapor.StatusOpen})) == 0 {
 			resolvedAt = k
 		}
 	}

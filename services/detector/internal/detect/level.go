@@ -7,7 +7,7 @@ import (
 	"time"
 
 	lapor "github.com/lapor/lapor/services/shared"
-	"github.com/lapor/lapor/services/shared/incident"
+	"github.com/lapor/lapor/services/shared/clickhouse"
 	"github.com/lapor/lapor/services/shared/spike"
 )
 
@@ -83,7 +83,7 @@ func (d *Detector) since(service string, prev time.Time) []float64 {
 // recent window ago (by the wall clock) the calm it left, so that a
 // restart does not put that incident into their recent level.
 func (d *Detector) loadCalm(ctx context.Context) error {
-	ended, err := incident.List(ctx, d.conn, incident.Filter{Status: lapor.StatusResolved, Limit: 1000})
+	ended, err := clickhouse.Incidents(ctx, d.conn, clickhouse.IncidentFilter{Status: lapor.StatusResolved, Limit: 1000})
 	if err != nil {
 		return fmt.Errorf("load lately ended incidents: %w", err)
 	}

@@ -6,7 +6,7 @@ import (
 	"time"
 
 	lapor "github.com/lapor/lapor/services/shared"
-	"github.com/lapor/lapor/services/shared/incident"
+	"github.com/lapor/lapor/services/shared/clickhouse"
 	"github.com/lapor/lapor/services/shared/report"
 )
 
@@ -86,13 +86,13 @@ func TestOneNetworkCannotOpenAnIncident(t *testing.T) {
 			opened := -1
 			for k := 0; k <= 15 && opened < 0; k++ {
 				cycle(t, d, now.Add(time.Duration(k)*time.Minute))
-				if len(s.incidents(t, incident.Filter{Status: lapor.StatusOpen})) > 0 {
+				if len(s.incidents(t, clickhouse.IncidentFilter{Status: lapor.StatusOpen})) > 0 {
 					opened = k
 				}
 			}
 			evs := kinds(s.events(t))
 			if !tt.open {
-				if opened >= 0 || len(evs) != 0 || len(s.incidents(t, incident.Filter{})) != 0 {
+				if opened >= 0 || len(evs) != 0 || len(s.incidents(t, clickhouse.IncidentFilter{})) != 0 {
 					t.Fatalf("opened in minute %d, events %v: want no incident, no event", opened, evs)
 				}
 				return

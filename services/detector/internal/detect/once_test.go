@@ -13,7 +13,7 @@ import (
 	"github.com/lapor/lapor/services/detector/internal/detect"
 	lapor "github.com/lapor/lapor/services/shared"
 	"github.com/lapor/lapor/services/shared/alert"
-	"github.com/lapor/lapor/services/shared/incident"
+	"github.com/lapor/lapor/services/shared/clickhouse"
 	"github.com/lapor/lapor/services/shared/logging"
 	"github.com/lapor/lapor/services/shared/stream"
 	"github.com/lapor/lapor/services/shared/testenv"
@@ -110,7 +110,7 @@ func (s stores) checkOnce(t *testing.T, want []string) {
 	if !reflect.DeepEqual(archived, want) {
 		t.Errorf("alert_events IDs = %v, want %v", archived, want)
 	}
-	incs := s.incidents(t, incident.Filter{})
+	incs := s.incidents(t, clickhouse.IncidentFilter{})
 	if len(incs) != 1 || incs[0].Status != lapor.StatusResolved {
 		t.Errorf("incidents = %+v, want one, resolved", incs)
 	}
@@ -404,19 +404,19 @@ func TestStatesWinOverWhatLoadRead(t *testing.T) {
 	ctx := testenv.Ctx(t)
 	s.insert(t, burst("gojek", 40, 40, now.Add(-25*time.Second), 20*time.Second, []string{"app"}, []string{"ID"}))
 	cycle(t, s.detector(t), now)
-	open := s.incidents(t, incident.Filter{Status: lapor.StatusOpen})
+	open := s.incidents(t, clickhouse.IncidentFilter{Status: lapor.StatusOpen})
 	if len(open) != 1 {
 		t.Fatalf("open incidents = %+v, want one", open)
 	}
 	ahead := open[0]
 	ahead.Version += uint64(time.Hour)
 	ahead.LastCount = 999
-	if err := incident.Save(ctx, s.conn, []incident.Incident{ahead}); err != nil {
+	if err := clickhouse.SaveIncidents(ctx, s.conn, []lapor.Incident{ahead}); err != nil {
 		t.Fatal(err)
 	}
 
 	cycle(t, s.detector(t), now.Add(time.Minute)) // a new bucket: a new state
-	got := s.incidents(t, incident.Filter{ID: ahead.ID})
+	got := s.incidents(t, clickhouse.IncidentFilter{ID: ahead.ID})
 	if len(got) != 1 || got[0].LastCount == 999 || got[0].Version <= ahead.Version {
 		t.Fatalf("incident after the next detector's cycle = %+v, want its state above version %d", got, ahead.Version)
 	}

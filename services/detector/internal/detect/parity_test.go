@@ -11,8 +11,8 @@ import (
 
 	"github.com/lapor/lapor/services/detector/internal/detect"
 	lapor "github.com/lapor/lapor/services/shared"
+	"github.com/lapor/lapor/services/shared/clickhouse"
 	"github.com/lapor/lapor/services/shared/draw"
-	"github.com/lapor/lapor/services/shared/incident"
 	"github.com/lapor/lapor/services/shared/report"
 	"github.com/lapor/lapor/services/shared/spike"
 	"github.com/lapor/lapor/services/shared/testenv"
@@ -110,7 +110,7 @@ func TestDetectorAgreesWithStream(t *testing.T) {
 		cycle(t, d, at(m+1).Add(30*time.Second))
 	}
 	var got []span
-	incs := s.incidents(t, incident.Filter{Service: "parity", Limit: 100})
+	incs := s.incidents(t, clickhouse.IncidentFilter{Service: "parity", Limit: 100})
 	for i := len(incs) - 1; i >= 0; i-- { // newest first
 		in := incs[i]
 		sp := span{start: in.StartedAt.UTC()}

@@ -13,7 +13,7 @@ import (
 
 	lapor "github.com/lapor/lapor/services/shared"
 	"github.com/lapor/lapor/services/shared/alert"
-	"github.com/lapor/lapor/services/shared/incident"
+	"github.com/lapor/lapor/services/shared/clickhouse"
 	"github.com/lapor/lapor/services/shared/stream"
 )
 
@@ -97,21 +97,21 @@ type pendingEvent struct {
 // is in StateKey or ClickHouse when the next holder loads, and the next
 // holder's versions start above it (see nextVersion).
 type outbox struct {
-	publish []pendingEvent               // not yet in the alert log
-	save    map[string]incident.Incident // newest state per incident, not yet in ClickHouse
-	staged  map[string]string            // encoded states of save already in StateKey
-	archive bool                         // the alert log may hold events not yet in alert_events
-	confirm map[string]string            // states in ClickHouse, to clear from StateKey when still these
+	publish []pendingEvent            // not yet in the alert log
+	save    map[string]lapor.Incident // newest state per incident, not yet in ClickHouse
+	staged  map[string]string         // encoded states of save already in StateKey
+	archive bool                      // the alert log may hold events not yet in alert_events
+	confirm map[string]string         // states in ClickHouse, to clear from StateKey when still these
 }
 
 func (o *outbox) empty() bool {
 	return len(o.publish) == 0 && len(o.save) == 0 && !o.archive && len(o.confirm) == 0
 }
 
-func (o *outbox) add(events []pendingEvent, incs []incident.Incident) {
+func (o *outbox) add(events []pendingEvent, incs []lapor.Incident) {
 	o.publish = append(o.publish, events...)
 	if o.save == nil {
-		o.save = make(map[string]incident.Incident)
+		o.save = make(map[string]lapor.Incident)
 	}
 	for _, in := range incs {
 		o.save[in.ID] = in // versions rise, so the newest state replaces older ones
@@ -158,11 +158,11 @@ func (d *Detector) Flush(ctx context.Context) error {
 		return errCrashed
 	}
 	if len(o.save) > 0 {
-		incs := make([]incident.Incident, 0, len(o.save))
+		incs := make([]lapor.Incident, 0, len(o.save))
 		for _, in := range o.save {
 			incs = append(incs, in)
 		}
-		if err := incident.Save(ctx, d.conn, incs); err != nil {
+		if err := clickhouse.SaveIncidents(ctx, d.conn, incs); err != nil {
 			return errors.Join(err, archiveErr)
 		}
 		if o.confirm == nil {
@@ -367,15 +367,15 @@ func (d *Detector) clearStates(ctx context.Context, states map[string]string) er
 	return nil
 }
 
-// storedState is an incident as StateKey keeps it: incident.Incident's
+// storedState is an incident as StateKey keeps it: lapor.Incident's
 // JSON with the fields the API leaves out.
 type storedState struct {
-	incident.Incident
+	lapor.Incident
 	Version uint64 `json:"version"`
 	Span    uint16 `json:"span"`
 }
 
-func encodeState(in incident.Incident) (string, error) {
+func encodeState(in lapor.Incident) (string, error) {
 	b, err := json.Marshal(storedState{Incident: in, Version: in.Version, Span: in.Span})
 	if err != nil {
 		return "", fmt.Errorf("encode state of incident %s: %w", in.ID, err)
@@ -383,10 +383,10 @@ func encodeState(in incident.Incident) (string, error) {
 	return string(b), nil
 }
 
-func decodeState(s string) (incident.Incident, error) {
+func decodeState(s string) (lapor.Incident, error) {
 	var st storedState
 	if err := json.Unmarshal([]byte(s), &st); err != nil {
-		return incident.Incident{}, fmt.Errorf("decode incident state: %w", err)
+		return lapor.Incident{}, fmt.Errorf("decode incident state: %w", err)
 	}
 	in := st.Incident
 	in.Version, in.Span = st.Version, st.Span
@@ -405,7 +405,7 @@ func (d *Detector) repair(ctx context.Context) (uint64, error) {
 	if len(m) == 0 {
 		return 0, nil
 	}
-	states := make(map[string]incident.Incident, len(m))
+	states := make(map[string]lapor.Incident, len(m))
 	ids := make([]string, 0, len(m))
 	var top uint64
 	for id, v := range m {
@@ -429,13 +429,13 @@ func (d *Detector) repair(ctx context.Context) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
-	var newer []incident.Incident
+	var newer []lapor.Incident
 	for id, in := range states {
 		if v, ok := stored[id]; !ok || v < in.Version {
 			newer = append(newer, in)
 		}
 	}
-	if err := incident.Save(ctx, d.conn, newer); err != nil {
+	if err := clickhouse.SaveIncidents(ctx, d.conn, newer); err != nil {
 		return 0, fmt.Errorf("save published incident states: %w", err)
 	}
 	if len(newer) > 0 {

@@ -12,7 +12,7 @@ import (
 
 	"github.com/lapor/lapor/services/detector/internal/detect"
 	lapor "github.com/lapor/lapor/services/shared"
-	"github.com/lapor/lapor/services/shared/incident"
+	"github.com/lapor/lapor/services/shared/clickhouse"
 	"github.com/lapor/lapor/services/shared/logging"
 	"github.com/lapor/lapor/services/shared/spike"
 	"github.com/lapor/lapor/services/shared/testenv"
@@ -153,7 +153,7 @@ func TestRestartRemembersTheLastIncidentsWindow(t *testing.T) {
 	}
 	// Only shopee's ended incident is on record (lazada's was never
 	// stored): a restarted detector knows where shopee's window stood.
-	if err := incident.Save(ctx, s.conn, []incident.Incident{{
+	if err := clickhouse.SaveIncidents(ctx, s.conn, []lapor.Incident{{
 		ID: "inc-shopee", Service: "shopee", Level: lapor.LevelDetected, Status: lapor.StatusResolved,
 		StartedAt: start, UpdatedAt: end, EndedAt: end, Peak: 400, PeakAt: start, Baseline: 40, LastCount: 40, Version: 1,
 	}}); err != nil {
@@ -162,7 +162,7 @@ func TestRestartRemembersTheLastIncidentsWindow(t *testing.T) {
 	d := s.detector(t)
 	cycle(t, d, nowReal)
 	var opened []string
-	for _, in := range s.incidents(t, incident.Filter{Status: lapor.StatusOpen}) {
+	for _, in := range s.incidents(t, clickhouse.IncidentFilter{Status: lapor.StatusOpen}) {
 		opened = append(opened, in.Service)
 	}
 	if !reflect.DeepEqual(opened, []string{"shopee"}) {

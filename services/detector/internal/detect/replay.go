@@ -9,8 +9,7 @@ import (
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
 	lapor "github.com/lapor/lapor/services/shared"
-	"github.com/lapor/lapor/services/shared/band"
-	"github.com/lapor/lapor/services/shared/incident"
+	"github.com/lapor/lapor/services/shared/clickhouse"
 	"github.com/lapor/lapor/services/shared/spike"
 )
 
@@ -61,12 +60,12 @@ FROM reports_minute WHERE minute < toDateTime(?) GROUP BY service, b ORDER BY se
 	defer rows.Close()
 
 	var (
-		judged []band.Row
-		ended  []incident.Incident
+		judged []clickhouse.Expectation
+		ended  []lapor.Incident
 		stamp  = time.Now()
 	)
 	flush := func() error {
-		if err := band.Save(ctx, conn, judged, stamp); err != nil {
+		if err := clickhouse.SaveExpectations(ctx, conn, judged, stamp); err != nil {
 			return err
 		}
 		res.Buckets += len(judged)
@@ -85,7 +84,7 @@ FROM reports_minute WHERE minute < toDateTime(?) GROUP BY service, b ORDER BY se
 		for b := first; b < end; b += bucketSec {
 			at := time.Unix(b, 0).UTC()
 			p := st.Observe(at, counts[b])
-			judged = append(judged, band.Row{Service: service, Bucket: at, Length: cfg.Bucket,
+			judged = append(judged, clickhouse.Expectation{Service: service, Bucket: at, Length: cfg.Bucket,
 				Expected: p.Expected, Spans: st.Judgements(nil)})
 			if len(judged) >= replayBatch {
 				if err := flush(); err != nil {
@@ -156,7 +155,7 @@ FROM reports_minute WHERE minute < toDateTime(?) GROUP BY service, b ORDER BY se
 			in.TopSymptoms, in.TopSymptomShares, in.TopCountries = b.symptoms, b.shares, b.countries
 		}
 	}
-	if err := incident.Save(ctx, conn, ended); err != nil {
+	if err := clickhouse.SaveIncidents(ctx, conn, ended); err != nil {
 		return res, fmt.Errorf("store replayed incidents: %w", err)
 	}
 	res.Incidents = len(ended)
@@ -173,8 +172,8 @@ func (c Config) WarmUp() time.Duration {
 // replayed is the stored form of an incident a replay saw end. Its
 // version is the lowest, so that any state the detector stored of the
 // same incident wins.
-func replayed(service string, st spike.Incident) incident.Incident {
-	return incident.Incident{
+func replayed(service string, st spike.Incident) lapor.Incident {
+	return lapor.Incident{
 		ID:        incidentID(service, st.StartedAt),
 		Service:   service,
 		Level:     levelName(st.Level),

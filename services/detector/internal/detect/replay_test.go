@@ -6,8 +6,7 @@ import (
 
 	"github.com/lapor/lapor/services/detector/internal/detect"
 	lapor "github.com/lapor/lapor/services/shared"
-	"github.com/lapor/lapor/services/shared/band"
-	"github.com/lapor/lapor/services/shared/incident"
+	"github.com/lapor/lapor/services/shared/clickhouse"
 	"github.com/lapor/lapor/services/shared/report"
 	"github.com/lapor/lapor/services/shared/testenv"
 )
@@ -51,7 +50,7 @@ func TestReplayWritesTheHistory(t *testing.T) {
 		if res.Services != 2 || res.Buckets != 2*n || res.Incidents != 1 || res.Open != 1 {
 			t.Fatalf("replay %d: %+v, want 2 services, %d buckets, 1 incident ended, 1 left open", run, res, 2*n)
 		}
-		got := s.incidents(t, incident.Filter{})
+		got := s.incidents(t, clickhouse.IncidentFilter{})
 		if len(got) == 1 && got[0].Service != "bank" {
 			t.Fatalf("replay %d: the incident is %s's, want bank's", run, got[0].Service)
 		}
@@ -67,7 +66,7 @@ func TestReplayWritesTheHistory(t *testing.T) {
 			t.Errorf("replay %d: breakdown %v %v, want app first, then login; two countries", run, in.TopSymptoms, in.TopCountries)
 		}
 	}
-	buckets, err := band.Series(ctx, s.conn, "bank", at(n-360), 15*time.Minute, 24)
+	buckets, err := clickhouse.ExpectationSeries(ctx, s.conn, "bank", at(n-360), 15*time.Minute, 24)
 	if err != nil {
 		t.Fatal(err)
 	}

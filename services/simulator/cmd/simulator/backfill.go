@@ -7,10 +7,9 @@ import (
 	"time"
 
 	"github.com/lapor/lapor/services/shared/catalog"
-	"github.com/lapor/lapor/services/shared/chdb"
+	"github.com/lapor/lapor/services/shared/clickhouse"
 	"github.com/lapor/lapor/services/shared/config"
 	"github.com/lapor/lapor/services/shared/logging"
-	"github.com/lapor/lapor/services/shared/migrate"
 	"github.com/lapor/lapor/services/simulator/internal/backfill"
 	"github.com/lapor/lapor/services/simulator/internal/history"
 )
@@ -69,12 +68,12 @@ func runBackfill(ctx context.Context, args []string, getenv func(string) string,
 		return fmt.Errorf("load catalog: %w", err)
 	}
 
-	conn, err := chdb.Open(ctx, common)
+	conn, err := clickhouse.Open(ctx, common)
 	if err != nil {
 		return err
 	}
 	defer conn.Close()
-	if _, err := migrate.Apply(ctx, conn, log); err != nil {
+	if _, err := clickhouse.Migrate(ctx, conn, log); err != nil {
 		return fmt.Errorf("apply migrations: %w", err)
 	}
 	plan, err := backfill.Plan(ctx, conn, end, force)

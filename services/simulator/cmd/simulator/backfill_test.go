@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/lapor/lapor/services/shared/chdb"
+	"github.com/lapor/lapor/services/shared/clickhouse"
 	"github.com/lapor/lapor/services/shared/testenv"
 )
 
@@ -26,7 +26,7 @@ func TestBackfillCommand(t *testing.T) {
 		"-clickhouse-addr", cfg.ClickHouseAddr, "-clickhouse-db", cfg.ClickHouseDB, "-log-level", "error"}
 	count := func() uint64 {
 		t.Helper()
-		conn, err := chdb.Open(ctx, cfg)
+		conn, err := clickhouse.Open(ctx, cfg)
 		if err != nil {
 			t.Fatal(err)
 		}

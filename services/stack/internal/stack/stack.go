@@ -23,7 +23,7 @@ import (
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
-	"github.com/lapor/lapor/services/shared/chdb"
+	"github.com/lapor/lapor/services/shared/clickhouse"
 	"github.com/lapor/lapor/services/shared/config"
 	"github.com/lapor/lapor/services/shared/testenv"
 )
@@ -201,7 +201,7 @@ func (s *Stack) RedisAddr() string {
 // Conn connects to the stack's ClickHouse database, for tests that read
 // or seed what the services store.
 func (s *Stack) Conn(ctx context.Context) (driver.Conn, error) {
-	return chdb.Open(ctx, s.clickHouse())
+	return clickhouse.Open(ctx, s.clickHouse())
 }
 
 // clickHouse is how the stack reaches its ClickHouse database.

@@ -15,8 +15,8 @@ import (
 
 	lapor "github.com/lapor/lapor/services/shared"
 	"github.com/lapor/lapor/services/shared/catalog"
+	"github.com/lapor/lapor/services/shared/clickhouse"
 	"github.com/lapor/lapor/services/shared/httpapi"
-	"github.com/lapor/lapor/services/shared/incident"
 	"github.com/lapor/lapor/services/web/internal/chart"
 )
 
@@ -264,7 +264,7 @@ func chartKey(service string, r seriesRange, lang chart.Lang, zone *time.Locatio
 // chartMarks are the service's incidents that overlap the range, to shade
 // on its chart (the newest MaxLimit of them, more than a chart can show).
 func (s *Server) chartMarks(ctx context.Context, service string, r seriesRange) ([]chart.Mark, error) {
-	list, err := s.store.Incidents(ctx, incident.Filter{Service: service, From: r.from, To: r.to, Limit: MaxLimit})
+	list, err := s.store.Incidents(ctx, clickhouse.IncidentFilter{Service: service, From: r.from, To: r.to, Limit: MaxLimit})
 	if err != nil {
 		return nil, fmt.Errorf("list incidents of %s for its chart: %w", service, err)
 	}

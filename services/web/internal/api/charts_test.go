@@ -16,8 +16,7 @@ import (
 	"time"
 
 	lapor "github.com/lapor/lapor/services/shared"
-	"github.com/lapor/lapor/services/shared/band"
-	"github.com/lapor/lapor/services/shared/incident"
+	"github.com/lapor/lapor/services/shared/clickhouse"
 	"github.com/lapor/lapor/services/shared/spike"
 	"github.com/lapor/lapor/services/web/internal/chart"
 )
@@ -142,16 +141,16 @@ func TestCountries(t *testing.T) {
 // next 15 were never judged.
 func history(t *testing.T, f *fixture, t0 time.Time) {
 	f.insert(t, reportsAt("now", "whatsapp", t0.Add(time.Minute), 7, 7)...)
-	var rows []band.Row
+	var rows []clickhouse.Expectation
 	for m := range 15 {
 		e := 0.0
 		if m < 5 {
 			e = 1
 		}
-		rows = append(rows, band.Row{Service: "whatsapp", Bucket: t0.Add(time.Duration(m) * time.Minute), Length: time.Minute, Expected: e,
+		rows = append(rows, clickhouse.Expectation{Service: "whatsapp", Bucket: t0.Add(time.Duration(m) * time.Minute), Length: time.Minute, Expected: e,
 			Spans: []spike.Judgement{{Span: 15, Expected: 5, Possible: 20, Detected: 40}}})
 	}
-	if err := band.Save(f.ctx, f.conn, rows, t0); err != nil {
+	if err := clickhouse.SaveExpectations(f.ctx, f.conn, rows, t0); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -266,7 +265,7 @@ func TestChartPNGStatusMark(t *testing.T) {
 	history(t, f, t0)
 	detected := openIncident("inc-wa", "whatsapp", lapor.LevelDetected, t0.Add(5*time.Hour), 1)
 	possible := resolved(openIncident("inc-gojek", "gojek", lapor.LevelPossible, t0.Add(time.Hour), 1), t0.Add(2*time.Hour), 2)
-	if err := incident.Save(f.ctx, f.conn, []incident.Incident{detected, possible}); err != nil {
+	if err := clickhouse.SaveIncidents(f.ctx, f.conn, []lapor.Incident{detected, possible}); err != nil {
 		t.Fatal(err)
 	}
 	// The page's --bad and --warn, and their banners' backgrounds.

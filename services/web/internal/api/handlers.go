@@ -15,10 +15,9 @@ import (
 	"github.com/gin-gonic/gin"
 
 	lapor "github.com/lapor/lapor/services/shared"
-	"github.com/lapor/lapor/services/shared/band"
 	"github.com/lapor/lapor/services/shared/catalog"
+	"github.com/lapor/lapor/services/shared/clickhouse"
 	"github.com/lapor/lapor/services/shared/httpapi"
-	"github.com/lapor/lapor/services/shared/incident"
 )
 
 // Public status of a service: ok, or the level of its open incident.
@@ -51,9 +50,9 @@ var countryRE = regexp.MustCompile(`^[A-Za-z]{2}$`)
 // snapshot is the state every listing shares: open incidents and the last
 // hour's reports. It is cached for a moment.
 type snapshot struct {
-	open     map[string]incident.Incident // the most severe open incident of each service
+	open     map[string]lapor.Incident // the most severe open incident of each service
 	activity Activity
-	judged   map[string]band.Row // each service's latest judged bucket, if recent
+	judged   map[string]clickhouse.Expectation // each service's latest judged bucket, if recent
 }
 
 // judgedWithin is how old a service's latest judged bucket may be for the
@@ -62,7 +61,7 @@ const judgedWithin = 5 * time.Minute
 
 func (s *Server) loadSnapshot(ctx context.Context) (snapshot, error) {
 	now := s.now()
-	open, err := s.store.Incidents(ctx, incident.Filter{Status: lapor.StatusOpen, Limit: MaxLimit})
+	open, err := s.store.Incidents(ctx, clickhouse.IncidentFilter{Status: lapor.StatusOpen, Limit: MaxLimit})
 	if err != nil {
 		return snapshot{}, fmt.Errorf("list open incidents: %w", err)
 	}
@@ -74,7 +73,7 @@ func (s *Server) loadSnapshot(ctx context.Context) (snapshot, error) {
 	if err != nil {
 		return snapshot{}, fmt.Errorf("read latest judgements: %w", err)
 	}
-	snap := snapshot{open: map[string]incident.Incident{}, activity: act, judged: judged}
+	snap := snapshot{open: map[string]lapor.Incident{}, activity: act, judged: judged}
 	// List returns newest first, so on a tie the newest incident stays.
 	for _, in := range open {
 		cur, ok := snap.open[in.Service]
@@ -128,7 +127,7 @@ type elevatedJSON struct {
 
 // elevated is the span of a service's latest judgement furthest over its
 // alert threshold, or nil when every span is under it.
-func elevated(r band.Row) *elevatedJSON {
+func elevated(r clickhouse.Expectation) *elevatedJSON {
 	var best *elevatedJSON
 	worst := 1.0
 	for _, j := range r.Spans {
@@ -497,7 +496,7 @@ type incidentJSON struct {
 	TopCountries []string           `json:"top_countries"`
 }
 
-func toIncidentJSON(in incident.Incident) incidentJSON {
+func toIncidentJSON(in lapor.Incident) incidentJSON {
 	out := incidentJSON{
 		ID: in.ID, Service: in.Service, Level: in.Level, Status: in.Status,
 		StartedAt: in.StartedAt.UTC(), UpdatedAt: in.UpdatedAt.UTC(), PeakAt: in.PeakAt.UTC(),
@@ -520,7 +519,7 @@ func toIncidentJSON(in incident.Incident) incidentJSON {
 }
 
 func (s *Server) handleIncidents(c *gin.Context) {
-	f := incident.Filter{Service: c.Query("service"), Status: lapor.Status(c.Query("status")), Level: lapor.Level(c.Query("level"))}
+	f := clickhouse.IncidentFilter{Service: c.Query("service"), Status: lapor.Status(c.Query("status")), Level: lapor.Level(c.Query("level"))}
 	category := strings.TrimSpace(c.Query("category"))
 	if len(f.Service) > maxIDLength {
 		httpapi.Abort(c, http.StatusBadRequest, "invalid_parameter", "service is too long", "service")
@@ -572,7 +571,7 @@ func (s *Server) handleIncident(c *gin.Context) {
 		httpapi.Abort(c, http.StatusNotFound, "not_found", "no incident with this id", "id")
 		return
 	}
-	list, err := s.store.Incidents(c.Request.Context(), incident.Filter{ID: id, Limit: 1})
+	list, err := s.store.Incidents(c.Request.Context(), clickhouse.IncidentFilter{ID: id, Limit: 1})
 	if err != nil {
 		s.storeError(c, "read incident", err)
 		return

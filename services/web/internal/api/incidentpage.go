@@ -10,7 +10,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	lapor "github.com/lapor/lapor/services/shared"
-	"github.com/lapor/lapor/services/shared/incident"
+	"github.com/lapor/lapor/services/shared/clickhouse"
 	"github.com/lapor/lapor/services/web/internal/ui"
 )
 
@@ -32,7 +32,7 @@ func (s *Server) handleIncidentPage(c *gin.Context) {
 		s.notFoundPage(c, ui.App)
 		return
 	}
-	list, err := s.store.Incidents(c.Request.Context(), incident.Filter{ID: id, Limit: 1})
+	list, err := s.store.Incidents(c.Request.Context(), clickhouse.IncidentFilter{ID: id, Limit: 1})
 	if err != nil {
 		if c.Request.Context().Err() == nil {
 			s.log.Error("read incident for its page", "id", id, "err", err)
@@ -102,7 +102,7 @@ const (
 // now). The app's
 // incidentWindow (frontend/src/pages/Incident.tsx) computes the same
 // range, so the page and its og:image show one window.
-func incidentWindow(in incident.Incident, now time.Time) (from, to time.Time) {
+func incidentWindow(in lapor.Incident, now time.Time) (from, to time.Time) {
 	start := in.StartedAt.UTC()
 	end := now.UTC()
 	open := in.Open() || in.EndedAt.Unix() <= 0
@@ -151,7 +151,7 @@ func windowStep(span time.Duration) string {
 // incidentChartURL is the absolute URL of the PNG of an incident's window,
 // in the page's language ("" without a public URL). An open incident's image leaves `to` out, so
 // it follows now, as the page's chart does.
-func (s *Server) incidentChartURL(c *gin.Context, in incident.Incident, now time.Time) string {
+func (s *Server) incidentChartURL(c *gin.Context, in lapor.Incident, now time.Time) string {
 	from, to := incidentWindow(in, now)
 	q := url.Values{}
 	setChartLang(c, q)

@@ -9,7 +9,7 @@ import (
 
 	lapor "github.com/lapor/lapor/services/shared"
 	"github.com/lapor/lapor/services/shared/catalog"
-	"github.com/lapor/lapor/services/shared/incident"
+	"github.com/lapor/lapor/services/shared/clickhouse"
 )
 
 // seedIncidentPages stores incidents for the incident page tests: Gojek's
@@ -19,7 +19,7 @@ func seedIncidentPages(t *testing.T, f *fixture) {
 	t.Helper()
 	gojek := openIncident("inc-gojek", "gojek", lapor.LevelDetected, testNow.Add(-3*time.Hour), 1)
 	long := openIncident("inc-long", "gojek", lapor.LevelDetected, testNow.Add(-30*24*time.Hour), 1)
-	if err := incident.Save(f.ctx, f.conn, []incident.Incident{
+	if err := clickhouse.SaveIncidents(f.ctx, f.conn, []lapor.Incident{
 		resolved(gojek, testNow.Add(-2*time.Hour), 2),
 		resolved(long, testNow.Add(-20*24*time.Hour-5*time.Minute), 2),
 		openIncident("inc-wa", "whatsapp", lapor.LevelPossible, testNow.Add(-20*time.Minute), 1),
@@ -164,7 +164,7 @@ func TestIncidentWindow(t *testing.T) {
 	now := testNow
 	tests := []struct {
 		name             string
-		in               incident.Incident
+		in               lapor.Incident
 		wantFrom, wantTo time.Time
 		step             string
 	}{

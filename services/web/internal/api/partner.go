@@ -4,7 +4,7 @@ import (
 	"context"
 	"time"
 
-	"github.com/lapor/lapor/services/shared/incident"
+	lapor "github.com/lapor/lapor/services/shared"
 	"github.com/lapor/lapor/services/web/internal/partner"
 )
 
@@ -45,6 +45,6 @@ func (s *Server) newPartner(o Options) (*partner.API, error) {
 		}
 		return out, nil
 	}
-	po.IncidentJSON = func(in incident.Incident) any { return toIncidentJSON(in) }
+	po.IncidentJSON = func(in lapor.Incident) any { return toIncidentJSON(in) }
 	return partner.New(po)
 }

@@ -18,7 +18,8 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/lapor/lapor/services/shared/incident"
+	lapor "github.com/lapor/lapor/services/shared"
+	"github.com/lapor/lapor/services/shared/clickhouse"
 )
 
 // seoCache is how long crawlers and browsers may keep robots.txt, the
@@ -127,7 +128,7 @@ func (s *Server) handleSitemap(c *gin.Context) {
 		return
 	}
 	body, err := s.sitemap.Get(c.Request.Context(), func(ctx context.Context) ([]byte, error) {
-		list, err := s.store.Incidents(ctx, incident.Filter{Limit: MaxLimit})
+		list, err := s.store.Incidents(ctx, clickhouse.IncidentFilter{Limit: MaxLimit})
 		if err != nil {
 			return nil, err
 		}
@@ -149,7 +150,7 @@ func (s *Server) handleSitemap(c *gin.Context) {
 }
 
 // renderSitemap writes the sitemap of the pages and the given incidents.
-func (s *Server) renderSitemap(incs []incident.Incident) ([]byte, error) {
+func (s *Server) renderSitemap(incs []lapor.Incident) ([]byte, error) {
 	set := sitemapURLSet{URLs: []sitemapURL{{Loc: s.absURL("/")}, {Loc: s.absURL("/incidents")}}}
 	for _, svc := range s.catalog.All() {
 		set.URLs = append(set.URLs, sitemapURL{Loc: s.absURL("/services/" + url.PathEscape(svc.Slug))})

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/lapor/lapor/services/shared/band"
+	"github.com/lapor/lapor/services/shared/clickhouse"
 	"github.com/lapor/lapor/services/shared/spike"
 )
 
@@ -112,16 +112,16 @@ func TestSeriesCounts(t *testing.T) {
 func TestSeriesBandIsTheDetectors(t *testing.T) {
 	f := newFixture(t)
 	t0 := testNow.Truncate(time.Hour).Add(-time.Hour)
-	var judged []band.Row
+	var judged []clickhouse.Expectation
 	// An hour judged at 2 a minute, and the current hour up to now.
 	for m := t0; m.Add(time.Minute).Before(testNow) || m.Add(time.Minute).Equal(testNow); m = m.Add(time.Minute) {
-		judged = append(judged, band.Row{Service: "whatsapp", Bucket: m, Length: time.Minute, Expected: 2, Spans: []spike.Judgement{
+		judged = append(judged, clickhouse.Expectation{Service: "whatsapp", Bucket: m, Length: time.Minute, Expected: 2, Spans: []spike.Judgement{
 			{Span: 1, Count: 0, Expected: 2, Possible: 6, Detected: 11},
 			{Span: 15, Count: 0, Expected: 30, Possible: 55, Detected: 120},
 			{Span: 60, Count: 0, Expected: 120, Possible: 190, Detected: math.Inf(1)},
 		}})
 	}
-	if err := band.Save(f.ctx, f.conn, judged, testNow); err != nil {
+	if err := clickhouse.SaveExpectations(f.ctx, f.conn, judged, testNow); err != nil {
 		t.Fatal(err)
 	}
 	num := func(p *float64) string {

@@ -8,9 +8,8 @@ import (
 	"time"
 
 	lapor "github.com/lapor/lapor/services/shared"
-	"github.com/lapor/lapor/services/shared/band"
 	"github.com/lapor/lapor/services/shared/catalog"
-	"github.com/lapor/lapor/services/shared/incident"
+	"github.com/lapor/lapor/services/shared/clickhouse"
 	"github.com/lapor/lapor/services/shared/spike"
 )
 
@@ -52,8 +51,8 @@ func decodeServices(t *testing.T, body []byte) []serviceBody {
 	return out.Services
 }
 
-func openIncident(id, service string, level lapor.Level, started time.Time, version uint64) incident.Incident {
-	return incident.Incident{
+func openIncident(id, service string, level lapor.Level, started time.Time, version uint64) lapor.Incident {
+	return lapor.Incident{
 		ID: id, Service: service, Level: level, Status: lapor.StatusOpen,
 		StartedAt: started, UpdatedAt: started, PeakAt: started, Peak: 40, Baseline: 2.5, LastCount: 30,
 		TopSymptoms: []string{"app", "login"}, TopSymptomShares: []float64{0.75, 0.25}, TopCountries: []string{"ID"},
@@ -61,7 +60,7 @@ func openIncident(id, service string, level lapor.Level, started time.Time, vers
 	}
 }
 
-func resolved(in incident.Incident, ended time.Time, version uint64) incident.Incident {
+func resolved(in lapor.Incident, ended time.Time, version uint64) lapor.Incident {
 	in.Status, in.EndedAt, in.UpdatedAt, in.Version = lapor.StatusResolved, ended, ended, version
 	in.EndReason = lapor.EndFaded
 	return in
@@ -72,7 +71,7 @@ func resolved(in incident.Incident, ended time.Time, version uint64) incident.In
 func seedStatus(t *testing.T, f *fixture) {
 	t.Helper()
 	gojek := openIncident("inc-gojek", "gojek", lapor.LevelDetected, testNow.Add(-3*time.Hour), 1)
-	if err := incident.Save(f.ctx, f.conn, []incident.Incident{
+	if err := clickhouse.SaveIncidents(f.ctx, f.conn, []lapor.Incident{
 		openIncident("inc-wa", "whatsapp", lapor.LevelPossible, testNow.Add(-20*time.Minute), 1),
 		openIncident("inc-bca-old", "bca", lapor.LevelPossible, testNow.Add(-40*time.Minute), 1),
 		openIncident("inc-bca", "bca", lapor.LevelDetected, testNow.Add(-50*time.Minute), 2),
@@ -81,7 +80,7 @@ func seedStatus(t *testing.T, f *fixture) {
 		t.Fatal(err)
 	}
 	// A later write resolves Gojek's incident; only the newest state counts.
-	if err := incident.Save(f.ctx, f.conn, []incident.Incident{resolved(gojek, testNow.Add(-2*time.Hour), 2)}); err != nil {
+	if err := clickhouse.SaveIncidents(f.ctx, f.conn, []lapor.Incident{resolved(gojek, testNow.Add(-2*time.Hour), 2)}); err != nil {
 		t.Fatal(err)
 	}
 	f.insert(t,
@@ -220,7 +219,7 @@ func TestServicesCached(t *testing.T) {
 	if got := decodeServices(t, f.get(t, "/api/v1/services?q=whatsapp").Body.Bytes()); got[0].Status != "ok" {
 		t.Fatalf("status %s before any incident", got[0].Status)
 	}
-	if err := incident.Save(f.ctx, f.conn, []incident.Incident{openIncident("inc", "whatsapp", lapor.LevelDetected, testNow, 1)}); err != nil {
+	if err := clickhouse.SaveIncidents(f.ctx, f.conn, []lapor.Incident{openIncident("inc", "whatsapp", lapor.LevelDetected, testNow, 1)}); err != nil {
 		t.Fatal(err)
 	}
 	detail := func() serviceBody {
@@ -303,14 +302,14 @@ func TestElevatedWithoutAnIncident(t *testing.T) {
 	f := newFixture(t)
 	seedStatus(t, f) // whatsapp and bca have open incidents, gojek none
 	at := testNow.Truncate(time.Minute).Add(-time.Minute)
-	row := func(svc string, count15 float64) band.Row {
-		return band.Row{Service: svc, Bucket: at, Length: time.Minute, Expected: 10, Spans: []spike.Judgement{
+	row := func(svc string, count15 float64) clickhouse.Expectation {
+		return clickhouse.Expectation{Service: svc, Bucket: at, Length: time.Minute, Expected: 10, Spans: []spike.Judgement{
 			{Span: 1, Count: count15 / 15, Expected: 10, Possible: 100, Detected: 200},
 			{Span: 15, Count: count15, Expected: 150, Possible: 400, Detected: 800},
 		}}
 	}
 	// gojek ended faded, but its last 15 minutes hold 1200 where 150 were expected.
-	if err := band.Save(f.ctx, f.conn, []band.Row{row("gojek", 1200), row("whatsapp", 1200), row("bca", 20)}, testNow); err != nil {
+	if err := clickhouse.SaveExpectations(f.ctx, f.conn, []clickhouse.Expectation{row("gojek", 1200), row("whatsapp", 1200), row("bca", 20)}, testNow); err != nil {
 		t.Fatal(err)
 	}
 	var got struct {

@@ -8,8 +8,8 @@ import (
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
-	"github.com/lapor/lapor/services/shared/band"
-	"github.com/lapor/lapor/services/shared/incident"
+	lapor "github.com/lapor/lapor/services/shared"
+	"github.com/lapor/lapor/services/shared/clickhouse"
 )
 
 // Store runs the web's read queries against ClickHouse.
@@ -102,15 +102,15 @@ func (s *Store) breakdown(ctx context.Context, q string, since time.Time, dest m
 	return nil
 }
 
-// Incidents lists incidents as shared/incident.List does.
-func (s *Store) Incidents(ctx context.Context, f incident.Filter) ([]incident.Incident, error) {
-	return incident.List(ctx, s.conn, f)
+// Incidents lists incidents as shared/clickhouse.Incidents does.
+func (s *Store) Incidents(ctx context.Context, f clickhouse.IncidentFilter) ([]lapor.Incident, error) {
+	return clickhouse.Incidents(ctx, s.conn, f)
 }
 
 // Judged returns each service's latest bucket that the detector judged
 // since the given time (package band).
-func (s *Store) Judged(ctx context.Context, since time.Time) (map[string]band.Row, error) {
-	return band.Latest(ctx, s.conn, since)
+func (s *Store) Judged(ctx context.Context, since time.Time) (map[string]clickhouse.Expectation, error) {
+	return clickhouse.LatestExpectations(ctx, s.conn, since)
 }
 
 // Point is one bucket of a series.
@@ -167,7 +167,7 @@ GROUP BY i`
 		return nil, fmt.Errorf("read series of %s: %w", service, err)
 	}
 
-	judged, err := band.Series(ctx, s.conn, service, from, step, int(n))
+	judged, err := clickhouse.ExpectationSeries(ctx, s.conn, service, from, step, int(n))
 	if err != nil {
 		return nil, err
 	}

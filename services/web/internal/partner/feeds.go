@@ -11,8 +11,8 @@ import (
 	"github.com/gin-gonic/gin"
 
 	lapor "github.com/lapor/lapor/services/shared"
+	"github.com/lapor/lapor/services/shared/clickhouse"
 	"github.com/lapor/lapor/services/shared/httpapi"
-	"github.com/lapor/lapor/services/shared/incident"
 )
 
 // feedSize is how many incidents a feed carries, newest first.
@@ -23,7 +23,7 @@ const feedSize = 50
 // for newsrooms.
 func (a *API) HandleFeed(c *gin.Context) {
 	slug := c.Param("slug")
-	var f incident.Filter
+	var f clickhouse.IncidentFilter
 	title := "Lapor: outages"
 	if slug != "" {
 		svc, ok := a.o.Catalog.Get(slug)
@@ -40,7 +40,7 @@ func (a *API) HandleFeed(c *gin.Context) {
 		return
 	}
 	f.Limit = feedSize
-	list, err := incident.List(c.Request.Context(), a.o.Conn, f)
+	list, err := clickhouse.Incidents(c.Request.Context(), a.o.Conn, f)
 	if err != nil {
 		a.storeError(c, "read incidents for feed", err)
 		return
@@ -85,7 +85,7 @@ func (a *API) baseURL() string {
 }
 
 // entryTitle says what happened, as the pages say it.
-func (a *API) entryTitle(in incident.Incident) string {
+func (a *API) entryTitle(in lapor.Incident) string {
 	name := in.Service
 	if svc, ok := a.o.Catalog.Get(in.Service); ok {
 		name = svc.Name
@@ -100,7 +100,7 @@ func (a *API) entryTitle(in incident.Incident) string {
 	return t
 }
 
-func entrySummary(in incident.Incident) string {
+func entrySummary(in lapor.Incident) string {
 	s := fmt.Sprintf("Since %s: up to %d reports a minute (usually %.0f).", in.StartedAt.UTC().Format("2006-01-02 15:04 MST"), in.Peak, in.Baseline)
 	if len(in.TopSymptoms) > 0 {
 		s += " Most reported: " + strings.Join(in.TopSymptoms, ", ") + "."
@@ -128,7 +128,7 @@ func endPhrase(reason lapor.EndReason) string {
 	}
 }
 
-func incidentURN(in incident.Incident) string { return "urn:lapor:incident:" + in.ID }
+func incidentURN(in lapor.Incident) string { return "urn:lapor:incident:" + in.ID }
 
 // atomFeed is an Atom 1.0 feed (RFC 4287).
 type atomFeed struct {
@@ -160,7 +160,7 @@ type atomEntry struct {
 	Summary   string   `xml:"summary"`
 }
 
-func (a *API) atom(list []incident.Incident, title, id, self, page, base string) atomFeed {
+func (a *API) atom(list []lapor.Incident, title, id, self, page, base string) atomFeed {
 	f := atomFeed{
 		Title:  title,
 		ID:     id,
@@ -219,7 +219,7 @@ type rssGUID struct {
 	Value       string `xml:",chardata"`
 }
 
-func (a *API) rss(list []incident.Incident, title, self, page, base string) rssFeed {
+func (a *API) rss(list []lapor.Incident, title, self, page, base string) rssFeed {
 	ch := rssChannel{
 		Title:         title,
 		Link:          page,

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/lapor/lapor/services/shared/incident"
+	"github.com/lapor/lapor/services/shared/clickhouse"
 	"github.com/lapor/lapor/services/web/internal/api"
 )
 
@@ -98,7 +98,7 @@ func (f *fixture) getFeed(t *testing.T, path, host string) (string, feedLinks) {
 // from the request's Host, which the client chooses.
 func TestFeedsNeverReflectHost(t *testing.T) {
 	f := newFixture(t)
-	if err := incident.Save(f.ctx, f.conn, testIncidents()); err != nil {
+	if err := clickhouse.SaveIncidents(f.ctx, f.conn, testIncidents()); err != nil {
 		t.Fatal(err)
 	}
 	for _, path := range feedPaths {
@@ -121,7 +121,7 @@ func TestFeedsNeverReflectHost(t *testing.T) {
 
 func TestFeedsLinkUnderThePublicURL(t *testing.T) {
 	f := newFixture(t, func(o *api.Options) { o.PublicURL = "https://lapor.example/" })
-	if err := incident.Save(f.ctx, f.conn, testIncidents()); err != nil {
+	if err := clickhouse.SaveIncidents(f.ctx, f.conn, testIncidents()); err != nil {
 		t.Fatal(err)
 	}
 	for _, path := range feedPaths {

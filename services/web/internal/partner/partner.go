@@ -12,10 +12,11 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/lapor/lapor/api"
+	lapor "github.com/lapor/lapor/services/shared"
 	"github.com/lapor/lapor/services/shared/alert"
 	"github.com/lapor/lapor/services/shared/catalog"
+	"github.com/lapor/lapor/services/shared/clickhouse"
 	"github.com/lapor/lapor/services/shared/httpapi"
-	"github.com/lapor/lapor/services/shared/incident"
 )
 
 // DefaultHeartbeat is how often a quiet event stream sends a comment, so
@@ -48,7 +49,7 @@ type Options struct {
 	Symptoms func(ctx context.Context, service string, from, to time.Time) ([]SymptomCount, error)
 	// IncidentJSON renders an incident as the public API does, so both
 	// APIs share the Incident schema.
-	IncidentJSON func(incident.Incident) any
+	IncidentJSON func(lapor.Incident) any
 	// Shutdown ends with the server: open event streams close then, so
 	// a graceful shutdown is not held up by them.
 	Shutdown  context.Context
@@ -103,7 +104,7 @@ func (a *API) HandleIncident(c *gin.Context) {
 		httpapi.Abort(c, http.StatusNotFound, "not_found", "no incident with this id", "id")
 		return
 	}
-	list, err := incident.List(c.Request.Context(), a.o.Conn, incident.Filter{ID: id, Limit: 1})
+	list, err := clickhouse.Incidents(c.Request.Context(), a.o.Conn, clickhouse.IncidentFilter{ID: id, Limit: 1})
 	if err != nil {
 		a.storeError(c, "read incident", err)
 		return

@@ -10,8 +10,7 @@ import (
 	"time"
 
 	lapor "github.com/lapor/lapor/services/shared"
-	"github.com/lapor/lapor/services/shared/band"
-	"github.com/lapor/lapor/services/shared/incident"
+	"github.com/lapor/lapor/services/shared/clickhouse"
 	"github.com/lapor/lapor/services/web/client"
 	"github.com/lapor/lapor/services/web/internal/partner"
 )
@@ -55,11 +54,11 @@ func TestStatsCountExactly(t *testing.T) {
 	add(9, "gojek", "login", h0.Add(10*time.Minute), 9)     // another service
 	f.insertReports(rs...)
 	// The detector judged hour 1 at 3 reports expected, and nothing else.
-	var judged []band.Row
+	var judged []clickhouse.Expectation
 	for m := range 60 {
-		judged = append(judged, band.Row{Service: "whatsapp", Bucket: h0.Add(time.Hour + time.Duration(m)*time.Minute), Length: time.Minute, Expected: 0.05})
+		judged = append(judged, clickhouse.Expectation{Service: "whatsapp", Bucket: h0.Add(time.Hour + time.Duration(m)*time.Minute), Length: time.Minute, Expected: 0.05})
 	}
-	if err := band.Save(f.ctx, f.conn, judged, h0); err != nil {
+	if err := clickhouse.SaveExpectations(f.ctx, f.conn, judged, h0); err != nil {
 		t.Fatal(err)
 	}
 
@@ -103,9 +102,9 @@ func TestStatsCountExactly(t *testing.T) {
 	}
 }
 
-func testIncidents() []incident.Incident {
+func testIncidents() []lapor.Incident {
 	at := time.Date(2025, 3, 10, 10, 0, 0, 0, time.UTC)
-	return []incident.Incident{
+	return []lapor.Incident{
 		{ID: "inc-wa", Service: "whatsapp", Level: lapor.LevelDetected, Status: lapor.StatusOpen, StartedAt: at, UpdatedAt: at.Add(5 * time.Minute),
 			Peak: 120, PeakAt: at.Add(3 * time.Minute), Baseline: 4, LastCount: 90, TopSymptoms: []string{"login"}, TopSymptomShares: []float64{0.7}, TopCountries: []string{"ID"}, Version: 2},
 		{ID: "inc-gj", Service: "gojek", Level: lapor.LevelPossible, Status: lapor.StatusResolved, StartedAt: at.Add(-time.Hour), UpdatedAt: at.Add(-30 * time.Minute),
@@ -115,7 +114,7 @@ func testIncidents() []incident.Incident {
 
 func TestIncident(t *testing.T) {
 	f := newFixture(t)
-	if err := incident.Save(f.ctx, f.conn, testIncidents()); err != nil {
+	if err := clickhouse.SaveIncidents(f.ctx, f.conn, testIncidents()); err != nil {
 		t.Fatal(err)
 	}
 	c := f.client(partner.ScopeAlerts)
@@ -133,7 +132,7 @@ func TestIncident(t *testing.T) {
 
 func TestFeeds(t *testing.T) {
 	f := newFixture(t)
-	if err := incident.Save(f.ctx, f.conn, testIncidents()); err != nil {
+	if err := clickhouse.SaveIncidents(f.ctx, f.conn, testIncidents()); err != nil {
 		t.Fatal(err)
 	}
 	type atom struct {

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/lapor/lapor/services/shared/catalog"
-	"github.com/lapor/lapor/services/shared/chdb"
+	"github.com/lapor/lapor/services/shared/clickhouse"
 	"github.com/lapor/lapor/services/shared/config"
 	"github.com/lapor/lapor/services/web/internal/api"
 )
@@ -71,7 +71,7 @@ func runComments(ctx context.Context, args []string, getenv func(string) string,
 			return fmt.Errorf("-service %q: no such service in the catalog\n%s", service, commentsUsage)
 		}
 	}
-	conn, err := chdb.Open(ctx, common)
+	conn, err := clickhouse.Open(ctx, common)
 	if err != nil {
 		return err
 	}

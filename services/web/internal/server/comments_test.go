@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/lapor/lapor/services/shared/chdb"
+	"github.com/lapor/lapor/services/shared/clickhouse"
 	"github.com/lapor/lapor/services/shared/testenv"
 )
 
@@ -25,7 +25,7 @@ func TestCommentsCommand(t *testing.T) {
 	now := time.Now().UTC().Truncate(time.Second)
 	ms := now.UnixMilli()
 	id := fmt.Sprintf("%08x-%04x-7abc-8def-0123456789ab", ms>>16, ms&0xffff)
-	conn, err := chdb.Open(ctx, cfg)
+	conn, err := clickhouse.Open(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,7 +10,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/lapor/lapor/services/shared/chdb"
+	"github.com/lapor/lapor/services/shared/clickhouse"
 	"github.com/lapor/lapor/services/shared/config"
 	"github.com/lapor/lapor/services/shared/rate"
 	"github.com/lapor/lapor/services/web/internal/partner"
@@ -63,7 +63,7 @@ func runKeys(ctx context.Context, args []string, getenv func(string) string, std
 			return fmt.Errorf("-quota: %w", err)
 		}
 	}
-	conn, err := chdb.Open(ctx, common)
+	conn, err := clickhouse.Open(ctx, common)
 	if err != nil {
 		return err
 	}

@@ -18,12 +18,11 @@ import (
 
 	"github.com/lapor/lapor/services/shared/alert"
 	"github.com/lapor/lapor/services/shared/catalog"
-	"github.com/lapor/lapor/services/shared/chdb"
+	"github.com/lapor/lapor/services/shared/clickhouse"
 	"github.com/lapor/lapor/services/shared/config"
 	"github.com/lapor/lapor/services/shared/forward"
 	"github.com/lapor/lapor/services/shared/httpapi"
 	"github.com/lapor/lapor/services/shared/logging"
-	"github.com/lapor/lapor/services/shared/migrate"
 	"github.com/lapor/lapor/services/shared/redisclient"
 	"github.com/lapor/lapor/services/shared/stream"
 	"github.com/lapor/lapor/services/web/internal/api"
@@ -102,7 +101,7 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return fmt.Errorf("set up logging: %w", err)
 	}
 	if cfg.Migrate {
-		return migrate.Command(ctx, cfg.Common, log, stdout)
+		return clickhouse.MigrateCommand(ctx, cfg.Common, log, stdout)
 	}
 	ingest, err := url.Parse(cfg.IngestURL)
 	if err != nil || ingest.Scheme == "" || ingest.Host == "" {
@@ -123,14 +122,14 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return fmt.Errorf("load catalog: %w", err)
 	}
-	conn, err := chdb.Open(ctx, cfg.Common)
+	conn, err := clickhouse.Open(ctx, cfg.Common)
 	if err != nil {
 		return err
 	}
 	defer conn.Close()
 
 	if cfg.MigrateOnStart {
-		applied, err := migrate.Apply(ctx, conn, log)
+		applied, err := clickhouse.Migrate(ctx, conn, log)
 		if err != nil {
 			return fmt.Errorf("apply migrations: %w", err)
 		}

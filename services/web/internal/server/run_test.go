@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/lapor/lapor/services/shared/chdb"
+	"github.com/lapor/lapor/services/shared/clickhouse"
 	"github.com/lapor/lapor/services/shared/config"
 	"github.com/lapor/lapor/services/shared/testenv"
 )
@@ -75,7 +75,7 @@ func TestRunMigrate(t *testing.T) {
 	if err := Run(ctx, append([]string{"migrate"}, commonArgs(cfg)...), func(string) string { return "" }, &out, io.Discard); err != nil {
 		t.Fatal(err)
 	}
-	conn, err := chdb.Open(ctx, cfg)
+	conn, err := clickhouse.Open(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,11 +11,10 @@ import (
 	"sync"
 	"time"
 
-	"github.com/lapor/lapor/services/shared/chdb"
+	"github.com/lapor/lapor/services/shared/clickhouse"
 	"github.com/lapor/lapor/services/shared/config"
 	"github.com/lapor/lapor/services/shared/httpapi"
 	"github.com/lapor/lapor/services/shared/logging"
-	"github.com/lapor/lapor/services/shared/migrate"
 	"github.com/lapor/lapor/services/shared/redisclient"
 	"github.com/lapor/lapor/services/shared/stream"
 	"github.com/lapor/lapor/services/worker/internal/consume"
@@ -85,13 +84,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
-	conn, err := chdb.Open(ctx, s.common)
+	conn, err := clickhouse.Open(ctx, s.common)
 	if err != nil {
 		return err
 	}
 	defer conn.Close()
 	if migrateOnly || s.migrateOnStart {
-		applied, err := migrate.Apply(ctx, conn, log)
+		applied, err := clickhouse.Migrate(ctx, conn, log)
 		if err != nil {
 			return fmt.Errorf("apply migrations: %w", err)
 		}

@@ -15,7 +15,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/lapor/lapor/services/shared/chdb"
+	"github.com/lapor/lapor/services/shared/clickhouse"
 	"github.com/lapor/lapor/services/shared/config"
 	"github.com/lapor/lapor/services/shared/redisclient"
 	"github.com/lapor/lapor/services/shared/report"
@@ -139,7 +139,7 @@ func TestMigrateSubcommand(t *testing.T) {
 	if !strings.HasPrefix(stdout.String(), "applied ") {
 		t.Errorf("stdout = %q", stdout.String())
 	}
-	conn, err := chdb.Open(ctx, cfg)
+	conn, err := clickhouse.Open(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -234,7 +234,7 @@ func TestRunServesHealthAndWritesReports(t *testing.T) {
 		t.Fatal("run did not return after cancel")
 	}
 
-	conn, err := chdb.Open(ctx, cfg)
+	conn, err := clickhouse.Open(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

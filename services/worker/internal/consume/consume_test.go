@@ -13,10 +13,9 @@ import (
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 	"github.com/redis/go-redis/v9"
 
-	"github.com/lapor/lapor/services/shared/chdb"
+	"github.com/lapor/lapor/services/shared/clickhouse"
 	"github.com/lapor/lapor/services/shared/config"
 	"github.com/lapor/lapor/services/shared/logging"
-	"github.com/lapor/lapor/services/shared/migrate"
 	"github.com/lapor/lapor/services/shared/redisclient"
 	"github.com/lapor/lapor/services/shared/report"
 	"github.com/lapor/lapor/services/shared/stream"
@@ -54,12 +53,12 @@ func setupWith(t testing.TB, cfg config.Common) *fixture {
 	if err := rdb.FlushDB(ctx).Err(); err != nil {
 		t.Fatal(err)
 	}
-	conn, err := chdb.Open(ctx, cfg)
+	conn, err := clickhouse.Open(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { conn.Close() })
-	if _, err := migrate.Apply(ctx, conn, logging.Discard()); err != nil {
+	if _, err := clickhouse.Migrate(ctx, conn, logging.Discard()); err != nil {
 		t.Fatal(err)
 	}
 	return &fixture{ctx: ctx, rdb: rdb, conn: conn, sink: sink.New(conn)}

@@ -9,10 +9,9 @@ import (
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
-	"github.com/lapor/lapor/services/shared/chdb"
+	"github.com/lapor/lapor/services/shared/clickhouse"
 	"github.com/lapor/lapor/services/shared/config"
 	"github.com/lapor/lapor/services/shared/logging"
-	"github.com/lapor/lapor/services/shared/migrate"
 	"github.com/lapor/lapor/services/shared/report"
 	"github.com/lapor/lapor/services/shared/testenv"
 	"github.com/lapor/lapor/services/worker/internal/storetest"
@@ -29,12 +28,12 @@ type minuteCounts map[minuteKey][2]uint64
 
 func openMigrated(ctx context.Context, t *testing.T, cfg config.Common) driver.Conn {
 	t.Helper()
-	conn, err := chdb.Open(ctx, cfg)
+	conn, err := clickhouse.Open(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { conn.Close() })
-	if _, err := migrate.Apply(ctx, conn, logging.Discard()); err != nil {
+	if _, err := clickhouse.Migrate(ctx, conn, logging.Discard()); err != nil {
 		t.Fatal(err)
 	}
 	return conn
@@ -75,7 +74,7 @@ func readMinutes(ctx context.Context, t *testing.T, conn driver.Conn) (raw, roll
 // servicesOn reads which services a node's local table holds.
 func servicesOn(ctx context.Context, t *testing.T, addr, db, table string) map[string]bool {
 	t.Helper()
-	conn, err := chdb.Open(ctx, config.Common{ClickHouseAddr: addr, ClickHouseDB: db, ClickHouseUser: "default"})
+	conn, err := clickhouse.Open(ctx, config.Common{ClickHouseAddr: addr, ClickHouseDB: db, ClickHouseUser: "default"})
 	if err != nil {
 		t.Fatal(err)
 	}

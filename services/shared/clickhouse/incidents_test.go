@@ -1,19 +1,14 @@
-package incident_test
+package clickhouse_test
 
 import (
-	"os"
 	"slices"
 	"testing"
 	"time"
 
 	lapor "github.com/lapor/lapor/services/shared"
-	"github.com/lapor/lapor/services/shared/incident"
+	"github.com/lapor/lapor/services/shared/clickhouse"
 	"github.com/lapor/lapor/services/shared/testenv"
 )
-
-var env *testenv.Env
-
-func TestMain(m *testing.M) { os.Exit(testenv.Main(m, &env)) }
 
 // TestListWindow checks that From and To keep exactly the incidents that
 // overlap the window, whatever their age among the service's incidents.
@@ -23,35 +18,35 @@ func TestListWindow(t *testing.T) {
 	conn := env.Migrated(t)
 	t0 := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
 	h := func(n int) time.Time { return t0.Add(time.Duration(n) * time.Hour) }
-	ended := func(id string, start, end int) incident.Incident {
-		return incident.Incident{ID: id, Service: "a", Level: lapor.LevelDetected, Status: lapor.StatusResolved,
+	ended := func(id string, start, end int) lapor.Incident {
+		return lapor.Incident{ID: id, Service: "a", Level: lapor.LevelDetected, Status: lapor.StatusResolved,
 			StartedAt: h(start), UpdatedAt: h(end), EndedAt: h(end), Version: 1}
 	}
 	noEnd := ended("no-end", 30, 32)
 	noEnd.EndedAt = time.Unix(0, 0) // resolved without its end stored
-	open := incident.Incident{ID: "open", Service: "a", Level: lapor.LevelPossible, Status: lapor.StatusOpen,
+	open := lapor.Incident{ID: "open", Service: "a", Level: lapor.LevelPossible, Status: lapor.StatusOpen,
 		StartedAt: h(1), UpdatedAt: h(100), Version: 1}
 	other := ended("other", 10, 12)
 	other.Service = "b"
-	incs := []incident.Incident{ended("before", 0, 2), ended("across-start", 8, 11), ended("inside", 12, 13),
+	incs := []lapor.Incident{ended("before", 0, 2), ended("across-start", 8, 11), ended("inside", 12, 13),
 		ended("across-end", 19, 22), ended("after", 25, 26), noEnd, open, other}
-	if err := incident.Save(ctx, conn, incs); err != nil {
+	if err := clickhouse.SaveIncidents(ctx, conn, incs); err != nil {
 		t.Fatal(err)
 	}
 	tests := []struct {
 		name string
-		f    incident.Filter
+		f    clickhouse.IncidentFilter
 		want []string
 	}{
-		{"window", incident.Filter{Service: "a", From: h(10), To: h(20)}, []string{"across-end", "inside", "across-start", "open"}},
-		{"from only", incident.Filter{Service: "a", From: h(24)}, []string{"no-end", "after", "open"}},
-		{"to only", incident.Filter{Service: "a", To: h(2)}, []string{"open", "before"}},
-		{"ended at from is out", incident.Filter{Service: "a", From: h(13), To: h(14)}, []string{"open"}},
-		{"no window", incident.Filter{Service: "a"}, []string{"no-end", "after", "across-end", "inside", "across-start", "open", "before"}},
+		{"window", clickhouse.IncidentFilter{Service: "a", From: h(10), To: h(20)}, []string{"across-end", "inside", "across-start", "open"}},
+		{"from only", clickhouse.IncidentFilter{Service: "a", From: h(24)}, []string{"no-end", "after", "open"}},
+		{"to only", clickhouse.IncidentFilter{Service: "a", To: h(2)}, []string{"open", "before"}},
+		{"ended at from is out", clickhouse.IncidentFilter{Service: "a", From: h(13), To: h(14)}, []string{"open"}},
+		{"no window", clickhouse.IncidentFilter{Service: "a"}, []string{"no-end", "after", "across-end", "inside", "across-start", "open", "before"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			list, err := incident.List(ctx, conn, tt.f)
+			list, err := clickhouse.Incidents(ctx, conn, tt.f)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -1,4 +1,4 @@
-package migrate_test
+package clickhouse_test
 
 import (
 	"context"
@@ -7,9 +7,8 @@ import (
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
-	"github.com/lapor/lapor/services/shared/chdb"
+	"github.com/lapor/lapor/services/shared/clickhouse"
 	"github.com/lapor/lapor/services/shared/logging"
-	"github.com/lapor/lapor/services/shared/migrate"
 	"github.com/lapor/lapor/services/shared/testenv"
 )
 
@@ -30,7 +29,7 @@ func TestSplit(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := migrate.Split(tt.in); len(got) != tt.want {
+			if got := clickhouse.SplitStatements(tt.in); len(got) != tt.want {
 				t.Fatalf("Split gave %d statements %q, want %d", len(got), got, tt.want)
 			}
 		})
@@ -38,7 +37,7 @@ func TestSplit(t *testing.T) {
 }
 
 func TestAllOrdered(t *testing.T) {
-	all, err := migrate.All()
+	all, err := clickhouse.Migrations()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,7 +56,7 @@ func open(t *testing.T) (context.Context, driver.Conn) {
 	t.Helper()
 	testenv.Need(t, env)
 	ctx := testenv.Ctx(t)
-	conn, err := chdb.Open(ctx, env.Config(t))
+	conn, err := clickhouse.Open(ctx, env.Config(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,15 +66,15 @@ func open(t *testing.T) (context.Context, driver.Conn) {
 
 func TestApplyIdempotent(t *testing.T) {
 	ctx, conn := open(t)
-	all, _ := migrate.All()
-	got, err := migrate.Apply(ctx, conn, logging.Discard())
+	all, _ := clickhouse.Migrations()
+	got, err := clickhouse.Migrate(ctx, conn, logging.Discard())
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(got) != len(all) {
 		t.Fatalf("first apply ran %d migrations, want %d", len(got), len(all))
 	}
-	again, err := migrate.Apply(ctx, conn, logging.Discard())
+	again, err := clickhouse.Migrate(ctx, conn, logging.Discard())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,14 +97,14 @@ func TestApplyIdempotent(t *testing.T) {
 // including ADD COLUMN, which 18.16 cannot write as IF NOT EXISTS.
 func TestApplyAgainAfterUnrecordedRun(t *testing.T) {
 	ctx, conn := open(t)
-	if _, err := migrate.Apply(ctx, conn, logging.Discard()); err != nil {
+	if _, err := clickhouse.Migrate(ctx, conn, logging.Discard()); err != nil {
 		t.Fatal(err)
 	}
 	if err := conn.Exec(ctx, "DROP TABLE schema_migrations"); err != nil {
 		t.Fatal(err)
 	}
-	all, _ := migrate.All()
-	got, err := migrate.Apply(ctx, conn, logging.Discard())
+	all, _ := clickhouse.Migrations()
+	got, err := clickhouse.Migrate(ctx, conn, logging.Discard())
 	if err != nil {
 		t.Fatalf("applying again: %v", err)
 	}

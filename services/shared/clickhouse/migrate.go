@@ -1,11 +1,4 @@
-// Package migrate applies Lapor's numbered ClickHouse schema files, which are
-// embedded in every binary. Each file is applied once and recorded in
-// schema_migrations; statements use IF NOT EXISTS so that two services
-// starting together, or a run cut short, can safely apply a file again.
-// ClickHouse 18.16 has no ADD COLUMN IF NOT EXISTS, so an ADD COLUMN whose
-// column is already there counts as applied. The files are written for one
-// node; on a cluster, Apply lays them out over it (see Layout).
-package migrate
+package clickhouse
 
 import (
 	"context"
@@ -19,7 +12,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ClickHouse/clickhouse-go/v2"
+	ch "github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 )
 
@@ -33,8 +26,8 @@ type Migration struct {
 	Statements []string
 }
 
-// All returns the embedded migrations in order.
-func All() ([]Migration, error) {
+// Migrations returns the embedded migrations in order.
+func Migrations() ([]Migration, error) {
 	entries, err := fs.ReadDir(files, "sql")
 	if err != nil {
 		return nil, fmt.Errorf("read embedded migrations: %w", err)
@@ -51,7 +44,7 @@ func All() ([]Migration, error) {
 		if err != nil {
 			return nil, fmt.Errorf("read migration %s: %w", name, err)
 		}
-		out = append(out, Migration{Version: uint32(v), Name: name, Statements: Split(string(body))})
+		out = append(out, Migration{Version: uint32(v), Name: name, Statements: SplitStatements(string(body))})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Version < out[j].Version })
 	for i := 1; i < len(out); i++ {
@@ -62,9 +55,9 @@ func All() ([]Migration, error) {
 	return out, nil
 }
 
-// Split cuts a file into statements at semicolons that end a line, dropping
+// SplitStatements cuts a file into statements at semicolons that end a line, dropping
 // comment lines. ClickHouse runs one statement per query.
-func Split(body string) []string {
+func SplitStatements(body string) []string {
 	var stmts []string
 	var cur strings.Builder
 	for _, line := range strings.Split(body, "\n") {
@@ -88,11 +81,11 @@ func Split(body string) []string {
 	return stmts
 }
 
-// Apply brings the schema up to date and returns the versions it applied.
-// On a connection to a cluster (a Clustered, which chdb.Open returns when
+// Migrate brings the schema up to date and returns the versions it applied.
+// On a connection to a cluster (a Clustered, which Open returns when
 // a cluster is configured) it lays the schema out over the cluster (see
 // Layout).
-func Apply(ctx context.Context, conn driver.Conn, log *slog.Logger) ([]uint32, error) {
+func Migrate(ctx context.Context, conn driver.Conn, log *slog.Logger) ([]uint32, error) {
 	if cl, ok := conn.(Clustered); ok && cl.ClusterName() != "" {
 		return applyCluster(ctx, cl, log)
 	}
@@ -137,7 +130,7 @@ func appliedVersions(ctx context.Context, conn driver.Conn) (map[uint32]bool, er
 // by run; then it records the migration.
 func applyMissing(done map[uint32]bool, log *slog.Logger,
 	layout func(string) ([]string, error), run func(string) error, rec func(Migration) error) ([]uint32, error) {
-	all, err := All()
+	all, err := Migrations()
 	if err != nil {
 		return nil, err
 	}
@@ -201,7 +194,7 @@ const illegalColumn = 44
 // before but was not recorded (two services starting together, or a run
 // cut short).
 func alreadyAdded(stmt string, err error) bool {
-	var ex *clickhouse.Exception
+	var ex *ch.Exception
 	return strings.Contains(strings.ToUpper(stmt), "ADD COLUMN") &&
 		errors.As(err, &ex) && ex.Code == illegalColumn && strings.Contains(ex.Message, "already exists")
 }

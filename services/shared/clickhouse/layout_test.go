@@ -1,4 +1,4 @@
-package migrate_test
+package clickhouse_test
 
 import (
 	"context"
@@ -9,10 +9,9 @@ import (
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
-	"github.com/lapor/lapor/services/shared/chdb"
+	"github.com/lapor/lapor/services/shared/clickhouse"
 	"github.com/lapor/lapor/services/shared/config"
 	"github.com/lapor/lapor/services/shared/logging"
-	"github.com/lapor/lapor/services/shared/migrate"
 	"github.com/lapor/lapor/services/shared/testenv"
 )
 
@@ -20,12 +19,12 @@ import (
 // migration out for a cluster, with and without Replicated tables: a new
 // migration of a shape the layout does not know fails here.
 func TestClusterLayoutCoversEveryMigration(t *testing.T) {
-	all, err := migrate.All()
+	all, err := clickhouse.Migrations()
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, replicated := range []bool{false, true} {
-		l := migrate.Layout{Cluster: "c1", Database: "db", Replicated: replicated}
+		l := clickhouse.Layout{Cluster: "c1", Database: "db", Replicated: replicated}
 		var out []string
 		for _, m := range all {
 			for i, stmt := range m.Statements {
@@ -69,7 +68,7 @@ func TestClusterLayoutCoversEveryMigration(t *testing.T) {
 			t.Errorf("replicated=%t: incidents_local is not made with %s:\n%s", replicated, engine, joined)
 		}
 	}
-	if _, err := (migrate.Layout{Cluster: "c", Database: "d"}).Statements("DROP TABLE reports"); err == nil {
+	if _, err := (clickhouse.Layout{Cluster: "c", Database: "d"}).Statements("DROP TABLE reports"); err == nil {
 		t.Error("a statement of no known shape was laid out")
 	}
 }
@@ -86,17 +85,17 @@ func on(replicated bool) string {
 func applyTwice(t *testing.T, cfg config.Common) (context.Context, driver.Conn) {
 	t.Helper()
 	ctx := testenv.Ctx(t)
-	conn, err := chdb.Open(ctx, cfg)
+	conn, err := clickhouse.Open(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { conn.Close() })
-	if _, ok := conn.(migrate.Clustered); !ok {
-		t.Fatalf("chdb.Open gave a %T for a cluster", conn)
+	if _, ok := conn.(clickhouse.Clustered); !ok {
+		t.Fatalf("clickhouse.Open gave a %T for a cluster", conn)
 	}
-	all, _ := migrate.All()
+	all, _ := clickhouse.Migrations()
 	start := time.Now()
-	got, err := migrate.Apply(ctx, conn, logging.Discard())
+	got, err := clickhouse.Migrate(ctx, conn, logging.Discard())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,7 +103,7 @@ func applyTwice(t *testing.T, cfg config.Common) (context.Context, driver.Conn) 
 		t.Fatalf("first apply ran %d migrations, want %d", len(got), len(all))
 	}
 	t.Logf("applied %d migrations in %s", len(got), time.Since(start).Round(time.Millisecond))
-	again, err := migrate.Apply(ctx, conn, logging.Discard())
+	again, err := clickhouse.Migrate(ctx, conn, logging.Discard())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,12 +119,12 @@ func applyTwice(t *testing.T, cfg config.Common) (context.Context, driver.Conn) 
 func applyUnrecorded(ctx context.Context, t *testing.T, c *testenv.ClickHouseCluster, cfg config.Common, conn driver.Conn) {
 	t.Helper()
 	if cfg.ClickHouseReplicated {
-		if err := conn.Exec(ctx, "DROP TABLE "+chdb.QuoteIdent(cfg.ClickHouseDB)+".schema_migrations ON CLUSTER "+cfg.ClickHouseCluster); err != nil {
+		if err := conn.Exec(ctx, "DROP TABLE "+clickhouse.QuoteIdent(cfg.ClickHouseDB)+".schema_migrations ON CLUSTER "+cfg.ClickHouseCluster); err != nil {
 			t.Fatal(err)
 		}
 	} else {
 		for _, n := range c.Nodes {
-			nc, err := chdb.Open(ctx, config.Common{ClickHouseAddr: n.Addr, ClickHouseDB: cfg.ClickHouseDB, ClickHouseUser: "default"})
+			nc, err := clickhouse.Open(ctx, config.Common{ClickHouseAddr: n.Addr, ClickHouseDB: cfg.ClickHouseDB, ClickHouseUser: "default"})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -136,8 +135,8 @@ func applyUnrecorded(ctx context.Context, t *testing.T, c *testenv.ClickHouseClu
 			}
 		}
 	}
-	all, _ := migrate.All()
-	got, err := migrate.Apply(ctx, conn, logging.Discard())
+	all, _ := clickhouse.Migrations()
+	got, err := clickhouse.Migrate(ctx, conn, logging.Discard())
 	if err != nil {
 		t.Fatalf("applying again: %v", err)
 	}
@@ -149,7 +148,7 @@ func applyUnrecorded(ctx context.Context, t *testing.T, c *testenv.ClickHouseClu
 // tables reads a node's tables in db with their engines.
 func tables(ctx context.Context, t *testing.T, addr, db string) map[string]string {
 	t.Helper()
-	conn, err := chdb.Open(ctx, config.Common{ClickHouseAddr: addr, ClickHouseDB: db, ClickHouseUser: "default"})
+	conn, err := clickhouse.Open(ctx, config.Common{ClickHouseAddr: addr, ClickHouseDB: db, ClickHouseUser: "default"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -250,7 +249,7 @@ func TestApplyClusterReplicated(t *testing.T) {
 	}
 	conns := make([]driver.Conn, len(c.Nodes))
 	for i, n := range c.Nodes {
-		nc, err := chdb.Open(ctx, config.Common{ClickHouseAddr: n.Addr, ClickHouseDB: cfg.ClickHouseDB, ClickHouseUser: "default"})
+		nc, err := clickhouse.Open(ctx, config.Common{ClickHouseAddr: n.Addr, ClickHouseDB: cfg.ClickHouseDB, ClickHouseUser: "default"})
 		if err != nil {
 			t.Fatal(err)
 		}

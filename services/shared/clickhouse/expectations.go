@@ -1,16 +1,4 @@
-// Package band stores and reads what the detector judged each service's
-// buckets against (the expectations table): the expected count of every
-// bucket and, for each span ending with it, the span's count, expected
-// sum and the counts that open "possible problems" and "problems
-// detected" (spike.Judgement). Pages and the API draw the usual range
-// from these rows, so a reader sees the detector's own line: a count
-// above the band is one the detector counted as an outage, and an open
-// incident never sits inside a band the web made up by other rules.
-//
-// Rows are soft state: a bucket the detector did not judge (it was down,
-// or the history predates it and was never replayed) has none, and
-// readers say so instead of inventing one.
-package band
+package clickhouse
 
 import (
 	"context"
@@ -22,8 +10,8 @@ import (
 	"github.com/lapor/lapor/services/shared/spike"
 )
 
-// Row is the detector's judgement of one service's bucket.
-type Row struct {
+// Expectation is the detector's judgement of one service's bucket.
+type Expectation struct {
 	Service  string
 	Bucket   time.Time     // start of the detector's bucket
 	Length   time.Duration // the detector's bucket length
@@ -32,7 +20,7 @@ type Row struct {
 }
 
 // Span returns the judgement of the span of n buckets, if the row has one.
-func (r Row) Span(n int) (spike.Judgement, bool) {
+func (r Expectation) Span(n int) (spike.Judgement, bool) {
 	for _, j := range r.Spans {
 		if j.Span == n {
 			return j, true
@@ -41,15 +29,15 @@ func (r Row) Span(n int) (spike.Judgement, bool) {
 	return spike.Judgement{}, false
 }
 
-const columns = "service, bucket, bucket_seconds, expected, spans, counts, span_expected, possible, detected, written_at"
+const expectationColumns = "service, bucket, bucket_seconds, expected, spans, counts, span_expected, possible, detected, written_at"
 
-// Save writes rows, stamped with at: a bucket written again replaces the
+// SaveExpectations writes rows, stamped with at: a bucket written again replaces the
 // older row.
-func Save(ctx context.Context, conn driver.Conn, rows []Row, at time.Time) error {
+func SaveExpectations(ctx context.Context, conn driver.Conn, rows []Expectation, at time.Time) error {
 	if len(rows) == 0 {
 		return nil
 	}
-	batch, err := conn.PrepareBatch(ctx, "INSERT INTO expectations ("+columns+")")
+	batch, err := conn.PrepareBatch(ctx, "INSERT INTO expectations ("+expectationColumns+")")
 	if err != nil {
 		return fmt.Errorf("prepare expectations batch: %w", err)
 	}
@@ -80,7 +68,7 @@ const newest = `argMax(bucket_seconds, written_at) AS secs, argMax(expected, wri
 	argMax(spans, written_at), argMax(counts, written_at), argMax(span_expected, written_at),
 	argMax(possible, written_at), argMax(detected, written_at)`
 
-func scanRow(rows driver.Rows, r *Row) error {
+func scanExpectation(rows driver.Rows, r *Expectation) error {
 	var (
 		secs                      uint32
 		spans                     []uint16
@@ -101,8 +89,8 @@ func scanRow(rows driver.Rows, r *Row) error {
 	return nil
 }
 
-// Bucket is the detector's judgement summed over one bucket of a chart.
-type Bucket struct {
+// ExpectationBucket is the detector's judgement summed over one bucket of a chart.
+type ExpectationBucket struct {
 	// Judged is how much of the chart bucket the detector judged; zero
 	// when it judged none of it.
 	Judged time.Duration
@@ -116,12 +104,12 @@ type Bucket struct {
 }
 
 // Expected is the expected count over d of the bucket, at its judged rate.
-func (b Bucket) Expected(d time.Duration) float64 { return b.Rate * d.Seconds() }
+func (b ExpectationBucket) Expected(d time.Duration) float64 { return b.Rate * d.Seconds() }
 
-// Series returns, for a service, the judgement of n chart buckets of step
+// ExpectationSeries returns, for a service, the judgement of n chart buckets of step
 // from from (aligned to step), oldest first.
-func Series(ctx context.Context, conn driver.Conn, service string, from time.Time, step time.Duration, n int) ([]Bucket, error) {
-	out := make([]Bucket, n)
+func ExpectationSeries(ctx context.Context, conn driver.Conn, service string, from time.Time, step time.Duration, n int) ([]ExpectationBucket, error) {
+	out := make([]ExpectationBucket, n)
 	stepSec := int64(step / time.Second)
 	start, end := from.Unix(), from.Unix()+int64(n)*stepSec
 	const sums = `SELECT toInt64(intDiv(toInt64(toUInt32(bucket)) - ?, ?)) AS i, sum(e), toUInt64(sum(secs)) FROM (
@@ -165,8 +153,8 @@ HAVING (toUInt32(bucket) + secs - ?) % ? = 0`
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var r Row
-		if err := scanRow(rows, &r); err != nil {
+		var r Expectation
+		if err := scanExpectation(rows, &r); err != nil {
 			return nil, fmt.Errorf("scan thresholds of %s: %w", service, err)
 		}
 		if r.Length <= 0 || step%r.Length != 0 {
@@ -183,9 +171,9 @@ HAVING (toUInt32(bucket) + secs - ?) % ? = 0`
 	return out, nil
 }
 
-// Latest returns every service's newest row whose bucket starts at or
+// LatestExpectations returns every service's newest row whose bucket starts at or
 // after since.
-func Latest(ctx context.Context, conn driver.Conn, since time.Time) (map[string]Row, error) {
+func LatestExpectations(ctx context.Context, conn driver.Conn, since time.Time) (map[string]Expectation, error) {
 	const q = `SELECT service, bucket, ` + newest + ` FROM expectations
 WHERE bucket >= toDateTime(?) AND (service, bucket) IN (
 	SELECT service, max(bucket) FROM expectations WHERE bucket >= toDateTime(?) GROUP BY service)
@@ -195,10 +183,10 @@ GROUP BY service, bucket`
 		return nil, fmt.Errorf("query latest expectations: %w", err)
 	}
 	defer rows.Close()
-	out := map[string]Row{}
+	out := map[string]Expectation{}
 	for rows.Next() {
-		var r Row
-		if err := scanRow(rows, &r); err != nil {
+		var r Expectation
+		if err := scanExpectation(rows, &r); err != nil {
 			return nil, fmt.Errorf("scan latest expectations: %w", err)
 		}
 		out[r.Service] = r

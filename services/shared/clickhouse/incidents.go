@@ -1,6 +1,4 @@
-// Package incident defines an outage incident and its ClickHouse storage,
-// shared by the detector that writes incidents and the web that reads them.
-package incident
+package clickhouse
 
 import (
 	"context"
@@ -13,42 +11,15 @@ import (
 	lapor "github.com/lapor/lapor/services/shared"
 )
 
-// Incident is one outage of one service.
-type Incident struct {
-	ID               string          `json:"id"`
-	Service          string          `json:"service"`
-	Level            lapor.Level     `json:"level"`
-	Status           lapor.Status    `json:"status"`
-	StartedAt        time.Time       `json:"started_at"`
-	UpdatedAt        time.Time       `json:"updated_at"`
-	EndedAt          time.Time       `json:"ended_at"`
-	EndReason        lapor.EndReason `json:"end_reason"` // once resolved; empty before the reason was stored
-	Peak             uint32          `json:"peak"`
-	PeakAt           time.Time       `json:"peak_at"`
-	Baseline         float64         `json:"baseline"`
-	LastCount        uint32          `json:"last_count"`
-	TopSymptoms      []string        `json:"top_symptoms"`
-	TopSymptomShares []float64       `json:"top_symptom_shares"`
-	TopCountries     []string        `json:"top_countries"`
-	Version          uint64          `json:"-"`
-	// Span is how many buckets the detector's span that opened it summed
-	// (spike.Incident.Span), so a restart ends it the same way; 0 where
-	// not stored.
-	Span uint16 `json:"-"`
-}
+const incidentColumns = "id, service, level, status, started_at, updated_at, ended_at, end_reason, peak, peak_at, baseline, last_count, top_symptoms, top_symptom_shares, top_countries, version, span"
 
-// Open reports whether the incident is still going on.
-func (i *Incident) Open() bool { return i.Status == lapor.StatusOpen }
-
-const columns = "id, service, level, status, started_at, updated_at, ended_at, end_reason, peak, peak_at, baseline, last_count, top_symptoms, top_symptom_shares, top_countries, version, span"
-
-// Save writes the incidents' current states. Each write carries a version
+// SaveIncidents writes the incidents' current states. Each write carries a version
 // that rises with every change, so the newest state wins.
-func Save(ctx context.Context, conn driver.Conn, incs []Incident) error {
+func SaveIncidents(ctx context.Context, conn driver.Conn, incs []lapor.Incident) error {
 	if len(incs) == 0 {
 		return nil
 	}
-	batch, err := conn.PrepareBatch(ctx, "INSERT INTO incidents ("+columns+")")
+	batch, err := conn.PrepareBatch(ctx, "INSERT INTO incidents ("+incidentColumns+")")
 	if err != nil {
 		return fmt.Errorf("prepare incident batch: %w", err)
 	}
@@ -75,8 +46,8 @@ func Save(ctx context.Context, conn driver.Conn, incs []Incident) error {
 	return nil
 }
 
-// Filter selects incidents to list.
-type Filter struct {
+// IncidentFilter selects incidents to list.
+type IncidentFilter struct {
 	Service  string
 	Services []string     // any of these services, when not empty
 	Status   lapor.Status // "" for any
@@ -88,8 +59,8 @@ type Filter struct {
 	From, To time.Time
 }
 
-// List returns the newest state of the matching incidents, newest first.
-func List(ctx context.Context, conn driver.Conn, f Filter) ([]Incident, error) {
+// Incidents returns the newest state of the matching incidents, newest first.
+func Incidents(ctx context.Context, conn driver.Conn, f IncidentFilter) ([]lapor.Incident, error) {
 	var where []string
 	var args []any
 	if f.Service != "" {
@@ -126,7 +97,7 @@ func List(ctx context.Context, conn driver.Conn, f Filter) ([]Incident, error) {
 	if limit <= 0 || limit > 1000 {
 		limit = 100
 	}
-	q := "SELECT " + columns + " FROM incidents FINAL"
+	q := "SELECT " + incidentColumns + " FROM incidents FINAL"
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
@@ -136,9 +107,9 @@ func List(ctx context.Context, conn driver.Conn, f Filter) ([]Incident, error) {
 		return nil, fmt.Errorf("query incidents: %w", err)
 	}
 	defer rows.Close()
-	var out []Incident
+	var out []lapor.Incident
 	for rows.Next() {
-		var in Incident
+		var in lapor.Incident
 		// The driver scans into plain strings only.
 		var level, status, endReason string
 		if err := rows.Scan(&in.ID, &in.Service, &level, &status, &in.StartedAt, &in.UpdatedAt, &in.EndedAt, &endReason,

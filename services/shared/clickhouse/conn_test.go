@@ -1,11 +1,11 @@
-package chdb_test
+package clickhouse_test
 
 import (
 	"os"
 	"strconv"
 	"testing"
 
-	"github.com/lapor/lapor/services/shared/chdb"
+	"github.com/lapor/lapor/services/shared/clickhouse"
 	"github.com/lapor/lapor/services/shared/config"
 	"github.com/lapor/lapor/services/shared/testenv"
 )
@@ -26,13 +26,13 @@ func TestOpenFailsOver(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := testenv.Ctx(t)
-	conn, err := chdb.Open(ctx, config.Common{ClickHouseAddr: "127.0.0.1:" + strconv.Itoa(dead) + ", " + ch.Addr, ClickHouseDB: "failover", ClickHouseUser: "default"})
+	conn, err := clickhouse.Open(ctx, config.Common{ClickHouseAddr: "127.0.0.1:" + strconv.Itoa(dead) + ", " + ch.Addr, ClickHouseDB: "failover", ClickHouseUser: "default"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	if _, ok := conn.(*chdb.Cluster); ok {
-		t.Error("a connection without a cluster named is a *chdb.Cluster")
+	if _, ok := conn.(*clickhouse.Cluster); ok {
+		t.Error("a connection without a cluster named is a *clickhouse.Cluster")
 	}
 	var db string
 	if err := conn.QueryRow(ctx, "SELECT currentDatabase()").Scan(&db); err != nil || db != "failover" {
@@ -41,13 +41,13 @@ func TestOpenFailsOver(t *testing.T) {
 }
 
 func TestOpenNeedsAnAddress(t *testing.T) {
-	if _, err := chdb.Open(testenv.Ctx(t), config.Common{ClickHouseAddr: " , "}); err == nil {
+	if _, err := clickhouse.Open(testenv.Ctx(t), config.Common{ClickHouseAddr: " , "}); err == nil {
 		t.Fatal("Open with no address succeeded")
 	}
 }
 
 func TestQuoteIdent(t *testing.T) {
-	if got, want := chdb.QuoteIdent("a`b\\c"), "`a\\`b\\\\c`"; got != want {
+	if got, want := clickhouse.QuoteIdent("a`b\\c"), "`a\\`b\\\\c`"; got != want {
 		t.Fatalf("QuoteIdent = %s, want %s", got, want)
 	}
 }

@@ -1,4 +1,4 @@
-package migrate
+package clickhouse
 
 import (
 	"context"
@@ -11,7 +11,7 @@ import (
 )
 
 // Clustered is a connection to the tables of a ClickHouse cluster, as
-// chdb.Open returns when a cluster is configured. Apply lays the schema
+// Open returns when a cluster is configured. Migrate lays the schema
 // out over the cluster through it.
 type Clustered interface {
 	driver.Conn
@@ -104,7 +104,7 @@ func (l Layout) Statements(stmt string) ([]string, error) {
 		return []string{local, "DROP TABLE IF EXISTS " + l.name(m[1]) + l.onCluster(), l.distributed(m[1], key)}, nil
 	}
 	first, _, _ := strings.Cut(stmt, "\n")
-	return nil, fmt.Errorf("cluster layout: no rule for statement %q (add one to migrate.Layout)", first)
+	return nil, fmt.Errorf("cluster layout: no rule for statement %q (add one to Layout)", first)
 }
 
 func (l Layout) table(name, columns, engine, args, rest string) ([]string, error) {
@@ -149,7 +149,7 @@ func columnsKey(columns string) string {
 
 // shardingKey is the sharding key of a table that a migration creates.
 func shardingKey(table string) (string, error) {
-	all, err := All()
+	all, err := Migrations()
 	if err != nil {
 		return "", err
 	}
@@ -223,7 +223,7 @@ func quoteString(s string) string {
 	return "'" + strings.NewReplacer("\\", "\\\\", "'", "\\'").Replace(s) + "'"
 }
 
-// applyCluster is Apply on a cluster (see Layout).
+// applyCluster is Migrate on a cluster (see Layout).
 func applyCluster(ctx context.Context, cl Clustered, log *slog.Logger) ([]uint32, error) {
 	l := Layout{Cluster: cl.ClusterName(), Database: cl.Database(), Replicated: cl.Replicated()}
 	log = log.With("cluster", l.Cluster)

@@ -1,20 +1,4 @@
-// Package chdb is the one place a ClickHouse connection is opened. It uses
-// the native protocol, the only one that works with ClickHouse 18.16.
-//
-// ClickHouseAddr may list several servers (comma-separated): the client
-// connects to the first that answers, and to the next when it does not.
-// With a cluster named (ClickHouseCluster), Open also:
-//   - creates the database on every node of the cluster when the node it
-//     reached lacks it (ON CLUSTER when the cluster has Keeper, see
-//     ClickHouseReplicated; else node by node, as system.clusters lists them);
-//   - sends every query with insert_distributed_sync=1, so an insert into
-//     a Distributed table returns only once every shard has stored its rows
-//     (the worker acknowledges a report only after that);
-//   - checks that the servers' profile lets a query over a Distributed
-//     table hold a subquery over another (distributed_product_mode, which
-//     must be global: see checkProductMode);
-//   - returns a *Cluster, through which package migrate reaches each node.
-package chdb
+package clickhouse
 
 import (
 	"context"
@@ -25,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ClickHouse/clickhouse-go/v2"
+	ch "github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
 	"github.com/lapor/lapor/services/shared/config"
@@ -73,10 +57,10 @@ func checkProductMode(ctx context.Context, conn driver.Conn) error {
 }
 
 func dial(ctx context.Context, c config.Common, db string) (driver.Conn, error) {
-	opts := &clickhouse.Options{
-		Protocol: clickhouse.Native,
+	opts := &ch.Options{
+		Protocol: ch.Native,
 		Addr:     c.ClickHouseAddrs(),
-		Auth: clickhouse.Auth{
+		Auth: ch.Auth{
 			Database: db,
 			Username: c.ClickHouseUser,
 			Password: c.ClickHousePass,
@@ -85,16 +69,16 @@ func dial(ctx context.Context, c config.Common, db string) (driver.Conn, error) 
 		// that what a session makes on its server (the backfill's Memory
 		// staging tables) is there for the next query; the others are
 		// for when it does not answer.
-		ConnOpenStrategy: clickhouse.ConnOpenInOrder,
+		ConnOpenStrategy: ch.ConnOpenInOrder,
 		DialTimeout:      3 * time.Second,
 		MaxOpenConns:     8,
 		MaxIdleConns:     4,
 		ConnMaxLifetime:  time.Hour,
 	}
 	if c.ClickHouseCluster != "" {
-		opts.Settings = clickhouse.Settings{"insert_distributed_sync": 1}
+		opts.Settings = ch.Settings{"insert_distributed_sync": 1}
 	}
-	conn, err := clickhouse.Open(opts)
+	conn, err := ch.Open(opts)
 	if err != nil {
 		return nil, fmt.Errorf("open clickhouse at %s: %w", c.ClickHouseAddr, err)
 	}
@@ -201,7 +185,7 @@ func openNode(ctx context.Context, c config.Common, n Node, db string) (driver.C
 
 // Cluster is a connection to the tables of a ClickHouse cluster (Open
 // returns one when a cluster is configured). Queries and inserts go to
-// its Distributed tables like to a single node's; package migrate uses
+// its Distributed tables like to a single node's; Migrate uses
 // the rest to lay the schema out.
 type Cluster struct {
 	driver.Conn
