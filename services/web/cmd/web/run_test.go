@@ -1,4 +1,4 @@
-package server
+package main
 
 import (
 	"context"
@@ -72,7 +72,7 @@ func TestRunMigrate(t *testing.T) {
 	ctx := testenv.Ctx(t)
 	cfg := env.Config(t)
 	var out strings.Builder
-	if err := Run(ctx, append([]string{"migrate"}, commonArgs(cfg)...), func(string) string { return "" }, &out, io.Discard); err != nil {
+	if err := run(ctx, append([]string{"migrate"}, commonArgs(cfg)...), func(string) string { return "" }, &out, io.Discard); err != nil {
 		t.Fatal(err)
 	}
 	conn, err := clickhouse.Open(ctx, cfg)
@@ -89,7 +89,7 @@ func TestRunMigrate(t *testing.T) {
 	}
 }
 
-// Run serves until its context ends, then returns cleanly.
+// run serves until its context ends, then returns cleanly.
 func TestRunServesAndStops(t *testing.T) {
 	testenv.Need(t, env)
 	port, err := testenv.FreePort()
@@ -101,7 +101,7 @@ func TestRunServesAndStops(t *testing.T) {
 	defer cancel()
 	done := make(chan error, 1)
 	go func() {
-		done <- Run(ctx, commonArgs(env.Config(t), "-http-addr", addr, "-migrate-on-start"), func(string) string { return "" }, io.Discard, io.Discard)
+		done <- run(ctx, commonArgs(env.Config(t), "-http-addr", addr, "-migrate-on-start"), func(string) string { return "" }, io.Discard, io.Discard)
 	}()
 	var status int
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {

@@ -1,4 +1,4 @@
-package server
+package main
 
 import (
 	"fmt"
@@ -16,7 +16,7 @@ func TestCommentsCommand(t *testing.T) {
 	ctx := testenv.Ctx(t)
 	cfg := env.Config(t)
 	getenv := func(string) string { return "" }
-	if err := Run(ctx, append([]string{"migrate"}, commonArgs(cfg)...), getenv, io.Discard, io.Discard); err != nil {
+	if err := run(ctx, append([]string{"migrate"}, commonArgs(cfg)...), getenv, io.Discard, io.Discard); err != nil {
 		t.Fatal(err)
 	}
 
@@ -43,7 +43,7 @@ func TestCommentsCommand(t *testing.T) {
 
 	run := func(args ...string) (string, error) {
 		var out strings.Builder
-		err := Run(ctx, append([]string{"comments"}, args...), getenv, &out, io.Discard)
+		err := run(ctx, append([]string{"comments"}, args...), getenv, &out, io.Discard)
 		return out.String(), err
 	}
 	// Flags go before a positional id, as the flag package reads them.

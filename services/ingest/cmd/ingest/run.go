@@ -1,4 +1,4 @@
-package ingest
+package main
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/lapor/lapor/services/ingest/internal/geo"
+	"github.com/lapor/lapor/services/ingest/internal/ingest"
 	"github.com/lapor/lapor/services/ingest/internal/reporter"
 	"github.com/lapor/lapor/services/shared/catalog"
 	"github.com/lapor/lapor/services/shared/config"
@@ -23,8 +24,8 @@ import (
 // shutdownGrace is how long in-flight requests get to finish on shutdown.
 const shutdownGrace = 10 * time.Second
 
-// Config is the service's configuration.
-type Config struct {
+// settings is the service's configuration.
+type settings struct {
 	Common         config.Common
 	HTTPAddr       string
 	TrustedProxies []string
@@ -38,44 +39,44 @@ type Config struct {
 	GeoIPDB        []string
 }
 
-// LoadConfig reads flags and LAPOR_* environment variables.
-func LoadConfig(args []string, getenv func(string) string, stderr io.Writer) (Config, error) {
-	var c Config
+// loadConfig reads flags and LAPOR_* environment variables.
+func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (settings, error) {
+	var c settings
 	l := config.New("ingest", getenv, stderr)
 	l.BindLogLevel(&c.Common)
 	l.BindRedis(&c.Common)
 	l.String(&c.HTTPAddr, "http-addr", "127.0.0.1:8081", "HTTP listen address")
 	l.List(&c.TrustedProxies, "trusted-proxies", "", "proxies (IPs or CIDRs) whose X-Forwarded-For is believed; none by default")
 	l.Secret(&c.ReporterSecret, "reporter-secret", "secret for reporter keys; must be the same on every ingest instance (random if empty)")
-	l.Duration(&c.DedupeWindow, "dedupe-window", DefaultDedupeWindow, "a reporter is counted once per service within this window")
-	l.Int(&c.MaxBacklog, "max-backlog", DefaultMaxBacklog, "refuse reports with 503 when this many are waiting in the stream")
-	l.Int(&c.NetCap, "net-cap", DefaultNetCap, "reporters one network (IPv4 /24, IPv6 /48) counts at most per service and dedupe window")
+	l.Duration(&c.DedupeWindow, "dedupe-window", ingest.DefaultDedupeWindow, "a reporter is counted once per service within this window")
+	l.Int(&c.MaxBacklog, "max-backlog", ingest.DefaultMaxBacklog, "refuse reports with 503 when this many are waiting in the stream")
+	l.Int(&c.NetCap, "net-cap", ingest.DefaultNetCap, "reporters one network (IPv4 /24, IPv6 /48) counts at most per service and dedupe window")
 	l.Secret(&c.ForwardSecret, "forward-secret", "secret the web signs client addresses with; must match the web's (signed addresses not believed if empty)")
-	l.String(&c.RateIP, "rate-limit-ip", DefaultRateIP, `reports allowed per client address (IPv6: per /64), as "<count>-<S|M|H|D>"`)
-	l.String(&c.RateNet, "rate-limit-net", DefaultRateNet, `reports allowed per network (IPv4 /24, IPv6 /48), as "<count>-<S|M|H|D>"`)
+	l.String(&c.RateIP, "rate-limit-ip", ingest.DefaultRateIP, `reports allowed per client address (IPv6: per /64), as "<count>-<S|M|H|D>"`)
+	l.String(&c.RateNet, "rate-limit-net", ingest.DefaultRateNet, `reports allowed per network (IPv4 /24, IPv6 /48), as "<count>-<S|M|H|D>"`)
 	l.List(&c.GeoIPDB, "geoip-db", "", "MaxMind-format databases (City, and optionally ASN/ISP); empty for no location")
 	if _, err := l.ParseCommand(args); err != nil {
-		return Config{}, err
+		return settings{}, err
 	}
 	if c.DedupeWindow < time.Second {
-		return Config{}, fmt.Errorf("dedupe-window %s: must be at least 1s", c.DedupeWindow)
+		return settings{}, fmt.Errorf("dedupe-window %s: must be at least 1s", c.DedupeWindow)
 	}
 	if c.MaxBacklog < 1 {
-		return Config{}, fmt.Errorf("max-backlog %d: must be at least 1", c.MaxBacklog)
+		return settings{}, fmt.Errorf("max-backlog %d: must be at least 1", c.MaxBacklog)
 	}
 	if c.NetCap < 1 {
-		return Config{}, fmt.Errorf("net-cap %d: must be at least 1", c.NetCap)
+		return settings{}, fmt.Errorf("net-cap %d: must be at least 1", c.NetCap)
 	}
 	if c.ForwardSecret != "" && len(c.ForwardSecret) < forward.MinSecret {
 		// The secret itself stays out of the message.
-		return Config{}, fmt.Errorf("forward-secret: must be at least %d bytes, got %d", forward.MinSecret, len(c.ForwardSecret))
+		return settings{}, fmt.Errorf("forward-secret: must be at least %d bytes, got %d", forward.MinSecret, len(c.ForwardSecret))
 	}
 	return c, nil
 }
 
-// Run runs the ingest service until ctx ends.
-func Run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	cfg, err := LoadConfig(args, getenv, stderr)
+// run runs the ingest service until ctx ends.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg, err := loadConfig(args, getenv, stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		return nil
 	}
@@ -135,7 +136,7 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	defer rdb.Close()
 
-	h, err := NewServer(Deps{
+	h, err := ingest.NewServer(ingest.Deps{
 		Log:            log,
 		Redis:          rdb,
 		Streams:        streams,

@@ -1,7 +1,7 @@
 // Package server wires the web service together from its configuration:
 // it opens ClickHouse, applies migrations when asked, and serves the API
 // until its context ends.
-package server
+package main
 
 import (
 	"context"
@@ -80,9 +80,9 @@ func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	return c, nil
 }
 
-// Run runs the web service: args are the command line without the program
+// run runs the web service: args are the command line without the program
 // name.
-func Run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) > 0 && args[0] == "keys" {
 		return runKeys(ctx, args[1:], getenv, stdout, stderr)
 	}

@@ -1,4 +1,4 @@
-package server
+package main
 
 import (
 	"io"
@@ -14,18 +14,18 @@ func TestKeysCommand(t *testing.T) {
 	ctx := testenv.Ctx(t)
 	cfg := env.Config(t)
 	getenv := func(string) string { return "" }
-	if err := Run(ctx, append([]string{"migrate"}, commonArgs(cfg)...), getenv, io.Discard, io.Discard); err != nil {
+	if err := run(ctx, append([]string{"migrate"}, commonArgs(cfg)...), getenv, io.Discard, io.Discard); err != nil {
 		t.Fatal(err)
 	}
 	keys := func(args ...string) (string, error) {
 		var out strings.Builder
-		err := Run(ctx, append([]string{"keys"}, append(args, commonArgs(cfg)...)...), getenv, &out, io.Discard)
+		err := run(ctx, append([]string{"keys"}, append(args, commonArgs(cfg)...)...), getenv, &out, io.Discard)
 		return out.String(), err
 	}
 	// Flags go before a positional id, as the flag package reads them.
 	keysID := func(action, id string) (string, error) {
 		var out strings.Builder
-		err := Run(ctx, append(append([]string{"keys", action}, commonArgs(cfg)...), id), getenv, &out, io.Discard)
+		err := run(ctx, append(append([]string{"keys", action}, commonArgs(cfg)...), id), getenv, &out, io.Discard)
 		return out.String(), err
 	}
 

@@ -1,19 +1,23 @@
-package ingest_test
+package main
 
 import (
 	"bytes"
 	"context"
 	"net/http"
+	"os"
 	"reflect"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/lapor/lapor/services/ingest/internal/ingest"
 	"github.com/lapor/lapor/services/shared/stream"
 	"github.com/lapor/lapor/services/shared/testenv"
 )
+
+var env *testenv.Env
+
+func TestMain(m *testing.M) { os.Exit(testenv.MainRedis(m, &env)) }
 
 func mapEnv(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
 
@@ -22,10 +26,10 @@ func TestLoadConfig(t *testing.T) {
 		name    string
 		args    []string
 		env     map[string]string
-		check   func(t *testing.T, c ingest.Config)
+		check   func(t *testing.T, c settings)
 		wantErr bool
 	}{
-		{"defaults", nil, nil, func(t *testing.T, c ingest.Config) {
+		{"defaults", nil, nil, func(t *testing.T, c settings) {
 			if c.HTTPAddr != "127.0.0.1:8081" || c.RateIP != "60-M" || c.RateNet != "1200-M" ||
 				c.DedupeWindow != 15*time.Minute || c.MaxBacklog != 1_000_000 || c.NetCap != 20 ||
 				len(c.TrustedProxies) != 0 || c.ReporterSecret != "" || c.ForwardSecret != "" || len(c.GeoIPDB) != 0 {
@@ -37,14 +41,14 @@ func TestLoadConfig(t *testing.T) {
 			"LAPOR_RATE_LIMIT_IP":   "5-S",
 			"LAPOR_DEDUPE_WINDOW":   "1h",
 			"LAPOR_GEOIP_DB":        "/a.mmdb,/b.mmdb",
-		}, func(t *testing.T, c ingest.Config) {
+		}, func(t *testing.T, c settings) {
 			if !reflect.DeepEqual(c.TrustedProxies, []string{"10.0.0.0/8", "192.0.2.1"}) || c.RateIP != "5-S" ||
 				c.DedupeWindow != time.Hour || !reflect.DeepEqual(c.GeoIPDB, []string{"/a.mmdb", "/b.mmdb"}) {
 				t.Fatalf("config %+v", c)
 			}
 		}, false},
 		{"flags win", []string{"-max-backlog", "7", "-http-addr", ":0"}, map[string]string{"LAPOR_MAX_BACKLOG": "9"},
-			func(t *testing.T, c ingest.Config) {
+			func(t *testing.T, c settings) {
 				if c.MaxBacklog != 7 || c.HTTPAddr != ":0" {
 					t.Fatalf("config %+v", c)
 				}
@@ -52,7 +56,7 @@ func TestLoadConfig(t *testing.T) {
 		{"network cap and forward secret", nil, map[string]string{
 			"LAPOR_NET_CAP":        "5",
 			"LAPOR_FORWARD_SECRET": "0123456789abcdef",
-		}, func(t *testing.T, c ingest.Config) {
+		}, func(t *testing.T, c settings) {
 			if c.NetCap != 5 || c.ForwardSecret != "0123456789abcdef" {
 				t.Fatalf("config %+v", c)
 			}
@@ -66,7 +70,7 @@ func TestLoadConfig(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, err := ingest.LoadConfig(tt.args, mapEnv(tt.env), &bytes.Buffer{})
+			c, err := loadConfig(tt.args, mapEnv(tt.env), &bytes.Buffer{})
 			if (err != nil) != tt.wantErr {
 				t.Fatalf("err %v, want error %v", err, tt.wantErr)
 			}
@@ -93,7 +97,7 @@ func TestRun(t *testing.T) {
 	var logs testenv.SyncBuffer
 	done := make(chan error, 1)
 	go func() {
-		done <- ingest.Run(runCtx, []string{"-http-addr", addr, "-log-level", "debug"}, mapEnv(map[string]string{
+		done <- run(runCtx, []string{"-http-addr", addr, "-log-level", "debug"}, mapEnv(map[string]string{
 			"LAPOR_REDIS_ADDR": redisOpts.Addr,
 			"LAPOR_REDIS_DB":   strconv.Itoa(redisOpts.DB),
 		}), &bytes.Buffer{}, &logs)
