@@ -4,9 +4,11 @@
 // detector judged each bucket against (SaveExpectations,
 // ExpectationSeries, LatestExpectations). It uses the native protocol,
 // the only one that works with ClickHouse 18.16, and the SQL that 18.16
-// and current releases share. The rest of Lapor's SQL (the detector's
-// reads, the worker's sink, the web's store, keys, webhooks and the
-// backfill) still lives beside its service and moves here next.
+// and current releases share. It also saves the worker's reports
+// (SaveReports) and writes the simulator's backfilled history into the
+// rollup (BackfillStage, ReadRollupHistory). The rest of Lapor's SQL (the
+// detector's reads, the web's store, keys and webhooks) still lives
+// beside its service and moves here next.
 //
 // Connections: ClickHouseAddr may list several servers (comma-separated): the client
 // connects to the first that answers, and to the next when it does not.

@@ -16,9 +16,9 @@ import (
 	"github.com/lapor/lapor/services/shared/httpapi"
 	"github.com/lapor/lapor/services/shared/logging"
 	"github.com/lapor/lapor/services/shared/redisclient"
+	"github.com/lapor/lapor/services/shared/report"
 	"github.com/lapor/lapor/services/shared/stream"
 	"github.com/lapor/lapor/services/worker/internal/consume"
-	"github.com/lapor/lapor/services/worker/internal/sink"
 )
 
 // settings is the worker's configuration.
@@ -109,7 +109,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
-	out := sink.New(conn)
+	out := consume.WriterFunc(func(ctx context.Context, reps []report.Report) error {
+		return clickhouse.SaveReports(ctx, conn, reps)
+	})
 	// One consumer per report stream: a stream's entries, its dead
 	// letters and its group live in one Redis Cluster slot, and every
 	// worker reads every stream, so the shards share the workers.
@@ -135,7 +137,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		if err := rdb.Ping(ctx).Err(); err != nil {
 			return fmt.Errorf("redis: %w", err)
 		}
-		return out.Ping(ctx)
+		if err := conn.Ping(ctx); err != nil {
+			return fmt.Errorf("ping clickhouse: %w", err)
+		}
+		return nil
 	}, func() error {
 		for i, hb := range beats {
 			if err := hb.Check(stallAfter); err != nil {

@@ -21,7 +21,6 @@ import (
 	"github.com/lapor/lapor/services/shared/report"
 	"github.com/lapor/lapor/services/shared/stream"
 	"github.com/lapor/lapor/services/shared/testenv"
-	"github.com/lapor/lapor/services/worker/internal/storetest"
 )
 
 var env *testenv.Env
@@ -240,7 +239,7 @@ func TestRunServesHealthAndWritesReports(t *testing.T) {
 	}
 	defer conn.Close()
 	// Every report once in the raw table and in the rollup.
-	storetest.CheckCounts(ctx, t, conn, map[storetest.Key]uint64{{Service: "gojek", Symptom: "login"}: n / 2, {Service: "bca", Symptom: "login"}: n / 2})
+	testenv.CheckReports(ctx, t, conn, map[testenv.ReportGroup]uint64{{Service: "gojek", Symptom: "login"}: n / 2, {Service: "bca", Symptom: "login"}: n / 2})
 	if l, _ := rdb.XLen(ctx, stream.DeadLetter(stream.Reports)).Result(); l != 1 {
 		t.Errorf("dead letters = %d, want 1", l)
 	}

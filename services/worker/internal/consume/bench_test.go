@@ -20,7 +20,7 @@ func BenchmarkWorker(b *testing.B) {
 		cfg := Config{Consumer: "bench", ClaimInterval: time.Hour, ClaimIdle: time.Hour}
 		b.StartTimer()
 		started := time.Now()
-		r := start(b, f, f.sink, cfg)
+		r := start(b, f, f.store, cfg)
 		// Polling every 20ms costs little next to the work measured.
 		waitFor(b, "stream drained", 5*time.Minute, func() bool { return f.xlen(b) == 0 })
 		total += time.Since(started)

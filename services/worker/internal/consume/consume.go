@@ -30,6 +30,13 @@ type Writer interface {
 	Write(ctx context.Context, reps []report.Report) error
 }
 
+// WriterFunc adapts a function, such as one that saves reports with
+// clickhouse.SaveReports, to Writer.
+type WriterFunc func(ctx context.Context, reps []report.Report) error
+
+// Write calls f.
+func (f WriterFunc) Write(ctx context.Context, reps []report.Report) error { return f(ctx, reps) }
+
 // Config tunes a Consumer. Zero fields take the defaults noted.
 type Config struct {
 	Stream        string        // default stream.Reports

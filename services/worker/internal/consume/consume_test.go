@@ -20,8 +20,6 @@ import (
 	"github.com/lapor/lapor/services/shared/report"
 	"github.com/lapor/lapor/services/shared/stream"
 	"github.com/lapor/lapor/services/shared/testenv"
-	"github.com/lapor/lapor/services/worker/internal/sink"
-	"github.com/lapor/lapor/services/worker/internal/storetest"
 )
 
 var env *testenv.Env
@@ -30,10 +28,10 @@ func TestMain(m *testing.M) { os.Exit(testenv.Main(m, &env)) }
 
 // fixture is a clean Redis database and a migrated ClickHouse database.
 type fixture struct {
-	ctx  context.Context
-	rdb  redis.UniversalClient
-	conn driver.Conn
-	sink *sink.Sink
+	ctx   context.Context
+	rdb   redis.UniversalClient
+	conn  driver.Conn
+	store Writer // saves to conn
 }
 
 func setup(t testing.TB) *fixture {
@@ -61,12 +59,17 @@ func setupWith(t testing.TB, cfg config.Common) *fixture {
 	if _, err := clickhouse.Migrate(ctx, conn, logging.Discard()); err != nil {
 		t.Fatal(err)
 	}
-	return &fixture{ctx: ctx, rdb: rdb, conn: conn, sink: sink.New(conn)}
+	return &fixture{ctx: ctx, rdb: rdb, conn: conn, store: saveReports(conn)}
+}
+
+// saveReports is the Writer the worker runs with.
+func saveReports(conn driver.Conn) Writer {
+	return WriterFunc(func(ctx context.Context, reps []report.Report) error { return clickhouse.SaveReports(ctx, conn, reps) })
 }
 
 // makeReports builds n reports spread over services and symptoms, and the
 // count expected for each service+symptom.
-func makeReports(prefix string, n int) ([]report.Report, map[storetest.Key]uint64) {
+func makeReports(prefix string, n int) ([]report.Report, map[testenv.ReportGroup]uint64) {
 	services := []string{"gojek", "bca", "whatsapp", "tokopedia"}
 	symptoms := []string{"login", "app", "payments"}
 	now := time.Now().UTC().Truncate(time.Second)
@@ -82,7 +85,7 @@ func makeReports(prefix string, n int) ([]report.Report, map[storetest.Key]uint6
 			Platform: "web",
 		}
 	}
-	return out, storetest.Want(out)
+	return out, testenv.WantReports(out)
 }
 
 func addAll(t testing.TB, f *fixture, reps []report.Report) {
@@ -103,8 +106,8 @@ func addAll(t testing.TB, f *fixture, reps []report.Report) {
 	}
 }
 
-func mergeWant(ws ...map[storetest.Key]uint64) map[storetest.Key]uint64 {
-	out := map[storetest.Key]uint64{}
+func mergeWant(ws ...map[testenv.ReportGroup]uint64) map[testenv.ReportGroup]uint64 {
+	out := map[testenv.ReportGroup]uint64{}
 	for _, w := range ws {
 		for k, n := range w {
 			out[k] += n
@@ -187,14 +190,14 @@ func (f *fixture) drained(t testing.TB) func() bool {
 
 func (f *fixture) rawCount(t testing.TB) uint64 {
 	t.Helper()
-	return storetest.RawCount(f.ctx, t, f.conn)
+	return testenv.DistinctReports(f.ctx, t, f.conn)
 }
 
 // checkExact asserts ClickHouse counts every report exactly once, in the
 // raw table and in the rollup, and that the stream holds nothing more.
-func (f *fixture) checkExact(t testing.TB, want map[storetest.Key]uint64) {
+func (f *fixture) checkExact(t testing.TB, want map[testenv.ReportGroup]uint64) {
 	t.Helper()
-	storetest.CheckCounts(f.ctx, t, f.conn, want)
+	testenv.CheckReports(f.ctx, t, f.conn, want)
 	if n := f.xlen(t); n != 0 {
 		t.Errorf("XLEN = %d, want 0", n)
 	}
@@ -238,7 +241,7 @@ func TestWritesEveryReportExactlyOnce(t *testing.T) {
 			addAll(t, f, reps[:tt.n/2])
 			cfg := fastConfig("c1")
 			cfg.BatchSize, cfg.FlushInterval = tt.batchSize, tt.flush
-			r := start(t, f, f.sink, cfg)
+			r := start(t, f, f.store, cfg)
 			addAll(t, f, reps[tt.n/2:])
 			waitFor(t, "stream drained", 30*time.Second, f.drained(t))
 			if err := r.stop(t); err != nil {
@@ -267,7 +270,7 @@ func TestClickHouseDownMidRun(t *testing.T) {
 	// Storage is down longer than this: the consumer must keep its held
 	// entries from looking abandoned and still write them once.
 	ccfg.ClaimIdle = 300 * time.Millisecond
-	r := start(t, f, f.sink, ccfg)
+	r := start(t, f, f.store, ccfg)
 	addAll(t, f, before)
 	waitFor(t, "first reports written", 30*time.Second, f.drained(t))
 
@@ -310,7 +313,7 @@ func TestDeadConsumerIsReclaimed(t *testing.T) {
 	started := time.Now()
 	cfg := fastConfig("B")
 	cfg.ClaimIdle = 500 * time.Millisecond
-	r := start(t, f, f.sink, cfg)
+	r := start(t, f, f.store, cfg)
 	waitFor(t, "abandoned reports reclaimed", 30*time.Second, f.drained(t))
 	if took := time.Since(started); took < 400*time.Millisecond {
 		t.Errorf("reclaimed after %s, before claim-idle", took)
@@ -320,11 +323,6 @@ func TestDeadConsumerIsReclaimed(t *testing.T) {
 	}
 	f.checkExact(t, want)
 }
-
-// writerFunc adapts a function to Writer.
-type writerFunc func(context.Context, []report.Report) error
-
-func (fn writerFunc) Write(ctx context.Context, reps []report.Report) error { return fn(ctx, reps) }
 
 // lostAck writes a batch and then reports failure, as if the worker died
 // between ClickHouse taking the batch and Redis getting the ack.
@@ -349,7 +347,7 @@ func TestRetriedBatchIsNotCountedTwice(t *testing.T) {
 	f := setup(t)
 	reps, want := makeReports("r", 1200)
 	addAll(t, f, reps)
-	w := &lostAck{w: f.sink}
+	w := &lostAck{w: f.store}
 	r := start(t, f, w, fastConfig("c1"))
 	waitFor(t, "stream drained", 30*time.Second, f.drained(t))
 	if err := r.stop(t); err != nil {
@@ -367,7 +365,7 @@ func TestResumesOwnPendingAfterRestart(t *testing.T) {
 	addAll(t, f, reps)
 	// A consumer whose storage is down holds a batch and is shut down: its
 	// grace runs out, so the batch is left pending, not lost.
-	down := writerFunc(func(context.Context, []report.Report) error { return errors.New("clickhouse down") })
+	down := WriterFunc(func(context.Context, []report.Report) error { return errors.New("clickhouse down") })
 	cfg := fastConfig("c1")
 	cfg.BatchSize = 300
 	cfg.ShutdownGrace = 200 * time.Millisecond
@@ -385,7 +383,7 @@ func TestResumesOwnPendingAfterRestart(t *testing.T) {
 	}
 	// Restarted under the same name, with claiming effectively off, it
 	// must find its own pending entries first.
-	r = start(t, f, f.sink, fastConfig("c1"))
+	r = start(t, f, f.store, fastConfig("c1"))
 	waitFor(t, "stream drained", 30*time.Second, f.drained(t))
 	if err := r.stop(t); err != nil {
 		t.Fatalf("Run: %v", err)
@@ -422,7 +420,7 @@ func TestBadEntriesAreDeadLettered(t *testing.T) {
 	}
 	cfg := fastConfig("c1")
 	cfg.FlushInterval = 200 * time.Millisecond
-	r := start(t, f, f.sink, cfg)
+	r := start(t, f, f.store, cfg)
 	waitFor(t, "stream drained", 30*time.Second, f.drained(t))
 	if err := r.stop(t); err != nil {
 		t.Fatalf("Run: %v", err)
@@ -460,7 +458,7 @@ func TestShutdownFlushesHeldBatch(t *testing.T) {
 	cfg := fastConfig("c1")
 	// Neither threshold would ever flush these.
 	cfg.BatchSize, cfg.FlushInterval = 1000, time.Hour
-	r := start(t, f, f.sink, cfg)
+	r := start(t, f, f.store, cfg)
 	addAll(t, f, reps)
 	waitFor(t, "reports read and held", 10*time.Second, func() bool { return f.pending(t) == int64(len(reps)) })
 	time.Sleep(100 * time.Millisecond)
@@ -495,7 +493,7 @@ func TestRedisRestartWithAppendOnlyFile(t *testing.T) {
 	// only to Redis, and the claim pass takes them back once they have
 	// been idle this long (ClaimIdle; its default in production is longer).
 	ccfg.ClaimIdle = 2 * time.Second
-	r := start(t, f, f.sink, ccfg)
+	r := start(t, f, f.store, ccfg)
 	addAll(t, f, before)
 	waitFor(t, "first reports being written", 30*time.Second, func() bool { return f.rawCount(t) > 0 })
 	// Restart Redis while the consumer runs: the group and its pending
@@ -578,7 +576,7 @@ func TestIdleConsumersAreRemoved(t *testing.T) {
 			time.Sleep(cfg.PruneIdle + 200*time.Millisecond)
 		}
 	}
-	c, err := New(f.rdb, f.sink, cfg, logging.Discard())
+	c, err := New(f.rdb, f.store, cfg, logging.Discard())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -617,7 +615,7 @@ func TestRunRemovesDeadConsumers(t *testing.T) {
 	cfg := fastConfig("B")
 	cfg.ClaimIdle = 300 * time.Millisecond
 	cfg.PruneIdle = 600 * time.Millisecond
-	r := start(t, f, f.sink, cfg)
+	r := start(t, f, f.store, cfg)
 	waitFor(t, "dead consumers removed", 30*time.Second, func() bool {
 		left := f.consumers(t)
 		_, self := left["B"]

@@ -1,5 +1,4 @@
-// Package sink writes reports to ClickHouse's reports table.
-package sink
+package clickhouse
 
 import (
 	"context"
@@ -11,24 +10,18 @@ import (
 	"github.com/lapor/lapor/services/shared/report"
 )
 
-// insertSQL names its columns: ClickHouse 18.16 rejects a batch without them.
-const insertSQL = "INSERT INTO reports (id, service, symptom, ts, country, region, city, asn, isp, platform, reporter, network, comment)"
+// reportsInsert names its columns: ClickHouse 18.16 rejects a batch without them.
+const reportsInsert = "INSERT INTO reports (id, service, symptom, ts, country, region, city, asn, isp, platform, reporter, network, comment)"
 
-// Sink inserts reports in batches.
-type Sink struct {
-	conn driver.Conn
-}
-
-// New returns a Sink that writes through conn.
-func New(conn driver.Conn) *Sink { return &Sink{conn: conn} }
-
-// Write inserts reports as one batch. Writing the same reports again is
-// harmless: reports folds rows by id and every count is distinct by id.
-func (s *Sink) Write(ctx context.Context, reps []report.Report) error {
+// SaveReports inserts reports as one batch. Saving the same reports again
+// is harmless: reports folds rows by id and every count is distinct by id.
+// On a cluster the insert returns once every shard holds its rows (see
+// Open), so a caller may then acknowledge them.
+func SaveReports(ctx context.Context, conn driver.Conn, reps []report.Report) error {
 	if len(reps) == 0 {
 		return nil
 	}
-	b, err := s.conn.PrepareBatch(ctx, insertSQL)
+	b, err := conn.PrepareBatch(ctx, reportsInsert)
 	if err != nil {
 		return fmt.Errorf("prepare batch of %d reports: %w", len(reps), err)
 	}
@@ -61,14 +54,6 @@ func (s *Sink) Write(ctx context.Context, reps []report.Report) error {
 	}
 	if err := b.Send(); err != nil {
 		return fmt.Errorf("insert batch of %d reports: %w", n, err)
-	}
-	return nil
-}
-
-// Ping checks that ClickHouse answers.
-func (s *Sink) Ping(ctx context.Context) error {
-	if err := s.conn.Ping(ctx); err != nil {
-		return fmt.Errorf("ping clickhouse: %w", err)
 	}
 	return nil
 }

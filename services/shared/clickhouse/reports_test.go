@@ -1,21 +1,18 @@
-package sink
+package clickhouse_test
 
 import (
 	"fmt"
-	"os"
 	"testing"
 	"time"
 
+	"github.com/lapor/lapor/services/shared/clickhouse"
 	"github.com/lapor/lapor/services/shared/report"
 	"github.com/lapor/lapor/services/shared/testenv"
-	"github.com/lapor/lapor/services/worker/internal/storetest"
 )
 
-var env *testenv.Env
-
-func TestMain(m *testing.M) { os.Exit(testenv.Main(m, &env)) }
-
-func reports(n int, at time.Time) []report.Report {
+// batchOfReports is n reports over three services and symptoms, within 90
+// seconds of at.
+func batchOfReports(n int, at time.Time) []report.Report {
 	services := []string{"gojek", "bca", "whatsapp"}
 	symptoms := []string{"login", "app", "payments"}
 	out := make([]report.Report, n)
@@ -32,18 +29,17 @@ func reports(n int, at time.Time) []report.Report {
 	return out
 }
 
-func TestWriteSameBatchTwiceDoesNotDouble(t *testing.T) {
+func TestSaveSameReportsTwiceDoesNotDouble(t *testing.T) {
 	conn := env.Migrated(t)
 	ctx := testenv.Ctx(t)
-	s := New(conn)
-	reps := reports(900, time.Date(2025, 3, 4, 10, 0, 0, 0, time.UTC))
-	want := storetest.Want(reps)
+	reps := batchOfReports(900, time.Date(2025, 3, 4, 10, 0, 0, 0, time.UTC))
+	want := testenv.WantReports(reps)
 	for attempt := 1; attempt <= 2; attempt++ {
-		if err := s.Write(ctx, reps); err != nil {
-			t.Fatalf("write attempt %d: %v", attempt, err)
+		if err := clickhouse.SaveReports(ctx, conn, reps); err != nil {
+			t.Fatalf("save attempt %d: %v", attempt, err)
 		}
 		t.Logf("after attempt %d", attempt)
-		storetest.CheckCounts(ctx, t, conn, want)
+		testenv.CheckReports(ctx, t, conn, want)
 	}
 	// The raw table really does hold both copies until a merge, which is
 	// why readers must count distinct ids.
@@ -56,7 +52,7 @@ func TestWriteSameBatchTwiceDoesNotDouble(t *testing.T) {
 	}
 }
 
-func TestWriteKeepsEveryField(t *testing.T) {
+func TestSaveReportsKeepsEveryField(t *testing.T) {
 	conn := env.Migrated(t)
 	ctx := testenv.Ctx(t)
 	want := report.Report{
@@ -64,7 +60,7 @@ func TestWriteKeepsEveryField(t *testing.T) {
 		Country: "ID", Region: "Jakarta", City: "Jakarta Selatan", ASN: 7713, ISP: "Telkom",
 		Platform: "android", Reporter: "k1", Network: "n1", Comment: "tidak bisa masuk 😢",
 	}
-	if err := New(conn).Write(ctx, []report.Report{want}); err != nil {
+	if err := clickhouse.SaveReports(ctx, conn, []report.Report{want}); err != nil {
 		t.Fatal(err)
 	}
 	var got report.Report
@@ -82,9 +78,9 @@ func TestWriteKeepsEveryField(t *testing.T) {
 	}
 }
 
-func TestWriteEmptyIsNoop(t *testing.T) {
+func TestSaveNoReportsIsNoop(t *testing.T) {
 	conn := env.Migrated(t)
-	if err := New(conn).Write(testenv.Ctx(t), nil); err != nil {
+	if err := clickhouse.SaveReports(testenv.Ctx(t), conn, nil); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -1,4 +1,4 @@
-package sink
+package clickhouse_test
 
 import (
 	"context"
@@ -14,19 +14,19 @@ import (
 	"github.com/lapor/lapor/services/shared/logging"
 	"github.com/lapor/lapor/services/shared/report"
 	"github.com/lapor/lapor/services/shared/testenv"
-	"github.com/lapor/lapor/services/worker/internal/storetest"
 )
 
-// minuteKey is one service's minute.
-type minuteKey struct {
+// serviceMinute is one service's minute.
+type serviceMinute struct {
 	Service string
 	Minute  int64
 }
 
 // minuteCounts are distinct reports and reporters per service and minute.
-type minuteCounts map[minuteKey][2]uint64
+type minuteCounts map[serviceMinute][2]uint64
 
-func openMigrated(ctx context.Context, t *testing.T, cfg config.Common) driver.Conn {
+// migratedConn opens cfg's database and applies the schema.
+func migratedConn(ctx context.Context, t *testing.T, cfg config.Common) driver.Conn {
 	t.Helper()
 	conn, err := clickhouse.Open(ctx, cfg)
 	if err != nil {
@@ -39,9 +39,9 @@ func openMigrated(ctx context.Context, t *testing.T, cfg config.Common) driver.C
 	return conn
 }
 
-// readMinutes reads per service and minute the distinct ids and reporters
-// of the raw table, and the rollup's, which must agree.
-func readMinutes(ctx context.Context, t *testing.T, conn driver.Conn) (raw, rollup minuteCounts) {
+// reportMinutes reads per service and minute the distinct ids and
+// reporters of the raw table, and the rollup's, which must agree.
+func reportMinutes(ctx context.Context, t *testing.T, conn driver.Conn) (raw, rollup minuteCounts) {
 	t.Helper()
 	read := func(q string) minuteCounts {
 		rows, err := conn.Query(ctx, q)
@@ -52,7 +52,7 @@ func readMinutes(ctx context.Context, t *testing.T, conn driver.Conn) (raw, roll
 		out := minuteCounts{}
 		for rows.Next() {
 			var (
-				k    minuteKey
+				k    serviceMinute
 				m    time.Time
 				r, p uint64
 			)
@@ -71,8 +71,8 @@ func readMinutes(ctx context.Context, t *testing.T, conn driver.Conn) (raw, roll
 		read("SELECT service, minute, uniqExactMerge(reports), uniqExactMerge(reporters) FROM reports_minute GROUP BY service, minute")
 }
 
-// servicesOn reads which services a node's local table holds.
-func servicesOn(ctx context.Context, t *testing.T, addr, db, table string) map[string]bool {
+// servicesOnNode reads which services a node's local table holds.
+func servicesOnNode(ctx context.Context, t *testing.T, addr, db, table string) map[string]bool {
 	t.Helper()
 	conn, err := clickhouse.Open(ctx, config.Common{ClickHouseAddr: addr, ClickHouseDB: db, ClickHouseUser: "default"})
 	if err != nil {
@@ -95,26 +95,25 @@ func servicesOn(ctx context.Context, t *testing.T, addr, db, table string) map[s
 	return out
 }
 
-// TestClusterExactCounts writes reports of 40 services through the
-// worker's sink into a cluster of two shards, retrying batches as the
-// worker does after a failed acknowledgement, and checks that every
-// service's minutes count each report and reporter exactly once through
-// the Distributed tables, as soon as each write returns; that each
-// service lives on exactly one shard, raw rows and rollup together, and
-// both shards hold some; and that one node given the same writes counts
-// the same.
-func TestClusterExactCounts(t *testing.T) {
+// TestSaveReportsClusterExactCounts saves reports of 40 services into a
+// cluster of two shards, retrying batches as the worker does after a
+// failed acknowledgement, and checks that every service's minutes count
+// each report and reporter exactly once through the Distributed tables,
+// as soon as each save returns; that each service lives on exactly one
+// shard, raw rows and rollup together, and both shards hold some; and
+// that one node given the same saves counts the same.
+func TestSaveReportsClusterExactCounts(t *testing.T) {
 	c := testenv.OwnClickHouseCluster(t, testenv.ClickHouseClusterOptions{Shards: 2})
 	ctx := testenv.Ctx(t)
 	cfg := c.Config(t)
-	conn := openMigrated(ctx, t, cfg)
-	single := openMigrated(ctx, t, c.Single(t, c.Node(1, 1)))
+	conn := migratedConn(ctx, t, cfg)
+	single := migratedConn(ctx, t, c.Single(t, c.Node(1, 1)))
 
 	const services, n, batchSize = 40, 6000, 500
 	start := time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
 	reps := make([]report.Report, n)
 	want := minuteCounts{}
-	ids, reporters := map[minuteKey]map[string]bool{}, map[minuteKey]map[string]bool{}
+	ids, reporters := map[serviceMinute]map[string]bool{}, map[serviceMinute]map[string]bool{}
 	for i := range reps {
 		svc := fmt.Sprintf("svc%02d", (i*7)%services)
 		reps[i] = report.Report{
@@ -125,7 +124,7 @@ func TestClusterExactCounts(t *testing.T) {
 			Country:  []string{"ID", "MY", ""}[i%3],
 			Reporter: fmt.Sprintf("who%d", i%37),
 		}
-		k := minuteKey{svc, reps[i].Time.Truncate(time.Minute).Unix()}
+		k := serviceMinute{svc, reps[i].Time.Truncate(time.Minute).Unix()}
 		if ids[k] == nil {
 			ids[k], reporters[k] = map[string]bool{}, map[string]bool{}
 		}
@@ -135,55 +134,55 @@ func TestClusterExactCounts(t *testing.T) {
 		want[k] = [2]uint64{uint64(len(ids[k])), uint64(len(reporters[k]))}
 	}
 
-	s, ss := New(conn), New(single)
 	written := 0
 	for b := 0; b*batchSize < n; b++ {
 		batch := reps[b*batchSize : min((b+1)*batchSize, n)]
-		// Every third batch is written twice, as after an acknowledgement
-		// lost once ClickHouse had the batch; the first is written again
+		// Every third batch is saved twice, as after an acknowledgement
+		// lost once ClickHouse had the batch; the first is saved again
 		// at the end, as a batch reclaimed from a dead worker.
 		tries := 1 + (b%3)/2
 		for range tries {
-			if err := s.Write(ctx, batch); err != nil {
+			if err := clickhouse.SaveReports(ctx, conn, batch); err != nil {
 				t.Fatalf("batch %d: %v", b, err)
 			}
-			if err := ss.Write(ctx, batch); err != nil {
+			if err := clickhouse.SaveReports(ctx, single, batch); err != nil {
 				t.Fatalf("batch %d on the single node: %v", b, err)
 			}
 		}
 		written += len(batch)
-		// The insert is synchronous: once Write returns, both shards have
-		// their rows, which is what lets the worker acknowledge them.
-		if got := storetest.RawCount(ctx, t, conn); got != uint64(written) {
+		// The insert is synchronous: once SaveReports returns, both
+		// shards have their rows, which is what lets the worker
+		// acknowledge them.
+		if got := testenv.DistinctReports(ctx, t, conn); got != uint64(written) {
 			t.Fatalf("after batch %d, uniqExact(id) through the Distributed table = %d, want %d", b, got, written)
 		}
 	}
-	if err := s.Write(ctx, reps[:batchSize]); err != nil {
+	if err := clickhouse.SaveReports(ctx, conn, reps[:batchSize]); err != nil {
 		t.Fatal(err)
 	}
-	if err := ss.Write(ctx, reps[:batchSize]); err != nil {
+	if err := clickhouse.SaveReports(ctx, single, reps[:batchSize]); err != nil {
 		t.Fatal(err)
 	}
 
-	storetest.CheckCounts(ctx, t, conn, storetest.Want(reps))
-	raw, rollup := readMinutes(ctx, t, conn)
+	testenv.CheckReports(ctx, t, conn, testenv.WantReports(reps))
+	raw, rollup := reportMinutes(ctx, t, conn)
 	if !maps.Equal(raw, want) {
 		t.Errorf("raw counts per service and minute through the Distributed table differ from what was sent (%d minutes, want %d)", len(raw), len(want))
 	}
 	if !maps.Equal(rollup, want) {
 		t.Errorf("rollup counts per service and minute through the Distributed table differ from what was sent (%d minutes, want %d)", len(rollup), len(want))
 	}
-	sraw, srollup := readMinutes(ctx, t, single)
+	sraw, srollup := reportMinutes(ctx, t, single)
 	if !maps.Equal(sraw, raw) || !maps.Equal(srollup, rollup) {
-		t.Error("one node counts the same writes differently from the cluster")
+		t.Error("one node counts the same saves differently from the cluster")
 	}
 
 	// Each service on exactly one shard, its rollup with it.
 	var shardRaw, shardRollup [2]map[string]bool
 	for i := range 2 {
 		addr := c.Node(i+1, 1).Addr
-		shardRaw[i] = servicesOn(ctx, t, addr, cfg.ClickHouseDB, "reports_local")
-		shardRollup[i] = servicesOn(ctx, t, addr, cfg.ClickHouseDB, "reports_minute_local")
+		shardRaw[i] = servicesOnNode(ctx, t, addr, cfg.ClickHouseDB, "reports_local")
+		shardRollup[i] = servicesOnNode(ctx, t, addr, cfg.ClickHouseDB, "reports_minute_local")
 		if !maps.Equal(shardRaw[i], shardRollup[i]) {
 			t.Errorf("shard %d holds raw reports of %d services and rollups of %d others", i+1, len(shardRaw[i]), len(shardRollup[i]))
 		}
