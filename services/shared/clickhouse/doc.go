@@ -6,9 +6,10 @@
 // the only one that works with ClickHouse 18.16, and the SQL that 18.16
 // and current releases share. It also saves the worker's reports
 // (SaveReports) and writes the simulator's backfilled history into the
-// rollup (BackfillStage, ReadRollupHistory). The rest of Lapor's SQL (the
-// detector's reads, the web's store, keys and webhooks) still lives
-// beside its service and moves here next.
+// rollup (BackfillStage, ReadRollupHistory). The detector's reads of the
+// rollup and the raw reports, and its alert_events archive, are
+// DetectorStore's. The rest of Lapor's SQL (the web's store, keys and
+// webhooks) still lives beside its service and moves here next.
 //
 // Connections: ClickHouseAddr may list several servers (comma-separated): the client
 // connects to the first that answers, and to the next when it does not.

@@ -45,7 +45,7 @@ import (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
 	stop()
 	if err != nil {
@@ -134,7 +134,7 @@ func replay(ctx context.Context, s settings, log *slog.Logger, stdout io.Writer)
 	}
 	defer conn.Close()
 	began := time.Now()
-	res, err := detect.Replay(ctx, conn, cfg, began)
+	res, err := detect.Replay(ctx, clickhouse.NewDetectorStore(conn), cfg, began)
 	if err != nil {
 		return fmt.Errorf("replay history: %w", err)
 	}
@@ -199,7 +199,7 @@ func serve(ctx context.Context, s settings, log *slog.Logger) error {
 	}
 	beat := httpapi.NewHeartbeat()
 	cfg.Beat = beat.Beat
-	det, err := detect.New(conn, rdb, log, cfg)
+	det, err := detect.New(clickhouse.NewDetectorStore(conn), rdb, log, cfg)
 	if err != nil {
 		return err
 	}

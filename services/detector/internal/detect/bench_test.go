@@ -58,7 +58,7 @@ func BenchmarkDetectorCycle10k(b *testing.B) {
 	b.Logf("inserted %d reports for %d services in %s", n, services, time.Since(start).Round(time.Millisecond))
 
 	cfg := detect.DefaultConfig()
-	d, err := detect.New(s.conn, s.rdb, logging.Discard(), cfg)
+	d, err := detect.New(s.store(), s.rdb, logging.Discard(), cfg)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -111,7 +111,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 	"github.com/google/uuid"
 	"github.com/redis/go-redis/v9"
 
@@ -207,7 +206,7 @@ type openInfo struct {
 // third of its TTL, and the one that takes it loads the incidents afresh
 // (Load), so it goes on where the last holder stopped.
 type Detector struct {
-	conn    driver.Conn
+	store   Store
 	rdb     redis.UniversalClient
 	log     *slog.Logger
 	cfg     Config
@@ -234,8 +233,9 @@ type Detector struct {
 	crashAt func(step string, events int) bool // set by tests only: see Flush
 }
 
-// New returns a detector. Call Load before the first cycle.
-func New(conn driver.Conn, rdb redis.UniversalClient, log *slog.Logger, cfg Config) (*Detector, error) {
+// New returns a detector over st (clickhouse.NewDetectorStore) and rdb.
+// Call Load before the first cycle.
+func New(st Store, rdb redis.UniversalClient, log *slog.Logger, cfg Config) (*Detector, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -243,7 +243,7 @@ func New(conn driver.Conn, rdb redis.UniversalClient, log *slog.Logger, cfg Conf
 	if err != nil {
 		return nil, err
 	}
-	d := &Detector{conn: conn, rdb: rdb, log: log, cfg: cfg, lease: l, now: time.Now}
+	d := &Detector{store: st, rdb: rdb, log: log, cfg: cfg, lease: l, now: time.Now}
 	if err := d.reset(); err != nil {
 		return nil, err
 	}
@@ -284,7 +284,7 @@ func (d *Detector) Load(ctx context.Context) error {
 		return err
 	}
 	d.lastVersion = max(d.lastVersion, top)
-	incs, err := clickhouse.Incidents(ctx, d.conn, clickhouse.IncidentFilter{Status: lapor.StatusOpen, Limit: 1000})
+	incs, err := d.store.Incidents(ctx, clickhouse.IncidentFilter{Status: lapor.StatusOpen, Limit: 1000})
 	if err != nil {
 		return fmt.Errorf("load open incidents: %w", err)
 	}
@@ -336,7 +336,7 @@ func (d *Detector) Ready(ctx context.Context) error {
 	if !d.loaded.Load() && !d.standby.Load() {
 		return errors.New("open incidents not loaded yet")
 	}
-	if err := d.conn.Ping(ctx); err != nil {
+	if err := d.store.Ping(ctx); err != nil {
 		return fmt.Errorf("clickhouse: %w", err)
 	}
 	if err := d.rdb.Ping(ctx).Err(); err != nil {
@@ -585,7 +585,7 @@ func (d *Detector) Cycle(ctx context.Context, now time.Time) error {
 	// Stepped once as the previous bucket, complete or not: stepping it
 	// again after the current one would step the tracker back in time.
 	d.lastFull = prev
-	if err := clickhouse.SaveExpectations(ctx, d.conn, judged, now); err != nil {
+	if err := d.store.SaveExpectations(ctx, judged, now); err != nil {
 		// The band is for readers; detection goes on without it.
 		d.log.Warn("store what the buckets were judged against", "buckets", len(judged), "err", err)
 	}

@@ -60,6 +60,10 @@ func setup(t testing.TB) stores {
 	return stores{conn: conn, rdb: rdb}
 }
 
+// store is the detector's ClickHouse over the test's connection, as
+// main builds it.
+func (s stores) store() *clickhouse.DetectorStore { return clickhouse.NewDetectorStore(s.conn) }
+
 // detector is a loaded detector with the default settings, cycling every
 // second when run.
 func (s stores) detector(t *testing.T) *detect.Detector {
@@ -73,7 +77,7 @@ func (s stores) detector(t *testing.T) *detect.Detector {
 // which takes the lease once the dead one's expires.
 func (s stores) detectorWith(t *testing.T, cfg detect.Config) *detect.Detector {
 	t.Helper()
-	d, err := detect.New(s.conn, s.rdb, logging.Discard(), cfg)
+	d, err := detect.New(s.store(), s.rdb, logging.Discard(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,7 +3,6 @@ package detect
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	lapor "github.com/lapor/lapor/services/shared"
@@ -83,7 +82,7 @@ func (d *Detector) since(service string, prev time.Time) []float64 {
 // recent window ago (by the wall clock) the calm it left, so that a
 // restart does not put that incident into their recent level.
 func (d *Detector) loadCalm(ctx context.Context) error {
-	ended, err := clickhouse.Incidents(ctx, d.conn, clickhouse.IncidentFilter{Status: lapor.StatusResolved, Limit: 1000})
+	ended, err := d.store.Incidents(ctx, clickhouse.IncidentFilter{Status: lapor.StatusResolved, Limit: 1000})
 	if err != nil {
 		return fmt.Errorf("load lately ended incidents: %w", err)
 	}
@@ -216,8 +215,8 @@ func (d *Detector) levels(ctx context.Context, prev time.Time, refresh bool) (ma
 	}
 	step := int64(d.cfg.Bucket / time.Second)
 	oldest := read.from.Unix()
-	err := d.reporters(ctx, "recent levels", "minute >= toDateTime(?) AND minute < toDateTime(?)",
-		[]any{read.from.Unix(), read.to.Unix()}, func(service string, b int64, c uint64) {
+	err := d.reporters(ctx, "recent levels", nil,
+		[]clickhouse.TimeRange{{From: read.from, To: read.to}}, func(service string, b int64, c uint64) {
 			xs := lv.counts[service]
 			if xs == nil {
 				xs = make([]float64, n)
@@ -234,11 +233,11 @@ func (d *Detector) levels(ctx context.Context, prev time.Time, refresh bool) (ma
 		// By service, which the table is ordered by, over the span that
 		// holds them all; each keeps the rows of its own.
 		var (
-			args     []any
+			services []string
 			from, to = prev, time.Time{}
 		)
 		for s, sp := range spans {
-			args = append(args, s)
+			services = append(services, s)
 			if sp.from.Before(from) {
 				from = sp.from
 			}
@@ -246,9 +245,7 @@ func (d *Detector) levels(ctx context.Context, prev time.Time, refresh bool) (ma
 				to = sp.to
 			}
 		}
-		args = append(args, from.Unix(), to.Unix())
-		where := "service IN (?" + strings.Repeat(", ?", len(spans)-1) + ") AND minute >= toDateTime(?) AND minute < toDateTime(?)"
-		err = d.reporters(ctx, "frozen recent levels", where, args, func(service string, b int64, c uint64) {
+		err = d.reporters(ctx, "frozen recent levels", services, []clickhouse.TimeRange{{From: from, To: to}}, func(service string, b int64, c uint64) {
 			sp, ok := spans[service]
 			if !ok || !sp.contains(time.Unix(b, 0)) {
 				return

@@ -2,7 +2,6 @@ package detect
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/lapor/lapor/services/shared/spike"
@@ -89,31 +88,13 @@ func (d *Detector) networkCounts(ctx context.Context, openings map[string]openin
 	for s, o := range openings {
 		since[s] = o.from
 	}
-	where, args := servicesSince("ts", since)
-	byReporter := "SELECT service, reporter, max(network) AS net FROM reports WHERE " + where +
-		" AND ts < toDateTime(?) GROUP BY service, reporter"
-	byNetwork := "SELECT service, net, count() AS n FROM (" + byReporter + ") GROUP BY service, net"
-	q := "SELECT service, sum(n) AS total, max(if(net = '', toUInt64(0), n)) AS largest FROM (" +
-		byNetwork + ") GROUP BY service"
-	args = append(args, to.Unix())
-	rows, err := d.conn.Query(ctx, q, args...)
+	counts, err := d.store.ReportersByNetwork(ctx, since, to)
 	if err != nil {
-		return nil, fmt.Errorf("query reporters by network: %w", err)
+		return nil, err
 	}
-	defer rows.Close()
-	out := make(map[string]netCount, len(openings))
-	for rows.Next() {
-		var (
-			service string
-			n       netCount
-		)
-		if err := rows.Scan(&service, &n.total, &n.largest); err != nil {
-			return nil, fmt.Errorf("scan reporters by network: %w", err)
-		}
-		out[service] = n
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read reporters by network: %w", err)
+	out := make(map[string]netCount, len(counts))
+	for s, n := range counts {
+		out[s] = netCount{total: n.Total, largest: n.Largest}
 	}
 	return out, nil
 }

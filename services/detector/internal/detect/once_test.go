@@ -233,7 +233,7 @@ func TestReplicasPublishEachEventOnce(t *testing.T) {
 		cfg := detect.DefaultConfig()
 		cfg.Interval = 250 * time.Millisecond // about 10s of the clock
 		cfg.LeaseTTL = 600 * time.Millisecond
-		d, err := detect.New(s.conn, s.rdb, logging.Discard(), cfg)
+		d, err := detect.New(s.store(), s.rdb, logging.Discard(), cfg)
 		if err != nil {
 			t.Fatal(err)
 		}

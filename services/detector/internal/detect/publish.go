@@ -13,7 +13,6 @@ import (
 
 	lapor "github.com/lapor/lapor/services/shared"
 	"github.com/lapor/lapor/services/shared/alert"
-	"github.com/lapor/lapor/services/shared/clickhouse"
 	"github.com/lapor/lapor/services/shared/stream"
 )
 
@@ -162,7 +161,7 @@ func (d *Detector) Flush(ctx context.Context) error {
 		for _, in := range o.save {
 			incs = append(incs, in)
 		}
-		if err := clickhouse.SaveIncidents(ctx, d.conn, incs); err != nil {
+		if err := d.store.SaveIncidents(ctx, incs); err != nil {
 			return errors.Join(err, archiveErr)
 		}
 		if o.confirm == nil {
@@ -279,7 +278,7 @@ func (d *Detector) archiveLog(ctx context.Context, events int) (bool, error) {
 		if len(es) == 0 {
 			return true, nil
 		}
-		if err := d.archive(ctx, es); err != nil {
+		if err := d.store.SaveAlertEvents(ctx, es); err != nil {
 			return false, err
 		}
 		if d.crashed("archived", events) {
@@ -322,25 +321,6 @@ func splitCursor(c string) (ms, seq uint64) {
 	ms, _ = strconv.ParseUint(a, 10, 64)
 	seq, _ = strconv.ParseUint(b, 10, 64)
 	return ms, seq
-}
-
-// archive inserts alert log entries into alert_events.
-func (d *Detector) archive(ctx context.Context, es []alert.Entry) error {
-	batch, err := d.conn.PrepareBatch(ctx, "INSERT INTO alert_events (id, incident_id, service, kind, level, at, count, baseline, payload)")
-	if err != nil {
-		return fmt.Errorf("prepare alert event batch: %w", err)
-	}
-	for _, en := range es {
-		e := en.Event
-		if err := batch.Append(e.ID, e.IncidentID, e.Service, string(e.Kind), string(e.Level), e.At.UTC(), e.Count, e.Baseline, en.Payload); err != nil {
-			batch.Abort()
-			return fmt.Errorf("append alert event %s: %w", e.ID, err)
-		}
-	}
-	if err := batch.Send(); err != nil {
-		return fmt.Errorf("insert batch of %d alert events: %w", len(es), err)
-	}
-	return nil
 }
 
 // clearScript deletes the fields of a hash that still hold the given
@@ -425,7 +405,7 @@ func (d *Detector) repair(ctx context.Context) (uint64, error) {
 		ids = append(ids, id)
 		top = max(top, in.Version)
 	}
-	stored, err := d.versions(ctx, ids)
+	stored, err := d.store.IncidentVersions(ctx, ids)
 	if err != nil {
 		return 0, err
 	}
@@ -435,7 +415,7 @@ func (d *Detector) repair(ctx context.Context) (uint64, error) {
 			newer = append(newer, in)
 		}
 	}
-	if err := clickhouse.SaveIncidents(ctx, d.conn, newer); err != nil {
+	if err := d.store.SaveIncidents(ctx, newer); err != nil {
 		return 0, fmt.Errorf("save published incident states: %w", err)
 	}
 	if len(newer) > 0 {
@@ -445,28 +425,6 @@ func (d *Detector) repair(ctx context.Context) (uint64, error) {
 		d.log.Warn("clear incident states that ClickHouse has", "err", err)
 	}
 	return top, nil
-}
-
-// versions returns the newest stored version of each of the incidents.
-func (d *Detector) versions(ctx context.Context, ids []string) (map[string]uint64, error) {
-	rows, err := d.conn.Query(ctx, "SELECT id, max(version) FROM incidents WHERE has(?, id) GROUP BY id", ids)
-	if err != nil {
-		return nil, fmt.Errorf("query stored incident versions: %w", err)
-	}
-	defer rows.Close()
-	out := make(map[string]uint64, len(ids))
-	for rows.Next() {
-		var id string
-		var v uint64
-		if err := rows.Scan(&id, &v); err != nil {
-			return nil, fmt.Errorf("scan stored incident version: %w", err)
-		}
-		out[id] = v
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read stored incident versions: %w", err)
-	}
-	return out, nil
 }
 
 // eventNamespace scopes alert event IDs.

@@ -4,21 +4,14 @@ import (
 	"context"
 	"fmt"
 	"sort"
-	"strings"
 	"time"
 
-	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+	"github.com/lapor/lapor/services/shared/clickhouse"
 )
 
 // pair is a service's distinct reporters in the previous (full) bucket
 // and the current (partial) one.
 type pair struct{ prev, cur uint64 }
-
-// bucketExpr groups minutes into buckets the way bucketStart does in Go.
-func (d *Detector) bucketExpr() string {
-	s := int64(d.cfg.Bucket / time.Second)
-	return fmt.Sprintf("intDiv(toUInt32(minute), %d) * %d", s, s)
-}
 
 // recent reads distinct reporters per service for the previous and the
 // current bucket, for every service, in one query. Merging the reporter
@@ -26,8 +19,8 @@ func (d *Detector) bucketExpr() string {
 // once.
 func (d *Detector) recent(ctx context.Context, prev, cur time.Time) (map[string]pair, error) {
 	out := make(map[string]pair)
-	err := d.reporters(ctx, "recent reporters", "minute >= toDateTime(?) AND minute < toDateTime(?)",
-		[]any{prev.Unix(), cur.Add(d.cfg.Bucket).Unix()}, func(service string, b int64, n uint64) {
+	err := d.reporters(ctx, "recent reporters", nil,
+		[]clickhouse.TimeRange{{From: prev, To: cur.Add(d.cfg.Bucket)}}, func(service string, b int64, n uint64) {
 			p := out[service]
 			if b == cur.Unix() {
 				p.cur = n
@@ -42,27 +35,12 @@ func (d *Detector) recent(ctx context.Context, prev, cur time.Time) (map[string]
 	return out, nil
 }
 
-// reporters runs one query for distinct reporters per service and bucket
-// over the rollup minutes that match where, handing each row to row.
-func (d *Detector) reporters(ctx context.Context, what, where string, args []any, row func(service string, bucket int64, n uint64)) error {
-	q := "SELECT service, " + d.bucketExpr() + " AS b, uniqExactMerge(reporters) AS n" +
-		" FROM reports_minute WHERE " + where + " GROUP BY service, b"
-	rows, err := d.conn.Query(ctx, q, args...)
-	if err != nil {
-		return fmt.Errorf("query %s: %w", what, err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var (
-			service string
-			b, n    uint64
-		)
-		if err := rows.Scan(&service, &b, &n); err != nil {
-			return fmt.Errorf("scan %s: %w", what, err)
-		}
-		row(service, int64(b), n)
-	}
-	if err := rows.Err(); err != nil {
+// reporters reads distinct reporters per service and bucket over the
+// rollup minutes of services (all when empty) in ranges, handing each row
+// to row.
+func (d *Detector) reporters(ctx context.Context, what string, services []string, ranges []clickhouse.TimeRange, row func(service string, bucket int64, n uint64)) error {
+	q := clickhouse.ReporterQuery{Bucket: d.cfg.Bucket, Services: services, Ranges: ranges}
+	if err := d.store.Reporters(ctx, q, row); err != nil {
 		return fmt.Errorf("read %s: %w", what, err)
 	}
 	return nil
@@ -73,17 +51,13 @@ func (d *Detector) reporters(ctx context.Context, what, where string, args []any
 // baseline looks at (the slot and SlotHalfWidth buckets either side), in
 // one query: the counts by bucket start (Unix seconds).
 func (d *Detector) history(ctx context.Context, prev, cur time.Time) (map[string]map[int64]float64, error) {
-	var (
-		ors  []string
-		args []any
-	)
+	var ranges []clickhouse.TimeRange
 	half := time.Duration(d.cfg.Params.SlotHalfWidth) * d.cfg.Bucket
 	for _, shift := range d.slotShifts() {
-		ors = append(ors, "(minute >= toDateTime(?) AND minute < toDateTime(?))")
-		args = append(args, prev.Add(-shift-half).Unix(), cur.Add(d.cfg.Bucket-shift+half).Unix())
+		ranges = append(ranges, clickhouse.TimeRange{From: prev.Add(-shift - half), To: cur.Add(d.cfg.Bucket - shift + half)})
 	}
 	out := make(map[string]map[int64]float64)
-	err := d.reporters(ctx, "reporter history", strings.Join(ors, " OR "), args, func(service string, b int64, n uint64) {
+	err := d.reporters(ctx, "reporter history", nil, ranges, func(service string, b int64, n uint64) {
 		m := out[service]
 		if m == nil {
 			m = make(map[int64]float64, 4*(d.cfg.Weeks+d.cfg.Params.Days))
@@ -102,24 +76,12 @@ func (d *Detector) history(ctx context.Context, prev, cur time.Time) (map[string
 // nothing. It is a scan of weeks of rollups, so the detector runs it
 // rarely and keeps the answer.
 func (d *Detector) firstSeen(ctx context.Context, since time.Time) (map[string]time.Time, error) {
-	rows, err := d.conn.Query(ctx, "SELECT service, min(minute) FROM reports_minute WHERE minute >= toDateTime(?) GROUP BY service", since.Unix())
+	out, err := d.store.HistoryStarts(ctx, since)
 	if err != nil {
-		return nil, fmt.Errorf("query history start: %w", err)
+		return nil, err
 	}
-	defer rows.Close()
-	out := make(map[string]time.Time)
-	for rows.Next() {
-		var (
-			service string
-			first   time.Time
-		)
-		if err := rows.Scan(&service, &first); err != nil {
-			return nil, fmt.Errorf("scan history start: %w", err)
-		}
-		out[service] = d.bucketStart(first)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read history start: %w", err)
+	for s, first := range out {
+		out[s] = d.bucketStart(first)
 	}
 	return out, nil
 }
@@ -136,56 +98,38 @@ const topN = 3
 
 // breakdowns reads, for each service since its incident's start, reports
 // by symptom and by country, in one query for all the given incidents.
-// A report has one symptom and one country, so the per-pair counts add up.
 func (d *Detector) breakdowns(ctx context.Context, since map[string]time.Time) (map[string]breakdown, error) {
-	return breakdowns(ctx, d.conn, since, time.Time{})
+	return breakdowns(ctx, d.store, since, time.Time{})
 }
 
-// breakdowns is Detector.breakdowns over conn, up to until when it is not
-// zero (an incident that ended).
-func breakdowns(ctx context.Context, conn driver.Conn, since map[string]time.Time, until time.Time) (map[string]breakdown, error) {
+// breakdowns is Detector.breakdowns over st, up to until when it is not
+// zero (an incident that ended). A report has one symptom and one
+// country, so the per-pair counts add up.
+func breakdowns(ctx context.Context, st Store, since map[string]time.Time, until time.Time) (map[string]breakdown, error) {
 	if len(since) == 0 {
 		return nil, nil
 	}
-	where, args := servicesSince("minute", since)
-	if !until.IsZero() {
-		where += " AND minute < toDateTime(?)"
-		args = append(args, until.Unix())
-	}
-	q := "SELECT service, symptom, country, uniqExactMerge(reports) AS n FROM reports_minute WHERE " +
-		where + " GROUP BY service, symptom, country"
-	rows, err := conn.Query(ctx, q, args...)
+	counts, err := st.ReportsBySymptomAndCountry(ctx, since, until)
 	if err != nil {
-		return nil, fmt.Errorf("query incident breakdown: %w", err)
+		return nil, err
 	}
-	defer rows.Close()
 	type tally struct {
 		total     uint64
 		symptoms  map[string]uint64
 		countries map[string]uint64
 	}
 	tallies := make(map[string]*tally)
-	for rows.Next() {
-		var (
-			service, symptom, country string
-			n                         uint64
-		)
-		if err := rows.Scan(&service, &symptom, &country, &n); err != nil {
-			return nil, fmt.Errorf("scan incident breakdown: %w", err)
-		}
-		t := tallies[service]
+	for _, c := range counts {
+		t := tallies[c.Service]
 		if t == nil {
 			t = &tally{symptoms: map[string]uint64{}, countries: map[string]uint64{}}
-			tallies[service] = t
+			tallies[c.Service] = t
 		}
-		t.total += n
-		t.symptoms[symptom] += n
-		if country != "" { // unknown location says nothing about where
-			t.countries[country] += n
+		t.total += c.Reports
+		t.symptoms[c.Symptom] += c.Reports
+		if c.Country != "" { // unknown location says nothing about where
+			t.countries[c.Country] += c.Reports
 		}
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read incident breakdown: %w", err)
 	}
 	out := make(map[string]breakdown, len(tallies))
 	for s, t := range tallies {
@@ -216,27 +160,4 @@ func top(m map[string]uint64, n int) []string {
 		keys = keys[:n]
 	}
 	return keys
-}
-
-// servicesSince is the WHERE condition, and its arguments, that keeps each
-// service's rows from its own time on (column col). The services and the
-// earliest time come first, so that a table ordered by service and time is
-// read only where they are: a cloud outage touches hundreds of services.
-func servicesSince(col string, since map[string]time.Time) (string, []any) {
-	var (
-		services, ors []any
-		conds         []string
-		first         time.Time
-	)
-	for s, t := range since {
-		conds = append(conds, "(service = ? AND "+col+" >= toDateTime(?))")
-		ors = append(ors, s, t.Unix())
-		services = append(services, s)
-		if first.IsZero() || t.Before(first) {
-			first = t
-		}
-	}
-	where := "service IN (?" + strings.Repeat(", ?", len(services)-1) + ") AND " + col +
-		" >= toDateTime(?) AND (" + strings.Join(conds, " OR ") + ")"
-	return where, append(append(services, first.Unix()), ors...)
 }

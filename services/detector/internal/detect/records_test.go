@@ -90,7 +90,7 @@ func TestRunSavesRecordsAtShutdown(t *testing.T) {
 	cfg := detect.DefaultConfig()
 	cfg.Interval = time.Second
 	cfg.RecordsEvery = time.Hour // no save but the one at shutdown
-	d, err := detect.New(s.conn, s.rdb, logging.Discard(), cfg)
+	d, err := detect.New(s.store(), s.rdb, logging.Discard(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,8 +6,6 @@ import (
 	"math"
 	"time"
 
-	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
-
 	lapor "github.com/lapor/lapor/services/shared"
 	"github.com/lapor/lapor/services/shared/clickhouse"
 	"github.com/lapor/lapor/services/shared/spike"
@@ -44,20 +42,13 @@ const replayBatch = 50_000
 // lowest version, so a state the detector itself stored wins). The
 // network check at opening is not replayed: imported history has no
 // networks.
-func Replay(ctx context.Context, conn driver.Conn, cfg Config, to time.Time) (ReplayResult, error) {
+func Replay(ctx context.Context, store Store, cfg Config, to time.Time) (ReplayResult, error) {
 	var res ReplayResult
 	if err := cfg.Validate(); err != nil {
 		return res, err
 	}
 	bucketSec := int64(cfg.Bucket / time.Second)
 	end := to.Unix() - to.Unix()%bucketSec // the bucket still filling is the detector's
-	q := fmt.Sprintf(`SELECT service, toInt64(intDiv(toUInt32(minute), %d) * %d) AS b, uniqExactMerge(reporters)
-FROM reports_minute WHERE minute < toDateTime(?) GROUP BY service, b ORDER BY service, b`, bucketSec, bucketSec)
-	rows, err := conn.Query(ctx, q, end)
-	if err != nil {
-		return res, fmt.Errorf("query history to replay: %w", err)
-	}
-	defer rows.Close()
 
 	var (
 		judged []clickhouse.Expectation
@@ -65,7 +56,7 @@ FROM reports_minute WHERE minute < toDateTime(?) GROUP BY service, b ORDER BY se
 		stamp  = time.Now()
 	)
 	flush := func() error {
-		if err := clickhouse.SaveExpectations(ctx, conn, judged, stamp); err != nil {
+		if err := store.SaveExpectations(ctx, judged, stamp); err != nil {
 			return err
 		}
 		res.Buckets += len(judged)
@@ -112,27 +103,21 @@ FROM reports_minute WHERE minute < toDateTime(?) GROUP BY service, b ORDER BY se
 		counts  map[int64]float64
 		first   int64
 	)
-	for rows.Next() {
-		var (
-			s string
-			b int64
-			n uint64
-		)
-		if err := rows.Scan(&s, &b, &n); err != nil {
-			return res, fmt.Errorf("scan history to replay: %w", err)
-		}
+	// The history comes service by service, each in bucket order.
+	err := store.ReportersBefore(ctx, cfg.Bucket, time.Unix(end, 0), func(s string, b int64, n uint64) error {
 		if s != service {
 			if counts != nil {
 				if err := replay(service, counts, first); err != nil {
-					return res, err
+					return err
 				}
 			}
 			service, counts, first = s, map[int64]float64{}, b
 		}
 		counts[b] = float64(n)
-	}
-	if err := rows.Err(); err != nil {
-		return res, fmt.Errorf("read history to replay: %w", err)
+		return nil
+	})
+	if err != nil {
+		return res, err
 	}
 	if counts != nil {
 		if err := replay(service, counts, first); err != nil {
@@ -147,7 +132,7 @@ FROM reports_minute WHERE minute < toDateTime(?) GROUP BY service, b ORDER BY se
 		in := &ended[i]
 		// The breakdown of the incident's own window, as the detector
 		// would have stored it while the incident was on.
-		tops, err := breakdowns(ctx, conn, map[string]time.Time{in.Service: in.StartedAt.Add(-cfg.Bucket)}, in.EndedAt)
+		tops, err := breakdowns(ctx, store, map[string]time.Time{in.Service: in.StartedAt.Add(-cfg.Bucket)}, in.EndedAt)
 		if err != nil {
 			return res, fmt.Errorf("breakdown of replayed incident %s: %w", in.ID, err)
 		}
@@ -155,7 +140,7 @@ FROM reports_minute WHERE minute < toDateTime(?) GROUP BY service, b ORDER BY se
 			in.TopSymptoms, in.TopSymptomShares, in.TopCountries = b.symptoms, b.shares, b.countries
 		}
 	}
-	if err := clickhouse.SaveIncidents(ctx, conn, ended); err != nil {
+	if err := store.SaveIncidents(ctx, ended); err != nil {
 		return res, fmt.Errorf("store replayed incidents: %w", err)
 	}
 	res.Incidents = len(ended)

@@ -43,7 +43,7 @@ func TestReplayWritesTheHistory(t *testing.T) {
 	s.insert(t, rs)
 
 	for run := 1; run <= 2; run++ {
-		res, err := detect.Replay(ctx, s.conn, cfg, at(n))
+		res, err := detect.Replay(ctx, s.store(), cfg, at(n))
 		if err != nil {
 			t.Fatal(err)
 		}
