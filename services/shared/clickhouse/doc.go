@@ -8,8 +8,10 @@
 // (SaveReports) and writes the simulator's backfilled history into the
 // rollup (BackfillStage, ReadRollupHistory). The detector's reads of the
 // rollup and the raw reports, and its alert_events archive, are
-// DetectorStore's. The rest of Lapor's SQL (the web's store, keys and
-// webhooks) still lives beside its service and moves here next.
+// DetectorStore's; the partner API keys are KeyStore's, and webhook
+// subscriptions and their delivery log WebhookStore's. The rest of
+// Lapor's SQL (the web's store) still lives beside its service and moves
+// here next.
 //
 // Connections: ClickHouseAddr may list several servers (comma-separated): the client
 // connects to the first that answers, and to the next when it does not.

@@ -68,7 +68,7 @@ func runKeys(ctx context.Context, args []string, getenv func(string) string, std
 		return err
 	}
 	defer conn.Close()
-	keys := partner.NewKeys(conn)
+	keys := partner.NewKeys(clickhouse.NewKeyStore(conn))
 
 	switch action {
 	case "create":

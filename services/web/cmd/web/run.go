@@ -151,12 +151,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	partnerOpts := &partner.Options{
 		Alerts:   alert.NewLog(rdb),
-		Auth:     partner.NewAuth(partner.NewKeys(conn), limits, log, partner.DefaultCacheTTL),
+		Auth:     partner.NewAuth(partner.NewKeys(clickhouse.NewKeyStore(conn)), limits, log, partner.DefaultCacheTTL),
 		Shutdown: ctx, // also stops the event streams' hub
 		Streams:  partner.StreamOptions{PerKey: cfg.StreamsPerKey, Max: cfg.MaxStreams},
 	}
 
-	hooks := webhook.NewStore(conn)
+	hooks := clickhouse.NewWebhookStore(conn)
 	hooksAPI, err := webhook.NewAPI(webhook.APIOptions{Log: log, Store: hooks, Alerts: partnerOpts.Alerts, Catalog: cat, AllowPrivate: cfg.Webhook.AllowPrivate})
 	if err != nil {
 		return fmt.Errorf("set up webhook API: %w", err)

@@ -15,7 +15,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+	"github.com/lapor/lapor/services/shared/clickhouse"
 	"github.com/lapor/lapor/services/shared/rate"
 )
 
@@ -86,16 +86,28 @@ func joinScopes(ss []Scope) string {
 
 func hashHex(sum [sha256.Size]byte) string { return hex.EncodeToString(sum[:]) }
 
-// Keys stores API keys in ClickHouse (table api_keys).
-type Keys struct {
-	conn driver.Conn
-	now  func() time.Time
+// KeyStorage is where Keys keeps API keys: clickhouse.KeyStore holds the
+// SQL. Making keys, hashing their secrets and revoking them stay here.
+type KeyStorage interface {
+	// SaveKey writes a key's current state; the highest version wins.
+	SaveKey(ctx context.Context, k clickhouse.APIKey) error
+	// Key returns the key with id; ok is false when there is none.
+	Key(ctx context.Context, id string) (k clickhouse.APIKey, ok bool, err error)
+	// Keys returns every key, revoked ones included, oldest first.
+	Keys(ctx context.Context) ([]clickhouse.APIKey, error)
 }
 
-// NewKeys returns the key store in conn.
-func NewKeys(conn driver.Conn) *Keys { return &Keys{conn: conn, now: time.Now} }
+// Keys are stored in ClickHouse.
+var _ KeyStorage = (*clickhouse.KeyStore)(nil)
 
-const keyColumns = "id, name, hash, scopes, quota, created_at, revoked_at, version"
+// Keys makes, lists and revokes API keys kept in a KeyStorage.
+type Keys struct {
+	store KeyStorage
+	now   func() time.Time
+}
+
+// NewKeys returns the API keys kept in store.
+func NewKeys(store KeyStorage) *Keys { return &Keys{store: store, now: time.Now} }
 
 // Create makes a new key and returns it with the full key to hand to the
 // partner, which is not kept anywhere and cannot be shown again.
@@ -156,68 +168,47 @@ func (ks *Keys) Revoke(ctx context.Context, id string) (Key, error) {
 }
 
 func (ks *Keys) save(ctx context.Context, k Key) error {
-	batch, err := ks.conn.PrepareBatch(ctx, "INSERT INTO api_keys ("+keyColumns+")")
-	if err != nil {
-		return fmt.Errorf("prepare api_keys insert: %w", err)
-	}
 	scopes := make([]string, len(k.Scopes))
 	for i, s := range k.Scopes {
 		scopes[i] = string(s)
 	}
-	revoked := k.RevokedAt
-	if revoked.IsZero() {
-		revoked = time.Unix(0, 0)
-	}
-	if err := batch.Append(k.ID, k.Name, k.Hash, scopes, k.Quota, k.CreatedAt.UTC(), revoked.UTC(), k.Version); err != nil {
-		batch.Abort()
-		return fmt.Errorf("append API key %s: %w", k.ID, err)
-	}
-	if err := batch.Send(); err != nil {
-		return fmt.Errorf("insert API key %s: %w", k.ID, err)
-	}
-	return nil
+	return ks.store.SaveKey(ctx, clickhouse.APIKey{
+		ID: k.ID, Name: k.Name, Hash: k.Hash, Scopes: scopes, Quota: k.Quota,
+		CreatedAt: k.CreatedAt, RevokedAt: k.RevokedAt, Version: k.Version,
+	})
 }
 
 // Get returns the key with id, or ErrNotFound.
 func (ks *Keys) Get(ctx context.Context, id string) (Key, error) {
-	keys, err := ks.query(ctx, " WHERE id = ?", id)
+	row, ok, err := ks.store.Key(ctx, id)
 	if err != nil {
 		return Key{}, err
 	}
-	if len(keys) == 0 {
+	if !ok {
 		return Key{}, ErrNotFound
 	}
-	return keys[0], nil
+	return keyOf(row), nil
 }
 
 // List returns every key, revoked ones included, oldest first.
 func (ks *Keys) List(ctx context.Context) ([]Key, error) {
-	return ks.query(ctx, "")
-}
-
-func (ks *Keys) query(ctx context.Context, where string, args ...any) ([]Key, error) {
-	rows, err := ks.conn.Query(ctx, "SELECT "+keyColumns+" FROM api_keys FINAL"+where+" ORDER BY created_at, id", args...)
+	rows, err := ks.store.Keys(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("query API keys: %w", err)
+		return nil, err
 	}
-	defer rows.Close()
 	var out []Key
-	for rows.Next() {
-		var k Key
-		var scopes []string
-		if err := rows.Scan(&k.ID, &k.Name, &k.Hash, &scopes, &k.Quota, &k.CreatedAt, &k.RevokedAt, &k.Version); err != nil {
-			return nil, fmt.Errorf("scan API key: %w", err)
-		}
-		for _, s := range scopes {
-			k.Scopes = append(k.Scopes, Scope(s))
-		}
-		if !k.Revoked() {
-			k.RevokedAt = time.Time{}
-		}
-		out = append(out, k)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read API keys: %w", err)
+	for _, row := range rows {
+		out = append(out, keyOf(row))
 	}
 	return out, nil
+}
+
+// keyOf is the key a stored row holds.
+func keyOf(row clickhouse.APIKey) Key {
+	k := Key{ID: row.ID, Name: row.Name, Hash: row.Hash, Quota: row.Quota,
+		CreatedAt: row.CreatedAt, RevokedAt: row.RevokedAt, Version: row.Version}
+	for _, s := range row.Scopes {
+		k.Scopes = append(k.Scopes, Scope(s))
+	}
+	return k
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/lapor/lapor/services/shared/alert"
 	"github.com/lapor/lapor/services/shared/catalog"
+	"github.com/lapor/lapor/services/shared/clickhouse"
 	"github.com/lapor/lapor/services/shared/logging"
 	"github.com/lapor/lapor/services/shared/testenv"
 	"github.com/lapor/lapor/services/web/client"
@@ -67,7 +68,7 @@ func newFixture(t *testing.T, opts ...func(*api.Options)) *fixture {
 		t.Fatal(err)
 	}
 	log := logging.Discard()
-	keys := partner.NewKeys(conn)
+	keys := partner.NewKeys(clickhouse.NewKeyStore(conn))
 	alerts := alert.NewLog(rdb)
 	sctx, shutdown := context.WithCancel(ctx)
 	o := api.Options{

@@ -49,7 +49,7 @@ var (
 // APIOptions are what the webhook endpoints need.
 type APIOptions struct {
 	Log          *slog.Logger
-	Store        *Store
+	Store        Store
 	Alerts       *alert.Log       // a new subscription starts at its end
 	Catalog      *catalog.Catalog // filter services must be in it
 	AllowPrivate bool             // accept URLs on private networks (tests, closed networks)
@@ -346,11 +346,15 @@ func (a *API) lookup(c *gin.Context) (Subscription, bool) {
 	}
 	id := c.Param("id")
 	var (
-		sub Subscription
-		err = ErrNotFound
+		sub   Subscription
+		found bool
+		err   error
 	)
 	if idRE.MatchString(id) {
-		sub, err = a.o.Store.Get(c.Request.Context(), owner, id)
+		sub, found, err = a.o.Store.Get(c.Request.Context(), owner, id)
+	}
+	if err == nil && !found {
+		err = ErrNotFound
 	}
 	if errors.Is(err, ErrNotFound) {
 		httpapi.Abort(c, http.StatusNotFound, "not_found", "no webhook with this id", "id")

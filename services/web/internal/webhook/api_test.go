@@ -33,9 +33,9 @@ func TestWebhookLifecycle(t *testing.T) {
 	if !slices.Equal(c.Filter.Services, wantFilter.Services) || !slices.Equal(c.Filter.Countries, wantFilter.Countries) || c.Description != "newsroom desk" {
 		t.Errorf("create normalised to %+v, want filter %+v and a trimmed description", c, wantFilter)
 	}
-	stored, err := r.store.Get(r.ctx, "keyA", c.ID)
-	if err != nil || stored.Secret != c.Secret {
-		t.Fatalf("stored webhook %+v, %v: the dispatcher needs the secret", stored, err)
+	stored, found, err := r.store.Get(r.ctx, "keyA", c.ID)
+	if err != nil || !found || stored.Secret != c.Secret {
+		t.Fatalf("stored webhook %+v, %v, %v: the dispatcher needs the secret", stored, found, err)
 	}
 
 	var got webhookJSON
@@ -88,8 +88,8 @@ func TestWebhooksAreTheirOwnersOnly(t *testing.T) {
 			}
 		})
 	}
-	if _, err := r.store.Get(r.ctx, "keyA", mine.ID); err != nil {
-		t.Errorf("keyB's delete touched keyA's webhook: %v", err)
+	if _, found, err := r.store.Get(r.ctx, "keyA", mine.ID); err != nil || !found {
+		t.Errorf("keyB's delete touched keyA's webhook: %v, %v", found, err)
 	}
 	if resp := r.call(t, "", http.MethodGet, "/v1/webhooks", nil, nil); resp.StatusCode != http.StatusUnauthorized {
 		t.Errorf("without a key: status %d, want 401", resp.StatusCode)

@@ -39,7 +39,7 @@ const readBatch = 100
 // DispatcherOptions configure a Dispatcher; zero values take the defaults.
 type DispatcherOptions struct {
 	Log          *slog.Logger
-	Store        *Store
+	Store        Store
 	Alerts       *alert.Log
 	Redis        redis.UniversalClient // holds the lease
 	Retry        Retry                 // DefaultRetry() when zero

@@ -19,6 +19,7 @@ import (
 	lapor "github.com/lapor/lapor/services/shared"
 	"github.com/lapor/lapor/services/shared/alert"
 	"github.com/lapor/lapor/services/shared/catalog"
+	"github.com/lapor/lapor/services/shared/clickhouse"
 	"github.com/lapor/lapor/services/shared/httpapi"
 	"github.com/lapor/lapor/services/shared/logging"
 	"github.com/lapor/lapor/services/shared/testenv"
@@ -34,7 +35,7 @@ func TestMain(m *testing.M) { os.Exit(testenv.Main(m, &env)) }
 // databases, with the alert log the dispatchers read.
 type rig struct {
 	ctx    context.Context
-	store  *Store
+	store  Store
 	alerts *alert.Log
 	base   string
 	http   *http.Client
@@ -54,7 +55,7 @@ func newRig(t *testing.T, allowPrivate bool) *rig {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &rig{ctx: testenv.Ctx(t), store: NewStore(conn), alerts: alert.NewLog(rdb)}
+	r := &rig{ctx: testenv.Ctx(t), store: clickhouse.NewWebhookStore(conn), alerts: alert.NewLog(rdb)}
 	api, err := NewAPI(APIOptions{
 		Log: logging.Discard(), Store: r.store, Alerts: r.alerts, Catalog: cat,
 		AllowPrivate: allowPrivate, Lookup: fakeLookup,
