@@ -9,9 +9,9 @@
 // rollup (BackfillStage, ReadRollupHistory). The detector's reads of the
 // rollup and the raw reports, and its alert_events archive, are
 // DetectorStore's; the partner API keys are KeyStore's, and webhook
-// subscriptions and their delivery log WebhookStore's. The rest of
-// Lapor's SQL (the web's store) still lives beside its service and moves
-// here next.
+// subscriptions and their delivery log WebhookStore's; the web's reads
+// for its pages and API, and the reports' comments with their hiding, are
+// PageStore's. No SQL of Lapor's lives anywhere else.
 //
 // Connections: ClickHouseAddr may list several servers (comma-separated): the client
 // connects to the first that answers, and to the next when it does not.

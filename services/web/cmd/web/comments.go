@@ -76,7 +76,7 @@ func runComments(ctx context.Context, args []string, getenv func(string) string,
 		return err
 	}
 	defer conn.Close()
-	store := api.NewStore(conn)
+	store := api.NewStore(clickhouse.NewPageStore(conn))
 
 	if action == "list" {
 		since := time.Now().Add(-api.CommentWindow)

@@ -162,7 +162,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return fmt.Errorf("set up webhook API: %w", err)
 	}
 	h, err := api.NewHandler(api.Options{
-		Log: log, Conn: conn, Catalog: cat, IngestURL: ingest,
+		Log: log, Store: clickhouse.NewPageStore(conn), Catalog: cat, IngestURL: ingest,
 		TrustedProxies: cfg.TrustedProxies, CacheTTL: cfg.CacheTTL, PublicURL: cfg.PublicURL,
 		Partner: partnerOpts, Webhooks: hooksAPI, Forward: signer, Redis: rdb, ReportStreams: streams,
 	})

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/lapor/lapor/services/shared/clickhouse"
 )
 
 // commentRow is one raw report with a comment.
@@ -97,7 +99,7 @@ func TestComments(t *testing.T) {
 	f.insertComments(t, rows...)
 
 	// An operator hides one comment, as `web comments hide` does.
-	store := NewStore(f.conn)
+	store := NewStore(clickhouse.NewPageStore(f.conn))
 	c, found, err := store.CommentByID(f.ctx, hidden)
 	if err != nil || !found || c.Service != "whatsapp" || c.Text != "buy followers at example.com" || c.Hidden {
 		t.Fatalf("CommentByID(%s) = %+v, %v, %v", hidden, c, found, err)
@@ -188,7 +190,7 @@ func TestCommentByID(t *testing.T) {
 		commentRow{with, "bca", "atm", "ID", "r1", "ATM mati", ts},
 		commentRow{without, "bca", "atm", "ID", "r2", "", ts},
 	)
-	store := NewStore(f.conn)
+	store := NewStore(clickhouse.NewPageStore(f.conn))
 	tests := []struct {
 		name, id  string
 		found     bool

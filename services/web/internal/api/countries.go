@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"sort"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -20,27 +19,6 @@ import (
 // countryDays is how many past days a country's usual level reads: the
 // detector's daily season (spike.Params.Days).
 var countryDays = spike.DefaultParams().Days
-
-// countriesQuery reads a service's window by country together with the
-// same window on each of the past countryDays days, in one pass: ARRAY
-// JOIN copies each minute k days forward (k = 0 is the window itself) and
-// keeps the copies that land in the window, so the row for (k, country)
-// counts that country's reports in the window k days before. Windows
-// longer than a day overlap their neighbours; the copies keep each whole.
-// The map compares a country with its own time of day, not the service's
-// time of week: a country's counts are small, and a week back from a young
-// service is often no history at all.
-var countriesQuery = func() string {
-	ks := make([]string, 0, countryDays+1)
-	for d := 0; d <= countryDays; d++ {
-		ks = append(ks, strconv.Itoa(d))
-	}
-	return `SELECT k, country, uniqExactMerge(reports), uniqExactMerge(reporters)
-FROM reports_minute ARRAY JOIN [` + strings.Join(ks, ", ") + `] AS k
-WHERE service = ? AND minute >= toDateTime(?) AND minute < toDateTime(?)
-	AND toUInt32(minute) + k * ? >= ? AND toUInt32(minute) + k * ? < ?
-GROUP BY k, country`
-}()
 
 // CountryCounts is one country's reports in a window against its usual
 // level for that window.
@@ -66,39 +44,31 @@ func (c CountryCounts) Ratio() (ratio float64, ok bool) {
 // same window on each of the last countryDays days that the service's
 // history covers whole. days is how many such days there were (0 for a
 // service younger than a day, whose countries then have no usual level).
-// Only countries with reports in the window are listed.
+// Only countries with reports in the window are listed. The map compares
+// a country with its own time of day, not the service's time of week: a
+// country's counts are small, and a week back from a young service is
+// often no history at all.
 func (s *Store) Countries(ctx context.Context, service string, from, to time.Time) (list []CountryCounts, days int, err error) {
 	first, known, err := s.historyStart(ctx, service)
 	if err != nil {
 		return nil, 0, err
 	}
 	day := int64(baseline.Day / time.Second)
-	rows, err := s.conn.Query(ctx, countriesQuery, service,
-		from.Unix()-int64(countryDays)*day, to.Unix(), day, from.Unix(), day, to.Unix())
+	windows, err := s.db.CountryWindows(ctx, service, from, to, countryDays)
 	if err != nil {
-		return nil, 0, fmt.Errorf("query reports of %s by country: %w", service, err)
+		return nil, 0, err
 	}
-	defer rows.Close()
 	now := map[string]Counts{}
 	past := map[string]map[int64]float64{} // country → window start → reports
-	for rows.Next() {
-		var k uint8
-		var country string
-		var c Counts
-		if err := rows.Scan(&k, &country, &c.Reports, &c.Reporters); err != nil {
-			return nil, 0, fmt.Errorf("scan reports of %s by country: %w", service, err)
-		}
-		if k == 0 {
-			now[country] = c
+	for _, w := range windows {
+		if w.DaysBack == 0 {
+			now[w.Country] = w.ReportCounts
 			continue
 		}
-		if past[country] == nil {
-			past[country] = map[int64]float64{}
+		if past[w.Country] == nil {
+			past[w.Country] = map[int64]float64{}
 		}
-		past[country][from.Unix()-int64(k)*day] = float64(c.Reports)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, 0, fmt.Errorf("read reports of %s by country: %w", service, err)
+		past[w.Country][from.Unix()-int64(w.DaysBack)*day] = float64(w.Reports)
 	}
 
 	// A past window counts only when the service's history covers it from
@@ -117,7 +87,7 @@ func (s *Store) Countries(ctx context.Context, service string, from, to time.Tim
 			continue
 		}
 		list = append(list, CountryCounts{
-			Breakdown: Breakdown{Key: country, Counts: c},
+			Breakdown: Breakdown{Key: country, ReportCounts: c},
 			Expected:  mean(sameWindow(past[country])),
 		})
 	}
@@ -133,12 +103,7 @@ func (s *Store) Countries(ctx context.Context, service string, from, to time.Tim
 // historyStart returns the service's first minute with reports; known is
 // false when it has none, so that no past window is taken for a zero.
 func (s *Store) historyStart(ctx context.Context, service string) (first time.Time, known bool, err error) {
-	var n uint64
-	row := s.conn.QueryRow(ctx, "SELECT min(minute), count() FROM reports_minute WHERE service = ?", service)
-	if err := row.Scan(&first, &n); err != nil {
-		return time.Time{}, false, fmt.Errorf("query first report of %s: %w", service, err)
-	}
-	return first, n > 0, nil
+	return s.db.HistoryStart(ctx, service)
 }
 
 // mean is the arithmetic mean of xs, 0 for none. A country's daily counts

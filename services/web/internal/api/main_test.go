@@ -22,6 +22,7 @@ import (
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 
 	"github.com/lapor/lapor/services/shared/catalog"
+	"github.com/lapor/lapor/services/shared/clickhouse"
 	"github.com/lapor/lapor/services/shared/logging"
 	"github.com/lapor/lapor/services/shared/testenv"
 	"github.com/lapor/lapor/services/web/internal/ui"
@@ -56,7 +57,7 @@ func newFixture(t *testing.T, opts ...fixtureOption) *fixture {
 		t.Fatal(err)
 	}
 	o := Options{
-		Log: logging.Discard(), Conn: conn, Catalog: cat,
+		Log: logging.Discard(), Store: clickhouse.NewPageStore(conn), Catalog: cat,
 		IngestURL: &url.URL{Scheme: "http", Host: "127.0.0.1:1"},
 		Now:       func() time.Time { return testNow },
 		UI:        testUI(t),

@@ -9,14 +9,14 @@ import (
 )
 
 // newPartner completes the partner API's options with what the web
-// already has (the ClickHouse connection, the catalog, the series query
+// already has (its store, the catalog, the series query
 // and the incident JSON), so both APIs count and render the same way.
 func (s *Server) newPartner(o Options) (*partner.API, error) {
 	if o.Partner == nil {
 		return nil, nil
 	}
 	po := *o.Partner
-	po.Log, po.Conn, po.Catalog = o.Log, o.Conn, o.Catalog
+	po.Log, po.Incidents, po.Catalog = o.Log, o.Store, o.Catalog
 	if po.Now == nil {
 		po.Now = o.Now
 	}

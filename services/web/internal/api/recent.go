@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -21,18 +20,7 @@ const RecentMinutes = 15
 // Recent returns a service's reports and distinct reporters since from,
 // in all and (when country is not empty) from that country alone.
 func (s *Store) Recent(ctx context.Context, service, country string, from time.Time) (all, inCountry Counts, err error) {
-	const q = `SELECT uniqExactMerge(reports), uniqExactMerge(reporters)
-FROM reports_minute WHERE service = ? AND minute >= toDateTime(?)`
-	if err := s.conn.QueryRow(ctx, q, service, from.Unix()).Scan(&all.Reports, &all.Reporters); err != nil {
-		return all, inCountry, fmt.Errorf("query recent reports of %s: %w", service, err)
-	}
-	if country == "" {
-		return all, inCountry, nil
-	}
-	if err := s.conn.QueryRow(ctx, q+" AND country = ?", service, from.Unix(), country).Scan(&inCountry.Reports, &inCountry.Reporters); err != nil {
-		return all, inCountry, fmt.Errorf("query recent reports of %s from %s: %w", service, country, err)
-	}
-	return all, inCountry, nil
+	return s.db.Recent(ctx, service, country, from)
 }
 
 type recentJSON struct {

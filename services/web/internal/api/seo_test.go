@@ -18,6 +18,7 @@ import (
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
 	"github.com/lapor/lapor/services/shared/catalog"
+	"github.com/lapor/lapor/services/shared/clickhouse"
 	"github.com/lapor/lapor/services/shared/logging"
 	"github.com/lapor/lapor/services/web/internal/ui"
 )
@@ -42,7 +43,7 @@ func seoHandler(t *testing.T, publicURL string, u *ui.UI) http.Handler {
 		u = testUI(t)
 	}
 	h, err := NewHandler(Options{
-		Log: logging.Discard(), Conn: noConn{}, Catalog: cat,
+		Log: logging.Discard(), Store: clickhouse.NewPageStore(noConn{}), Catalog: cat,
 		IngestURL: &url.URL{Scheme: "http", Host: "127.0.0.1:1"},
 		UI:        u, PublicURL: publicURL,
 	})

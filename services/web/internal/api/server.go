@@ -14,7 +14,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/lapor/lapor/services/shared/catalog"
@@ -32,7 +31,7 @@ const DefaultCacheTTL = 2 * time.Second
 // Options are what the API needs to run.
 type Options struct {
 	Log            *slog.Logger
-	Conn           driver.Conn
+	Store          PageStorage // clickhouse.PageStore
 	Catalog        *catalog.Catalog
 	IngestURL      *url.URL // where POST /api/v1/reports goes
 	TrustedProxies []string // proxies whose client-address headers are believed
@@ -96,8 +95,8 @@ type Server struct {
 
 // NewHandler returns the web's HTTP handler.
 func NewHandler(o Options) (http.Handler, error) {
-	if o.Log == nil || o.Conn == nil || o.Catalog == nil || o.IngestURL == nil {
-		return nil, errors.New("api: log, conn, catalog and ingest URL are required")
+	if o.Log == nil || o.Store == nil || o.Catalog == nil || o.IngestURL == nil {
+		return nil, errors.New("api: log, store, catalog and ingest URL are required")
 	}
 	if o.Now == nil {
 		o.Now = time.Now
@@ -113,7 +112,7 @@ func NewHandler(o Options) (http.Handler, error) {
 	}
 	s := &Server{
 		log:     o.Log,
-		store:   NewStore(o.Conn),
+		store:   NewStore(o.Store),
 		catalog: o.Catalog,
 		now:     o.Now,
 		status:  NewCache[snapshot](o.CacheTTL, o.Now),

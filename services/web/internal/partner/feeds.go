@@ -40,7 +40,7 @@ func (a *API) HandleFeed(c *gin.Context) {
 		return
 	}
 	f.Limit = feedSize
-	list, err := clickhouse.Incidents(c.Request.Context(), a.o.Conn, f)
+	list, err := a.o.Incidents.Incidents(c.Request.Context(), f)
 	if err != nil {
 		a.storeError(c, "read incidents for feed", err)
 		return

@@ -72,7 +72,7 @@ func newFixture(t *testing.T, opts ...func(*api.Options)) *fixture {
 	alerts := alert.NewLog(rdb)
 	sctx, shutdown := context.WithCancel(ctx)
 	o := api.Options{
-		Log: log, Conn: conn, Catalog: cat,
+		Log: log, Store: clickhouse.NewPageStore(conn), Catalog: cat,
 		IngestURL: &url.URL{Scheme: "http", Host: "127.0.0.1:1"},
 		Partner: &partner.Options{
 			Alerts:    alerts,

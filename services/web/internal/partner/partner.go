@@ -8,7 +8,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 	"github.com/gin-gonic/gin"
 
 	"github.com/lapor/lapor/api"
@@ -36,14 +35,22 @@ type Bucket struct {
 // store, so that the partner API and the pages count the same way.
 type SeriesFunc func(ctx context.Context, service string, from, to time.Time, step time.Duration) ([]Bucket, error)
 
+// IncidentReader lists incidents: clickhouse.PageStore holds the SQL.
+type IncidentReader interface {
+	Incidents(ctx context.Context, f clickhouse.IncidentFilter) ([]lapor.Incident, error)
+}
+
+// The partner API reads incidents from ClickHouse.
+var _ IncidentReader = (*clickhouse.PageStore)(nil)
+
 // Options are what the partner API needs.
 type Options struct {
-	Log     *slog.Logger
-	Conn    driver.Conn
-	Catalog *catalog.Catalog
-	Alerts  *alert.Log
-	Auth    *Auth
-	Series  SeriesFunc
+	Log       *slog.Logger
+	Incidents IncidentReader
+	Catalog   *catalog.Catalog
+	Alerts    *alert.Log
+	Auth      *Auth
+	Series    SeriesFunc
 	// Symptoms counts a service's reports by symptom from from to to,
 	// largest first.
 	Symptoms func(ctx context.Context, service string, from, to time.Time) ([]SymptomCount, error)
@@ -73,8 +80,8 @@ type API struct {
 
 // New returns the partner API.
 func New(o Options) (*API, error) {
-	if o.Log == nil || o.Conn == nil || o.Catalog == nil || o.Alerts == nil || o.Auth == nil || o.Series == nil || o.Symptoms == nil || o.IncidentJSON == nil {
-		return nil, errors.New("partner: log, conn, catalog, alerts, auth, series and incident JSON are required")
+	if o.Log == nil || o.Incidents == nil || o.Catalog == nil || o.Alerts == nil || o.Auth == nil || o.Series == nil || o.Symptoms == nil || o.IncidentJSON == nil {
+		return nil, errors.New("partner: log, incidents, catalog, alerts, auth, series and incident JSON are required")
 	}
 	if o.Shutdown == nil {
 		o.Shutdown = context.Background()
@@ -104,7 +111,7 @@ func (a *API) HandleIncident(c *gin.Context) {
 		httpapi.Abort(c, http.StatusNotFound, "not_found", "no incident with this id", "id")
 		return
 	}
-	list, err := clickhouse.Incidents(c.Request.Context(), a.o.Conn, clickhouse.IncidentFilter{ID: id, Limit: 1})
+	list, err := a.o.Incidents.Incidents(c.Request.Context(), clickhouse.IncidentFilter{ID: id, Limit: 1})
 	if err != nil {
 		a.storeError(c, "read incident", err)
 		return
