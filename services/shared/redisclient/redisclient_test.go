@@ -5,9 +5,12 @@ import (
 	"encoding/json"
 	"net"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/lapor/lapor/services/shared/config"
 	"github.com/lapor/lapor/services/shared/logging"
@@ -90,6 +93,57 @@ func TestGoRedisLogsAreJSON(t *testing.T) {
 			}
 			if !found {
 				t.Errorf("no line says %q:\n%s", tt.want, out)
+			}
+		})
+	}
+}
+
+// TestClusterOrNode checks which client New builds: a plain one for a
+// single node, a cluster one for a cluster whether given all its nodes or
+// just one of them, and that a cluster refuses a database other than 0.
+func TestClusterOrNode(t *testing.T) {
+	testenv.Need(t, env)
+	ctx := testenv.Ctx(t)
+	cl, err := testenv.StartRedisCluster(3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Stop()
+	one := strings.Split(cl.Addrs, ",")[1]
+	tests := []struct {
+		name    string
+		c       config.Common
+		cluster bool
+		fails   bool
+	}{
+		{"a single node", config.Common{RedisAddr: env.Redis.Addr}, false, false},
+		{"every node of a cluster", config.Common{RedisAddr: cl.Addrs}, true, false},
+		{"one node of a cluster", config.Common{RedisAddr: one}, true, false},
+		{"a cluster with a database", config.Common{RedisAddr: one, RedisDB: 3}, false, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rdb, err := redisclient.New(ctx, tt.c)
+			if tt.fails {
+				if err == nil {
+					rdb.Close()
+					t.Fatal("accepted")
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rdb.Close()
+			if _, isCluster := rdb.(*redis.ClusterClient); isCluster != tt.cluster {
+				t.Fatalf("client is a %T", rdb)
+			}
+			// A key on every master: the client follows the slots.
+			for i := range 20 {
+				k := "k" + strconv.Itoa(i)
+				if err := rdb.Set(ctx, k, i, 0).Err(); err != nil {
+					t.Fatalf("set %s: %v", k, err)
+				}
 			}
 		})
 	}

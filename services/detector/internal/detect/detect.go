@@ -120,6 +120,7 @@ import (
 	"github.com/lapor/lapor/services/shared/clickhouse"
 	"github.com/lapor/lapor/services/shared/lease"
 	"github.com/lapor/lapor/services/shared/spike"
+	"github.com/lapor/lapor/services/shared/stream"
 )
 
 // Config sets the detector's rhythm and thresholds.
@@ -242,6 +243,9 @@ func New(st Store, rdb redis.UniversalClient, log *slog.Logger, cfg Config) (*De
 	l, err := lease.New(rdb, LeaseKey, cfg.LeaseTTL, log)
 	if err != nil {
 		return nil, err
+	}
+	if len(cfg.Streams) == 0 {
+		cfg.Streams = []string{stream.Reports}
 	}
 	d := &Detector{store: st, rdb: rdb, log: log, cfg: cfg, lease: l, now: time.Now}
 	if err := d.reset(); err != nil {

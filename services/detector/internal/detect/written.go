@@ -14,11 +14,7 @@ import (
 // ending, and a stalled worker would resolve every open incident, to open
 // them again once it caught up.
 func (d *Detector) writtenBefore(ctx context.Context, t time.Time) (bool, time.Time, error) {
-	streams := d.cfg.Streams
-	if len(streams) == 0 {
-		streams = []string{stream.Reports}
-	}
-	oldest, waiting, err := stream.OldestUnwritten(ctx, d.rdb, streams)
+	oldest, waiting, err := stream.OldestUnwritten(ctx, d.rdb, d.cfg.Streams)
 	switch {
 	case err != nil:
 		return false, time.Time{}, err

@@ -35,11 +35,7 @@ func (s *Server) finalBefore(ctx context.Context) time.Time {
 		// request.
 		ctx, cancel := context.WithTimeout(ctx, finalTimeout)
 		defer cancel()
-		streams := s.streams
-		if len(streams) == 0 {
-			streams = []string{stream.Reports}
-		}
-		oldest, waiting, err := stream.OldestUnwritten(ctx, s.rdb, streams)
+		oldest, waiting, err := stream.OldestUnwritten(ctx, s.rdb, s.streams)
 		if err != nil {
 			s.log.Warn("cannot tell which buckets are final", "err", err)
 			return time.Time{}, nil

@@ -19,6 +19,7 @@ import (
 	"github.com/lapor/lapor/services/shared/catalog"
 	"github.com/lapor/lapor/services/shared/forward"
 	"github.com/lapor/lapor/services/shared/httpapi"
+	"github.com/lapor/lapor/services/shared/stream"
 	"github.com/lapor/lapor/services/web/internal/partner"
 	"github.com/lapor/lapor/services/web/internal/ui"
 	"github.com/lapor/lapor/services/web/internal/webhook"
@@ -100,6 +101,9 @@ func NewHandler(o Options) (http.Handler, error) {
 	}
 	if o.Now == nil {
 		o.Now = time.Now
+	}
+	if len(o.ReportStreams) == 0 {
+		o.ReportStreams = []string{stream.Reports}
 	}
 	if o.UI == nil {
 		fsys, err := ui.Dist()

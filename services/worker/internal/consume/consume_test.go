@@ -627,3 +627,28 @@ func TestRunRemovesDeadConsumers(t *testing.T) {
 	}
 	f.checkExact(t, want)
 }
+
+// TestBeatsWhileItGoesRound checks the liveness hook: the loop beats while
+// the stream is quiet and keeps beating while storage refuses a batch (a
+// dependency down is no reason to restart the worker), and stops beating
+// once Run has returned.
+func TestBeatsWhileItGoesRound(t *testing.T) {
+	f := setup(t)
+	var beats atomic.Int64
+	cfg := fastConfig("beat")
+	cfg.Beat = func() { beats.Add(1) }
+	refuse := WriterFunc(func(context.Context, []report.Report) error { return errors.New("storage down") })
+	r := start(t, f, refuse, cfg)
+	waitFor(t, "beats while quiet", 10*time.Second, func() bool { return beats.Load() >= 3 })
+	reps, _ := makeReports("beat", 10)
+	addAll(t, f, reps)
+	waitFor(t, "a batch held", 10*time.Second, func() bool { return f.pending(t) > 0 })
+	held := beats.Load()
+	waitFor(t, "beats while storage refuses", 10*time.Second, func() bool { return beats.Load() >= held+3 })
+	_ = r.stop(t) // the held batch cannot be written: Run says so
+	after := beats.Load()
+	time.Sleep(300 * time.Millisecond)
+	if got := beats.Load(); got != after {
+		t.Errorf("%d beats after Run returned", got-after)
+	}
+}
