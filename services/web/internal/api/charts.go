@@ -13,7 +13,6 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	lapor "github.com/lapor/lapor/services/shared"
 	"github.com/lapor/lapor/services/shared/catalog"
 	"github.com/lapor/lapor/services/shared/clickhouse"
 	"github.com/lapor/lapor/services/shared/httpapi"
@@ -270,10 +269,7 @@ func (s *Server) chartMarks(ctx context.Context, service string, r seriesRange) 
 	}
 	var marks []chart.Mark
 	for _, in := range list {
-		m := chart.Mark{Level: chart.Possible, Start: in.StartedAt}
-		if in.Level == lapor.LevelDetected {
-			m.Level = chart.Detected
-		}
+		m := chart.Mark{Level: in.Level, Start: in.StartedAt}
 		if !in.Open() {
 			m.End = in.EndedAt
 			if in.EndedAt.Unix() <= 0 {

@@ -33,12 +33,6 @@ type Comment = clickhouse.Comment
 // CommentFilter selects a service's comments (clickhouse.CommentFilter).
 type CommentFilter = clickhouse.CommentFilter
 
-// Comments returns a service's non-empty comments since f.Since, newest
-// first.
-func (s *Store) Comments(ctx context.Context, f CommentFilter) ([]Comment, error) {
-	return s.db.Comments(ctx, f)
-}
-
 // ErrNotReportID is returned for an id that cannot be a report's: ingest
 // makes every report id a UUIDv7.
 var ErrNotReportID = errors.New("not a report id (a UUIDv7 such as 0192f1a2-7b3c-7d4e-8f90-123456789abc)")
@@ -55,13 +49,7 @@ func (s *Store) CommentByID(ctx context.Context, id string) (c Comment, found bo
 	if !ok {
 		return Comment{}, false, ErrNotReportID
 	}
-	return s.db.CommentBetween(ctx, id, at.Add(-reportIDWindow), at.Add(reportIDWindow))
-}
-
-// SetCommentHidden hides (or shows again) the comment c. Each call writes
-// a row whose version is the time of the call, so the latest call wins.
-func (s *Store) SetCommentHidden(ctx context.Context, c Comment, hidden bool, at time.Time) error {
-	return s.db.SetCommentHidden(ctx, c, hidden, at)
+	return s.PageStorage.CommentBetween(ctx, id, at.Add(-reportIDWindow), at.Add(reportIDWindow))
 }
 
 // uuidV7Time returns the time a canonical UUIDv7 was made at (its first 48

@@ -49,12 +49,12 @@ func (c CountryCounts) Ratio() (ratio float64, ok bool) {
 // country's counts are small, and a week back from a young service is
 // often no history at all.
 func (s *Store) Countries(ctx context.Context, service string, from, to time.Time) (list []CountryCounts, days int, err error) {
-	first, known, err := s.historyStart(ctx, service)
+	first, known, err := s.HistoryStart(ctx, service)
 	if err != nil {
 		return nil, 0, err
 	}
 	day := int64(baseline.Day / time.Second)
-	windows, err := s.db.CountryWindows(ctx, service, from, to, countryDays)
+	windows, err := s.PageStorage.CountryWindows(ctx, service, from, to, countryDays)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -98,12 +98,6 @@ func (s *Store) Countries(ctx context.Context, service string, from, to time.Tim
 		return list[i].Key < list[j].Key
 	})
 	return list, days, nil
-}
-
-// historyStart returns the service's first minute with reports; known is
-// false when it has none, so that no past window is taken for a zero.
-func (s *Store) historyStart(ctx context.Context, service string) (first time.Time, known bool, err error) {
-	return s.db.HistoryStart(ctx, service)
 }
 
 // mean is the arithmetic mean of xs, 0 for none. A country's daily counts

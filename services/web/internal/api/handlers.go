@@ -69,7 +69,7 @@ func (s *Server) loadSnapshot(ctx context.Context) (snapshot, error) {
 	if err != nil {
 		return snapshot{}, fmt.Errorf("read last hour of reports: %w", err)
 	}
-	judged, err := s.store.Judged(ctx, now.Add(-judgedWithin))
+	judged, err := s.store.LatestExpectations(ctx, now.Add(-judgedWithin))
 	if err != nil {
 		return snapshot{}, fmt.Errorf("read latest judgements: %w", err)
 	}

@@ -17,12 +17,6 @@ import (
 // (hosts), not clicks.
 const RecentMinutes = 15
 
-// Recent returns a service's reports and distinct reporters since from,
-// in all and (when country is not empty) from that country alone.
-func (s *Store) Recent(ctx context.Context, service, country string, from time.Time) (all, inCountry Counts, err error) {
-	return s.db.Recent(ctx, service, country, from)
-}
-
 type recentJSON struct {
 	Service   string            `json:"service"`
 	From      time.Time         `json:"from"`

@@ -37,16 +37,14 @@ type PageStorage interface {
 // The web runs on ClickHouse.
 var _ PageStorage = (*clickhouse.PageStore)(nil)
 
-// Store is the web's reads, over the storage that holds their SQL.
+// Store is the web's reads: the storage's, and what the pages derive from
+// them (Series, Countries, CommentByID).
 type Store struct {
-	db PageStorage
+	PageStorage
 }
 
 // NewStore returns a Store over db.
-func NewStore(db PageStorage) *Store { return &Store{db: db} }
-
-// Ping checks that ClickHouse answers.
-func (s *Store) Ping(ctx context.Context) error { return s.db.Ping(ctx) }
+func NewStore(db PageStorage) *Store { return &Store{PageStorage: db} }
 
 // Counts are distinct reports and reporters over some span.
 type Counts = clickhouse.ReportCounts
@@ -56,23 +54,6 @@ type Breakdown = clickhouse.ReportBreakdown
 
 // Activity is every service's recent reports.
 type Activity = clickhouse.Activity
-
-// Activity returns report counts per service since the given time, with
-// each service's breakdown by symptom and by country, largest first.
-func (s *Store) Activity(ctx context.Context, since time.Time) (Activity, error) {
-	return s.db.Activity(ctx, since)
-}
-
-// Incidents lists incidents as shared/clickhouse.Incidents does.
-func (s *Store) Incidents(ctx context.Context, f clickhouse.IncidentFilter) ([]lapor.Incident, error) {
-	return s.db.Incidents(ctx, f)
-}
-
-// Judged returns each service's latest bucket that the detector judged
-// since the given time (package band).
-func (s *Store) Judged(ctx context.Context, since time.Time) (map[string]clickhouse.Expectation, error) {
-	return s.db.LatestExpectations(ctx, since)
-}
 
 // Point is one bucket of a series.
 type Point struct {
@@ -95,13 +76,13 @@ type Point struct {
 
 // Series returns a service's reports in buckets of step starting at from
 // (which must be aligned to step), every bucket that starts before to,
-// each with what the detector judged it against (package band). Buckets
+// each with what the detector judged it against (clickhouse.ExpectationSeries). Buckets
 // without reports are zero.
 func (s *Store) Series(ctx context.Context, service string, from, to time.Time, step time.Duration) ([]Point, error) {
 	stepSec := int64(step / time.Second)
 	n := (to.Unix() - from.Unix() + stepSec - 1) / stepSec
 
-	counts, err := s.db.ReportSeries(ctx, service, from, step, int(n))
+	counts, err := s.PageStorage.ReportSeries(ctx, service, from, step, int(n))
 	if err != nil {
 		return nil, err
 	}
@@ -111,7 +92,7 @@ func (s *Store) Series(ctx context.Context, service string, from, to time.Time, 
 		points[i].Reports, points[i].Reporters = counts[i].Reports, counts[i].Reporters
 	}
 
-	judged, err := s.db.ExpectationSeries(ctx, service, from, step, int(n))
+	judged, err := s.PageStorage.ExpectationSeries(ctx, service, from, step, int(n))
 	if err != nil {
 		return nil, err
 	}
@@ -129,13 +110,6 @@ func (s *Store) Series(ctx context.Context, service string, from, to time.Time, 
 	return points, nil
 }
 
-// Sparklines returns every service's reports in n buckets of step from
-// from (aligned to step), oldest first, in one query. Services without
-// reports are absent.
-func (s *Store) Sparklines(ctx context.Context, from time.Time, step time.Duration, n int) (map[string][]uint64, error) {
-	return s.db.Sparklines(ctx, from, step, n)
-}
-
 // Dimension is what a breakdown counts by: a column of reports_minute.
 type Dimension = clickhouse.Dimension
 
@@ -144,10 +118,3 @@ const (
 	ByCountry = clickhouse.ByCountry
 	BySymptom = clickhouse.BySymptom
 )
-
-// Breakdown returns a service's reports from from to to by one dimension,
-// largest first. The rollup is per minute, so the range is taken to whole
-// minutes.
-func (s *Store) Breakdown(ctx context.Context, service string, by Dimension, from, to time.Time) ([]Breakdown, error) {
-	return s.db.Breakdown(ctx, service, by, from, to)
-}

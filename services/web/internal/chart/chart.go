@@ -24,6 +24,8 @@ import (
 	"golang.org/x/image/font/gofont/goregular"
 	"golang.org/x/image/font/opentype"
 	"golang.org/x/image/math/fixed"
+
+	lapor "github.com/lapor/lapor/services/shared"
 )
 
 // Size of every chart: the 1.91:1 that social cards use.
@@ -43,18 +45,9 @@ type Point struct {
 	Possible float64
 }
 
-// Level is how sure the detector is of an incident, as the page's status.
-type Level string
-
-// Levels, as package incident stores them.
-const (
-	Possible Level = "possible"
-	Detected Level = "detected"
-)
-
 // Mark is an incident of the service that overlaps the chart's range.
 type Mark struct {
-	Level Level
+	Level lapor.Level
 	Start time.Time
 	End   time.Time // zero while it goes on: the shade runs to the range's end
 }
@@ -95,8 +88,8 @@ var (
 )
 
 // statusColours are a level's strong and light colours.
-func statusColours(l Level) (strong, light color.RGBA) {
-	if l == Detected {
+func statusColours(l lapor.Level) (strong, light color.RGBA) {
+	if l == lapor.LevelDetected {
 		return bad, badBg
 	}
 	return warn, warnBg
@@ -416,7 +409,7 @@ func drawAxis(img *image.RGBA, face font.Face, fr frame, ticks []tick, loc *time
 // it goes on, "Problems detected: 3 Dec, 14:05 – 15:30 WIB" once over.
 func status(w *words, m Mark, loc *time.Location) string {
 	level := w.possible
-	if m.Level == Detected {
+	if m.Level == lapor.LevelDetected {
 		level = w.detected
 	}
 	start := m.Start.In(loc)

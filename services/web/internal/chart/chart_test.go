@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	lapor "github.com/lapor/lapor/services/shared"
 )
 
 var t0 = time.Date(2025, 3, 9, 12, 0, 0, 0, time.UTC)
@@ -193,10 +195,10 @@ var spike = series(24, func(i int) float64 {
 // TestColours samples known pixels: each mark must be the page's colour.
 func TestColours(t *testing.T) {
 	detected := with(spike, func(c *Chart) {
-		c.Marks = []Mark{{Level: Detected, Start: t0.Add(5 * 15 * time.Minute), End: t0.Add(9 * 15 * time.Minute)}}
+		c.Marks = []Mark{{Level: lapor.LevelDetected, Start: t0.Add(5 * 15 * time.Minute), End: t0.Add(9 * 15 * time.Minute)}}
 	})
 	possibleOpen := with(spike, func(c *Chart) {
-		c.Marks = []Mark{{Level: Possible, Start: t0.Add(20 * 15 * time.Minute)}}
+		c.Marks = []Mark{{Level: lapor.LevelPossible, Start: t0.Add(20 * 15 * time.Minute)}}
 	})
 	tests := []struct {
 		name  string
@@ -261,11 +263,11 @@ func TestStatusMark(t *testing.T) {
 		want        bool
 	}{
 		{"none", nil, badShade, badInk, false},
-		{"detected", []Mark{{Level: Detected, Start: t0.Add(time.Hour)}}, badShade, badInk, true},
-		{"possible", []Mark{{Level: Possible, Start: t0.Add(time.Hour), End: t0.Add(2 * time.Hour)}}, warnShade, warnInk, true},
-		{"before the range", []Mark{{Level: Detected, Start: t0.Add(-3 * time.Hour), End: t0.Add(-time.Hour)}}, badShade, badInk, false},
-		{"after the range", []Mark{{Level: Detected, Start: t0.Add(7 * time.Hour)}}, badShade, badInk, false},
-		{"started before, ongoing", []Mark{{Level: Detected, Start: t0.Add(-time.Hour)}}, badShade, badInk, true},
+		{"detected", []Mark{{Level: lapor.LevelDetected, Start: t0.Add(time.Hour)}}, badShade, badInk, true},
+		{"possible", []Mark{{Level: lapor.LevelPossible, Start: t0.Add(time.Hour), End: t0.Add(2 * time.Hour)}}, warnShade, warnInk, true},
+		{"before the range", []Mark{{Level: lapor.LevelDetected, Start: t0.Add(-3 * time.Hour), End: t0.Add(-time.Hour)}}, badShade, badInk, false},
+		{"after the range", []Mark{{Level: lapor.LevelDetected, Start: t0.Add(7 * time.Hour)}}, badShade, badInk, false},
+		{"started before, ongoing", []Mark{{Level: lapor.LevelDetected, Start: t0.Add(-time.Hour)}}, badShade, badInk, true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -431,12 +433,12 @@ func TestWords(t *testing.T) {
 		loc  *time.Location
 		want string
 	}{
-		{English, Mark{Level: Detected, Start: start}, jakarta, "Problems detected since 3 Dec, 14:05 WIB"},
-		{Indonesian, Mark{Level: Detected, Start: start}, jakarta, "Masalah terdeteksi sejak 3 Des, 14.05 WIB"},
-		{English, Mark{Level: Possible, Start: start, End: end}, jakarta, "Possible problems: 3 Dec, 14:05 – 15:30 WIB"},
-		{Indonesian, Mark{Level: Possible, Start: start, End: end}, jakarta, "Kemungkinan ada masalah: 3 Des, 14.05 – 15.30 WIB"},
-		{English, Mark{Level: Detected, Start: start, End: end.Add(12 * time.Hour)}, time.UTC, "Problems detected: 3 Dec, 07:05 – 20:30 UTC"},
-		{English, Mark{Level: Detected, Start: start, End: end.Add(18 * time.Hour)}, time.UTC, "Problems detected: 3 Dec, 07:05 – 4 Dec, 02:30 UTC"},
+		{English, Mark{Level: lapor.LevelDetected, Start: start}, jakarta, "Problems detected since 3 Dec, 14:05 WIB"},
+		{Indonesian, Mark{Level: lapor.LevelDetected, Start: start}, jakarta, "Masalah terdeteksi sejak 3 Des, 14.05 WIB"},
+		{English, Mark{Level: lapor.LevelPossible, Start: start, End: end}, jakarta, "Possible problems: 3 Dec, 14:05 – 15:30 WIB"},
+		{Indonesian, Mark{Level: lapor.LevelPossible, Start: start, End: end}, jakarta, "Kemungkinan ada masalah: 3 Des, 14.05 – 15.30 WIB"},
+		{English, Mark{Level: lapor.LevelDetected, Start: start, End: end.Add(12 * time.Hour)}, time.UTC, "Problems detected: 3 Dec, 07:05 – 20:30 UTC"},
+		{English, Mark{Level: lapor.LevelDetected, Start: start, End: end.Add(18 * time.Hour)}, time.UTC, "Problems detected: 3 Dec, 07:05 – 4 Dec, 02:30 UTC"},
 	} {
 		check("status", status(tc.lang.words(), tc.mark, tc.loc), tc.want)
 	}
