@@ -24,7 +24,7 @@ export type Preset = keyof typeof PRESETS;
 
 /**
  * MAX_RANGE_DAYS is the longest range the series API answers: at most 2000
- * points (MaxPoints in services/web/internal/api), and stepFor uses daily
+ * points (MaxPoints in services/web/internal/read), and stepFor uses daily
  * buckets beyond a month.
  */
 export const MAX_RANGE_DAYS = 2000;

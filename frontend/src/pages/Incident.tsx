@@ -21,7 +21,7 @@ const STEP_MS = { '15m': 15 * MINUTE, '1h': HOUR, '24h': DAY };
  * incidentWindow is the range the incident's chart shows: from some hours
  * before its start to as long after its end (half its length, at least 3
  * hours, at most a week; rounded up to a whole bucket), or up to now while it
- * is open. The web's incidentWindow (services/web/internal/api/incidentpage.go)
+ * is open. The web's incidentWindow (services/web/internal/pages/incidentpage.go)
  * gives the page's og:image the same range.
  */
 export function incidentWindow(inc: Incident, now = Date.now()): { from: string; to: string } {

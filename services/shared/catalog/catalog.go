@@ -6,8 +6,8 @@ import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
+	lapor "github.com/lapor/lapor/services/shared"
 	"regexp"
-	"slices"
 	"sort"
 	"strings"
 )
@@ -15,27 +15,9 @@ import (
 //go:embed services.json
 var seed []byte
 
-// Service is one reportable service.
-type Service struct {
-	Slug      string   `json:"slug"`
-	Name      string   `json:"name"`
-	Category  string   `json:"category"`
-	Countries []string `json:"countries"`
-	Aliases   []string `json:"aliases"`
-	URL       string   `json:"url"`
-	// StatusURL is the service's own status page, where it has one.
-	StatusURL  string   `json:"status_url,omitempty"`
-	Indicators []string `json:"indicators"`
-}
-
-// HasIndicator reports whether symptom is one of the service's indicators.
-func (s *Service) HasIndicator(symptom string) bool {
-	return slices.Contains(s.Indicators, symptom)
-}
-
 // Catalog is an immutable, validated set of services.
 type Catalog struct {
-	services []Service
+	services []lapor.Service
 	bySlug   map[string]int
 }
 
@@ -47,7 +29,7 @@ func Load() (*Catalog, error) { return Parse(seed) }
 
 // Parse validates a catalog file.
 func Parse(data []byte) (*Catalog, error) {
-	var svcs []Service
+	var svcs []lapor.Service
 	if err := json.Unmarshal(data, &svcs); err != nil {
 		return nil, fmt.Errorf("parse catalog: %w", err)
 	}
@@ -85,16 +67,16 @@ func Parse(data []byte) (*Catalog, error) {
 }
 
 // Get returns the service with the slug.
-func (c *Catalog) Get(slug string) (Service, bool) {
+func (c *Catalog) Get(slug string) (lapor.Service, bool) {
 	i, ok := c.bySlug[slug]
 	if !ok {
-		return Service{}, false
+		return lapor.Service{}, false
 	}
 	return c.services[i], true
 }
 
 // All returns every service, sorted by name. The slice must not be changed.
-func (c *Catalog) All() []Service { return c.services }
+func (c *Catalog) All() []lapor.Service { return c.services }
 
 // Len is the number of services.
 func (c *Catalog) Len() int { return len(c.services) }

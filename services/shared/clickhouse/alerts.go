@@ -4,14 +4,14 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/lapor/lapor/services/shared/alert"
+	"github.com/lapor/lapor/services/shared/redis"
 )
 
 // SaveAlertEvents archives alert log entries in alert_events, each with
 // the payload exactly as it was published. The table folds rows with the
 // same id and time, so archiving an entry again (after a failure or a
 // crash) leaves one event.
-func (s *DetectorStore) SaveAlertEvents(ctx context.Context, es []alert.Entry) error {
+func (s *DetectorStore) SaveAlertEvents(ctx context.Context, es []redis.AlertEntry) error {
 	batch, err := s.conn.PrepareBatch(ctx, "INSERT INTO alert_events (id, incident_id, service, kind, level, at, count, baseline, payload)")
 	if err != nil {
 		return fmt.Errorf("prepare alert event batch: %w", err)

@@ -9,9 +9,8 @@ import (
 	"time"
 
 	lapor "github.com/lapor/lapor/services/shared"
-	"github.com/lapor/lapor/services/shared/alert"
 	"github.com/lapor/lapor/services/shared/clickhouse"
-	"github.com/lapor/lapor/services/shared/report"
+	"github.com/lapor/lapor/services/shared/redis"
 	"github.com/lapor/lapor/services/shared/testenv"
 )
 
@@ -25,7 +24,7 @@ var d0 = time.Date(2025, 3, 4, 10, 0, 0, 0, time.UTC)
 //     d0+1m and who4 at d0+20m;
 //   - b: who1 and who5 at d0+1m;
 //   - c: who6 and who7 at d0+2m, before networks were stored.
-func detectorReports() []report.Report {
+func detectorReports() []lapor.Report {
 	rows := []struct {
 		service, symptom, country, reporter, network string
 		at                                           time.Duration
@@ -42,9 +41,9 @@ func detectorReports() []report.Report {
 		{"c", "app", "ID", "who6", "", 2 * time.Minute},
 		{"c", "app", "ID", "who7", "", 2 * time.Minute},
 	}
-	out := make([]report.Report, len(rows))
+	out := make([]lapor.Report, len(rows))
 	for i, r := range rows {
-		out[i] = report.Report{ID: fmt.Sprintf("d%02d", i), Service: r.service, Symptom: r.symptom, Time: d0.Add(r.at),
+		out[i] = lapor.Report{ID: fmt.Sprintf("d%02d", i), Service: r.service, Symptom: r.symptom, Time: d0.Add(r.at),
 			Country: r.country, Reporter: r.reporter, Network: r.network}
 	}
 	return out
@@ -286,15 +285,15 @@ func TestDetectorStoreSaveAlertEventsTwiceKeepsOne(t *testing.T) {
 	conn := env.Migrated(t)
 	ctx := testenv.Ctx(t)
 	st := clickhouse.NewDetectorStore(conn)
-	var es []alert.Entry
+	var es []redis.AlertEntry
 	for i, kind := range []lapor.AlertKind{lapor.AlertOpened, lapor.AlertResolved} {
-		ev := alert.Event{ID: fmt.Sprintf("e%d", i), Kind: kind, IncidentID: "x", Service: "a", Level: lapor.LevelDetected,
+		ev := lapor.AlertEvent{ID: fmt.Sprintf("e%d", i), Kind: kind, IncidentID: "x", Service: "a", Level: lapor.LevelDetected,
 			At: d0.Add(time.Duration(i) * time.Minute), Count: uint32(40 + i), Baseline: 2.5}
 		payload, err := ev.Encode()
 		if err != nil {
 			t.Fatal(err)
 		}
-		es = append(es, alert.Entry{Cursor: fmt.Sprintf("%d-0", i+1), Event: ev, Payload: payload})
+		es = append(es, redis.AlertEntry{Cursor: fmt.Sprintf("%d-0", i+1), Event: ev, Payload: payload})
 	}
 	for attempt := 1; attempt <= 2; attempt++ {
 		if err := st.SaveAlertEvents(ctx, es); err != nil {
@@ -306,10 +305,10 @@ func TestDetectorStoreSaveAlertEventsTwiceKeepsOne(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer rows.Close()
-	var got []alert.Entry
+	var got []redis.AlertEntry
 	for rows.Next() {
 		var (
-			en          alert.Entry
+			en          redis.AlertEntry
 			kind, level string
 		)
 		e := &en.Event

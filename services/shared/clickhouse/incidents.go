@@ -24,13 +24,11 @@ func SaveIncidents(ctx context.Context, conn driver.Conn, incs []lapor.Incident)
 		return fmt.Errorf("prepare incident batch: %w", err)
 	}
 	for _, in := range incs {
-		sym, shares, ctry := in.TopSymptoms, in.TopSymptomShares, in.TopCountries
-		if sym == nil {
-			sym = []string{}
+		sym, shares := make([]string, len(in.TopSymptoms)), make([]float64, len(in.TopSymptoms))
+		for i, s := range in.TopSymptoms {
+			sym[i], shares[i] = s.Symptom, s.Share
 		}
-		if shares == nil {
-			shares = []float64{}
-		}
+		ctry := in.TopCountries
 		if ctry == nil {
 			ctry = []string{}
 		}
@@ -112,11 +110,28 @@ func Incidents(ctx context.Context, conn driver.Conn, f IncidentFilter) ([]lapor
 		var in lapor.Incident
 		// The driver scans into plain strings only.
 		var level, status, endReason string
+		var sym []string
+		var shares []float64
 		if err := rows.Scan(&in.ID, &in.Service, &level, &status, &in.StartedAt, &in.UpdatedAt, &in.EndedAt, &endReason,
-			&in.Peak, &in.PeakAt, &in.Baseline, &in.LastCount, &in.TopSymptoms, &in.TopSymptomShares, &in.TopCountries, &in.Version, &in.Span); err != nil {
+			&in.Peak, &in.PeakAt, &in.Baseline, &in.LastCount, &sym, &shares, &in.TopCountries, &in.Version, &in.Span); err != nil {
 			return nil, fmt.Errorf("scan incident: %w", err)
 		}
 		in.Level, in.Status, in.EndReason = lapor.Level(level), lapor.Status(status), lapor.EndReason(endReason)
+		in.StartedAt, in.UpdatedAt, in.PeakAt = in.StartedAt.UTC(), in.UpdatedAt.UTC(), in.PeakAt.UTC()
+		// An open incident, or one resolved before its end was stored,
+		// has 1970 as ended_at: the domain spells that as no end.
+		if in.EndedAt.Unix() <= 0 {
+			in.EndedAt = time.Time{}
+		} else {
+			in.EndedAt = in.EndedAt.UTC()
+		}
+		in.TopSymptoms = make([]lapor.SymptomShare, len(sym))
+		for i, s := range sym {
+			in.TopSymptoms[i].Symptom = s
+			if i < len(shares) {
+				in.TopSymptoms[i].Share = shares[i]
+			}
+		}
 		out = append(out, in)
 	}
 	if err := rows.Err(); err != nil {

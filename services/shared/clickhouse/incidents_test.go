@@ -1,6 +1,7 @@
 package clickhouse_test
 
 import (
+	"reflect"
 	"slices"
 	"testing"
 	"time"
@@ -58,5 +59,45 @@ func TestListWindow(t *testing.T) {
 				t.Errorf("got %v, want %v", got, tt.want)
 			}
 		})
+	}
+}
+
+// TestIncidentEveryField stores an incident with every field of
+// lapor.Incident set and reads it back whole: a field added to the domain
+// type but not to the table, the insert or the select fails here.
+func TestIncidentEveryField(t *testing.T) {
+	testenv.Need(t, env)
+	ctx := testenv.Ctx(t)
+	conn := env.Migrated(t)
+	at := time.Date(2026, 11, 2, 8, 0, 0, 0, time.UTC)
+	in := lapor.Incident{ID: "every", Service: "gojek", Level: lapor.LevelDetected, Status: lapor.StatusResolved,
+		StartedAt: at, UpdatedAt: at.Add(2 * time.Hour), EndedAt: at.Add(time.Hour), EndReason: lapor.EndFaded,
+		Peak: 120, PeakAt: at.Add(10 * time.Minute), Baseline: 4.5, LastCount: 7,
+		TopSymptoms:  []lapor.SymptomShare{{Symptom: "login", Share: 0.5}, {Symptom: "app", Share: 0.25}},
+		TopCountries: []string{"ID", "SG"}, Version: 9, Span: 3}
+	v := reflect.ValueOf(in)
+	for i := range v.NumField() {
+		if v.Field(i).IsZero() {
+			t.Fatalf("the test leaves %s unset: set every field of lapor.Incident", v.Type().Field(i).Name)
+		}
+	}
+	if err := clickhouse.SaveIncidents(ctx, conn, []lapor.Incident{in}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := clickhouse.Incidents(ctx, conn, clickhouse.IncidentFilter{ID: "every"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || !reflect.DeepEqual(got[0], in) {
+		t.Fatalf("read back\n%+v\nwant\n%+v", got, in)
+	}
+	// An open incident reads back with no end, as the API spells it.
+	open := in
+	open.ID, open.Status, open.EndedAt, open.EndReason = "every-open", lapor.StatusOpen, time.Time{}, ""
+	if err := clickhouse.SaveIncidents(ctx, conn, []lapor.Incident{open}); err != nil {
+		t.Fatal(err)
+	}
+	if got, err = clickhouse.Incidents(ctx, conn, clickhouse.IncidentFilter{ID: "every-open"}); err != nil || len(got) != 1 || !reflect.DeepEqual(got[0], open) {
+		t.Fatalf("read back %+v (%v), want %+v", got, err, open)
 	}
 }

@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
+	lapor "github.com/lapor/lapor/services/shared"
 	"github.com/lapor/lapor/services/shared/clickhouse"
-	"github.com/lapor/lapor/services/shared/report"
 	"github.com/lapor/lapor/services/shared/testenv"
 )
 
@@ -21,10 +21,10 @@ func TestPageStoreCounts(t *testing.T) {
 	ctx := testenv.Ctx(t)
 	conn := env.Migrated(t)
 	now := time.Date(2026, 11, 2, 12, 0, 0, 0, time.UTC)
-	rep := func(id, country, symptom, who string, at time.Time) report.Report {
-		return report.Report{ID: id, Service: "bca", Symptom: symptom, Time: at, Country: country, Reporter: who}
+	rep := func(id, country, symptom, who string, at time.Time) lapor.Report {
+		return lapor.Report{ID: id, Service: "bca", Symptom: symptom, Time: at, Country: country, Reporter: who}
 	}
-	reps := []report.Report{
+	reps := []lapor.Report{
 		rep("a", "ID", "login", "r1", now.Add(-10*time.Minute)),
 		rep("b", "ID", "login", "r1", now.Add(-9*time.Minute)),
 		rep("c", "ID", "app", "r2", now.Add(-2*time.Minute)),
@@ -118,7 +118,7 @@ func TestPageStoreComments(t *testing.T) {
 	ctx := testenv.Ctx(t)
 	conn := env.Migrated(t)
 	at := time.Date(2026, 11, 2, 12, 0, 0, 0, time.UTC)
-	reps := []report.Report{
+	reps := []lapor.Report{
 		{ID: "spam", Service: "bca", Symptom: "app", Time: at, Country: "ID", Reporter: "r1", Comment: "buy followers"},
 		{ID: "real", Service: "bca", Symptom: "app", Time: at.Add(time.Minute), Country: "ID", Reporter: "r2", Comment: "ATM mati"},
 		{ID: "none", Service: "bca", Symptom: "app", Time: at.Add(time.Minute), Country: "ID", Reporter: "r3"},

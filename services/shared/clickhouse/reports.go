@@ -6,8 +6,7 @@ import (
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
-
-	"github.com/lapor/lapor/services/shared/report"
+	lapor "github.com/lapor/lapor/services/shared"
 )
 
 // reportsInsert names its columns: ClickHouse 18.16 rejects a batch without them.
@@ -17,7 +16,7 @@ const reportsInsert = "INSERT INTO reports (id, service, symptom, ts, country, r
 // is harmless: reports folds rows by id and every count is distinct by id.
 // On a cluster the insert returns once every shard holds its rows (see
 // Open), so a caller may then acknowledge them.
-func SaveReports(ctx context.Context, conn driver.Conn, reps []report.Report) error {
+func SaveReports(ctx context.Context, conn driver.Conn, reps []lapor.Report) error {
 	if len(reps) == 0 {
 		return nil
 	}

@@ -9,10 +9,10 @@ import (
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
+	lapor "github.com/lapor/lapor/services/shared"
 	"github.com/lapor/lapor/services/shared/clickhouse"
 	"github.com/lapor/lapor/services/shared/config"
 	"github.com/lapor/lapor/services/shared/logging"
-	"github.com/lapor/lapor/services/shared/report"
 	"github.com/lapor/lapor/services/shared/testenv"
 )
 
@@ -111,12 +111,12 @@ func TestSaveReportsClusterExactCounts(t *testing.T) {
 
 	const services, n, batchSize = 40, 6000, 500
 	start := time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
-	reps := make([]report.Report, n)
+	reps := make([]lapor.Report, n)
 	want := minuteCounts{}
 	ids, reporters := map[serviceMinute]map[string]bool{}, map[serviceMinute]map[string]bool{}
 	for i := range reps {
 		svc := fmt.Sprintf("svc%02d", (i*7)%services)
-		reps[i] = report.Report{
+		reps[i] = lapor.Report{
 			ID:       fmt.Sprintf("c%05d", i),
 			Service:  svc,
 			Symptom:  []string{"login", "app", "payments"}[i%3],

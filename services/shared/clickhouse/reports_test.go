@@ -5,19 +5,19 @@ import (
 	"testing"
 	"time"
 
+	lapor "github.com/lapor/lapor/services/shared"
 	"github.com/lapor/lapor/services/shared/clickhouse"
-	"github.com/lapor/lapor/services/shared/report"
 	"github.com/lapor/lapor/services/shared/testenv"
 )
 
 // batchOfReports is n reports over three services and symptoms, within 90
 // seconds of at.
-func batchOfReports(n int, at time.Time) []report.Report {
+func batchOfReports(n int, at time.Time) []lapor.Report {
 	services := []string{"gojek", "bca", "whatsapp"}
 	symptoms := []string{"login", "app", "payments"}
-	out := make([]report.Report, n)
+	out := make([]lapor.Report, n)
 	for i := range out {
-		out[i] = report.Report{
+		out[i] = lapor.Report{
 			ID:       fmt.Sprintf("r%05d", i),
 			Service:  services[i%len(services)],
 			Symptom:  symptoms[(i/len(services))%len(symptoms)],
@@ -55,15 +55,15 @@ func TestSaveSameReportsTwiceDoesNotDouble(t *testing.T) {
 func TestSaveReportsKeepsEveryField(t *testing.T) {
 	conn := env.Migrated(t)
 	ctx := testenv.Ctx(t)
-	want := report.Report{
+	want := lapor.Report{
 		ID: "abc", Service: "gojek", Symptom: "login", Time: time.Date(2025, 3, 4, 10, 11, 12, 0, time.UTC),
 		Country: "ID", Region: "Jakarta", City: "Jakarta Selatan", ASN: 7713, ISP: "Telkom",
 		Platform: "android", Reporter: "k1", Network: "n1", Comment: "tidak bisa masuk 😢",
 	}
-	if err := clickhouse.SaveReports(ctx, conn, []report.Report{want}); err != nil {
+	if err := clickhouse.SaveReports(ctx, conn, []lapor.Report{want}); err != nil {
 		t.Fatal(err)
 	}
-	var got report.Report
+	var got lapor.Report
 	err := conn.QueryRow(ctx, "SELECT id, service, symptom, ts, country, region, city, asn, isp, platform, reporter, network, comment FROM reports").
 		Scan(&got.ID, &got.Service, &got.Symptom, &got.Time, &got.Country, &got.Region, &got.City, &got.ASN, &got.ISP, &got.Platform, &got.Reporter, &got.Network, &got.Comment)
 	if err != nil {

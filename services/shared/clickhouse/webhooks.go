@@ -10,7 +10,7 @@ import (
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
-	"github.com/lapor/lapor/services/shared/alert"
+	lapor "github.com/lapor/lapor/services/shared"
 )
 
 // Delivery attempt outcomes, as webhook_deliveries stores them. The
@@ -28,7 +28,7 @@ type WebhookSubscription struct {
 	ID          string
 	Owner       string // the API key's id
 	URL         string
-	Filter      alert.Filter
+	Filter      lapor.AlertFilter
 	Description string
 	Secret      string // signs deliveries; shown to the partner once
 	StartCursor string // deliveries begin after this alert log position

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/lapor/lapor/services/shared/alert"
+	lapor "github.com/lapor/lapor/services/shared"
 	"github.com/lapor/lapor/services/shared/clickhouse"
 	"github.com/lapor/lapor/services/shared/testenv"
 )
@@ -21,7 +21,7 @@ func TestWebhookSubscriptions(t *testing.T) {
 	t0 := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
 	sub := func(id, owner string, created int) clickhouse.WebhookSubscription {
 		return clickhouse.WebhookSubscription{ID: id, Owner: owner, URL: "https://hooks.example.com/" + id,
-			Filter: alert.Filter{Services: []string{"whatsapp"}, Countries: []string{"ID"}}, Description: "desk",
+			Filter: lapor.AlertFilter{Services: []string{"whatsapp"}, Countries: []string{"ID"}}, Description: "desk",
 			Secret: "whsec_" + id, StartCursor: "1700000000000-0", CreatedAt: t0.Add(time.Duration(created) * time.Hour), Version: 1}
 	}
 	a1, a2, b1, gone := sub("wh_a1", "keyA", 1), sub("wh_a2", "keyA", 0), sub("wh_b1", "keyB", 2), sub("wh_gone", "keyA", 3)

@@ -40,7 +40,7 @@ func New(w io.Writer, service, level string) (*slog.Logger, error) {
 
 // Process returns the logger New built last: in a service, the one its
 // run built at start. It is for libraries that log through a process-wide
-// hook instead of a logger handed to them (go-redis, see redisclient), so
+// hook instead of a logger handed to them (go-redis, see redis.Open), so
 // that their lines are JSON like the rest. Before any New it is a JSON
 // logger on stderr at warn level.
 func Process() *slog.Logger {

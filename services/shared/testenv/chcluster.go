@@ -132,6 +132,19 @@ func StartClickHouseCluster(o ClickHouseClusterOptions) (*ClickHouseCluster, err
 	if err := errors.Join(errs...); err != nil {
 		return fail(fmt.Errorf("start cluster: %w", err))
 	}
+	if c.ZooKeeper != nil {
+		// ClickHouse 18.16 dies (a null ZooKeeper) when DDL arrives
+		// before its ZooKeeper session is up, which a busy machine makes
+		// likely: wait until each server reads ZooKeeper.
+		for _, n := range c.Nodes {
+			err := waitUntil(n.proc, time.Minute, "read ZooKeeper", func() error {
+				return queryClickHouse(n.Addr, "SELECT name FROM system.zookeeper WHERE path = '/'")
+			})
+			if err != nil {
+				return fail(fmt.Errorf("start cluster: %s: %w", n.Addr, err))
+			}
+		}
+	}
 	return c, nil
 }
 

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/redis/go-redis/v9"
+	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/lapor/lapor/services/shared/sleep"
 )
@@ -62,7 +62,7 @@ func StartRedisCluster(masters int) (_ *RedisCluster, err error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	for _, r := range c.Nodes {
-		one := redis.NewClient(&redis.Options{Addr: r.Addr})
+		one := goredis.NewClient(&goredis.Options{Addr: r.Addr})
 		for {
 			info, err := one.ClusterInfo(ctx).Result()
 			if err == nil && strings.Contains(info, "cluster_state:ok") {
@@ -88,7 +88,7 @@ func (c *RedisCluster) Stop() {
 
 // node is a client of one node and its cluster node ID.
 type node struct {
-	rdb  *redis.Client
+	rdb  *goredis.Client
 	id   string
 	addr string
 }
@@ -96,7 +96,7 @@ type node struct {
 func (c *RedisCluster) nodes(ctx context.Context) ([]node, error) {
 	var out []node
 	for _, r := range c.Nodes {
-		rdb := redis.NewClient(&redis.Options{Addr: r.Addr})
+		rdb := goredis.NewClient(&goredis.Options{Addr: r.Addr})
 		id, err := rdb.Do(ctx, "CLUSTER", "MYID").Text()
 		if err != nil {
 			rdb.Close()
@@ -205,7 +205,7 @@ func (c *RedisCluster) MoveSlot(ctx context.Context, slot, to int, batch int, pa
 func (c *RedisCluster) Redirects(ctx context.Context) map[string]int {
 	out := map[string]int{}
 	for _, r := range c.Nodes {
-		one := redis.NewClient(&redis.Options{Addr: r.Addr})
+		one := goredis.NewClient(&goredis.Options{Addr: r.Addr})
 		info, err := one.Info(ctx, "errorstats").Result()
 		one.Close()
 		if err != nil {

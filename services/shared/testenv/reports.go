@@ -5,15 +5,14 @@ import (
 	"testing"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
-
-	"github.com/lapor/lapor/services/shared/report"
+	lapor "github.com/lapor/lapor/services/shared"
 )
 
 // ReportGroup is one service+symptom group of the rollup.
 type ReportGroup struct{ Service, Symptom string }
 
 // WantReports counts reps per service+symptom, for CheckReports.
-func WantReports(reps []report.Report) map[ReportGroup]uint64 {
+func WantReports(reps []lapor.Report) map[ReportGroup]uint64 {
 	out := map[ReportGroup]uint64{}
 	for _, r := range reps {
 		out[ReportGroup{r.Service, r.Symptom}]++

@@ -25,12 +25,12 @@ import (
 
 	ch "github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
-	"github.com/redis/go-redis/v9"
+	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/lapor/lapor/services/shared/clickhouse"
 	"github.com/lapor/lapor/services/shared/config"
 	"github.com/lapor/lapor/services/shared/logging"
-	"github.com/lapor/lapor/services/shared/redisclient"
+	"github.com/lapor/lapor/services/shared/redis"
 )
 
 // FreePort asks the kernel for a free TCP port on loopback.
@@ -115,9 +115,10 @@ func pingRedis(addr string) error {
 	return nil
 }
 
-// queryClickHouse runs SELECT 1 over the native protocol, which the
-// services use: it answers only once the server has loaded its tables.
-func queryClickHouse(addr string) error {
+// queryClickHouse runs q over the native protocol, which the services
+// use, and reads its rows: SELECT 1 answers only once the server has
+// loaded its tables.
+func queryClickHouse(addr, q string) error {
 	conn, err := ch.Open(&ch.Options{
 		Protocol:    ch.Native,
 		Addr:        []string{addr},
@@ -130,9 +131,15 @@ func queryClickHouse(addr string) error {
 	defer conn.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	var one uint8
-	if err := conn.QueryRow(ctx, "SELECT 1").Scan(&one); err != nil {
-		return fmt.Errorf("SELECT 1: %w", err)
+	rows, err := conn.Query(ctx, q)
+	if err != nil {
+		return fmt.Errorf("%s: %w", q, err)
+	}
+	for rows.Next() {
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("%s: %w", q, err)
 	}
 	return nil
 }
@@ -379,7 +386,7 @@ func (c *ClickHouse) Start() error {
 	c.proc = p
 	err = waitDial(c.Addr, 30*time.Second)
 	if err == nil {
-		err = waitUntil(p, time.Minute, "answer SELECT 1", func() error { return queryClickHouse(c.Addr) })
+		err = waitUntil(p, time.Minute, "answer SELECT 1", func() error { return queryClickHouse(c.Addr, "SELECT 1") })
 	}
 	if err != nil {
 		p.stop()
@@ -487,11 +494,11 @@ func (e *Env) Config(t testing.TB) config.Common {
 // RedisClient connects to the Redis database of a fresh Config, emptied
 // first, and closes the client when the test ends. Redis has 16 databases,
 // so no more than 16 tests using it may run at once.
-func (e *Env) RedisClient(t testing.TB) *redis.Client {
+func (e *Env) RedisClient(t testing.TB) *goredis.Client {
 	t.Helper()
 	Need(t, e)
 	ctx := Ctx(t)
-	rdb, err := redisclient.New(ctx, e.Config(t))
+	rdb, err := redis.Open(ctx, e.Config(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -503,9 +510,9 @@ func (e *Env) RedisClient(t testing.TB) *redis.Client {
 }
 
 // singleNode is the client of a single Redis node.
-func singleNode(t testing.TB, rdb redis.UniversalClient) *redis.Client {
+func singleNode(t testing.TB, rdb goredis.UniversalClient) *goredis.Client {
 	t.Helper()
-	one, ok := rdb.(*redis.Client)
+	one, ok := rdb.(*goredis.Client)
 	if !ok {
 		t.Fatalf("redis client is a %T, not a single node's", rdb)
 	}
@@ -515,14 +522,14 @@ func singleNode(t testing.TB, rdb redis.UniversalClient) *redis.Client {
 // OwnRedis starts a redis-server of the test's own, for tests that kill or
 // restart it, and returns it with a connected client. Both go when the
 // test ends.
-func OwnRedis(t testing.TB) (*Redis, *redis.Client) {
+func OwnRedis(t testing.TB) (*Redis, *goredis.Client) {
 	t.Helper()
 	r, err := StartRedis(false)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(r.Stop)
-	rdb, err := redisclient.New(Ctx(t), config.Common{RedisAddr: r.Addr})
+	rdb, err := redis.Open(Ctx(t), config.Common{RedisAddr: r.Addr})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -142,7 +142,7 @@ func pastIncident(ctx context.Context, t *testing.T, st *stack.Stack, slug strin
 		ID: "browser-past-" + slug, Service: slug, Level: lapor.LevelDetected, Status: lapor.StatusResolved,
 		StartedAt: start, UpdatedAt: end, EndedAt: end, EndReason: lapor.EndNewNormal,
 		Peak: 90, PeakAt: start.Add(time.Hour), Baseline: 12, LastCount: 60,
-		TopSymptoms: []string{"app"}, TopSymptomShares: []float64{1}, Version: 1,
+		TopSymptoms: []lapor.SymptomShare{{Symptom: "app", Share: 1}}, Version: 1,
 	}
 	if err := clickhouse.SaveIncidents(ctx, conn, []lapor.Incident{in}); err != nil {
 		t.Fatal(err)

@@ -16,8 +16,7 @@ import (
 
 	"github.com/lapor/lapor/services/shared/clickhouse"
 	"github.com/lapor/lapor/services/shared/config"
-	"github.com/lapor/lapor/services/shared/redisclient"
-	"github.com/lapor/lapor/services/shared/stream"
+	"github.com/lapor/lapor/services/shared/redis"
 	"github.com/lapor/lapor/services/shared/testenv"
 	"github.com/lapor/lapor/services/stack/internal/stack"
 )
@@ -75,7 +74,7 @@ func TestExactCountsOnClusters(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	rdb, err := redisclient.New(ctx, config.Common{RedisAddr: cl.Addrs})
+	rdb, err := redis.Open(ctx, config.Common{RedisAddr: cl.Addrs})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,7 +87,7 @@ func TestExactCountsOnClusters(t *testing.T) {
 	svcs := list.Services[:12]
 	// The slot to move: that of the stream carrying the first service,
 	// moved to another master.
-	moved := stream.ReportStream(stream.ShardOf(svcs[0].Slug, clusterShards))
+	moved := redis.ReportStream(redis.ShardOf(svcs[0].Slug, clusterShards))
 	slot64, err := rdb.ClusterKeySlot(ctx, moved).Result()
 	if err != nil {
 		t.Fatal(err)
@@ -184,7 +183,7 @@ func TestExactCountsOnClusters(t *testing.T) {
 		t.Error("no client was sent away from the slot while it moved (ASK or TRYAGAIN): the move did not meet the load")
 	}
 
-	streams, _ := stream.ReportStreams(clusterShards)
+	streams, _ := redis.ReportStreams(clusterShards)
 	eventually(t, 60*time.Second, "streams drained", func() (bool, string) {
 		for _, s := range streams {
 			if n, err := rdb.XLen(ctx, s).Result(); err != nil || n != 0 {
@@ -194,7 +193,7 @@ func TestExactCountsOnClusters(t *testing.T) {
 		return true, ""
 	})
 	for _, s := range streams {
-		if n := rdb.XLen(ctx, stream.DeadLetter(s)).Val(); n != 0 {
+		if n := rdb.XLen(ctx, redis.DeadLetter(s)).Val(); n != 0 {
 			t.Errorf("%d reports of %s dead-lettered", n, s)
 		}
 	}
@@ -205,7 +204,7 @@ func TestExactCountsOnClusters(t *testing.T) {
 	defer conn.Close()
 	used := map[string]bool{}
 	for k, c := range expected {
-		used[stream.ReportStream(stream.ShardOf(k.svc, clusterShards))] = true
+		used[redis.ReportStream(redis.ShardOf(k.svc, clusterShards))] = true
 		var raw, rolled uint64
 		if err := conn.QueryRow(ctx, "SELECT count() FROM reports WHERE service = ? AND symptom = ?", k.svc, k.sym).Scan(&raw); err != nil {
 			t.Fatal(err)

@@ -16,12 +16,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
+	goredis "github.com/redis/go-redis/v9"
 
 	lapor "github.com/lapor/lapor/services/shared"
-	"github.com/lapor/lapor/services/shared/alert"
-	"github.com/lapor/lapor/services/shared/catalog"
-	"github.com/lapor/lapor/services/shared/stream"
+	"github.com/lapor/lapor/services/shared/redis"
 	"github.com/lapor/lapor/services/web/client"
 )
 
@@ -37,7 +35,7 @@ const (
 // logged is one entry of the alert log that belongs to the scenario.
 type logged struct {
 	cursor string
-	ev     alert.Event
+	ev     lapor.AlertEvent
 }
 
 // alertRun is scenarios 9 and 6, run in the background while the storage
@@ -46,7 +44,7 @@ type logged struct {
 // in some rounds, runs twice), and a partner's event stream that must see
 // every event once while the web is SIGKILLed under it.
 type alertRun struct {
-	rounds [][]catalog.Service
+	rounds [][]lapor.Service
 	slugs  []string
 	start  string // the alert log's last cursor before the scenario
 	began  time.Time
@@ -91,7 +89,7 @@ func (a *alertRun) fail(format string, args ...any) {
 func (a *alertRun) run(ctx context.Context) {
 	defer close(a.done)
 	defer func() { a.took = time.Since(a.began) }()
-	last, err := alert.NewLog(rdb).Last(ctx)
+	last, err := redis.NewAlertLog(rdb).Last(ctx)
 	if err != nil {
 		a.fail("read the alert log: %v", err)
 		return
@@ -190,8 +188,8 @@ func (a *alertRun) entryCount() int {
 func (a *alertRun) watch(ctx context.Context) {
 	cursor := a.start
 	for ctx.Err() == nil {
-		res, err := rdb.XRead(ctx, &redis.XReadArgs{Streams: []string{stream.Alerts, cursor}, Block: time.Second, Count: 100}).Result()
-		if errors.Is(err, redis.Nil) {
+		res, err := rdb.XRead(ctx, &goredis.XReadArgs{Streams: []string{redis.Alerts, cursor}, Block: time.Second, Count: 100}).Result()
+		if errors.Is(err, goredis.Nil) {
 			continue
 		}
 		if err != nil {
@@ -201,8 +199,8 @@ func (a *alertRun) watch(ctx context.Context) {
 		}
 		for _, m := range res[0].Messages {
 			cursor = m.ID
-			payload, _ := m.Values[stream.AlertField].(string)
-			ev, err := alert.Decode(payload)
+			payload, _ := m.Values[redis.AlertField].(string)
+			ev, err := lapor.DecodeAlertEvent(payload)
 			if err != nil {
 				a.fail("undecodable alert %s: %v", m.ID, err)
 				continue
@@ -246,7 +244,7 @@ func (a *alertRun) watch(ctx context.Context) {
 
 // outage has people report a problem with svc in two bursts and waits for
 // the incident to open, escalate and end.
-func (a *alertRun) outage(ctx context.Context, svc catalog.Service) {
+func (a *alertRun) outage(ctx context.Context, svc lapor.Service) {
 	a.burst(ctx, svc, openBurst)
 	last := time.Now() // every report of the outage has been answered
 	opened, ok := a.waitFor(ctx, 30*time.Second, func(e logged) bool { return e.ev.Service == svc.Slug && e.ev.Kind == lapor.AlertOpened })
@@ -302,7 +300,7 @@ func (a *alertRun) outage(ctx context.Context, svc catalog.Service) {
 
 // burst has n new people report about svc at once, each until the ingest
 // answers (the foreground scenarios make it refuse now and then).
-func (a *alertRun) burst(ctx context.Context, svc catalog.Service, n int) {
+func (a *alertRun) burst(ctx context.Context, svc lapor.Service, n int) {
 	var wg sync.WaitGroup
 	for i := 0; i < n; i++ {
 		wg.Add(1)

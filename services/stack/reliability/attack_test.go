@@ -10,7 +10,7 @@ import (
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
-	"github.com/lapor/lapor/services/shared/catalog"
+	lapor "github.com/lapor/lapor/services/shared"
 )
 
 // historyDays is how much past the attacked services get: over two weeks,
@@ -22,7 +22,7 @@ const historyDays = 15
 // minutes ago, so that each has a baseline the detector trusts. It is what
 // "simulator backfill" does for the whole catalog, for a handful of
 // services in a second.
-func seedHistory(ctx context.Context, ss []catalog.Service) (time.Time, error) {
+func seedHistory(ctx context.Context, ss []lapor.Service) (time.Time, error) {
 	end := time.Now().UTC().Truncate(time.Minute).Add(-3 * time.Minute)
 	minutes := historyDays * 24 * 60
 	start := end.Add(-time.Duration(minutes) * time.Minute)
@@ -49,7 +49,7 @@ GROUP BY service, minute, symptom, country`, s.Slug, start.Unix(), s.Indicators[
 // attack is one way of posing as many reporters, or one real crowd.
 type attack struct {
 	name   string
-	svc    catalog.Service
+	svc    lapor.Service
 	people []person
 	// most is the most reporters it may count; 0 for the crowd, which
 	// must open an incident instead.
@@ -58,7 +58,7 @@ type attack struct {
 }
 
 // attacks builds the scenarios of 7 over their five services.
-func attacks(ss []catalog.Service) []*attack {
+func attacks(ss []lapor.Service) []*attack {
 	var a, b, c, d, e []person
 	for i := 0; i < 60; i++ {
 		// One address, a new browser each time.
@@ -92,7 +92,7 @@ func attacks(ss []catalog.Service) []*attack {
 // another (e), all at once. Each attack may count no more reporters than
 // one host (a, b) or one network's cap (c, d) and must open no incident;
 // the crowd must open one.
-func scenarioAttacks(t *testing.T, ss []catalog.Service) {
+func scenarioAttacks(t *testing.T, ss []lapor.Service) {
 	ctx := context.Background()
 	began := time.Now()
 	as := attacks(ss)

@@ -11,7 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/lapor/lapor/services/shared/stream"
+	"github.com/lapor/lapor/services/shared/redis"
 )
 
 // person is one simulated reporter: where they report from and with what.
@@ -249,9 +249,9 @@ func waitDrained(ctx context.Context, d time.Duration) error {
 	deadline := time.Now().Add(d)
 	var last string
 	for time.Now().Before(deadline) {
-		n, err := rdb.XLen(ctx, stream.Reports).Result()
+		n, err := rdb.XLen(ctx, redis.Reports).Result()
 		if err == nil && n == 0 {
-			p, perr := rdb.XPending(ctx, stream.Reports, stream.ReportsGroup).Result()
+			p, perr := rdb.XPending(ctx, redis.Reports, redis.ReportsGroup).Result()
 			if perr == nil && p.Count == 0 {
 				return nil
 			}

@@ -44,11 +44,12 @@ import (
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
-	"github.com/redis/go-redis/v9"
+	goredis "github.com/redis/go-redis/v9"
 
+	lapor "github.com/lapor/lapor/services/shared"
 	"github.com/lapor/lapor/services/shared/catalog"
 	"github.com/lapor/lapor/services/shared/config"
-	"github.com/lapor/lapor/services/shared/redisclient"
+	"github.com/lapor/lapor/services/shared/redis"
 	"github.com/lapor/lapor/services/stack/internal/stack"
 )
 
@@ -62,7 +63,7 @@ var (
 	binDir  string // the service binaries under test
 	logDir  string // the services' logs, printed in part when a run fails
 	repo    string // the repository root
-	rdb     redis.UniversalClient
+	rdb     goredis.UniversalClient
 	cat     *catalog.Catalog
 	run     = planFor(os.Getenv("LAPOR_RELIABILITY"))
 	started time.Time
@@ -185,7 +186,7 @@ func testMain(m *testing.M) int {
 		}
 		return 1
 	}
-	if rdb, err = redisclient.New(ctx, config.Common{RedisAddr: st.Redis.Addr}); err != nil {
+	if rdb, err = redis.Open(ctx, config.Common{RedisAddr: st.Redis.Addr}); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		st.Stop()
 		return 1
@@ -349,7 +350,7 @@ type services struct {
 var svcs services
 
 // take returns n services no scenario has had yet.
-func (s *services) take(n int) []catalog.Service {
+func (s *services) take(n int) []lapor.Service {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	all := cat.All()
@@ -362,7 +363,7 @@ func (s *services) take(n int) []catalog.Service {
 }
 
 // slugs lists the services' slugs.
-func slugs(ss []catalog.Service) []string {
+func slugs(ss []lapor.Service) []string {
 	out := make([]string, len(ss))
 	for i, s := range ss {
 		out[i] = s.Slug

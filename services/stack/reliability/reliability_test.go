@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/lapor/lapor/services/shared/catalog"
+	lapor "github.com/lapor/lapor/services/shared"
 )
 
 // TestReliability runs the run's scenarios and prints the table. The alert
@@ -17,7 +17,7 @@ func TestReliability(t *testing.T) {
 	ctx := context.Background()
 	t.Logf("%s run: scenarios %v", run.name, run.scenarios)
 
-	var attacked []catalog.Service
+	var attacked []lapor.Service
 	if run.has("7") {
 		attacked = svcs.take(5)
 		if _, err := seedHistory(ctx, attacked); err != nil {

@@ -27,16 +27,16 @@ import (
 	"strings"
 	"time"
 
-	"github.com/lapor/lapor/services/shared/alert"
+	lapor "github.com/lapor/lapor/services/shared"
 )
 
 // Event is one alert event: an incident opened, escalated, updated or
 // resolved.
-type Event = alert.Event
+type Event = lapor.AlertEvent
 
 // Filter chooses events by service, country and level; an empty list lets
 // every value through. Webhook subscriptions use the same filter.
-type Filter = alert.Filter
+type Filter = lapor.AlertFilter
 
 // Options tune a Client.
 type Options struct {
@@ -236,26 +236,9 @@ func (c *Client) Stats(ctx context.Context, slug string, sq StatsQuery) (*Stats,
 	return &s, nil
 }
 
-// Incident is an incident as it is now.
-type Incident struct {
-	ID          string    `json:"id"`
-	Service     string    `json:"service"`
-	Level       string    `json:"level"`
-	Status      string    `json:"status"` // open or resolved
-	StartedAt   time.Time `json:"started_at"`
-	UpdatedAt   time.Time `json:"updated_at"`
-	EndedAt     time.Time `json:"ended_at"`   // zero while open
-	EndReason   string    `json:"end_reason"` // once resolved: normal, faded or new_normal
-	Peak        uint32    `json:"peak"`
-	PeakAt      time.Time `json:"peak_at"`
-	Baseline    float64   `json:"baseline"`
-	LastCount   uint32    `json:"last_count"`
-	TopSymptoms []struct {
-		Symptom string  `json:"symptom"`
-		Share   float64 `json:"share"`
-	} `json:"top_symptoms"`
-	TopCountries []string `json:"top_countries"`
-}
+// Incident is an incident as it is now: Lapor's own type, so that the
+// client reads every field the API sends.
+type Incident = lapor.Incident
 
 // Incident returns one incident.
 func (c *Client) Incident(ctx context.Context, id string) (*Incident, error) {

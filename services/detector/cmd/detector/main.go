@@ -40,8 +40,7 @@ import (
 	"github.com/lapor/lapor/services/shared/config"
 	"github.com/lapor/lapor/services/shared/httpapi"
 	"github.com/lapor/lapor/services/shared/logging"
-	"github.com/lapor/lapor/services/shared/redisclient"
-	"github.com/lapor/lapor/services/shared/stream"
+	"github.com/lapor/lapor/services/shared/redis"
 )
 
 func main() {
@@ -186,15 +185,15 @@ func serve(ctx context.Context, s settings, log *slog.Logger) error {
 		return err
 	}
 	defer conn.Close()
-	if cfg.Streams, err = stream.ReportStreams(s.common.ReportShards); err != nil {
+	if cfg.Streams, err = redis.ReportStreams(s.common.ReportShards); err != nil {
 		return err
 	}
-	rdb, err := redisclient.New(ctx, s.common)
+	rdb, err := redis.Open(ctx, s.common)
 	if err != nil {
 		return err
 	}
 	defer rdb.Close()
-	if err := detect.MoveOldKeys(ctx, rdb); err != nil {
+	if err := redis.NewDetectorState(rdb).MoveOldKeys(ctx); err != nil {
 		return err
 	}
 	beat := httpapi.NewHeartbeat()

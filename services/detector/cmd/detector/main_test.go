@@ -9,9 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/lapor/lapor/services/detector/internal/detect"
 	"github.com/lapor/lapor/services/shared/config"
-	"github.com/lapor/lapor/services/shared/redisclient"
+	"github.com/lapor/lapor/services/shared/redis"
 	"github.com/lapor/lapor/services/shared/testenv"
 )
 
@@ -115,7 +114,7 @@ func TestTwoDetectorsShareTheStores(t *testing.T) {
 	if err := run(testenv.Ctx(t), []string{"migrate"}, getenv(c, nil), &stderr, &stderr); err != nil {
 		t.Fatalf("migrate: %v (%s)", err, stderr.String())
 	}
-	rdb, err := redisclient.New(testenv.Ctx(t), c)
+	rdb, err := redis.Open(testenv.Ctx(t), c)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,7 +142,7 @@ func TestTwoDetectorsShareTheStores(t *testing.T) {
 		replicas = append(replicas, r)
 		testenv.WaitReady(t, "http://"+addr+"/readyz", 10*time.Second, &stderr)
 	}
-	holder := rdb.Get(testenv.Ctx(t), detect.LeaseKey).Val()
+	holder := rdb.Get(testenv.Ctx(t), redis.DetectorLeaseKey).Val()
 	if holder == "" {
 		t.Fatal("no replica holds the detector lease")
 	}
@@ -163,7 +162,7 @@ func TestTwoDetectorsShareTheStores(t *testing.T) {
 	stop(replicas[0])
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		v := rdb.Get(testenv.Ctx(t), detect.LeaseKey).Val()
+		v := rdb.Get(testenv.Ctx(t), redis.DetectorLeaseKey).Val()
 		if v != "" && v != holder {
 			break
 		}
@@ -173,7 +172,7 @@ func TestTwoDetectorsShareTheStores(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	stop(replicas[1])
-	if n := rdb.Exists(testenv.Ctx(t), detect.LeaseKey).Val(); n != 0 {
+	if n := rdb.Exists(testenv.Ctx(t), redis.DetectorLeaseKey).Val(); n != 0 {
 		t.Fatal("the lease is still held after both replicas stopped")
 	}
 }

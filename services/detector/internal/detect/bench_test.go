@@ -6,9 +6,9 @@ import (
 	"time"
 
 	"github.com/lapor/lapor/services/detector/internal/detect"
+	lapor "github.com/lapor/lapor/services/shared"
 	"github.com/lapor/lapor/services/shared/baseline"
 	"github.com/lapor/lapor/services/shared/logging"
-	"github.com/lapor/lapor/services/shared/report"
 	"github.com/lapor/lapor/services/shared/testenv"
 )
 
@@ -36,7 +36,7 @@ func BenchmarkDetectorCycle10k(b *testing.B) {
 		minutes = append(minutes, t0.Add(-time.Duration(k)*baseline.Week), t0.Add(-time.Duration(k)*baseline.Week-time.Minute))
 	}
 	start := time.Now()
-	var rs []report.Report
+	var rs []lapor.Report
 	n := 0
 	for i := range services {
 		svc := fmt.Sprintf("svc-%05d", i)

@@ -3,6 +3,8 @@ package detect
 import (
 	"context"
 	"time"
+
+	lapor "github.com/lapor/lapor/services/shared"
 )
 
 // The reads the detector makes of the rollup, for the cluster test to
@@ -30,11 +32,10 @@ func (d *Detector) FirstSeen(ctx context.Context, since time.Time) (map[string]t
 	return d.firstSeen(ctx, since)
 }
 
-// Breakdown is what breakdowns reads for one service: its top symptoms,
-// their shares and its top countries.
+// Breakdown is what breakdowns reads for one service: its top symptoms
+// with their shares, and its top countries.
 type Breakdown struct {
-	Symptoms  []string
-	Shares    []float64
+	Symptoms  []lapor.SymptomShare
 	Countries []string
 }
 
@@ -44,7 +45,7 @@ func (d *Detector) Breakdowns(ctx context.Context, since map[string]time.Time) (
 	m, err := d.breakdowns(ctx, since)
 	out := make(map[string]Breakdown, len(m))
 	for s, b := range m {
-		out[s] = Breakdown{b.symptoms, b.shares, b.countries}
+		out[s] = Breakdown{b.symptoms, b.countries}
 	}
 	return out, err
 }

@@ -10,16 +10,15 @@ import (
 	"github.com/lapor/lapor/services/shared/baseline"
 	"github.com/lapor/lapor/services/shared/clickhouse"
 	"github.com/lapor/lapor/services/shared/logging"
-	"github.com/lapor/lapor/services/shared/report"
 	"github.com/lapor/lapor/services/shared/testenv"
 )
 
 // clusterHistory is weeks of reports for 30 services around the slots
 // their baselines look at, their last hour, and an outage of five of them
 // in the previous and the current minute before now.
-func clusterHistory() []report.Report {
+func clusterHistory() []lapor.Report {
 	from := now.Truncate(time.Minute)
-	var rs []report.Report
+	var rs []lapor.Report
 	minutes := func(svc string, start time.Time, n, size int) {
 		for k := range n {
 			m := start.Add(time.Duration(k) * time.Minute)

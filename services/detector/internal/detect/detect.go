@@ -86,13 +86,13 @@
 // webhooks, polling and server-sent events, exactly once, and
 // alert_events once, under one event ID, whatever instant the detector
 // dies at and however many replicas run. Only the holder of a Redis lease
-// (LeaseKey, renewed every third of Config.LeaseTTL) runs cycles; the
+// (redis.DetectorLeaseKey, renewed every third of Config.LeaseTTL) runs cycles; the
 // others stand by, ready, and one takes over within about a TTL of the
 // holder dying, at once when it stops cleanly. Event IDs are derived from
 // the incident and its transition (eventID). Publishing is one atomic
 // Redis script that adds the events the log has not taken yet together
 // with the incident states they announce, and only while the publisher
-// holds the lease (alert.Log.Publish), so a replica that lost the lease,
+// holds the lease (redis.AlertLog.Publish), so a replica that lost the lease,
 // even in a pause in the middle of a cycle, publishes nothing. The states
 // stay in Redis until their ClickHouse rows are written, and Load stores
 // them first, so a detector that died in between, or the replica that
@@ -112,15 +112,13 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/redis/go-redis/v9"
+	goredis "github.com/redis/go-redis/v9"
 
 	lapor "github.com/lapor/lapor/services/shared"
-	"github.com/lapor/lapor/services/shared/alert"
 	"github.com/lapor/lapor/services/shared/baseline"
 	"github.com/lapor/lapor/services/shared/clickhouse"
-	"github.com/lapor/lapor/services/shared/lease"
+	"github.com/lapor/lapor/services/shared/redis"
 	"github.com/lapor/lapor/services/shared/spike"
-	"github.com/lapor/lapor/services/shared/stream"
 )
 
 // Config sets the detector's rhythm and thresholds.
@@ -131,13 +129,13 @@ type Config struct {
 	RecentWindow   time.Duration // span of the recent level, for services without weeks of history
 	HistoryRefresh time.Duration // how often to re-read when each service's history starts
 	RecordsEvery   time.Duration // how often the learnt records are saved for a restart
-	// LeaseTTL is how long the detector lease (LeaseKey) outlives a
+	// LeaseTTL is how long the detector lease (redis.DetectorLeaseKey) outlives a
 	// replica that stopped renewing it: only the holder runs cycles, so it
 	// bounds the pause in detection after the holder dies.
 	LeaseTTL time.Duration
 	Params   spike.Params
 	// Streams are the report streams whose backlog says which buckets
-	// are complete (see writtenBefore); empty means stream.Reports alone.
+	// are complete (see writtenBefore); empty means redis.Reports alone.
 	Streams []string
 	// Beat, when set, is called each time Run goes round: every cycle
 	// while leading, every attempt at the lease while standing by (the
@@ -202,16 +200,17 @@ type openInfo struct {
 // safe for concurrent use; Ready and Leading are.
 //
 // Any number of detectors may run on the same stores: only the holder of
-// the lease (LeaseKey) runs cycles, and it publishes only while it holds
+// the lease (redis.DetectorLeaseKey) runs cycles, and it publishes only while it holds
 // it (see outbox). The others stand by, trying to take the lease every
 // third of its TTL, and the one that takes it loads the incidents afresh
 // (Load), so it goes on where the last holder stopped.
 type Detector struct {
 	store   Store
-	rdb     redis.UniversalClient
+	rdb     goredis.UniversalClient
+	state   State
 	log     *slog.Logger
 	cfg     Config
-	lease   *lease.Lease
+	lease   *redis.Lease
 	tracker *spike.Tracker
 	open    map[string]openInfo
 
@@ -234,20 +233,21 @@ type Detector struct {
 	crashAt func(step string, events int) bool // set by tests only: see Flush
 }
 
-// New returns a detector over st (clickhouse.NewDetectorStore) and rdb.
-// Call Load before the first cycle.
-func New(st Store, rdb redis.UniversalClient, log *slog.Logger, cfg Config) (*Detector, error) {
+// New returns a detector over st (clickhouse.NewDetectorStore) and rdb,
+// where it keeps its lease and state (redis.DetectorState). Call Load
+// before the first cycle.
+func New(st Store, rdb goredis.UniversalClient, log *slog.Logger, cfg Config) (*Detector, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	l, err := lease.New(rdb, LeaseKey, cfg.LeaseTTL, log)
+	l, err := redis.NewLease(rdb, redis.DetectorLeaseKey, cfg.LeaseTTL, log)
 	if err != nil {
 		return nil, err
 	}
 	if len(cfg.Streams) == 0 {
-		cfg.Streams = []string{stream.Reports}
+		cfg.Streams = []string{redis.Reports}
 	}
-	d := &Detector{store: st, rdb: rdb, log: log, cfg: cfg, lease: l, now: time.Now}
+	d := &Detector{store: st, rdb: rdb, state: redis.NewDetectorState(rdb), log: log, cfg: cfg, lease: l, now: time.Now}
 	if err := d.reset(); err != nil {
 		return nil, err
 	}
@@ -314,7 +314,7 @@ func (d *Detector) Load(ctx context.Context) error {
 			Announced:    in.Peak,
 			Span:         int(in.Span),
 		})
-		d.open[in.Service] = openInfo{id: in.ID, top: breakdown{symptoms: in.TopSymptoms, shares: in.TopSymptomShares, countries: in.TopCountries}}
+		d.open[in.Service] = openInfo{id: in.ID, top: breakdown{symptoms: in.TopSymptoms, countries: in.TopCountries}}
 	}
 	if err := d.loadCalm(ctx); err != nil {
 		d.log.Warn("starting without the windows of lately ended incidents", "err", err)
@@ -343,8 +343,8 @@ func (d *Detector) Ready(ctx context.Context) error {
 	if err := d.store.Ping(ctx); err != nil {
 		return fmt.Errorf("clickhouse: %w", err)
 	}
-	if err := d.rdb.Ping(ctx).Err(); err != nil {
-		return fmt.Errorf("redis: %w", err)
+	if err := d.state.Ping(ctx); err != nil {
+		return err
 	}
 	return nil
 }
@@ -390,7 +390,7 @@ func (d *Detector) lead(ctx context.Context) {
 			}
 		}
 		if d.loaded.Load() { // at once after loading: a restart leaves no gap
-			if err := d.runCycle(ctx); errors.Is(err, alert.ErrFenced) {
+			if err := d.runCycle(ctx); errors.Is(err, redis.ErrFenced) {
 				d.log.Warn("another detector holds the lease now; standing by")
 				d.loaded.Store(false)
 				return
@@ -724,21 +724,20 @@ func (d *Detector) slotShifts() []time.Duration {
 func (d *Detector) record(service string, info openInfo, dec spike.Decision, now time.Time) lapor.Incident {
 	st := dec.Incident
 	in := lapor.Incident{
-		ID:               info.id,
-		Service:          service,
-		Level:            levelName(st.Level),
-		Status:           lapor.StatusOpen,
-		StartedAt:        st.StartedAt,
-		UpdatedAt:        now.UTC(),
-		Peak:             st.Peak,
-		PeakAt:           st.PeakAt,
-		Baseline:         st.PeakExpected,
-		LastCount:        st.Last,
-		TopSymptoms:      info.top.symptoms,
-		TopSymptomShares: info.top.shares,
-		TopCountries:     info.top.countries,
-		Version:          d.nextVersion(),
-		Span:             uint16(min(st.Span, math.MaxUint16)),
+		ID:           info.id,
+		Service:      service,
+		Level:        levelName(st.Level),
+		Status:       lapor.StatusOpen,
+		StartedAt:    st.StartedAt,
+		UpdatedAt:    now.UTC(),
+		Peak:         st.Peak,
+		PeakAt:       st.PeakAt,
+		Baseline:     st.PeakExpected,
+		LastCount:    st.Last,
+		TopSymptoms:  info.top.symptoms,
+		TopCountries: info.top.countries,
+		Version:      d.nextVersion(),
+		Span:         uint16(min(st.Span, math.MaxUint16)),
 	}
 	if dec.Kind == spike.Resolved {
 		in.Status = lapor.StatusResolved
@@ -765,7 +764,7 @@ func (d *Detector) nextVersion() uint64 {
 // newEvent is the event announcing a decision about incident in.
 func newEvent(in lapor.Incident, dec spike.Decision, now time.Time) (pendingEvent, error) {
 	kind := kindName(dec.Kind)
-	ev := alert.Event{
+	ev := lapor.AlertEvent{
 		ID:         eventID(in.ID, kind, in.Level, dec.Incident.Announced),
 		Kind:       kind,
 		IncidentID: in.ID,
@@ -774,7 +773,7 @@ func newEvent(in lapor.Incident, dec spike.Decision, now time.Time) (pendingEven
 		At:         now.UTC().Truncate(time.Second),
 		Count:      in.LastCount,
 		Baseline:   dec.Expected,
-		Symptoms:   in.TopSymptoms,
+		Symptoms:   in.Symptoms(),
 		Countries:  in.TopCountries,
 		EndReason:  in.EndReason,
 	}

@@ -9,18 +9,15 @@ import (
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
-	"github.com/redis/go-redis/v9"
+	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/lapor/lapor/services/detector/internal/detect"
 	lapor "github.com/lapor/lapor/services/shared"
-	"github.com/lapor/lapor/services/shared/alert"
 	"github.com/lapor/lapor/services/shared/baseline"
 	"github.com/lapor/lapor/services/shared/clickhouse"
 	"github.com/lapor/lapor/services/shared/logging"
-	"github.com/lapor/lapor/services/shared/redisclient"
-	"github.com/lapor/lapor/services/shared/report"
+	"github.com/lapor/lapor/services/shared/redis"
 	"github.com/lapor/lapor/services/shared/spike"
-	"github.com/lapor/lapor/services/shared/stream"
 	"github.com/lapor/lapor/services/shared/testenv"
 )
 
@@ -33,7 +30,7 @@ var now = time.Date(2026, 3, 10, 12, 0, 30, 0, time.UTC)
 
 type stores struct {
 	conn driver.Conn
-	rdb  redis.UniversalClient
+	rdb  goredis.UniversalClient
 }
 
 func setup(t testing.TB) stores {
@@ -49,7 +46,7 @@ func setup(t testing.TB) stores {
 	if _, err := clickhouse.Migrate(ctx, conn, logging.Discard()); err != nil {
 		t.Fatal(err)
 	}
-	rdb, err := redisclient.New(ctx, cfg)
+	rdb, err := redis.Open(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,11 +92,11 @@ var seq int
 // burst makes n reports for a service at times spread over [from, from+span),
 // from the given number of distinct reporters, cycling through symptoms
 // and countries.
-func burst(service string, n, reporters int, from time.Time, span time.Duration, symptoms, countries []string) []report.Report {
-	out := make([]report.Report, n)
+func burst(service string, n, reporters int, from time.Time, span time.Duration, symptoms, countries []string) []lapor.Report {
+	out := make([]lapor.Report, n)
 	for i := range out {
 		seq++
-		out[i] = report.Report{
+		out[i] = lapor.Report{
 			ID:       fmt.Sprintf("r-%d", seq),
 			Service:  service,
 			Symptom:  symptoms[i%len(symptoms)],
@@ -111,7 +108,7 @@ func burst(service string, n, reporters int, from time.Time, span time.Duration,
 	return out
 }
 
-func (s stores) insert(t testing.TB, rs []report.Report) {
+func (s stores) insert(t testing.TB, rs []lapor.Report) {
 	t.Helper()
 	batch, err := s.conn.PrepareBatch(testenv.Ctx(t), "INSERT INTO reports (id, service, symptom, ts, country, region, city, asn, isp, platform, reporter, network, comment)")
 	if err != nil {
@@ -127,16 +124,16 @@ func (s stores) insert(t testing.TB, rs []report.Report) {
 	}
 }
 
-func (s stores) events(t *testing.T) []alert.Event {
+func (s stores) events(t *testing.T) []lapor.AlertEvent {
 	t.Helper()
-	msgs, err := s.rdb.XRange(testenv.Ctx(t), stream.Alerts, "-", "+").Result()
+	msgs, err := s.rdb.XRange(testenv.Ctx(t), redis.Alerts, "-", "+").Result()
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out []alert.Event
+	var out []lapor.AlertEvent
 	for _, m := range msgs {
-		v, _ := m.Values[stream.AlertField].(string)
-		e, err := alert.Decode(v)
+		v, _ := m.Values[redis.AlertField].(string)
+		e, err := lapor.DecodeAlertEvent(v)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -145,7 +142,7 @@ func (s stores) events(t *testing.T) []alert.Event {
 	return out
 }
 
-func kinds(evs []alert.Event) []string {
+func kinds(evs []lapor.AlertEvent) []string {
 	var out []string
 	for _, e := range evs {
 		out = append(out, e.Service+":"+string(e.Kind))
@@ -211,8 +208,7 @@ func TestBurstOpensThenResolves(t *testing.T) {
 		{"peak at", in.PeakAt.UTC(), minute},
 		{"baseline is the floor", in.Baseline, 3.0},
 		{"last count", in.LastCount, uint32(40)},
-		{"top symptoms", in.TopSymptoms, []string{"app", "login"}},
-		{"symptom shares", in.TopSymptomShares, []float64{0.75, 0.25}},
+		{"top symptoms and shares", in.TopSymptoms, []lapor.SymptomShare{{Symptom: "app", Share: 0.75}, {Symptom: "login", Share: 0.25}}},
 		{"top countries", in.TopCountries, []string{"ID", "SG"}},
 	}
 	for _, c := range checks {
@@ -282,7 +278,7 @@ func TestOneReporterCannotMakeAnOutage(t *testing.T) {
 func TestBaselineFromSameTimeOfWeek(t *testing.T) {
 	s := setup(t)
 	from := now.Truncate(time.Minute)
-	var rs []report.Report
+	var rs []lapor.Report
 	for k := 1; k <= 4; k++ {
 		rs = append(rs, burst("whatsapp", 40, 40, from.Add(-time.Duration(k)*baseline.Week), 50*time.Second, []string{"messages"}, []string{"ID"})...)
 	}
@@ -333,7 +329,7 @@ func TestEventsAreNotLostWhenRedisRefuses(t *testing.T) {
 	s := setup(t)
 	ctx := testenv.Ctx(t)
 	// A plain string where the stream should be makes every XADD fail.
-	if err := s.rdb.Set(ctx, stream.Alerts, "in the way", 0).Err(); err != nil {
+	if err := s.rdb.Set(ctx, redis.Alerts, "in the way", 0).Err(); err != nil {
 		t.Fatal(err)
 	}
 	s.insert(t, burst("gojek", 40, 40, now.Add(-25*time.Second), 20*time.Second, []string{"app"}, []string{"ID"}))
@@ -348,7 +344,7 @@ func TestEventsAreNotLostWhenRedisRefuses(t *testing.T) {
 		t.Fatalf("alert_events = %v before the stream took them", got)
 	}
 
-	if err := s.rdb.Del(ctx, stream.Alerts).Err(); err != nil {
+	if err := s.rdb.Del(ctx, redis.Alerts).Err(); err != nil {
 		t.Fatal(err)
 	}
 	cycle(t, d, now.Add(time.Second))
@@ -390,8 +386,8 @@ func TestRunStopsOnCancel(t *testing.T) {
 // steady makes reports for a service in each minute of [from, to), spread
 // over the first 50 seconds, from 38 to 42 distinct reporters a minute
 // (times scale), around a median of 40·scale.
-func steady(service string, from, to time.Time, scale int) []report.Report {
-	var rs []report.Report
+func steady(service string, from, to time.Time, scale int) []lapor.Report {
+	var rs []lapor.Report
 	for m, k := from, 0; m.Before(to); m, k = m.Add(time.Minute), k+1 {
 		n := (38 + k%5) * scale
 		rs = append(rs, burst(service, n, n, m, 50*time.Second, []string{"messages"}, []string{"ID"})...)
@@ -527,7 +523,7 @@ func TestUnwrittenReportsDoNotEndAnIncident(t *testing.T) {
 	// A report ingested a minute later is still in the stream: the worker
 	// has not written it.
 	waiting := now.Truncate(time.Minute).Add(time.Minute + 10*time.Second)
-	id, err := s.rdb.XAdd(ctx, &redis.XAddArgs{Stream: stream.Reports, ID: fmt.Sprintf("%d-0", waiting.UnixMilli()), Values: []any{stream.ReportField, "x"}}).Result()
+	id, err := s.rdb.XAdd(ctx, &goredis.XAddArgs{Stream: redis.Reports, ID: fmt.Sprintf("%d-0", waiting.UnixMilli()), Values: []any{redis.ReportField, "x"}}).Result()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -538,7 +534,7 @@ func TestUnwrittenReportsDoNotEndAnIncident(t *testing.T) {
 		t.Fatalf("open incidents with reports unwritten for six minutes = %+v, want the one still open", open)
 	}
 	// Written: three quiet complete minutes end it.
-	if err := s.rdb.XDel(ctx, stream.Reports, id).Err(); err != nil {
+	if err := s.rdb.XDel(ctx, redis.Reports, id).Err(); err != nil {
 		t.Fatal(err)
 	}
 	resolvedAt := 0

@@ -3,6 +3,8 @@ package detect
 import (
 	"context"
 	"time"
+
+	"github.com/lapor/lapor/services/shared/redis"
 )
 
 // Levels exposes levels to the package's external tests.
@@ -36,7 +38,7 @@ func (d *Detector) SetClock(now func() time.Time) { d.now = now }
 // the holder died and its lease expired. It holds it until another takes
 // it: tests that drive cycles by hand have no Run to renew it.
 func (d *Detector) TakeLeaseOver(ctx context.Context) error {
-	if err := d.rdb.Set(ctx, LeaseKey, d.lease.Holder(), 0).Err(); err != nil {
+	if err := d.rdb.Set(ctx, redis.DetectorLeaseKey, d.lease.Holder(), 0).Err(); err != nil {
 		return err
 	}
 	d.leading.Store(true)

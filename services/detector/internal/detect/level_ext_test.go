@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/lapor/lapor/services/detector/internal/detect"
-	"github.com/lapor/lapor/services/shared/report"
+	lapor "github.com/lapor/lapor/services/shared"
 	"github.com/lapor/lapor/services/shared/testenv"
 )
 
@@ -32,7 +32,7 @@ func levelsMatch(t *testing.T, cfg detect.Config) {
 	at := func(m int) time.Time { return t0.Add(time.Duration(m) * time.Minute) }
 	// Reports in minute m for each service, as they reach ClickHouse at
 	// minute m (or later, for the late ones).
-	minute := func(m int) (due []report.Report, late []report.Report) {
+	minute := func(m int) (due []lapor.Report, late []lapor.Report) {
 		add := func(svc string, people int) {
 			due = append(due, burst(svc, people, people, at(m), 50*time.Second, []string{"app"}, []string{"ID"})...)
 		}
@@ -52,8 +52,8 @@ func levelsMatch(t *testing.T, cfg detect.Config) {
 		return due, late
 	}
 	kept := newDetector()
-	var lateQueue [][]report.Report
-	var withheld []report.Report
+	var lateQueue [][]lapor.Report
+	var withheld []lapor.Report
 	for m := 0; m < 90; m++ {
 		due, late := minute(m)
 		switch {

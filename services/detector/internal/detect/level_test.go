@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
+	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/lapor/lapor/services/shared/logging"
 	"github.com/lapor/lapor/services/shared/spike"
@@ -108,4 +108,4 @@ func TestConfigValidateRecentWindow(t *testing.T) {
 
 // unusedRedis is a client that these tests never use: New needs one for
 // its lease, which only Run takes.
-var unusedRedis = redis.NewClient(&redis.Options{Addr: "127.0.0.1:1"})
+var unusedRedis = goredis.NewClient(&goredis.Options{Addr: "127.0.0.1:1"})

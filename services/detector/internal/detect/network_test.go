@@ -7,7 +7,6 @@ import (
 
 	lapor "github.com/lapor/lapor/services/shared"
 	"github.com/lapor/lapor/services/shared/clickhouse"
-	"github.com/lapor/lapor/services/shared/report"
 )
 
 // hosts is how many distinct reporters one network sends; network ""
@@ -19,11 +18,11 @@ type hosts struct {
 
 // fromNetworks makes one report from each host of each network, spread
 // evenly over [from, from+span), the networks interleaved.
-func fromNetworks(service string, from time.Time, span time.Duration, nets []hosts) []report.Report {
-	var who []report.Report
+func fromNetworks(service string, from time.Time, span time.Duration, nets []hosts) []lapor.Report {
+	var who []lapor.Report
 	for k, h := range nets {
 		for j := range h.n {
-			who = append(who, report.Report{
+			who = append(who, lapor.Report{
 				Service:  service,
 				Symptom:  "login",
 				Country:  "ID",
@@ -33,7 +32,7 @@ func fromNetworks(service string, from time.Time, span time.Duration, nets []hos
 		}
 	}
 	// Interleave: report i goes to host i·stride mod len, stride coprime.
-	out := make([]report.Report, len(who))
+	out := make([]lapor.Report, len(who))
 	stride := 7
 	for len(who)%stride == 0 {
 		stride++

@@ -4,7 +4,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/lapor/lapor/services/detector/internal/detect"
+	"github.com/lapor/lapor/services/shared/redis"
 	"github.com/lapor/lapor/services/shared/testenv"
 )
 
@@ -18,24 +18,24 @@ func TestMoveOldKeys(t *testing.T) {
 	s.rdb.Set(ctx, "lapor:detector:lease", "old-holder", time.Minute)
 	s.rdb.HSet(ctx, "lapor:detector:incidents", "inc-1", "state")
 	s.rdb.Set(ctx, "lapor:detector:archived", "old-cursor", 0)
-	s.rdb.Set(ctx, detect.ArchivedKey, "new-cursor", 0)
-	if err := detect.MoveOldKeys(ctx, s.rdb); err != nil {
+	s.rdb.Set(ctx, redis.DetectorArchivedKey, "new-cursor", 0)
+	if err := redis.NewDetectorState(s.rdb).MoveOldKeys(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if got := s.rdb.Get(ctx, detect.LeaseKey).Val(); got != "old-holder" {
+	if got := s.rdb.Get(ctx, redis.DetectorLeaseKey).Val(); got != "old-holder" {
 		t.Errorf("lease holder %q, want the old one's", got)
 	}
-	if ttl := s.rdb.PTTL(ctx, detect.LeaseKey).Val(); ttl <= 0 || ttl > time.Minute {
+	if ttl := s.rdb.PTTL(ctx, redis.DetectorLeaseKey).Val(); ttl <= 0 || ttl > time.Minute {
 		t.Errorf("lease expires in %s, want the old one's expiry", ttl)
 	}
-	if got := s.rdb.HGet(ctx, detect.StateKey, "inc-1").Val(); got != "state" {
+	if got := s.rdb.HGet(ctx, redis.DetectorStateKey, "inc-1").Val(); got != "state" {
 		t.Errorf("incident state %q", got)
 	}
-	if got := s.rdb.Get(ctx, detect.ArchivedKey).Val(); got != "new-cursor" {
+	if got := s.rdb.Get(ctx, redis.DetectorArchivedKey).Val(); got != "new-cursor" {
 		t.Errorf("archive cursor %q: the newer key was overwritten", got)
 	}
 	// Nothing left to move: a second call does nothing.
-	if err := detect.MoveOldKeys(ctx, s.rdb); err != nil {
+	if err := redis.NewDetectorState(s.rdb).MoveOldKeys(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if n := s.rdb.Exists(ctx, "lapor:detector:lease", "lapor:detector:incidents").Val(); n != 0 {

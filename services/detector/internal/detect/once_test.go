@@ -12,10 +12,9 @@ import (
 
 	"github.com/lapor/lapor/services/detector/internal/detect"
 	lapor "github.com/lapor/lapor/services/shared"
-	"github.com/lapor/lapor/services/shared/alert"
 	"github.com/lapor/lapor/services/shared/clickhouse"
 	"github.com/lapor/lapor/services/shared/logging"
-	"github.com/lapor/lapor/services/shared/stream"
+	"github.com/lapor/lapor/services/shared/redis"
 	"github.com/lapor/lapor/services/shared/testenv"
 )
 
@@ -63,7 +62,7 @@ func referenceIDs(t *testing.T, base time.Time) []string {
 	return ids(evs)
 }
 
-func ids(evs []alert.Event) []string {
+func ids(evs []lapor.AlertEvent) []string {
 	var out []string
 	for _, e := range evs {
 		out = append(out, e.ID)
@@ -84,7 +83,7 @@ func (s stores) checkOnce(t *testing.T, want []string) {
 		t.Errorf("alert stream IDs = %v, want the reference run's %v", got, want)
 	}
 	payloads := map[string]string{}
-	msgs, err := alert.NewLog(s.rdb).After(testenv.Ctx(t), "", 100)
+	msgs, err := redis.NewAlertLog(s.rdb).After(testenv.Ctx(t), "", 100)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,7 +113,7 @@ func (s stores) checkOnce(t *testing.T, want []string) {
 	if len(incs) != 1 || incs[0].Status != lapor.StatusResolved {
 		t.Errorf("incidents = %+v, want one, resolved", incs)
 	}
-	if n := s.rdb.HLen(testenv.Ctx(t), detect.StateKey).Val(); n != 0 {
+	if n := s.rdb.HLen(testenv.Ctx(t), redis.DetectorStateKey).Val(); n != 0 {
 		t.Errorf("%d incident states left in Redis, want none once ClickHouse has them", n)
 	}
 }
@@ -250,7 +249,7 @@ func TestReplicasPublishEachEventOnce(t *testing.T) {
 				<-resume
 				woken.Store(true)
 			case step == "published":
-				holder, _ := s.rdb.Get(context.Background(), detect.LeaseKey).Result()
+				holder, _ := s.rdb.Get(context.Background(), redis.DetectorLeaseKey).Result()
 				mu.Lock()
 				publishers = append(publishers, name)
 				if holder != d.Holder() || (woken.Load() && stalled.Load() == name) {
@@ -304,7 +303,7 @@ func TestReplicasPublishEachEventOnce(t *testing.T) {
 		t.Fatal("the leader never came to publish the resolution")
 	}
 	// The stalled replica's lease expires and a third replica takes it.
-	if err := s.rdb.Del(ctx, detect.LeaseKey).Err(); err != nil {
+	if err := s.rdb.Del(ctx, redis.DetectorLeaseKey).Err(); err != nil {
 		t.Fatal(err)
 	}
 	c := start("c")
@@ -347,10 +346,10 @@ func TestArchiveFollowsTheLog(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			s := setup(t)
 			ctx := testenv.Ctx(t)
-			log := alert.NewLog(s.rdb)
+			log := redis.NewAlertLog(s.rdb)
 			var cursors []string
 			for i := range tt.published {
-				ev := alert.Event{ID: fmt.Sprintf("e%d", i), Kind: lapor.AlertOpened, Service: "gojek", Level: lapor.LevelPossible, At: now.Add(time.Duration(i) * time.Second).UTC()}
+				ev := lapor.AlertEvent{ID: fmt.Sprintf("e%d", i), Kind: lapor.AlertOpened, Service: "gojek", Level: lapor.LevelPossible, At: now.Add(time.Duration(i) * time.Second).UTC()}
 				p, err := ev.Encode()
 				if err != nil {
 					t.Fatal(err)
@@ -362,12 +361,12 @@ func TestArchiveFollowsTheLog(t *testing.T) {
 				cursors = append(cursors, c)
 			}
 			if tt.checkpoint >= 0 {
-				if err := s.rdb.Set(ctx, detect.ArchivedKey, cursors[tt.checkpoint], 0).Err(); err != nil {
+				if err := s.rdb.Set(ctx, redis.DetectorArchivedKey, cursors[tt.checkpoint], 0).Err(); err != nil {
 					t.Fatal(err)
 				}
 			}
 			if tt.trimTo > 0 {
-				if err := s.rdb.XTrimMaxLen(ctx, stream.Alerts, int64(tt.trimTo)).Err(); err != nil {
+				if err := s.rdb.XTrimMaxLen(ctx, redis.Alerts, int64(tt.trimTo)).Err(); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -388,7 +387,7 @@ func TestArchiveFollowsTheLog(t *testing.T) {
 			if !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("alert_events = %v, want %v", got, tt.want)
 			}
-			if c := s.rdb.Get(ctx, detect.ArchivedKey).Val(); c != cursors[len(cursors)-1] {
+			if c := s.rdb.Get(ctx, redis.DetectorArchivedKey).Val(); c != cursors[len(cursors)-1] {
 				t.Errorf("checkpoint = %s, want the log's last entry %s", c, cursors[len(cursors)-1])
 			}
 		})

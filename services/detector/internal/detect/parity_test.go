@@ -13,7 +13,6 @@ import (
 	lapor "github.com/lapor/lapor/services/shared"
 	"github.com/lapor/lapor/services/shared/clickhouse"
 	"github.com/lapor/lapor/services/shared/draw"
-	"github.com/lapor/lapor/services/shared/report"
 	"github.com/lapor/lapor/services/shared/spike"
 	"github.com/lapor/lapor/services/shared/testenv"
 )
@@ -52,7 +51,7 @@ func TestDetectorAgreesWithStream(t *testing.T) {
 		}
 		counts[m] = max(1, draw.Poisson(r, mean)) // a report every minute: the history starts at t0 for both
 	}
-	reports := func(m int) []report.Report {
+	reports := func(m int) []lapor.Report {
 		return burst("parity", counts[m], counts[m], at(m), 50*time.Second, []string{"app"}, []string{"ID"})
 	}
 
@@ -94,7 +93,7 @@ func TestDetectorAgreesWithStream(t *testing.T) {
 	// what the stream learnt of the series in the history (its dispersion
 	// and tails), saved as the detector saves its own for a restart: the
 	// detector did not run through the history, the stream did.
-	var hist []report.Report
+	var hist []lapor.Report
 	for m := range evalFrom {
 		hist = append(hist, reports(m)...)
 	}

@@ -2,68 +2,20 @@ package detect
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 
 	"github.com/google/uuid"
-	"github.com/redis/go-redis/v9"
 
 	lapor "github.com/lapor/lapor/services/shared"
-	"github.com/lapor/lapor/services/shared/alert"
-	"github.com/lapor/lapor/services/shared/stream"
+	"github.com/lapor/lapor/services/shared/redis"
 )
-
-// Redis keys of the detector's state beside the alert log, in its hash
-// slot: the script that publishes events checks the lease and writes the
-// states with them, which on a Redis Cluster needs one slot.
-var (
-	// LeaseKey is the lease only whose holder runs cycles and publishes.
-	LeaseKey = stream.InSlot(stream.Alerts, "detector:lease")
-	// StateKey is a hash of incident states, one field per incident ID,
-	// written with the events that announce them and cleared once
-	// ClickHouse has them (see outbox).
-	StateKey = stream.InSlot(stream.Alerts, "detector:incidents")
-	// ArchivedKey is the cursor of the alert log up to which every event
-	// is in alert_events.
-	ArchivedKey = stream.InSlot(stream.Alerts, "detector:archived")
-)
-
-// oldKeys are the names the keys above had before they moved into the
-// alert log's slot.
-var oldKeys = []struct{ from, to string }{
-	{"lapor:detector:lease", LeaseKey},
-	{"lapor:detector:incidents", StateKey},
-	{"lapor:detector:archived", ArchivedKey},
-}
-
-// MoveOldKeys renames the detector's keys of an older Lapor, so that an
-// upgraded detector goes on from their state: the lease stays held by
-// the old holder until it expires, and incident states and the archive
-// cursor are kept. A name already taken is left alone. Only one Redis node
-// can hold older keys (an older Lapor could not run on a cluster), where
-// renaming between slots would fail.
-func MoveOldKeys(ctx context.Context, rdb redis.Cmdable) error {
-	for _, k := range oldKeys {
-		n, err := rdb.Exists(ctx, k.from).Result()
-		if err != nil {
-			return fmt.Errorf("look for old key %s: %w", k.from, err)
-		}
-		if n == 0 {
-			continue
-		}
-		if err := rdb.RenameNX(ctx, k.from, k.to).Err(); err != nil && !errors.Is(err, redis.Nil) {
-			return fmt.Errorf("rename old key %s to %s: %w", k.from, k.to, err)
-		}
-	}
-	return nil
-}
 
 // pendingEvent is an event with the exact payload every sink receives.
 type pendingEvent struct {
-	ev      alert.Event
+	ev      lapor.AlertEvent
 	payload string
 }
 
@@ -73,34 +25,34 @@ type pendingEvent struct {
 // channel exactly once, under one event ID:
 //
 //  1. Events and every incident state they change go to Redis in one
-//     atomic script (alert.Log.Publish): the events to the alert log that
-//     webhooks, polling and SSE read, the states to StateKey. The script
-//     writes only while this detector holds the lease (LeaseKey), so a
+//     atomic script (redis.AlertLog.Publish): the events to the alert log that
+//     webhooks, polling and SSE read, the states to redis.DetectorStateKey. The script
+//     writes only while this detector holds the lease (redis.DetectorLeaseKey), so a
 //     replica that lost it, even in the middle of a cycle, publishes
 //     nothing. Event IDs derive from the incident and its transition
 //     (eventID), and the log takes an ID once, so an event decided again
 //     is not published again.
-//  2. alert_events follows the alert log from a checkpoint (ArchivedKey):
+//  2. alert_events follows the alert log from a checkpoint (redis.DetectorArchivedKey):
 //     events go there from the log itself, so a copy interrupted anywhere
 //     is made again with the same ID, time and payload, rows that the
 //     table folds.
 //  3. The incident rows go to ClickHouse, and only then are their states
-//     cleared from StateKey.
+//     cleared from redis.DetectorStateKey.
 //
-// StateKey is the detector's memory between step 1 and step 3: Load
+// redis.DetectorStateKey is the detector's memory between step 1 and step 3: Load
 // writes to ClickHouse whatever states it holds that ClickHouse lacks
 // before reading the open incidents, so a restarted detector, or the
 // replica that takes over, knows of every event that went out and does
 // not decide it again. Every state goes through step 1, events or not,
 // so whatever a replica that lost the lease may still write to ClickHouse
-// is in StateKey or ClickHouse when the next holder loads, and the next
+// is in redis.DetectorStateKey or ClickHouse when the next holder loads, and the next
 // holder's versions start above it (see nextVersion).
 type outbox struct {
 	publish []pendingEvent            // not yet in the alert log
 	save    map[string]lapor.Incident // newest state per incident, not yet in ClickHouse
-	staged  map[string]string         // encoded states of save already in StateKey
+	staged  map[string]string         // encoded states of save already in redis.DetectorStateKey
 	archive bool                      // the alert log may hold events not yet in alert_events
-	confirm map[string]string         // states in ClickHouse, to clear from StateKey when still these
+	confirm map[string]string         // states in ClickHouse, to clear from redis.DetectorStateKey when still these
 }
 
 func (o *outbox) empty() bool {
@@ -128,7 +80,7 @@ func (d *Detector) crashed(step string, events int) bool {
 
 // Flush writes what earlier cycles decided and storage has not taken,
 // in the outbox's order. What fails stays queued for the next cycle. It
-// fails with alert.ErrFenced when this detector no longer holds the
+// fails with redis.ErrFenced when this detector no longer holds the
 // lease: its events are then left to the holder.
 func (d *Detector) Flush(ctx context.Context) error {
 	o := &d.out
@@ -191,7 +143,7 @@ func (d *Detector) Flush(ctx context.Context) error {
 }
 
 // stage is step 1: it publishes the pending events with every incident
-// state not yet in StateKey, atomically and fenced by the lease.
+// state not yet in redis.DetectorStateKey, atomically and fenced by the lease.
 func (d *Detector) stage(ctx context.Context) error {
 	o := &d.out
 	state := make(map[string]string)
@@ -199,7 +151,7 @@ func (d *Detector) stage(ctx context.Context) error {
 		if _, ok := o.staged[id]; ok {
 			continue
 		}
-		v, err := encodeState(in)
+		v, err := redis.EncodeIncidentState(in)
 		if err != nil {
 			return err
 		}
@@ -208,16 +160,16 @@ func (d *Detector) stage(ctx context.Context) error {
 	if len(o.publish) == 0 && len(state) == 0 {
 		return nil
 	}
-	batch := alert.Batch{
-		Fence:    alert.Fence{Key: d.lease.Key(), Holder: d.lease.Holder()},
-		Events:   make([]alert.Publication, len(o.publish)),
-		StateKey: StateKey,
+	batch := redis.AlertBatch{
+		Fence:    redis.Fence{Key: d.lease.Key(), Holder: d.lease.Holder()},
+		Events:   make([]redis.Publication, len(o.publish)),
+		StateKey: redis.DetectorStateKey,
 		State:    state,
 	}
 	for i, p := range o.publish {
-		batch.Events[i] = alert.Publication{ID: p.ev.ID, Payload: p.payload}
+		batch.Events[i] = redis.Publication{ID: p.ev.ID, Payload: p.payload}
 	}
-	res, err := alert.NewLog(d.rdb).Publish(ctx, batch)
+	res, err := d.state.Publish(ctx, batch)
 	if err != nil {
 		return fmt.Errorf("publish %d alert events and %d incident states: %w", len(batch.Events), len(state), err)
 	}
@@ -258,13 +210,12 @@ const (
 // or a crash leaves one event. It says whether it reached the end of the
 // log.
 func (d *Detector) archiveLog(ctx context.Context, events int) (bool, error) {
-	log := alert.NewLog(d.rdb)
-	cursor, err := d.rdb.Get(ctx, ArchivedKey).Result()
-	if err != nil && !errors.Is(err, redis.Nil) {
-		return false, fmt.Errorf("read the alert_events checkpoint: %w", err)
+	cursor, err := d.state.Archived(ctx)
+	if err != nil {
+		return false, err
 	}
 	for range archiveBatches {
-		es, err := log.After(ctx, cursor, archiveBatch)
+		es, err := d.state.AlertsAfter(ctx, cursor, archiveBatch)
 		if err != nil && cursor != "" && d.logBehind(ctx, cursor, err) {
 			// The log no longer holds what follows the checkpoint (trimmed,
 			// or lost with Redis): copy all it holds; copies fold.
@@ -285,8 +236,8 @@ func (d *Detector) archiveLog(ctx context.Context, events int) (bool, error) {
 			return false, errCrashed
 		}
 		cursor = es[len(es)-1].Cursor
-		if err := d.rdb.Set(ctx, ArchivedKey, cursor, 0).Err(); err != nil {
-			return false, fmt.Errorf("move the alert_events checkpoint to %s: %w", cursor, err)
+		if err := d.state.SetArchived(ctx, cursor); err != nil {
+			return false, err
 		}
 		if len(es) < archiveBatch {
 			return true, nil
@@ -299,10 +250,10 @@ func (d *Detector) archiveLog(ctx context.Context, events int) (bool, error) {
 // log does not hold the entries around cursor any more: they were
 // trimmed, or the log is shorter than cursor (a new Redis).
 func (d *Detector) logBehind(ctx context.Context, cursor string, err error) bool {
-	if errors.Is(err, alert.ErrCursorExpired) {
+	if errors.Is(err, redis.ErrCursorExpired) {
 		return true
 	}
-	last, lerr := alert.NewLog(d.rdb).Last(ctx)
+	last, lerr := d.state.LastAlert(ctx)
 	return lerr == nil && cursorLess(last, cursor)
 }
 
@@ -323,64 +274,20 @@ func splitCursor(c string) (ms, seq uint64) {
 	return ms, seq
 }
 
-// clearScript deletes the fields of a hash that still hold the given
-// values: a state replaced since it was saved stays for its own save.
-// KEYS[1] the hash; ARGV field and value pairs.
-var clearScript = redis.NewScript(`local n = 0
-for i = 1, #ARGV, 2 do
-  if redis.call("HGET", KEYS[1], ARGV[i]) == ARGV[i + 1] then
-    n = n + redis.call("HDEL", KEYS[1], ARGV[i])
-  end
-end
-return n`)
-
-// clearStates removes incident states from StateKey once ClickHouse has
+// clearStates removes incident states from redis.DetectorStateKey once ClickHouse has
 // them (step 3).
 func (d *Detector) clearStates(ctx context.Context, states map[string]string) error {
-	args := make([]any, 0, 2*len(states))
-	for id, v := range states {
-		args = append(args, id, v)
-	}
-	if err := clearScript.Run(ctx, d.rdb, []string{StateKey}, args...).Err(); err != nil {
-		return fmt.Errorf("clear %d saved incident states: %w", len(states), err)
-	}
-	return nil
-}
-
-// storedState is an incident as StateKey keeps it: lapor.Incident's
-// JSON with the fields the API leaves out.
-type storedState struct {
-	lapor.Incident
-	Version uint64 `json:"version"`
-	Span    uint16 `json:"span"`
-}
-
-func encodeState(in lapor.Incident) (string, error) {
-	b, err := json.Marshal(storedState{Incident: in, Version: in.Version, Span: in.Span})
-	if err != nil {
-		return "", fmt.Errorf("encode state of incident %s: %w", in.ID, err)
-	}
-	return string(b), nil
-}
-
-func decodeState(s string) (lapor.Incident, error) {
-	var st storedState
-	if err := json.Unmarshal([]byte(s), &st); err != nil {
-		return lapor.Incident{}, fmt.Errorf("decode incident state: %w", err)
-	}
-	in := st.Incident
-	in.Version, in.Span = st.Version, st.Span
-	return in, nil
+	return d.state.ClearIncidentStates(ctx, states)
 }
 
 // repair is the start of Load: it writes to ClickHouse the incident
-// states in StateKey that ClickHouse lacks (published, then the detector
-// died before saving them), clears them from StateKey, and returns the
+// states in redis.DetectorStateKey that ClickHouse lacks (published, then the detector
+// died before saving them), clears them from redis.DetectorStateKey, and returns the
 // highest version it saw.
 func (d *Detector) repair(ctx context.Context) (uint64, error) {
-	m, err := d.rdb.HGetAll(ctx, StateKey).Result()
+	m, err := d.state.IncidentStates(ctx)
 	if err != nil {
-		return 0, fmt.Errorf("read published incident states: %w", err)
+		return 0, err
 	}
 	if len(m) == 0 {
 		return 0, nil
@@ -389,7 +296,7 @@ func (d *Detector) repair(ctx context.Context) (uint64, error) {
 	ids := make([]string, 0, len(m))
 	var top uint64
 	for id, v := range m {
-		in, err := decodeState(v)
+		in, err := redis.DecodeIncidentState(v)
 		if err == nil && in.ID != id {
 			err = fmt.Errorf("the state is of incident %s", in.ID)
 		}

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"time"
 
+	lapor "github.com/lapor/lapor/services/shared"
 	"github.com/lapor/lapor/services/shared/clickhouse"
 )
 
@@ -88,8 +89,7 @@ func (d *Detector) firstSeen(ctx context.Context, since time.Time) (map[string]t
 
 // breakdown is what an incident's reports are about.
 type breakdown struct {
-	symptoms  []string
-	shares    []float64
+	symptoms  []lapor.SymptomShare
 	countries []string
 }
 
@@ -134,9 +134,8 @@ func breakdowns(ctx context.Context, st Store, since map[string]time.Time, until
 	out := make(map[string]breakdown, len(tallies))
 	for s, t := range tallies {
 		var b breakdown
-		b.symptoms = top(t.symptoms, topN)
-		for _, sym := range b.symptoms {
-			b.shares = append(b.shares, float64(t.symptoms[sym])/float64(t.total))
+		for _, sym := range top(t.symptoms, topN) {
+			b.symptoms = append(b.symptoms, lapor.SymptomShare{Symptom: sym, Share: float64(t.symptoms[sym]) / float64(t.total)})
 		}
 		b.countries = top(t.countries, topN)
 		out[s] = b

@@ -7,27 +7,14 @@ import (
 	"strings"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/lapor/lapor/services/shared/spike"
 )
-
-// recordsTTL is how long saved records outlive the last save: by then
-// what they learnt (with a three-day half-life) has faded to a fifth, and
-// a detector that is gone leaves nothing behind for good.
-const recordsTTL = 7 * 24 * time.Hour
-
-// recordsKey is the Redis hash of saved records, one field per service.
-// Spans are counted in buckets, so each bucket size has its own.
-func (d *Detector) recordsKey() string {
-	return "lapor:detector:records:" + strconv.FormatInt(int64(d.cfg.Bucket/time.Second), 10) + "s"
-}
 
 // SaveRecords writes every service's learnt record to Redis, replacing the
 // last save, so that a restarted detector judges each service's bursts
 // against what it learnt before (see "Records" in the package doc).
 func (d *Detector) SaveRecords(ctx context.Context) error {
-	var fields []any
+	records := make(map[string]string)
 	d.tracker.Records(func(service string, r spike.Record) {
 		if _, ok := d.first[service]; !ok && d.first != nil {
 			// No reports in the weeks the baseline reads: the service is
@@ -35,19 +22,10 @@ func (d *Detector) SaveRecords(ctx context.Context) error {
 			// faded to nothing by now anyway.
 			return
 		}
-		fields = append(fields, service, encodeRecord(r))
+		records[service] = encodeRecord(r)
 	})
-	key := d.recordsKey()
-	_, err := d.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		p.Del(ctx, key)
-		if len(fields) > 0 {
-			p.HSet(ctx, key, fields...)
-			p.Expire(ctx, key, recordsTTL)
-		}
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("save %d learnt records: %w", len(fields)/2, err)
+	if err := d.state.SaveRecords(ctx, d.cfg.Bucket, records); err != nil {
+		return err
 	}
 	d.savedAt = time.Now()
 	return nil
@@ -56,9 +34,9 @@ func (d *Detector) SaveRecords(ctx context.Context) error {
 // loadRecords gives the tracker the records last saved. It returns
 // how many it restored and how many it could not read.
 func (d *Detector) loadRecords(ctx context.Context) (restored, bad int, err error) {
-	m, err := d.rdb.HGetAll(ctx, d.recordsKey()).Result()
+	m, err := d.state.Records(ctx, d.cfg.Bucket)
 	if err != nil {
-		return 0, 0, fmt.Errorf("read learnt records: %w", err)
+		return 0, 0, err
 	}
 	for service, v := range m {
 		r, err := decodeRecord(v)

@@ -137,7 +137,7 @@ func Replay(ctx context.Context, store Store, cfg Config, to time.Time) (ReplayR
 			return res, fmt.Errorf("breakdown of replayed incident %s: %w", in.ID, err)
 		}
 		if b, ok := tops[in.Service]; ok {
-			in.TopSymptoms, in.TopSymptomShares, in.TopCountries = b.symptoms, b.shares, b.countries
+			in.TopSymptoms, in.TopCountries = b.symptoms, b.countries
 		}
 	}
 	if err := store.SaveIncidents(ctx, ended); err != nil {

@@ -7,7 +7,6 @@ import (
 	"github.com/lapor/lapor/services/detector/internal/detect"
 	lapor "github.com/lapor/lapor/services/shared"
 	"github.com/lapor/lapor/services/shared/clickhouse"
-	"github.com/lapor/lapor/services/shared/report"
 	"github.com/lapor/lapor/services/shared/testenv"
 )
 
@@ -24,7 +23,7 @@ func TestReplayWritesTheHistory(t *testing.T) {
 	t0 := now.Truncate(time.Minute).Add(-n * time.Minute)
 	cfg := detect.DefaultConfig()
 	at := func(m int) time.Time { return t0.Add(time.Duration(m) * time.Minute) }
-	var rs []report.Report
+	var rs []lapor.Report
 	for m := range n {
 		rs = append(rs, burst("bank", 2, 2, at(m).Add(5*time.Second), 20*time.Second, []string{"login"}, []string{"ID"})...)
 	}
@@ -62,7 +61,7 @@ func TestReplayWritesTheHistory(t *testing.T) {
 			in.Peak < 40 || !in.EndedAt.After(at(n-231)) || in.EndedAt.After(at(n-220)) {
 			t.Errorf("replay %d: incident %+v, want detected from its first minute, ended soon after its tenth", run, in)
 		}
-		if len(in.TopSymptoms) != 2 || in.TopSymptoms[0] != "app" || len(in.TopCountries) != 2 {
+		if len(in.TopSymptoms) != 2 || in.TopSymptoms[0].Symptom != "app" || len(in.TopCountries) != 2 {
 			t.Errorf("replay %d: breakdown %v %v, want app first, then login; two countries", run, in.TopSymptoms, in.TopCountries)
 		}
 	}

@@ -5,8 +5,8 @@ import (
 	"time"
 
 	lapor "github.com/lapor/lapor/services/shared"
-	"github.com/lapor/lapor/services/shared/alert"
 	"github.com/lapor/lapor/services/shared/clickhouse"
+	"github.com/lapor/lapor/services/shared/redis"
 )
 
 // Store is what the detector reads from and writes to ClickHouse:
@@ -32,8 +32,41 @@ type Store interface {
 	Incidents(ctx context.Context, f clickhouse.IncidentFilter) ([]lapor.Incident, error)
 	IncidentVersions(ctx context.Context, ids []string) (map[string]uint64, error)
 	SaveExpectations(ctx context.Context, rows []clickhouse.Expectation, at time.Time) error
-	SaveAlertEvents(ctx context.Context, es []alert.Entry) error
+	SaveAlertEvents(ctx context.Context, es []redis.AlertEntry) error
 }
 
 // The detector runs on ClickHouse.
 var _ Store = (*clickhouse.DetectorStore)(nil)
+
+// State is what the detector keeps in Redis: redis.DetectorState holds the
+// keys and scripts. Its lease is a redis.Lease of its own.
+type State interface {
+	// Ping checks that Redis answers (readiness).
+	Ping(ctx context.Context) error
+	// OldestUnwritten is when the oldest report not yet in ClickHouse was
+	// ingested (see writtenBefore).
+	OldestUnwritten(ctx context.Context, streams []string) (oldest time.Time, waiting bool, err error)
+
+	// Publish publishes events and incident states, fenced by the lease.
+	Publish(ctx context.Context, b redis.AlertBatch) ([]redis.Published, error)
+	// AlertsAfter reads the alert log after a cursor; LastAlert is the
+	// newest entry's cursor.
+	AlertsAfter(ctx context.Context, cursor string, n int64) ([]redis.AlertEntry, error)
+	LastAlert(ctx context.Context) (string, error)
+	// Archived and SetArchived read and move the alert_events checkpoint.
+	Archived(ctx context.Context) (string, error)
+	SetArchived(ctx context.Context, cursor string) error
+	// IncidentStates are the published states not yet cleared, encoded
+	// (redis.EncodeIncidentState); ClearIncidentStates clears those that
+	// still hold the given values.
+	IncidentStates(ctx context.Context) (map[string]string, error)
+	ClearIncidentStates(ctx context.Context, states map[string]string) error
+
+	// SaveRecords and Records write and read the learnt records, encoded,
+	// by service (see "Records" in the package doc).
+	SaveRecords(ctx context.Context, bucket time.Duration, records map[string]string) error
+	Records(ctx context.Context, bucket time.Duration) (map[string]string, error)
+}
+
+// The detector keeps its state in Redis.
+var _ State = (*redis.DetectorState)(nil)

@@ -17,8 +17,7 @@ import (
 	"github.com/lapor/lapor/services/shared/forward"
 	"github.com/lapor/lapor/services/shared/httpapi"
 	"github.com/lapor/lapor/services/shared/logging"
-	"github.com/lapor/lapor/services/shared/redisclient"
-	"github.com/lapor/lapor/services/shared/stream"
+	"github.com/lapor/lapor/services/shared/redis"
 )
 
 // shutdownGrace is how long in-flight requests get to finish on shutdown.
@@ -126,11 +125,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		log.Info("geoip-db not set: reports carry no location")
 	}
 
-	streams, err := stream.ReportStreams(cfg.Common.ReportShards)
+	streams, err := redis.ReportStreams(cfg.Common.ReportShards)
 	if err != nil {
 		return err
 	}
-	rdb, err := redisclient.New(ctx, cfg.Common)
+	rdb, err := redis.Open(ctx, cfg.Common)
 	if err != nil {
 		return err
 	}

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/lapor/lapor/services/shared/stream"
+	"github.com/lapor/lapor/services/shared/redis"
 	"github.com/lapor/lapor/services/shared/testenv"
 )
 
@@ -113,7 +113,7 @@ func TestRun(t *testing.T) {
 	if resp.StatusCode != http.StatusAccepted {
 		t.Fatalf("status %d", resp.StatusCode)
 	}
-	if n := rdb.XLen(ctx, stream.Reports).Val(); n != 1 {
+	if n := rdb.XLen(ctx, redis.Reports).Val(); n != 1 {
 		t.Fatalf("stream length %d", n)
 	}
 

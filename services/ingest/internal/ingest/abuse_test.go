@@ -11,9 +11,9 @@ import (
 	"time"
 
 	"github.com/lapor/lapor/services/ingest/internal/ingest"
+	lapor "github.com/lapor/lapor/services/shared"
 	"github.com/lapor/lapor/services/shared/forward"
-	"github.com/lapor/lapor/services/shared/report"
-	"github.com/lapor/lapor/services/shared/stream"
+	"github.com/lapor/lapor/services/shared/redis"
 )
 
 // client is one simulated request: the address it comes from (played with
@@ -260,11 +260,11 @@ func TestForwardedAddress(t *testing.T) {
 			if s.wantReporter == "" {
 				return
 			}
-			msgs, err := f.rdb.XRevRangeN(context.Background(), stream.Reports, "+", "-", 1).Result()
+			msgs, err := f.rdb.XRevRangeN(context.Background(), redis.Reports, "+", "-", 1).Result()
 			if err != nil || len(msgs) != 1 {
 				t.Fatalf("last entry: %v %v", msgs, err)
 			}
-			got, err := report.Decode(msgs[0].Values[stream.ReportField].(string))
+			got, err := lapor.DecodeReport(msgs[0].Values[redis.ReportField].(string))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -12,22 +12,22 @@ import (
 	"github.com/lapor/lapor/services/ingest/internal/geo"
 	"github.com/lapor/lapor/services/ingest/internal/geo/geotest"
 	"github.com/lapor/lapor/services/ingest/internal/ingest"
-	"github.com/lapor/lapor/services/shared/report"
-	"github.com/lapor/lapor/services/shared/stream"
+	lapor "github.com/lapor/lapor/services/shared"
+	"github.com/lapor/lapor/services/shared/redis"
 )
 
 // streamComments returns the comments of the reports in the stream, oldest
 // first.
 func (f *fixture) streamComments(t *testing.T) []string {
 	t.Helper()
-	msgs, err := f.rdb.XRange(context.Background(), stream.Reports, "-", "+").Result()
+	msgs, err := f.rdb.XRange(context.Background(), redis.Reports, "-", "+").Result()
 	if err != nil {
 		t.Fatal(err)
 	}
 	out := []string{}
 	for _, m := range msgs {
-		raw, _ := m.Values[stream.ReportField].(string)
-		r, err := report.Decode(raw)
+		raw, _ := m.Values[redis.ReportField].(string)
+		r, err := lapor.DecodeReport(raw)
 		if err != nil {
 			t.Fatal(err)
 		}

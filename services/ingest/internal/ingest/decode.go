@@ -14,9 +14,9 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	lapor "github.com/lapor/lapor/services/shared"
 	"github.com/lapor/lapor/services/shared/catalog"
 	"github.com/lapor/lapor/services/shared/httpapi"
-	"github.com/lapor/lapor/services/shared/report"
 )
 
 // MaxBody is the largest report body accepted, in bytes. A report with a
@@ -215,9 +215,9 @@ func validate(req Request, cat *catalog.Catalog) *problem {
 		return &problem{http.StatusUnprocessableEntity, "invalid_comment",
 			"comment holds control characters; only newline and tab are allowed", "comment"}
 	}
-	if n := utf8.RuneCountInString(req.Comment); n > report.MaxCommentRunes {
+	if n := utf8.RuneCountInString(req.Comment); n > lapor.MaxCommentRunes {
 		return &problem{http.StatusUnprocessableEntity, "invalid_comment",
-			fmt.Sprintf("comment has %d characters; at most %d are allowed", n, report.MaxCommentRunes), "comment"}
+			fmt.Sprintf("comment has %d characters; at most %d are allowed", n, lapor.MaxCommentRunes), "comment"}
 	}
 	return nil
 }

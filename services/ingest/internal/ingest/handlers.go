@@ -12,9 +12,9 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/lapor/lapor/services/ingest/internal/clientaddr"
-	"github.com/lapor/lapor/services/ingest/internal/enqueue"
+	lapor "github.com/lapor/lapor/services/shared"
 	"github.com/lapor/lapor/services/shared/httpapi"
-	"github.com/lapor/lapor/services/shared/report"
+	"github.com/lapor/lapor/services/shared/redis"
 )
 
 // reportResponse answers a report: counted with its id, or not counted
@@ -94,7 +94,7 @@ func (s *server) handleReport() gin.HandlerFunc {
 			return
 		}
 		loc := s.geo.Locate(addr)
-		r := report.Report{
+		r := lapor.Report{
 			ID:       id.String(),
 			Service:  req.Service,
 			Symptom:  req.Symptom,
@@ -120,20 +120,20 @@ func (s *server) handleReport() gin.HandlerFunc {
 			return
 		}
 
-		who := enqueue.Count{Service: r.Service, Reporter: r.Reporter, Network: r.Network, At: now}
+		who := redis.ReportCount{Service: r.Service, Reporter: r.Reporter, Network: r.Network, At: now}
 		res, err := s.appender.Submit(c.Request.Context(), who, value)
 		outcome := res.Outcome
 		switch {
 		case err != nil:
 			httpapi.Unavailable(c, s.log.With("service_slug", r.Service), retryUnavailable, "append report", err)
-		case outcome == enqueue.Duplicate:
+		case outcome == redis.Duplicate:
 			c.JSON(http.StatusOK, reportResponse{Counted: false, Reason: ReasonDuplicate, RetryAt: retryAt(now, res.CountsAgainIn), Country: r.Country})
-		case outcome == enqueue.Capped:
+		case outcome == redis.Capped:
 			// Answered like a repeat: the report is fine, it just adds
 			// nothing its network has not already said.
 			s.log.Debug("network cap reached", "service_slug", r.Service)
 			c.JSON(http.StatusOK, reportResponse{Counted: false, Reason: ReasonNetworkCap, Country: r.Country})
-		case outcome == enqueue.Full:
+		case outcome == redis.Full:
 			s.log.Warn("report backlog full; refusing reports")
 			httpapi.AbortRetry(c, http.StatusServiceUnavailable, retryOverloaded, "overloaded", "too many reports waiting to be processed; retry later")
 		default:
@@ -142,7 +142,7 @@ func (s *server) handleReport() gin.HandlerFunc {
 	}
 }
 
-func encode(r *report.Report) (string, error) {
+func encode(r *lapor.Report) (string, error) {
 	if err := r.Validate(); err != nil {
 		return "", fmt.Errorf("validate report: %w", err)
 	}

@@ -5,17 +5,17 @@
 package ingest
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
 
-	"github.com/redis/go-redis/v9"
+	goredis "github.com/redis/go-redis/v9"
 	"github.com/ulule/limiter/v3"
 	redisstore "github.com/ulule/limiter/v3/drivers/store/redis"
 
-	"github.com/lapor/lapor/services/ingest/internal/enqueue"
 	"github.com/lapor/lapor/services/ingest/internal/geo"
 	"github.com/lapor/lapor/services/ingest/internal/ratelimit"
 	"github.com/lapor/lapor/services/ingest/internal/reporter"
@@ -23,7 +23,7 @@ import (
 	"github.com/lapor/lapor/services/shared/forward"
 	"github.com/lapor/lapor/services/shared/httpapi"
 	"github.com/lapor/lapor/services/shared/rate"
-	"github.com/lapor/lapor/services/shared/stream"
+	"github.com/lapor/lapor/services/shared/redis"
 )
 
 // Retry-After values for refusals that are not rate limits.
@@ -32,14 +32,11 @@ const (
 	retryOverloaded  = 5 * time.Second
 )
 
-// rateLimitPrefix prefixes the limiter's Redis keys.
-const rateLimitPrefix = "lapor:ratelimit"
-
 // Deps is what the server needs. Log, Redis, Catalog and Reporter are
 // required; the rest have defaults.
 type Deps struct {
 	Log      *slog.Logger
-	Redis    redis.UniversalClient
+	Redis    goredis.UniversalClient
 	Catalog  *catalog.Catalog
 	Reporter *reporter.Keyer
 	// Geo locates clients; nil means no location.
@@ -57,7 +54,7 @@ type Deps struct {
 	// (default 15m).
 	DedupeWindow time.Duration
 	// Streams are the report streams, one per shard (default the one
-	// stream.Reports); a service's reports go to stream.ShardOf's.
+	// redis.Reports); a service's reports go to redis.ShardOf's.
 	Streams []string
 	// MaxBacklog is the length at which a report stream refuses reports
 	// (default 1,000,000); the backlog of n shards may reach n times it.
@@ -85,15 +82,22 @@ const (
 	DefaultNetCap = 20
 )
 
+// appender appends a report to its service's report stream, unless the
+// reporter or its network has already counted or the backlog is full
+// (redis.Appender).
+type appender interface {
+	Submit(ctx context.Context, c redis.ReportCount, value string) (redis.AppendResult, error)
+}
+
 type server struct {
 	log      *slog.Logger
-	rdb      redis.UniversalClient
+	rdb      goredis.UniversalClient
 	cat      *catalog.Catalog
 	keyer    *reporter.Keyer
 	forward  *forward.Signer
 	geo      geo.Locator
 	limits   *ratelimit.Limits
-	appender *enqueue.Appender
+	appender appender
 	now      func() time.Time
 }
 
@@ -136,7 +140,7 @@ func NewServer(d Deps) (http.Handler, error) {
 	if err != nil {
 		return nil, fmt.Errorf("per-network rate limit: %w", err)
 	}
-	store, err := redisstore.NewStoreWithOptions(d.Redis, limiter.StoreOptions{Prefix: rateLimitPrefix})
+	store, err := redisstore.NewStoreWithOptions(d.Redis, limiter.StoreOptions{Prefix: redis.RateLimitPrefix})
 	if err != nil {
 		return nil, fmt.Errorf("create rate limit store: %w", err)
 	}
@@ -144,11 +148,11 @@ func NewServer(d Deps) (http.Handler, error) {
 		d.NetCap = DefaultNetCap
 	}
 	if len(d.Streams) == 0 {
-		d.Streams = []string{stream.Reports}
+		d.Streams = []string{redis.Reports}
 	}
-	app, err := enqueue.New(d.Redis, enqueue.Config{
+	app, err := redis.NewAppender(d.Redis, redis.AppenderConfig{
 		Streams:    d.Streams,
-		Field:      stream.ReportField,
+		Field:      redis.ReportField,
 		MaxBacklog: d.MaxBacklog,
 		Window:     d.DedupeWindow,
 		NetCap:     int64(d.NetCap),

@@ -15,17 +15,17 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/redis/go-redis/v9"
+	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/lapor/lapor/services/ingest/internal/geo"
 	"github.com/lapor/lapor/services/ingest/internal/geo/geotest"
 	"github.com/lapor/lapor/services/ingest/internal/ingest"
 	"github.com/lapor/lapor/services/ingest/internal/reporter"
+	lapor "github.com/lapor/lapor/services/shared"
 	"github.com/lapor/lapor/services/shared/catalog"
 	"github.com/lapor/lapor/services/shared/httpapi"
 	"github.com/lapor/lapor/services/shared/logging"
-	"github.com/lapor/lapor/services/shared/report"
-	"github.com/lapor/lapor/services/shared/stream"
+	"github.com/lapor/lapor/services/shared/redis"
 	"github.com/lapor/lapor/services/shared/testenv"
 )
 
@@ -46,12 +46,12 @@ func (c *clock) Set(t time.Time) { c.mu.Lock(); defer c.mu.Unlock(); c.t = t }
 
 type fixture struct {
 	h     http.Handler
-	rdb   *redis.Client
+	rdb   *goredis.Client
 	clock *clock
 	keyer *reporter.Keyer
 }
 
-func newFixture(t *testing.T, rdb *redis.Client, edit func(*ingest.Deps)) *fixture {
+func newFixture(t *testing.T, rdb *goredis.Client, edit func(*ingest.Deps)) *fixture {
 	t.Helper()
 	cat, err := catalog.Load()
 	if err != nil {
@@ -125,7 +125,7 @@ func (f *fixture) post(remote, ua, body string) *httptest.ResponseRecorder {
 
 func (f *fixture) streamLen(t *testing.T) int64 {
 	t.Helper()
-	n, err := f.rdb.XLen(context.Background(), stream.Reports).Result()
+	n, err := f.rdb.XLen(context.Background(), redis.Reports).Result()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -237,19 +237,19 @@ func TestAccepted(t *testing.T) {
 		}
 	}
 
-	msgs, err := f.rdb.XRange(context.Background(), stream.Reports, "-", "+").Result()
+	msgs, err := f.rdb.XRange(context.Background(), redis.Reports, "-", "+").Result()
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(msgs) != 1 {
 		t.Fatalf("%d stream entries, want 1", len(msgs))
 	}
-	raw, _ := msgs[0].Values[stream.ReportField].(string)
-	got, err := report.Decode(raw)
+	raw, _ := msgs[0].Values[redis.ReportField].(string)
+	got, err := lapor.DecodeReport(raw)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := report.Report{
+	want := lapor.Report{
 		ID:       rep.ID,
 		Service:  "gojek",
 		Symptom:  "payments",
@@ -284,8 +284,8 @@ func TestAccepted(t *testing.T) {
 	if w.Code != http.StatusAccepted {
 		t.Fatalf("private address: %d %s", w.Code, w.Body)
 	}
-	msgs = f.rdb.XRevRangeN(context.Background(), stream.Reports, "+", "-", 1).Val()
-	got, err = report.Decode(msgs[0].Values[stream.ReportField].(string))
+	msgs = f.rdb.XRevRangeN(context.Background(), redis.Reports, "+", "-", 1).Val()
+	got, err = lapor.DecodeReport(msgs[0].Values[redis.ReportField].(string))
 	if err != nil || got.Country != "" || got.City != "" || got.ASN != 0 {
 		t.Fatalf("private address located: %+v (%v)", got, err)
 	}
@@ -369,8 +369,8 @@ func TestBacklogFull(t *testing.T) {
 	// Once the worker catches up the refused reporter is counted: the
 	// refusal left no dedupe mark behind.
 	ctx := context.Background()
-	first := f.rdb.XRangeN(ctx, stream.Reports, "-", "+", 1).Val()
-	f.rdb.XDel(ctx, stream.Reports, first[0].ID)
+	first := f.rdb.XRangeN(ctx, redis.Reports, "-", "+", 1).Val()
+	f.rdb.XDel(ctx, redis.Reports, first[0].ID)
 	if w := f.post("203.0.113.3:1", "ua", body); w.Code != 202 {
 		t.Fatalf("after drain: %d %s", w.Code, w.Body)
 	}

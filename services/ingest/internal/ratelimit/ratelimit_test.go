@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
-	"github.com/redis/go-redis/v9"
+	goredis "github.com/redis/go-redis/v9"
 	"github.com/ulule/limiter/v3"
 	redisstore "github.com/ulule/limiter/v3/drivers/store/redis"
 
@@ -71,7 +71,7 @@ func TestKeys(t *testing.T) {
 	}
 }
 
-func newEngine(t *testing.T, rdb *redis.Client, ipRate, netRate string) http.Handler {
+func newEngine(t *testing.T, rdb *goredis.Client, ipRate, netRate string) http.Handler {
 	t.Helper()
 	store, err := redisstore.NewStoreWithOptions(rdb, limiter.StoreOptions{Prefix: "test:rl"})
 	if err != nil {

@@ -8,12 +8,12 @@ import (
 	"errors"
 	"time"
 
-	"github.com/lapor/lapor/services/shared/catalog"
+	lapor "github.com/lapor/lapor/services/shared"
 )
 
 // Service is a catalog service with its everyday rate.
 type Service struct {
-	catalog.Service
+	lapor.Service
 	// Weight is the service's popularity.
 	Weight float64
 	// Base is its mean rate over a day, in reports per second.
@@ -31,7 +31,7 @@ type Model struct {
 
 // NewModel spreads total reports per second (a daily mean) over the
 // services by popularity.
-func NewModel(services []catalog.Service, total float64) (*Model, error) {
+func NewModel(services []lapor.Service, total float64) (*Model, error) {
 	if len(services) == 0 {
 		return nil, errors.New("traffic model: no services")
 	}

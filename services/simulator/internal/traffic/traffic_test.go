@@ -8,10 +8,11 @@ import (
 
 	"github.com/lapor/lapor/services/shared/catalog"
 
+	lapor "github.com/lapor/lapor/services/shared"
 	"github.com/lapor/lapor/services/shared/draw"
 )
 
-func seedServices(t *testing.T) []catalog.Service {
+func seedServices(t *testing.T) []lapor.Service {
 	t.Helper()
 	c, err := catalog.Load()
 	if err != nil {

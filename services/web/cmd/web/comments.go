@@ -13,7 +13,7 @@ import (
 	"github.com/lapor/lapor/services/shared/catalog"
 	"github.com/lapor/lapor/services/shared/clickhouse"
 	"github.com/lapor/lapor/services/shared/config"
-	"github.com/lapor/lapor/services/web/internal/api"
+	"github.com/lapor/lapor/services/web/internal/read"
 )
 
 // commentsUsage is printed for a missing or unknown comments action.
@@ -43,7 +43,7 @@ func runComments(ctx context.Context, args []string, getenv func(string) string,
 	switch action {
 	case "list":
 		l.String(&service, "service", "", "the service's slug")
-		l.Int(&limit, "limit", defaultCommentsList, fmt.Sprintf("newest comments to show, hidden ones included (1 to %d)", api.MaxComments))
+		l.Int(&limit, "limit", defaultCommentsList, fmt.Sprintf("newest comments to show, hidden ones included (1 to %d)", read.MaxComments))
 	case "hide", "unhide":
 	default:
 		return fmt.Errorf("unknown comments action %q\n%s", action, commentsUsage)
@@ -60,8 +60,8 @@ func runComments(ctx context.Context, args []string, getenv func(string) string,
 		return fmt.Errorf("unexpected arguments %q\n%s", rest, commentsUsage)
 	}
 	if action == "list" {
-		if limit < 1 || limit > api.MaxComments {
-			return fmt.Errorf("-limit %d: must be from 1 to %d", limit, api.MaxComments)
+		if limit < 1 || limit > read.MaxComments {
+			return fmt.Errorf("-limit %d: must be from 1 to %d", limit, read.MaxComments)
 		}
 		cat, err := catalog.Load()
 		if err != nil {
@@ -76,11 +76,11 @@ func runComments(ctx context.Context, args []string, getenv func(string) string,
 		return err
 	}
 	defer conn.Close()
-	store := api.NewStore(clickhouse.NewPageStore(conn))
+	store := read.NewStore(clickhouse.NewPageStore(conn))
 
 	if action == "list" {
-		since := time.Now().Add(-api.CommentWindow)
-		list, err := store.Comments(ctx, api.CommentFilter{Service: service, Since: since, Limit: limit, WithHidden: true})
+		since := time.Now().Add(-read.CommentWindow)
+		list, err := store.Comments(ctx, read.CommentFilter{Service: service, Since: since, Limit: limit, WithHidden: true})
 		if err != nil {
 			return err
 		}

@@ -1,4 +1,7 @@
-// Command web serves Lapor's read API and pages.
+// Command web serves Lapor's pages, public read API and partner API (with
+// its webhooks and their dispatcher). run wires them together from the
+// configuration: it opens ClickHouse, applies migrations when asked, and
+// serves until its context ends; package server holds the routes.
 package main
 
 import (

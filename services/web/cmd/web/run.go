@@ -1,6 +1,3 @@
-// Package server wires the web service together from its configuration:
-// it opens ClickHouse, applies migrations when asked, and serves the API
-// until its context ends.
 package main
 
 import (
@@ -16,17 +13,16 @@ import (
 	"github.com/ulule/limiter/v3"
 	redisstore "github.com/ulule/limiter/v3/drivers/store/redis"
 
-	"github.com/lapor/lapor/services/shared/alert"
 	"github.com/lapor/lapor/services/shared/catalog"
 	"github.com/lapor/lapor/services/shared/clickhouse"
 	"github.com/lapor/lapor/services/shared/config"
 	"github.com/lapor/lapor/services/shared/forward"
 	"github.com/lapor/lapor/services/shared/httpapi"
 	"github.com/lapor/lapor/services/shared/logging"
-	"github.com/lapor/lapor/services/shared/redisclient"
-	"github.com/lapor/lapor/services/shared/stream"
-	"github.com/lapor/lapor/services/web/internal/api"
+	"github.com/lapor/lapor/services/shared/redis"
 	"github.com/lapor/lapor/services/web/internal/partner"
+	"github.com/lapor/lapor/services/web/internal/read"
+	"github.com/lapor/lapor/services/web/internal/server"
 	"github.com/lapor/lapor/services/web/internal/webhook"
 )
 
@@ -62,7 +58,7 @@ func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	l.List(&c.TrustedProxies, "trusted-proxies", "", "proxies (IPs or CIDRs) whose X-Forwarded-For is believed")
 	l.Secret(&c.ForwardSecret, "forward-secret", "secret shared with ingest that signs the client address of forwarded reports, at least 16 bytes; empty sends only X-Forwarded-For")
 	l.Bool(&c.MigrateOnStart, "migrate-on-start", false, "apply ClickHouse migrations before serving")
-	l.Duration(&c.CacheTTL, "status-cache-ttl", api.DefaultCacheTTL, "how long the services' status is reused between ClickHouse queries")
+	l.Duration(&c.CacheTTL, "status-cache-ttl", read.DefaultStatusTTL, "how long the services' status is reused between ClickHouse queries")
 	l.String(&c.PublicURL, "public-url", "", "scheme and host that pages' absolute links (og:image, og:url) and feeds use, e.g. https://lapor.example; empty leaves og:url and og:image out and makes feed links relative")
 	l.Int(&c.StreamsPerKey, "stream-limit-per-key", partner.DefaultStreamsPerKey, "partner event streams one API key may hold open on this process (0 takes the default)")
 	l.Int(&c.MaxStreams, "stream-limit", partner.DefaultMaxStreams, "partner event streams this process holds open in all (0 takes the default)")
@@ -136,21 +132,21 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		log.Info("migrations up to date", "applied", len(applied))
 	}
 
-	streams, err := stream.ReportStreams(cfg.Common.ReportShards)
+	streams, err := redis.ReportStreams(cfg.Common.ReportShards)
 	if err != nil {
 		return err
 	}
-	rdb, err := redisclient.New(ctx, cfg.Common)
+	rdb, err := redis.Open(ctx, cfg.Common)
 	if err != nil {
 		return err
 	}
 	defer rdb.Close()
-	limits, err := redisstore.NewStoreWithOptions(rdb, limiter.StoreOptions{Prefix: "lapor:partner:limit"})
+	limits, err := redisstore.NewStoreWithOptions(rdb, limiter.StoreOptions{Prefix: redis.PartnerLimitPrefix})
 	if err != nil {
 		return fmt.Errorf("set up partner quotas: %w", err)
 	}
 	partnerOpts := &partner.Options{
-		Alerts:   alert.NewLog(rdb),
+		Alerts:   redis.NewAlertLog(rdb),
 		Auth:     partner.NewAuth(partner.NewKeys(clickhouse.NewKeyStore(conn)), limits, log, partner.DefaultCacheTTL),
 		Shutdown: ctx, // also stops the event streams' hub
 		Streams:  partner.StreamOptions{PerKey: cfg.StreamsPerKey, Max: cfg.MaxStreams},
@@ -161,10 +157,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return fmt.Errorf("set up webhook API: %w", err)
 	}
-	h, err := api.NewHandler(api.Options{
+	h, err := server.NewHandler(server.Options{
 		Log: log, Store: clickhouse.NewPageStore(conn), Catalog: cat, IngestURL: ingest,
 		TrustedProxies: cfg.TrustedProxies, CacheTTL: cfg.CacheTTL, PublicURL: cfg.PublicURL,
-		Partner: partnerOpts, Webhooks: hooksAPI, Forward: signer, Redis: rdb, ReportStreams: streams,
+		Partner: partnerOpts, Webhooks: hooksAPI, Forward: signer, Backlog: redis.NewBacklog(rdb, streams),
 	})
 	if err != nil {
 		return err

@@ -12,8 +12,8 @@ import (
 	"github.com/gin-gonic/gin"
 
 	lapor "github.com/lapor/lapor/services/shared"
-	"github.com/lapor/lapor/services/shared/alert"
 	"github.com/lapor/lapor/services/shared/httpapi"
+	"github.com/lapor/lapor/services/shared/redis"
 )
 
 // Page sizes of GET /v1/alerts.
@@ -76,16 +76,16 @@ func (a *API) HandleAlerts(c *gin.Context) {
 // after reads the log after cursor, answering 400 for a malformed cursor
 // or one past the end of the log, and 410 for one whose events are no
 // longer kept.
-func (a *API) after(c *gin.Context, cursor string, n int64) ([]alert.Entry, bool) {
+func (a *API) after(c *gin.Context, cursor string, n int64) ([]redis.AlertEntry, bool) {
 	if !validCursor(c, cursor) {
 		return nil, false
 	}
 	entries, err := a.o.Alerts.After(c.Request.Context(), cursor, n)
-	if errors.Is(err, alert.ErrCursorExpired) {
+	if errors.Is(err, redis.ErrCursorExpired) {
 		httpapi.Abort(c, http.StatusGone, "cursor_expired", "events after this cursor are no longer kept; start again without since", "since")
 		return nil, false
 	}
-	if errors.Is(err, alert.ErrCursorAhead) {
+	if errors.Is(err, redis.ErrCursorAhead) {
 		// Accepting it would skip every event until the log caught up.
 		httpapi.Abort(c, http.StatusBadRequest, "invalid_cursor", "cursor is past the end of the alert log", "since")
 		return nil, false
@@ -99,7 +99,7 @@ func (a *API) after(c *gin.Context, cursor string, n int64) ([]alert.Entry, bool
 
 // validCursor answers 400 for a cursor that cannot be one.
 func validCursor(c *gin.Context, cursor string) bool {
-	if !alert.ValidCursor(cursor) {
+	if !redis.ValidCursor(cursor) {
 		httpapi.Abort(c, http.StatusBadRequest, "invalid_parameter", "since must be a cursor from an earlier answer", "since")
 		return false
 	}
@@ -107,9 +107,9 @@ func validCursor(c *gin.Context, cursor string) bool {
 }
 
 // filter reads service, country and level (each comma-separated or
-// repeated) into an alert.Filter.
-func (a *API) filter(c *gin.Context) (alert.Filter, bool) {
-	var f alert.Filter
+// repeated) into an lapor.AlertFilter.
+func (a *API) filter(c *gin.Context) (lapor.AlertFilter, bool) {
+	var f lapor.AlertFilter
 	f.Services = queryList(c, "service")
 	for _, s := range f.Services {
 		if _, ok := a.o.Catalog.Get(s); !ok {
@@ -239,7 +239,7 @@ func (a *API) HandleStream(c *gin.Context) {
 		if wrote {
 			heartbeat.Reset(a.o.Heartbeat)
 		}
-		if len(entries) < defaultLimit || !alert.CursorBefore(s.last, hubPos) {
+		if len(entries) < defaultLimit || !redis.CursorBefore(s.last, hubPos) {
 			break
 		}
 		if entries, err = a.o.Alerts.After(ctx, s.last, defaultLimit); err != nil {
@@ -281,7 +281,7 @@ func (a *API) HandleStream(c *gin.Context) {
 type sseStream struct {
 	w  gin.ResponseWriter
 	rc *http.ResponseController
-	f  alert.Filter
+	f  lapor.AlertFilter
 	// last is the cursor of the newest entry handled, sent or filtered
 	// out: only entries after it go out, so that the catch-up reads and
 	// the hub, which may overlap, never repeat one.
@@ -290,9 +290,9 @@ type sseStream struct {
 
 // send writes the entries after s.last that pass the filter; wrote says
 // whether any did. An error means the client is gone.
-func (s *sseStream) send(es []alert.Entry) (wrote bool, err error) {
+func (s *sseStream) send(es []redis.AlertEntry) (wrote bool, err error) {
 	for _, e := range es {
-		if !alert.CursorBefore(s.last, e.Cursor) {
+		if !redis.CursorBefore(s.last, e.Cursor) {
 			continue
 		}
 		s.last = e.Cursor

@@ -12,20 +12,19 @@ import (
 	"time"
 
 	lapor "github.com/lapor/lapor/services/shared"
-	"github.com/lapor/lapor/services/shared/alert"
-	"github.com/lapor/lapor/services/shared/stream"
+	"github.com/lapor/lapor/services/shared/redis"
 	"github.com/lapor/lapor/services/web/client"
 	"github.com/lapor/lapor/services/web/internal/partner"
 )
 
 // event is the i-th test event; services, levels and countries vary so
 // that filters have something to choose.
-func event(i int) alert.Event {
+func event(i int) lapor.AlertEvent {
 	svcs := []string{"whatsapp", "gojek", "instagram"}
 	levels := []lapor.Level{lapor.LevelPossible, lapor.LevelDetected}
 	countries := [][]string{{"ID"}, {"US", "GB"}, nil}
 	kinds := []lapor.AlertKind{lapor.AlertOpened, lapor.AlertEscalated, lapor.AlertUpdated, lapor.AlertResolved}
-	return alert.Event{
+	return lapor.AlertEvent{
 		ID: fmt.Sprintf("ev-%03d", i), Kind: kinds[i%4], IncidentID: fmt.Sprintf("inc-%d", i/4),
 		Service: svcs[i%3], Level: levels[i%2], At: time.Unix(1700000000+int64(i)*60, 0).UTC(),
 		Count: uint32(10 + i), Baseline: 2.5, Countries: countries[i%3],
@@ -252,7 +251,7 @@ func TestAlertsCursorErrors(t *testing.T) {
 	f := newFixture(t)
 	key := f.key("1000-M", partner.ScopeAlerts)
 	cursors := f.publish(event(0), event(1), event(2), event(3), event(4))
-	if err := f.rdb.XTrimMaxLen(f.ctx, stream.Alerts, 2).Err(); err != nil {
+	if err := f.rdb.XTrimMaxLen(f.ctx, redis.Alerts, 2).Err(); err != nil {
 		t.Fatal(err)
 	}
 	tests := []struct {

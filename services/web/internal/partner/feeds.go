@@ -40,7 +40,7 @@ func (a *API) HandleFeed(c *gin.Context) {
 		return
 	}
 	f.Limit = feedSize
-	list, err := a.o.Incidents.Incidents(c.Request.Context(), f)
+	list, err := a.o.Store.Incidents(c.Request.Context(), f)
 	if err != nil {
 		a.storeError(c, "read incidents for feed", err)
 		return
@@ -103,7 +103,7 @@ func (a *API) entryTitle(in lapor.Incident) string {
 func entrySummary(in lapor.Incident) string {
 	s := fmt.Sprintf("Since %s: up to %d reports a minute (usually %.0f).", in.StartedAt.UTC().Format("2006-01-02 15:04 MST"), in.Peak, in.Baseline)
 	if len(in.TopSymptoms) > 0 {
-		s += " Most reported: " + strings.Join(in.TopSymptoms, ", ") + "."
+		s += " Most reported: " + strings.Join(in.Symptoms(), ", ") + "."
 	}
 	if len(in.TopCountries) > 0 {
 		s += " Mostly from: " + strings.Join(in.TopCountries, ", ") + "."

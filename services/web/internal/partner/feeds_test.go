@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/lapor/lapor/services/shared/clickhouse"
-	"github.com/lapor/lapor/services/web/internal/api"
+	"github.com/lapor/lapor/services/web/internal/server"
 )
 
 // feedLinks is every link a feed carries, Atom or RSS: each href
@@ -120,7 +120,7 @@ func TestFeedsNeverReflectHost(t *testing.T) {
 }
 
 func TestFeedsLinkUnderThePublicURL(t *testing.T) {
-	f := newFixture(t, func(o *api.Options) { o.PublicURL = "https://lapor.example/" })
+	f := newFixture(t, func(o *server.Options) { o.PublicURL = "https://lapor.example/" })
 	if err := clickhouse.SaveIncidents(f.ctx, f.conn, testIncidents()); err != nil {
 		t.Fatal(err)
 	}

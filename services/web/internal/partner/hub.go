@@ -7,7 +7,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/lapor/lapor/services/shared/alert"
+	"github.com/lapor/lapor/services/shared/redis"
 	"github.com/lapor/lapor/services/shared/sleep"
 )
 
@@ -56,7 +56,7 @@ type HubOptions struct {
 // A slow subscriber never holds the hub up: each has a bounded buffer,
 // and one that lets it fill is dropped (ErrStreamTooSlow).
 type Hub struct {
-	alerts *alert.Log
+	alerts *redis.AlertLog
 	log    *slog.Logger
 	o      HubOptions
 
@@ -71,7 +71,7 @@ type Hub struct {
 }
 
 // NewHub returns a hub over the alert log; it does nothing until Run.
-func NewHub(alerts *alert.Log, log *slog.Logger, o HubOptions) *Hub {
+func NewHub(alerts *redis.AlertLog, log *slog.Logger, o HubOptions) *Hub {
 	if o.Block <= 0 {
 		o.Block = DefaultHubBlock
 	}
@@ -88,14 +88,14 @@ func NewHub(alerts *alert.Log, log *slog.Logger, o HubOptions) *Hub {
 // Subscription is one subscriber's feed from a Hub.
 type Subscription struct {
 	h   *Hub
-	c   chan []alert.Entry
+	c   chan []redis.AlertEntry
 	err error // why the hub let go; written before c is closed
 }
 
 // Entries delivers batches of entries in log order. It is closed when the
 // hub lets go of the subscriber; Err then says why. A batch is shared by
 // every subscriber: read it, never change it.
-func (s *Subscription) Entries() <-chan []alert.Entry { return s.c }
+func (s *Subscription) Entries() <-chan []redis.AlertEntry { return s.c }
 
 // Err says why Entries was closed; read it only after that.
 func (s *Subscription) Err() error { return s.err }
@@ -126,7 +126,7 @@ func (h *Hub) Subscribe(ctx context.Context) (*Subscription, string, error) {
 	if h.stopped {
 		return nil, "", ErrHubStopped
 	}
-	s := &Subscription{h: h, c: make(chan []alert.Entry, h.o.Buffer)}
+	s := &Subscription{h: h, c: make(chan []redis.AlertEntry, h.o.Buffer)}
 	h.subs[s] = struct{}{}
 	return s, h.pos, nil
 }
@@ -155,7 +155,7 @@ func (h *Hub) Run(ctx context.Context) {
 		switch {
 		case ctx.Err() != nil:
 			return
-		case errors.Is(err, alert.ErrCursorExpired), errors.Is(err, alert.ErrCursorAhead):
+		case errors.Is(err, redis.ErrCursorExpired), errors.Is(err, redis.ErrCursorAhead):
 			h.log.Warn("alert log was trimmed past the stream hub or recreated; its streams resume from their own cursors", "cursor", pos, "err", err)
 			if pos, ok = h.end(ctx); !ok {
 				return
@@ -189,7 +189,7 @@ func (h *Hub) end(ctx context.Context) (string, bool) {
 }
 
 // fanOut hands a batch to every subscriber without waiting on any.
-func (h *Hub) fanOut(es []alert.Entry) {
+func (h *Hub) fanOut(es []redis.AlertEntry) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for s := range h.subs {

@@ -7,23 +7,23 @@ import (
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
+	goredis "github.com/redis/go-redis/v9"
 
-	"github.com/lapor/lapor/services/shared/alert"
+	lapor "github.com/lapor/lapor/services/shared"
 	"github.com/lapor/lapor/services/shared/logging"
-	"github.com/lapor/lapor/services/shared/stream"
+	"github.com/lapor/lapor/services/shared/redis"
 	"github.com/lapor/lapor/services/shared/testenv"
 	"github.com/lapor/lapor/services/web/internal/partner"
 )
 
 // runHub starts a hub over an emptied Redis that holds evs (their
 // cursors are returned); cancel stops it.
-func runHub(t *testing.T, o partner.HubOptions, evs ...alert.Event) (context.Context, *redis.Client, *alert.Log, *partner.Hub, context.CancelFunc, []string) {
+func runHub(t *testing.T, o partner.HubOptions, evs ...lapor.AlertEvent) (context.Context, *goredis.Client, *redis.AlertLog, *partner.Hub, context.CancelFunc, []string) {
 	t.Helper()
 	testenv.Need(t, env)
 	ctx := testenv.Ctx(t)
 	rdb := env.RedisClient(t)
-	log := alert.NewLog(rdb)
+	log := redis.NewAlertLog(rdb)
 	old := appendEvents(t, ctx, log, evs...)
 	h := partner.NewHub(log, logging.Discard(), o)
 	hctx, cancel := context.WithCancel(ctx)
@@ -39,7 +39,7 @@ func runHub(t *testing.T, o partner.HubOptions, evs ...alert.Event) (context.Con
 	return ctx, rdb, log, h, cancel, old
 }
 
-func appendEvents(t *testing.T, ctx context.Context, l *alert.Log, evs ...alert.Event) []string {
+func appendEvents(t *testing.T, ctx context.Context, l *redis.AlertLog, evs ...lapor.AlertEvent) []string {
 	t.Helper()
 	var ids []string
 	for _, ev := range evs {
@@ -158,7 +158,7 @@ func TestHubLetsGoWhenTheLogIsRecreated(t *testing.T) {
 	}
 	defer s.Close()
 	// The hub's cursor is now past the end of a log that is gone.
-	if err := rdb.Del(ctx, stream.Alerts).Err(); err != nil {
+	if err := rdb.Del(ctx, redis.Alerts).Err(); err != nil {
 		t.Fatal(err)
 	}
 	select {

@@ -11,19 +11,20 @@ import (
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
-	"github.com/redis/go-redis/v9"
+	goredis "github.com/redis/go-redis/v9"
 	"github.com/ulule/limiter/v3"
 	redisstore "github.com/ulule/limiter/v3/drivers/store/redis"
 
-	"github.com/lapor/lapor/services/shared/alert"
+	lapor "github.com/lapor/lapor/services/shared"
 	"github.com/lapor/lapor/services/shared/catalog"
 	"github.com/lapor/lapor/services/shared/clickhouse"
 	"github.com/lapor/lapor/services/shared/logging"
+	"github.com/lapor/lapor/services/shared/redis"
 	"github.com/lapor/lapor/services/shared/testenv"
 	"github.com/lapor/lapor/services/web/client"
-	"github.com/lapor/lapor/services/web/internal/api"
 	"github.com/lapor/lapor/services/web/internal/contract"
 	"github.com/lapor/lapor/services/web/internal/partner"
+	"github.com/lapor/lapor/services/web/internal/server"
 )
 
 var env *testenv.Env
@@ -43,14 +44,14 @@ type fixture struct {
 	ctx      context.Context
 	srv      *httptest.Server
 	conn     driver.Conn
-	rdb      *redis.Client
+	rdb      *goredis.Client
 	keys     *partner.Keys
-	alerts   *alert.Log
+	alerts   *redis.AlertLog
 	shutdown context.CancelFunc // ends open streams, as a server shutdown does
 	hc       *http.Client       // checks every response against the contract
 }
 
-func newFixture(t *testing.T, opts ...func(*api.Options)) *fixture {
+func newFixture(t *testing.T, opts ...func(*server.Options)) *fixture {
 	t.Helper()
 	testenv.Need(t, env)
 	ctx := testenv.Ctx(t)
@@ -69,9 +70,9 @@ func newFixture(t *testing.T, opts ...func(*api.Options)) *fixture {
 	}
 	log := logging.Discard()
 	keys := partner.NewKeys(clickhouse.NewKeyStore(conn))
-	alerts := alert.NewLog(rdb)
+	alerts := redis.NewAlertLog(rdb)
 	sctx, shutdown := context.WithCancel(ctx)
-	o := api.Options{
+	o := server.Options{
 		Log: log, Store: clickhouse.NewPageStore(conn), Catalog: cat,
 		IngestURL: &url.URL{Scheme: "http", Host: "127.0.0.1:1"},
 		Partner: &partner.Options{
@@ -84,7 +85,7 @@ func newFixture(t *testing.T, opts ...func(*api.Options)) *fixture {
 	for _, opt := range opts {
 		opt(&o)
 	}
-	h, err := api.NewHandler(o)
+	h, err := server.NewHandler(o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -141,7 +142,7 @@ func (f *fixture) get(path, key string) (*http.Response, []byte) {
 }
 
 // publish appends events to the alert log and returns their cursors.
-func (f *fixture) publish(evs ...alert.Event) []string {
+func (f *fixture) publish(evs ...lapor.AlertEvent) []string {
 	f.t.Helper()
 	var ids []string
 	for _, ev := range evs {

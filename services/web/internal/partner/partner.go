@@ -12,51 +12,40 @@ import (
 
 	"github.com/lapor/lapor/api"
 	lapor "github.com/lapor/lapor/services/shared"
-	"github.com/lapor/lapor/services/shared/alert"
 	"github.com/lapor/lapor/services/shared/catalog"
 	"github.com/lapor/lapor/services/shared/clickhouse"
 	"github.com/lapor/lapor/services/shared/httpapi"
+	"github.com/lapor/lapor/services/shared/redis"
+	"github.com/lapor/lapor/services/web/internal/read"
 )
 
 // DefaultHeartbeat is how often a quiet event stream sends a comment, so
 // that proxies and clients can tell a quiet stream from a dead one.
 const DefaultHeartbeat = 15 * time.Second
 
-// Bucket is one bucket of a service's report series.
-type Bucket struct {
-	T         time.Time
-	Reports   uint64
-	Reporters uint64
-	Expected  *float64 // what the detector expected; nil where it judged nothing
-}
-
-// SeriesFunc returns a service's reports in buckets of step from from
-// (aligned to step) up to to, each with its baseline: the web's read
-// store, so that the partner API and the pages count the same way.
-type SeriesFunc func(ctx context.Context, service string, from, to time.Time, step time.Duration) ([]Bucket, error)
-
-// IncidentReader lists incidents: clickhouse.PageStore holds the SQL.
-type IncidentReader interface {
+// Store is what the partner API reads: incidents, and reports counted
+// as the pages count them. read.Reader is one, so that the partner API
+// and the pages never disagree.
+type Store interface {
 	Incidents(ctx context.Context, f clickhouse.IncidentFilter) ([]lapor.Incident, error)
+	// Series returns a service's reports in buckets of step from from
+	// (aligned to step) up to to, each with what the detector expected.
+	Series(ctx context.Context, service string, from, to time.Time, step time.Duration) ([]read.Point, error)
+	// Breakdown counts a service's reports by a dimension from from to
+	// to, largest first.
+	Breakdown(ctx context.Context, service string, by read.Dimension, from, to time.Time) ([]read.Breakdown, error)
 }
 
-// The partner API reads incidents from ClickHouse.
-var _ IncidentReader = (*clickhouse.PageStore)(nil)
+// The partner API reads through the web's reader.
+var _ Store = (*read.Reader)(nil)
 
 // Options are what the partner API needs.
 type Options struct {
-	Log       *slog.Logger
-	Incidents IncidentReader
-	Catalog   *catalog.Catalog
-	Alerts    *alert.Log
-	Auth      *Auth
-	Series    SeriesFunc
-	// Symptoms counts a service's reports by symptom from from to to,
-	// largest first.
-	Symptoms func(ctx context.Context, service string, from, to time.Time) ([]SymptomCount, error)
-	// IncidentJSON renders an incident as the public API does, so both
-	// APIs share the Incident schema.
-	IncidentJSON func(lapor.Incident) any
+	Log     *slog.Logger
+	Store   Store
+	Catalog *catalog.Catalog
+	Alerts  *redis.AlertLog
+	Auth    *Auth
 	// Shutdown ends with the server: open event streams close then, so
 	// a graceful shutdown is not held up by them.
 	Shutdown  context.Context
@@ -67,7 +56,7 @@ type Options struct {
 }
 
 // API serves the partner endpoints; routes are registered in the web's
-// routes.go.
+// server package (routes.go).
 type API struct {
 	Auth *Auth
 	o    Options
@@ -80,8 +69,8 @@ type API struct {
 
 // New returns the partner API.
 func New(o Options) (*API, error) {
-	if o.Log == nil || o.Incidents == nil || o.Catalog == nil || o.Alerts == nil || o.Auth == nil || o.Series == nil || o.Symptoms == nil || o.IncidentJSON == nil {
-		return nil, errors.New("partner: log, incidents, catalog, alerts, auth, series and incident JSON are required")
+	if o.Log == nil || o.Store == nil || o.Catalog == nil || o.Alerts == nil || o.Auth == nil {
+		return nil, errors.New("partner: log, store, catalog, alerts and auth are required")
 	}
 	if o.Shutdown == nil {
 		o.Shutdown = context.Background()
@@ -111,7 +100,7 @@ func (a *API) HandleIncident(c *gin.Context) {
 		httpapi.Abort(c, http.StatusNotFound, "not_found", "no incident with this id", "id")
 		return
 	}
-	list, err := a.o.Incidents.Incidents(c.Request.Context(), clickhouse.IncidentFilter{ID: id, Limit: 1})
+	list, err := a.o.Store.Incidents(c.Request.Context(), clickhouse.IncidentFilter{ID: id, Limit: 1})
 	if err != nil {
 		a.storeError(c, "read incident", err)
 		return
@@ -120,7 +109,7 @@ func (a *API) HandleIncident(c *gin.Context) {
 		httpapi.Abort(c, http.StatusNotFound, "not_found", "no incident with this id", "id")
 		return
 	}
-	c.JSON(http.StatusOK, a.o.IncidentJSON(list[0]))
+	c.JSON(http.StatusOK, list[0])
 }
 
 // storeError answers a failed read with 503 and Retry-After: the store

@@ -106,7 +106,7 @@ func testIncidents() []lapor.Incident {
 	at := time.Date(2025, 3, 10, 10, 0, 0, 0, time.UTC)
 	return []lapor.Incident{
 		{ID: "inc-wa", Service: "whatsapp", Level: lapor.LevelDetected, Status: lapor.StatusOpen, StartedAt: at, UpdatedAt: at.Add(5 * time.Minute),
-			Peak: 120, PeakAt: at.Add(3 * time.Minute), Baseline: 4, LastCount: 90, TopSymptoms: []string{"login"}, TopSymptomShares: []float64{0.7}, TopCountries: []string{"ID"}, Version: 2},
+			Peak: 120, PeakAt: at.Add(3 * time.Minute), Baseline: 4, LastCount: 90, TopSymptoms: []lapor.SymptomShare{{Symptom: "login", Share: 0.7}}, TopCountries: []string{"ID"}, Version: 2},
 		{ID: "inc-gj", Service: "gojek", Level: lapor.LevelPossible, Status: lapor.StatusResolved, StartedAt: at.Add(-time.Hour), UpdatedAt: at.Add(-30 * time.Minute),
 			EndedAt: at.Add(-30 * time.Minute), EndReason: lapor.EndNewNormal, Peak: 30, PeakAt: at.Add(-50 * time.Minute), Baseline: 3, LastCount: 2, Version: 3},
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/lapor/lapor/services/shared/httpapi"
+	"github.com/lapor/lapor/services/web/internal/read"
 )
 
 // buckets are the bucket sizes of GET /v1/services/{slug}/stats, with the
@@ -80,19 +81,22 @@ func (a *API) HandleStats(c *gin.Context) {
 		return
 	}
 	ctx := c.Request.Context()
-	series, err := a.o.Series(ctx, slug, from, to, b.step)
+	series, err := a.o.Store.Series(ctx, slug, from, to, b.step)
 	if err != nil {
 		a.storeError(c, "read stats series", err)
 		return
 	}
-	symptoms, err := a.o.Symptoms(ctx, slug, from, to)
+	symptoms, err := a.o.Store.Breakdown(ctx, slug, read.BySymptom, from, to)
 	if err != nil {
 		a.storeError(c, "read stats symptoms", err)
 		return
 	}
-	out := Stats{Service: slug, Bucket: name, From: from, To: to, Points: make([]StatsPoint, len(series)), Symptoms: symptoms}
+	out := Stats{Service: slug, Bucket: name, From: from, To: to, Points: make([]StatsPoint, len(series)), Symptoms: make([]SymptomCount, len(symptoms))}
 	for i, p := range series {
-		out.Points[i] = StatsPoint{T: p.T.UTC(), Reports: p.Reports, Reporters: p.Reporters, Expected: p.Expected}
+		out.Points[i] = StatsPoint{T: p.T.UTC(), Reports: p.Reports, Reporters: p.Reporters, Expected: p.Expectation()}
+	}
+	for i, b := range symptoms {
+		out.Symptoms[i] = SymptomCount{Symptom: b.Key, Reports: b.Reports, Reporters: b.Reporters}
 	}
 	c.Header("Cache-Control", "private, max-age=5")
 	c.JSON(http.StatusOK, out)

@@ -13,17 +13,17 @@ import (
 	"testing"
 	"time"
 
-	"github.com/lapor/lapor/services/shared/alert"
+	lapor "github.com/lapor/lapor/services/shared"
 	"github.com/lapor/lapor/services/web/client"
-	"github.com/lapor/lapor/services/web/internal/api"
 	"github.com/lapor/lapor/services/web/internal/contract"
 	"github.com/lapor/lapor/services/web/internal/partner"
+	"github.com/lapor/lapor/services/web/internal/server"
 )
 
 // newStreamFixture is newFixture with the event streams' limits set.
 func newStreamFixture(t *testing.T, so partner.StreamOptions) *fixture {
 	t.Helper()
-	return newFixture(t, func(o *api.Options) { o.Partner.Streams = so })
+	return newFixture(t, func(o *server.Options) { o.Partner.Streams = so })
 }
 
 // sseEvent is one event read off a stream.
@@ -195,7 +195,7 @@ func TestStreamCatchesUpThenFollowsWithoutGapOrRepeat(t *testing.T) {
 	f := newStreamFixture(t, partner.StreamOptions{})
 	c := f.client(partner.ScopeAlerts)
 	const before, during = 250, 60 // more than two pages behind
-	var evs []alert.Event
+	var evs []lapor.AlertEvent
 	for i := range before {
 		evs = append(evs, event(i))
 	}

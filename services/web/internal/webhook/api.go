@@ -23,9 +23,9 @@ import (
 	"github.com/gin-gonic/gin"
 
 	lapor "github.com/lapor/lapor/services/shared"
-	"github.com/lapor/lapor/services/shared/alert"
 	"github.com/lapor/lapor/services/shared/catalog"
 	"github.com/lapor/lapor/services/shared/httpapi"
+	"github.com/lapor/lapor/services/shared/redis"
 )
 
 // Limits on subscriptions.
@@ -50,7 +50,7 @@ var (
 type APIOptions struct {
 	Log          *slog.Logger
 	Store        Store
-	Alerts       *alert.Log       // a new subscription starts at its end
+	Alerts       *redis.AlertLog  // a new subscription starts at its end
 	Catalog      *catalog.Catalog // filter services must be in it
 	AllowPrivate bool             // accept URLs on private networks (tests, closed networks)
 	Lookup       Lookup           // resolves URL hosts; the system resolver when nil
@@ -87,7 +87,7 @@ type webhookJSON struct {
 	Secret      string     `json:"secret,omitempty"`
 }
 
-// filterJSON is alert.Filter with every list present, as the contract
+// filterJSON is lapor.AlertFilter with every list present, as the contract
 // promises lists rather than missing fields.
 type filterJSON struct {
 	Services  []string `json:"services"`
@@ -137,9 +137,9 @@ func (a *API) unavailable(c *gin.Context, what string, err error) {
 }
 
 type createRequest struct {
-	URL         string       `json:"url"`
-	Filter      alert.Filter `json:"filter"`
-	Description string       `json:"description"`
+	URL         string            `json:"url"`
+	Filter      lapor.AlertFilter `json:"filter"`
+	Description string            `json:"description"`
 }
 
 // Create handles POST /v1/webhooks: it answers 201 with the subscription
@@ -268,13 +268,13 @@ func decodeCreate(body io.Reader) (createRequest, string, error) {
 }
 
 // checkFilter validates and normalises a filter.
-func (a *API) checkFilter(f alert.Filter) (alert.Filter, string, error) {
+func (a *API) checkFilter(f lapor.AlertFilter) (lapor.AlertFilter, string, error) {
 	for field, xs := range map[string][]string{"filter.services": f.Services, "filter.countries": f.Countries, "filter.levels": f.Levels} {
 		if len(xs) > MaxFilterValues {
 			return f, field, fmt.Errorf("%s has more than %d values", field, MaxFilterValues)
 		}
 	}
-	var out alert.Filter
+	var out lapor.AlertFilter
 	for _, s := range f.Services {
 		svc, ok := a.o.Catalog.Get(strings.ToLower(strings.TrimSpace(s)))
 		if !ok {

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/lapor/lapor/services/shared/alert"
+	lapor "github.com/lapor/lapor/services/shared"
 	"github.com/lapor/lapor/services/shared/httpapi"
 )
 
@@ -67,7 +67,7 @@ func TestWebhookLifecycle(t *testing.T) {
 
 func TestWebhooksAreTheirOwnersOnly(t *testing.T) {
 	r := newRig(t, false)
-	mine := r.subscribe(t, "keyA", "https://hooks.example.com/a", alert.Filter{})
+	mine := r.subscribe(t, "keyA", "https://hooks.example.com/a", lapor.AlertFilter{})
 	var list listJSON
 	r.call(t, "keyB", http.MethodGet, "/v1/webhooks", nil, &list)
 	if len(list.Webhooks) != 0 {
@@ -143,19 +143,19 @@ func TestCreateWebhookRefusesBadRequests(t *testing.T) {
 func TestWebhookLimitPerKey(t *testing.T) {
 	r := newRig(t, false)
 	for range MaxPerOwner {
-		r.subscribe(t, "keyA", "https://hooks.example.com/h", alert.Filter{})
+		r.subscribe(t, "keyA", "https://hooks.example.com/h", lapor.AlertFilter{})
 	}
 	var e httpapi.ErrorBody
 	resp := r.call(t, "keyA", http.MethodPost, "/v1/webhooks", `{"url":"https://hooks.example.com/h"}`, &e)
 	if resp.StatusCode != http.StatusConflict || e.Error.Code != "too_many_webhooks" {
 		t.Errorf("webhook %d: status %d %+v, want 409 too_many_webhooks", MaxPerOwner+1, resp.StatusCode, e)
 	}
-	r.subscribe(t, "keyB", "https://hooks.example.com/h", alert.Filter{}) // other keys are not limited by it
+	r.subscribe(t, "keyB", "https://hooks.example.com/h", lapor.AlertFilter{}) // other keys are not limited by it
 }
 
 func TestDeliveriesParameters(t *testing.T) {
 	r := newRig(t, false)
-	c := r.subscribe(t, "keyA", "https://hooks.example.com/h", alert.Filter{})
+	c := r.subscribe(t, "keyA", "https://hooks.example.com/h", lapor.AlertFilter{})
 	for _, q := range []string{"?status=lost", "?limit=0", "?limit=1001", "?limit=ten"} {
 		t.Run(q, func(t *testing.T) {
 			var e httpapi.ErrorBody

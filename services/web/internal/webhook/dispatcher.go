@@ -14,16 +14,11 @@ import (
 	"sync"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
-	"github.com/lapor/lapor/services/shared/alert"
-	"github.com/lapor/lapor/services/shared/lease"
+	"github.com/lapor/lapor/services/shared/redis"
 	"github.com/lapor/lapor/services/shared/sleep"
 	"github.com/lapor/lapor/services/web/client"
+	goredis "github.com/redis/go-redis/v9"
 )
-
-// LeaseKey is the Redis key of the dispatcher lease.
-const LeaseKey = "lapor:webhooks:dispatcher"
 
 // Defaults of DispatcherOptions.
 const (
@@ -40,14 +35,14 @@ const readBatch = 100
 type DispatcherOptions struct {
 	Log          *slog.Logger
 	Store        Store
-	Alerts       *alert.Log
-	Redis        redis.UniversalClient // holds the lease
-	Retry        Retry                 // DefaultRetry() when zero
-	Timeout      time.Duration         // per attempt
-	AllowPrivate bool                  // deliver to private addresses (tests, closed networks)
-	LeaseTTL     time.Duration         // how long the lease outlives its holder; must exceed Timeout
-	Refresh      time.Duration         // how often subscriptions are reloaded
-	MaxInFlight  int                   // attempts in flight at once, across subscriptions
+	Alerts       *redis.AlertLog
+	Redis        goredis.UniversalClient // holds the lease
+	Retry        Retry                   // DefaultRetry() when zero
+	Timeout      time.Duration           // per attempt
+	AllowPrivate bool                    // deliver to private addresses (tests, closed networks)
+	LeaseTTL     time.Duration           // how long the lease outlives its holder; must exceed Timeout
+	Refresh      time.Duration           // how often subscriptions are reloaded
+	MaxInFlight  int                     // attempts in flight at once, across subscriptions
 }
 
 // Dispatcher delivers alert events to webhook subscriptions.
@@ -59,7 +54,7 @@ type DispatcherOptions struct {
 // requests in flight overall.
 //
 // Only one dispatcher delivers at a time across web replicas: it must hold
-// a lease (package lease). A replica that cannot renew it (Redis
+// a lease (redis.Lease). A replica that cannot renew it (Redis
 // unreachable, or the key now belongs to another) stops delivering a
 // delivery timeout before the TTL runs out, and the others keep trying to
 // take the lease, so one of them resumes when the holder dies.
@@ -74,7 +69,7 @@ type DispatcherOptions struct {
 type Dispatcher struct {
 	o      DispatcherOptions
 	client *http.Client
-	lease  *lease.Lease
+	lease  *redis.Lease
 	slots  chan struct{} // MaxInFlight tokens
 	tail   *notifier     // wakes subscriptions when the log grows
 }
@@ -102,7 +97,7 @@ func NewDispatcher(o DispatcherOptions) (*Dispatcher, error) {
 	if o.MaxInFlight <= 0 {
 		o.MaxInFlight = DefaultMaxInFlight
 	}
-	l, err := lease.New(o.Redis, LeaseKey, o.LeaseTTL, o.Log)
+	l, err := redis.NewLease(o.Redis, redis.WebhookLeaseKey, o.LeaseTTL, o.Log)
 	if err != nil {
 		return nil, fmt.Errorf("webhook dispatcher: %w", err)
 	}
@@ -197,7 +192,7 @@ func (d *Dispatcher) watchTail(ctx context.Context) {
 		// A short block keeps shutdown prompt: the client only notices a
 		// cancelled context once the blocking read returns.
 		es, err := d.o.Alerts.Wait(ctx, last, readBatch, time.Second)
-		if errors.Is(err, alert.ErrCursorExpired) || errors.Is(err, alert.ErrCursorAhead) {
+		if errors.Is(err, redis.ErrCursorExpired) || errors.Is(err, redis.ErrCursorAhead) {
 			// Trimmed past us, or a new log (Redis lost its data): follow
 			// from what the log holds now.
 			last = ""
@@ -245,12 +240,12 @@ func (d *Dispatcher) serve(ctx context.Context, sub Subscription) {
 	for ctx.Err() == nil {
 		woken := d.tail.wait() // taken before reading, so no append is missed
 		es, err := d.o.Alerts.After(ctx, cursor, readBatch)
-		if errors.Is(err, alert.ErrCursorExpired) {
+		if errors.Is(err, redis.ErrCursorExpired) {
 			log.Warn("webhook subscription fell behind the alert log; continuing from the oldest event kept", "cursor", cursor)
 			cursor = ""
 			continue
 		}
-		if errors.Is(err, alert.ErrCursorAhead) {
+		if errors.Is(err, redis.ErrCursorAhead) {
 			// The log is younger than the cursor (Redis lost its data and
 			// started a new one): every event it holds is new to us.
 			log.Warn("webhook subscription's cursor is past the end of the alert log; continuing from the oldest event kept", "cursor", cursor)
@@ -303,7 +298,7 @@ func (d *Dispatcher) resume(ctx context.Context, sub Subscription) (string, map[
 
 // deliver sends one event until it is delivered or dead, recording every
 // attempt; false when ctx ended first (the delivery resumes on restart).
-func (d *Dispatcher) deliver(ctx context.Context, log *slog.Logger, sub Subscription, e alert.Entry, p Pending) bool {
+func (d *Dispatcher) deliver(ctx context.Context, log *slog.Logger, sub Subscription, e redis.AlertEntry, p Pending) bool {
 	if wait := time.Until(p.NextAt); p.Attempts > 0 && wait > 0 && sleep.For(ctx, wait) != nil {
 		return false
 	}
@@ -338,7 +333,7 @@ func (d *Dispatcher) deliver(ctx context.Context, log *slog.Logger, sub Subscrip
 
 // attempt POSTs the event once. It runs to its own timeout even when ctx
 // ends, so that an attempt the receiver may have accepted gets recorded.
-func (d *Dispatcher) attempt(ctx context.Context, sub Subscription, e alert.Entry, deliveryID string, n int) Attempt {
+func (d *Dispatcher) attempt(ctx context.Context, sub Subscription, e redis.AlertEntry, deliveryID string, n int) Attempt {
 	a := Attempt{WebhookID: sub.ID, DeliveryID: deliveryID, EventID: e.Event.ID, Cursor: e.Cursor, Attempt: n, Status: StatusFailed}
 	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), d.o.Timeout)
 	defer cancel()

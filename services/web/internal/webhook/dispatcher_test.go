@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/lapor/lapor/services/shared/alert"
+	lapor "github.com/lapor/lapor/services/shared"
 )
 
 // attemptsOf returns one event's attempts from a delivery log, first
@@ -48,7 +48,7 @@ func TestDispatcherRetriesUntilDeliveredInOrderAndSigned(t *testing.T) {
 		}
 		return http.StatusNoContent
 	})
-	sub := r.subscribe(t, "keyA", rc.URL(), alert.Filter{})
+	sub := r.subscribe(t, "keyA", rc.URL(), lapor.AlertFilter{})
 	rc.setSecret(sub.Secret)
 	r.start(t, r.opts)
 	want := r.publish(t, events(5)...)
@@ -105,7 +105,7 @@ func TestDispatcherRestartLosesAndRepeatsNothing(t *testing.T) {
 		}
 		return http.StatusOK
 	})
-	sub := r.subscribe(t, "keyA", rc.URL(), alert.Filter{})
+	sub := r.subscribe(t, "keyA", rc.URL(), lapor.AlertFilter{})
 	rc.setSecret(sub.Secret)
 	opts := r.opts
 	opts.Retry.Base, opts.Retry.Cap = 200*time.Millisecond, 400*time.Millisecond
@@ -143,7 +143,7 @@ func TestDispatcherDeadLettersAfterTheLastAttemptAndMovesOn(t *testing.T) {
 		}
 		return http.StatusOK
 	})
-	sub := r.subscribe(t, "keyA", rc.URL(), alert.Filter{})
+	sub := r.subscribe(t, "keyA", rc.URL(), lapor.AlertFilter{})
 	rc.setSecret(sub.Secret)
 	opts := r.opts
 	opts.Retry.MaxAttempts = 3
@@ -163,7 +163,7 @@ func TestDispatcherDeadLettersAfterTheLastAttemptAndMovesOn(t *testing.T) {
 
 func TestDispatcherFiltersAndASlowReceiverHoldsUpNoOne(t *testing.T) {
 	r := newRig(t, true)
-	evs := []alert.Event{
+	evs := []lapor.AlertEvent{
 		{Service: "gojek", Level: "possible", Countries: []string{"ID"}},
 		{Service: "whatsapp", Level: "detected", Countries: []string{"SG", "MY"}},
 		{Service: "gojek", Level: "detected", Countries: []string{"ID", "SG"}},
@@ -172,18 +172,18 @@ func TestDispatcherFiltersAndASlowReceiverHoldsUpNoOne(t *testing.T) {
 	}
 	tests := []struct {
 		name   string
-		filter alert.Filter
+		filter lapor.AlertFilter
 		want   []string
 	}{
-		{"service", alert.Filter{Services: []string{"gojek"}}, []string{"ev001", "ev003"}},
-		{"level", alert.Filter{Levels: []string{"detected"}}, []string{"ev002", "ev003"}},
-		{"country", alert.Filter{Countries: []string{"sg"}}, []string{"ev002", "ev003"}},
-		{"all must hold", alert.Filter{Services: []string{"whatsapp"}, Levels: []string{"possible"}}, []string{"ev005"}},
-		{"none", alert.Filter{}, []string{"ev001", "ev002", "ev003", "ev004", "ev005"}},
+		{"service", lapor.AlertFilter{Services: []string{"gojek"}}, []string{"ev001", "ev003"}},
+		{"level", lapor.AlertFilter{Levels: []string{"detected"}}, []string{"ev002", "ev003"}},
+		{"country", lapor.AlertFilter{Countries: []string{"sg"}}, []string{"ev002", "ev003"}},
+		{"all must hold", lapor.AlertFilter{Services: []string{"whatsapp"}, Levels: []string{"possible"}}, []string{"ev005"}},
+		{"none", lapor.AlertFilter{}, []string{"ev001", "ev002", "ev003", "ev004", "ev005"}},
 	}
 	// A receiver that never answers: every attempt takes the full timeout.
 	slow := newReceiver(t, func(string, int) int { return 0 })
-	slowSub := r.subscribe(t, "keyA", slow.URL(), alert.Filter{})
+	slowSub := r.subscribe(t, "keyA", slow.URL(), lapor.AlertFilter{})
 	slow.setSecret(slowSub.Secret)
 	rcs := make([]*receiver, len(tests))
 	for i, tt := range tests {
@@ -213,7 +213,7 @@ func TestDispatcherFiltersAndASlowReceiverHoldsUpNoOne(t *testing.T) {
 func TestOnlyTheLeaseHolderDelivers(t *testing.T) {
 	r := newRig(t, true)
 	rc := newReceiver(t, accept)
-	sub := r.subscribe(t, "keyA", rc.URL(), alert.Filter{})
+	sub := r.subscribe(t, "keyA", rc.URL(), lapor.AlertFilter{})
 	rc.setSecret(sub.Secret)
 	stopA := r.start(t, r.opts)
 	time.Sleep(200 * time.Millisecond) // A takes the lease first
@@ -234,7 +234,7 @@ func TestOnlyTheLeaseHolderDelivers(t *testing.T) {
 func TestDeletedWebhookStopsReceiving(t *testing.T) {
 	r := newRig(t, true)
 	rc := newReceiver(t, accept)
-	sub := r.subscribe(t, "keyA", rc.URL(), alert.Filter{})
+	sub := r.subscribe(t, "keyA", rc.URL(), lapor.AlertFilter{})
 	rc.setSecret(sub.Secret)
 	r.start(t, r.opts)
 	r.publish(t, events(1)...)

@@ -17,11 +17,11 @@ import (
 	"github.com/gin-gonic/gin"
 
 	lapor "github.com/lapor/lapor/services/shared"
-	"github.com/lapor/lapor/services/shared/alert"
 	"github.com/lapor/lapor/services/shared/catalog"
 	"github.com/lapor/lapor/services/shared/clickhouse"
 	"github.com/lapor/lapor/services/shared/httpapi"
 	"github.com/lapor/lapor/services/shared/logging"
+	"github.com/lapor/lapor/services/shared/redis"
 	"github.com/lapor/lapor/services/shared/testenv"
 	"github.com/lapor/lapor/services/web/client"
 	"github.com/lapor/lapor/services/web/internal/contract"
@@ -36,7 +36,7 @@ func TestMain(m *testing.M) { os.Exit(testenv.Main(m, &env)) }
 type rig struct {
 	ctx    context.Context
 	store  Store
-	alerts *alert.Log
+	alerts *redis.AlertLog
 	base   string
 	http   *http.Client
 	opts   DispatcherOptions
@@ -55,7 +55,7 @@ func newRig(t *testing.T, allowPrivate bool) *rig {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &rig{ctx: testenv.Ctx(t), store: clickhouse.NewWebhookStore(conn), alerts: alert.NewLog(rdb)}
+	r := &rig{ctx: testenv.Ctx(t), store: clickhouse.NewWebhookStore(conn), alerts: redis.NewAlertLog(rdb)}
 	api, err := NewAPI(APIOptions{
 		Log: logging.Discard(), Store: r.store, Alerts: r.alerts, Catalog: cat,
 		AllowPrivate: allowPrivate, Lookup: fakeLookup,
@@ -142,7 +142,7 @@ type created struct {
 }
 
 // subscribe creates a webhook for owner through the API.
-func (r *rig) subscribe(t *testing.T, owner, url string, f alert.Filter) created {
+func (r *rig) subscribe(t *testing.T, owner, url string, f lapor.AlertFilter) created {
 	t.Helper()
 	var c created
 	resp := r.call(t, owner, http.MethodPost, "/v1/webhooks", map[string]any{"url": url, "filter": f}, &c)
@@ -154,7 +154,7 @@ func (r *rig) subscribe(t *testing.T, owner, url string, f alert.Filter) created
 
 // publish appends events to the alert log as the detector does and
 // returns their ids.
-func (r *rig) publish(t *testing.T, evs ...alert.Event) []string {
+func (r *rig) publish(t *testing.T, evs ...lapor.AlertEvent) []string {
 	t.Helper()
 	var ids []string
 	for _, ev := range evs {
@@ -186,7 +186,7 @@ func (r *rig) publish(t *testing.T, evs ...alert.Event) []string {
 }
 
 // events makes n plain events.
-func events(n int) []alert.Event { return make([]alert.Event, n) }
+func events(n int) []lapor.AlertEvent { return make([]lapor.AlertEvent, n) }
 
 // start runs a dispatcher until the returned stop is called (or the test
 // ends); stop waits for Run to return and fails the test on its error.
@@ -287,7 +287,7 @@ func (rc *receiver) serve(w http.ResponseWriter, req *http.Request) {
 	if err := client.Verify(rc.secret, req.Header, body, time.Minute); err != nil || req.Header.Get("Content-Type") != "application/json" {
 		rc.badSig = append(rc.badSig, fmt.Sprintf("%s: %v", id, err))
 	}
-	var ev alert.Event
+	var ev lapor.AlertEvent
 	if err := json.Unmarshal(body, &ev); err != nil || ev.ID != id {
 		rc.badSig = append(rc.badSig, fmt.Sprintf("%s: body %q does not carry the event", id, body))
 	}

@@ -11,13 +11,12 @@ import (
 	"sync"
 	"time"
 
+	lapor "github.com/lapor/lapor/services/shared"
 	"github.com/lapor/lapor/services/shared/clickhouse"
 	"github.com/lapor/lapor/services/shared/config"
 	"github.com/lapor/lapor/services/shared/httpapi"
 	"github.com/lapor/lapor/services/shared/logging"
-	"github.com/lapor/lapor/services/shared/redisclient"
-	"github.com/lapor/lapor/services/shared/report"
-	"github.com/lapor/lapor/services/shared/stream"
+	"github.com/lapor/lapor/services/shared/redis"
 	"github.com/lapor/lapor/services/worker/internal/consume"
 )
 
@@ -27,6 +26,7 @@ type settings struct {
 	httpAddr       string
 	migrateOnStart bool
 	consume        consume.Config
+	group          redis.GroupConfig // Stream is set per stream
 	deadLetterMax  int
 }
 
@@ -47,7 +47,7 @@ func load(args []string, getenv func(string) string, stderr io.Writer) (settings
 	l.String(&s.httpAddr, "http-addr", "127.0.0.1:8082", "address for /healthz and /readyz")
 	l.Bool(&s.migrateOnStart, "migrate-on-start", false, "apply ClickHouse migrations before consuming")
 	c := &s.consume
-	l.String(&c.Consumer, "consumer", defaultConsumer(), "this worker's consumer name in the group (unique per process)")
+	l.String(&s.group.Consumer, "consumer", defaultConsumer(), "this worker's consumer name in the group (unique per process)")
 	l.Int(&c.BatchSize, "batch-size", 5000, "reports per ClickHouse insert")
 	l.Duration(&c.FlushInterval, "flush-interval", 500*time.Millisecond, "longest a report waits for its batch")
 	l.Duration(&c.ClaimInterval, "claim-interval", 15*time.Second, "how often to claim reports abandoned by dead workers")
@@ -61,7 +61,7 @@ func load(args []string, getenv func(string) string, stderr io.Writer) (settings
 	}
 	migrateOnly := cmd == "migrate"
 	switch {
-	case c.Consumer == "":
+	case s.group.Consumer == "":
 		return s, false, errors.New("consumer must not be empty")
 	case c.BatchSize < 1:
 		return s, false, fmt.Errorf("batch-size must be at least 1, got %d", c.BatchSize)
@@ -70,7 +70,7 @@ func load(args []string, getenv func(string) string, stderr io.Writer) (settings
 	case s.deadLetterMax < 1:
 		return s, false, fmt.Errorf("dead-letter-max must be at least 1, got %d", s.deadLetterMax)
 	}
-	c.DeadLetterMax = int64(s.deadLetterMax)
+	s.group.DeadLetterMax = int64(s.deadLetterMax)
 	return s, migrateOnly, nil
 }
 
@@ -99,17 +99,17 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return nil
 		}
 	}
-	rdb, err := redisclient.New(ctx, s.common)
+	rdb, err := redis.Open(ctx, s.common)
 	if err != nil {
 		return err
 	}
 	defer rdb.Close()
 
-	streams, err := stream.ReportStreams(s.common.ReportShards)
+	streams, err := redis.ReportStreams(s.common.ReportShards)
 	if err != nil {
 		return err
 	}
-	out := consume.WriterFunc(func(ctx context.Context, reps []report.Report) error {
+	out := consume.WriterFunc(func(ctx context.Context, reps []lapor.Report) error {
 		return clickhouse.SaveReports(ctx, conn, reps)
 	})
 	// One consumer per report stream: a stream's entries, its dead
@@ -118,12 +118,17 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	var consumers []*consume.Consumer
 	var beats []*httpapi.Heartbeat
 	for _, st := range streams {
+		gcfg := s.group
+		gcfg.Stream = st
+		group, err := redis.NewReportGroup(rdb, gcfg)
+		if err != nil {
+			return err
+		}
 		cfg := s.consume
-		cfg.Stream = st
 		hb := httpapi.NewHeartbeat()
 		cfg.Beat = hb.Beat
 		beats = append(beats, hb)
-		c, err := consume.New(rdb, out, cfg, log.With("stream", st))
+		c, err := consume.New(group, out, cfg, log.With("consumer", gcfg.Consumer, "stream", st))
 		if err != nil {
 			return err
 		}
@@ -157,7 +162,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return fmt.Errorf("listen on %s: %w", s.httpAddr, err)
 	}
 
-	log.Info("worker started", "consumer", s.consume.Consumer, "streams", len(streams), "batch_size", s.consume.BatchSize,
+	log.Info("worker started", "consumer", s.group.Consumer, "streams", len(streams), "batch_size", s.consume.BatchSize,
 		"flush_interval", s.consume.FlushInterval.String())
 	err = httpapi.ServeAlongside(ctx, ln, handler, log, func(ctx context.Context) error {
 		errs := make([]error, len(consumers))

@@ -13,13 +13,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
+	goredis "github.com/redis/go-redis/v9"
 
+	lapor "github.com/lapor/lapor/services/shared"
 	"github.com/lapor/lapor/services/shared/clickhouse"
 	"github.com/lapor/lapor/services/shared/config"
-	"github.com/lapor/lapor/services/shared/redisclient"
-	"github.com/lapor/lapor/services/shared/report"
-	"github.com/lapor/lapor/services/shared/stream"
+	"github.com/lapor/lapor/services/shared/redis"
 	"github.com/lapor/lapor/services/shared/testenv"
 )
 
@@ -48,8 +47,8 @@ func TestLoad(t *testing.T) {
 					c.ClaimInterval != 15*time.Second || c.ClaimIdle != 30*time.Second || c.ShutdownGrace != 10*time.Second || s.migrateOnStart {
 					t.Errorf("defaults = %+v", s)
 				}
-				if !strings.HasSuffix(c.Consumer, "-"+strconv.Itoa(os.Getpid())) {
-					t.Errorf("default consumer %q does not end with the pid", c.Consumer)
+				if !strings.HasSuffix(s.group.Consumer, "-"+strconv.Itoa(os.Getpid())) {
+					t.Errorf("default consumer %q does not end with the pid", s.group.Consumer)
 				}
 			},
 		},
@@ -57,7 +56,7 @@ func TestLoad(t *testing.T) {
 			name: "environment",
 			env:  map[string]string{"LAPOR_BATCH_SIZE": "10", "LAPOR_CONSUMER": "w1", "LAPOR_FLUSH_INTERVAL": "1s", "LAPOR_MIGRATE_ON_START": "true"},
 			check: func(t *testing.T, s settings) {
-				if s.consume.BatchSize != 10 || s.consume.Consumer != "w1" || s.consume.FlushInterval != time.Second || !s.migrateOnStart {
+				if s.consume.BatchSize != 10 || s.group.Consumer != "w1" || s.consume.FlushInterval != time.Second || !s.migrateOnStart {
 					t.Errorf("settings = %+v", s)
 				}
 			},
@@ -156,7 +155,7 @@ func TestRunServesHealthAndWritesReports(t *testing.T) {
 	testenv.Need(t, env)
 	ctx := testenv.Ctx(t)
 	cfg := env.Config(t)
-	rdb, err := redisclient.New(ctx, cfg)
+	rdb, err := redis.Open(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -204,17 +203,17 @@ func TestRunServesHealthAndWritesReports(t *testing.T) {
 	now := time.Now().UTC()
 	p := rdb.Pipeline()
 	for i := 0; i < n; i++ {
-		r := report.Report{ID: fmt.Sprintf("e2e-%d", i), Service: []string{"gojek", "bca"}[i%2], Symptom: "login", Time: now, Reporter: "k"}
+		r := lapor.Report{ID: fmt.Sprintf("e2e-%d", i), Service: []string{"gojek", "bca"}[i%2], Symptom: "login", Time: now, Reporter: "k"}
 		v, _ := r.Encode()
-		p.XAdd(ctx, &redis.XAddArgs{Stream: stream.Reports, Values: []any{stream.ReportField, v}})
+		p.XAdd(ctx, &goredis.XAddArgs{Stream: redis.Reports, Values: []any{redis.ReportField, v}})
 	}
-	p.XAdd(ctx, &redis.XAddArgs{Stream: stream.Reports, Values: []any{stream.ReportField, "garbage"}})
+	p.XAdd(ctx, &goredis.XAddArgs{Stream: redis.Reports, Values: []any{redis.ReportField, "garbage"}})
 	if _, err := p.Exec(ctx); err != nil {
 		t.Fatal(err)
 	}
 	deadline = time.Now().Add(30 * time.Second)
 	for {
-		l, _ := rdb.XLen(ctx, stream.Reports).Result()
+		l, _ := rdb.XLen(ctx, redis.Reports).Result()
 		if l == 0 {
 			break
 		}
@@ -240,7 +239,7 @@ func TestRunServesHealthAndWritesReports(t *testing.T) {
 	defer conn.Close()
 	// Every report once in the raw table and in the rollup.
 	testenv.CheckReports(ctx, t, conn, map[testenv.ReportGroup]uint64{{Service: "gojek", Symptom: "login"}: n / 2, {Service: "bca", Symptom: "login"}: n / 2})
-	if l, _ := rdb.XLen(ctx, stream.DeadLetter(stream.Reports)).Result(); l != 1 {
+	if l, _ := rdb.XLen(ctx, redis.DeadLetter(redis.Reports)).Result(); l != 1 {
 		t.Errorf("dead letters = %d, want 1", l)
 	}
 	log := stderr.String()

@@ -17,7 +17,7 @@ func BenchmarkWorker(b *testing.B) {
 		b.StopTimer()
 		reps, _ := makeReports(fmt.Sprintf("b%d", i), n)
 		addAll(b, f, reps)
-		cfg := Config{Consumer: "bench", ClaimInterval: time.Hour, ClaimIdle: time.Hour}
+		cfg := testConfig{Consumer: "bench", Config: Config{ClaimInterval: time.Hour, ClaimIdle: time.Hour}}
 		b.StartTimer()
 		started := time.Now()
 		r := start(b, f, f.store, cfg)

@@ -5,13 +5,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
-	"github.com/lapor/lapor/services/shared/report"
-	"github.com/lapor/lapor/services/shared/stream"
+	lapor "github.com/lapor/lapor/services/shared"
+	"github.com/lapor/lapor/services/shared/redis"
 )
 
-func encode(t *testing.T, r report.Report) string {
+func encode(t *testing.T, r lapor.Report) string {
 	t.Helper()
 	s, err := r.Encode()
 	if err != nil {
@@ -20,8 +18,8 @@ func encode(t *testing.T, r report.Report) string {
 	return s
 }
 
-func goodReport(id string) report.Report {
-	return report.Report{ID: id, Service: "gojek", Symptom: "login", Time: time.Date(2025, 3, 4, 5, 6, 7, 0, time.UTC), Reporter: "k"}
+func goodReport(id string) lapor.Report {
+	return lapor.Report{ID: id, Service: "gojek", Symptom: "login", Time: time.Date(2025, 3, 4, 5, 6, 7, 0, time.UTC), Reporter: "k"}
 }
 
 func TestClassify(t *testing.T) {
@@ -33,29 +31,29 @@ func TestClassify(t *testing.T) {
 	tooNew := good
 	tooNew.Time = time.Date(2107, 1, 1, 0, 0, 0, 0, time.UTC)
 	longComment := good
-	longComment.Comment = strings.Repeat("x", report.MaxCommentRunes+1)
+	longComment.Comment = strings.Repeat("x", lapor.MaxCommentRunes+1)
 
 	tests := []struct {
 		name       string
 		values     map[string]any
-		wantReport *report.Report
+		wantReport *lapor.Report
 		wantReason string // substring; empty means the entry is good
 		wantRaw    string
 	}{
-		{name: "valid report", values: map[string]any{stream.ReportField: encode(t, good)}, wantReport: &good},
-		{name: "extra fields are ignored", values: map[string]any{stream.ReportField: encode(t, good), "x": "y"}, wantReport: &good},
-		{name: "not JSON", values: map[string]any{stream.ReportField: "{nope"}, wantReason: "decode report", wantRaw: "{nope"},
-		{name: "JSON of the wrong shape", values: map[string]any{stream.ReportField: `[1,2]`}, wantReason: "decode report", wantRaw: `[1,2]`},
-		{name: "fails validation", values: map[string]any{stream.ReportField: encode(t, noService)}, wantReason: "service missing", wantRaw: encode(t, noService)},
-		{name: "comment too long", values: map[string]any{stream.ReportField: encode(t, longComment)}, wantReason: "comment"},
-		{name: "time before 1970", values: map[string]any{stream.ReportField: encode(t, tooOld)}, wantReason: "outside what ClickHouse DateTime can hold"},
-		{name: "time after 2106", values: map[string]any{stream.ReportField: encode(t, tooNew)}, wantReason: "outside what ClickHouse DateTime can hold"},
+		{name: "valid report", values: map[string]any{redis.ReportField: encode(t, good)}, wantReport: &good},
+		{name: "extra fields are ignored", values: map[string]any{redis.ReportField: encode(t, good), "x": "y"}, wantReport: &good},
+		{name: "not JSON", values: map[string]any{redis.ReportField: "{nope"}, wantReason: "decode report", wantRaw: "{nope"},
+		{name: "JSON of the wrong shape", values: map[string]any{redis.ReportField: `[1,2]`}, wantReason: "decode report", wantRaw: `[1,2]`},
+		{name: "fails validation", values: map[string]any{redis.ReportField: encode(t, noService)}, wantReason: "service missing", wantRaw: encode(t, noService)},
+		{name: "comment too long", values: map[string]any{redis.ReportField: encode(t, longComment)}, wantReason: "comment"},
+		{name: "time before 1970", values: map[string]any{redis.ReportField: encode(t, tooOld)}, wantReason: "outside what ClickHouse DateTime can hold"},
+		{name: "time after 2106", values: map[string]any{redis.ReportField: encode(t, tooNew)}, wantReason: "outside what ClickHouse DateTime can hold"},
 		{name: "missing report field keeps the entry", values: map[string]any{"other": "v"}, wantReason: `no "r" field`, wantRaw: `{"other":"v"}`},
 		{name: "deleted entry", values: nil, wantReason: "deleted from the stream"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			rep, dead := Classify(redis.XMessage{ID: "1-1", Values: tt.values})
+			rep, dead := Classify(redis.Entry{ID: "1-1", Values: tt.values})
 			if tt.wantReason == "" {
 				if dead != nil {
 					t.Fatalf("dead-lettered a good entry: %+v", dead)

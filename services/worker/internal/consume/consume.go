@@ -3,7 +3,9 @@
 // it, and only then acknowledges and deletes the entries. Entries that can
 // never be written go to a dead-letter stream; entries a dead consumer left
 // pending are claimed and written here, and the dead consumer is then
-// deleted from the group.
+// deleted from the group. The Redis commands are redis.ReportGroup's,
+// reached through Group; the batching, retries and classification are
+// here.
 package consume
 
 import (
@@ -12,37 +14,59 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime"
-	"strings"
 	"sync"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
-	"github.com/lapor/lapor/services/shared/report"
+	lapor "github.com/lapor/lapor/services/shared"
+	"github.com/lapor/lapor/services/shared/redis"
 	"github.com/lapor/lapor/services/shared/sleep"
-	"github.com/lapor/lapor/services/shared/stream"
 	"github.com/lapor/lapor/services/worker/internal/batch"
 )
 
 // Writer stores a batch of reports. Writing the same reports twice must be
 // harmless: a batch is written again when its acknowledgement was lost.
 type Writer interface {
-	Write(ctx context.Context, reps []report.Report) error
+	Write(ctx context.Context, reps []lapor.Report) error
 }
 
 // WriterFunc adapts a function, such as one that saves reports with
 // clickhouse.SaveReports, to Writer.
-type WriterFunc func(ctx context.Context, reps []report.Report) error
+type WriterFunc func(ctx context.Context, reps []lapor.Report) error
 
 // Write calls f.
-func (f WriterFunc) Write(ctx context.Context, reps []report.Report) error { return f(ctx, reps) }
+func (f WriterFunc) Write(ctx context.Context, reps []lapor.Report) error { return f(ctx, reps) }
 
-// Config tunes a Consumer. Zero fields take the defaults noted.
+// Group is the consumer group a Consumer reads as: redis.ReportGroup.
+// Entries are deleted as they are acknowledged or dead-lettered, and a
+// group Redis lost is created again where it is found missing.
+type Group interface {
+	// CreateGroup creates the group unless it exists.
+	CreateGroup(ctx context.Context) error
+	// Read reads up to count entries after id (">": new ones), blocking
+	// up to block (-1: not at all).
+	Read(ctx context.Context, id string, count int, block time.Duration) ([]redis.Entry, error)
+	// Claim moves to this consumer up to count entries pending on any
+	// consumer for minIdle, scanning from start; next is where the next
+	// scan starts, "0-0" or "" when done.
+	Claim(ctx context.Context, start string, minIdle time.Duration, count int) (entries []redis.Entry, next string, err error)
+	// Prune deletes the other consumers with nothing pending that have
+	// been idle for idle, and returns their names.
+	Prune(ctx context.Context, idle time.Duration) ([]string, error)
+	// DeadLetter moves entries to the dead-letter stream, atomically.
+	DeadLetter(ctx context.Context, dead []redis.Dead) error
+	// Ack acknowledges and deletes entries.
+	Ack(ctx context.Context, ids []string) error
+	// Touch resets the idle time of entries this consumer holds.
+	Touch(ctx context.Context, ids []string) error
+}
+
+// The worker reads the report streams with go-redis.
+var _ Group = (*redis.ReportGroup)(nil)
+
+// Config tunes a Consumer. Zero fields take the defaults noted; which
+// stream, group and consumer name it reads as are the Group's
+// (redis.GroupConfig).
 type Config struct {
-	Stream        string        // default stream.Reports
-	Group         string        // default stream.ReportsGroup
-	DeadLetter    string        // default stream.DeadLetter(Stream), in Stream's hash slot
-	Consumer      string        // this consumer's name in the group; required
 	BatchSize     int           // reports per write; default 5000
 	FlushInterval time.Duration // longest a report is held before a write; default 500ms
 	ClaimInterval time.Duration // how often to look for abandoned entries; default 15s
@@ -51,26 +75,17 @@ type Config struct {
 	RetryMin      time.Duration // first wait after a failure; default 100ms
 	RetryMax      time.Duration // longest wait between retries; default 5s
 	ShutdownGrace time.Duration // how long the final write may take after cancellation; default 10s
-	DeadLetterMax int64         // approximate cap on the dead-letter stream; default 100000
 	// Beat, when set, is called each time the consumer's loop goes round
 	// (a read, a flush, a retry): the worker's liveness check.
 	Beat func()
 }
 
 func (c Config) withDefaults() Config {
-	def := func(s *string, v string) {
-		if *s == "" {
-			*s = v
-		}
-	}
 	defDur := func(d *time.Duration, v time.Duration) {
 		if *d <= 0 {
 			*d = v
 		}
 	}
-	def(&c.Stream, stream.Reports)
-	def(&c.Group, stream.ReportsGroup)
-	def(&c.DeadLetter, stream.DeadLetter(c.Stream))
 	if c.BatchSize <= 0 {
 		c.BatchSize = 5000
 	}
@@ -81,9 +96,6 @@ func (c Config) withDefaults() Config {
 	defDur(&c.RetryMin, 100*time.Millisecond)
 	defDur(&c.RetryMax, 5*time.Second)
 	defDur(&c.ShutdownGrace, 10*time.Second)
-	if c.DeadLetterMax <= 0 {
-		c.DeadLetterMax = 100000
-	}
 	return c
 }
 
@@ -94,13 +106,13 @@ const maxBlock = time.Second
 // held is a report waiting to be written, with its stream entry id.
 type held struct {
 	id  string
-	rep report.Report
+	rep lapor.Report
 }
 
 // Consumer is one member of the worker consumer group. It is not safe for
 // concurrent use; run several Consumers (with distinct names) instead.
 type Consumer struct {
-	rdb redis.UniversalClient
+	g   Group
 	w   Writer
 	cfg Config
 	log *slog.Logger
@@ -109,18 +121,18 @@ type Consumer struct {
 	ids       map[string]struct{} // entry ids in buf, so a re-delivery is not held twice
 	written   bool                // buf is in storage and only needs acking
 	lastClaim time.Time
-	reps      []report.Report
+	reps      []lapor.Report
 	entryIDs  []string
 }
 
-// New returns a Consumer reading with rdb and writing to w.
-func New(rdb redis.UniversalClient, w Writer, cfg Config, log *slog.Logger) (*Consumer, error) {
-	cfg = cfg.withDefaults()
-	if cfg.Consumer == "" {
-		return nil, errors.New("consumer name is required")
+// New returns a Consumer reading as g and writing to w.
+func New(g Group, w Writer, cfg Config, log *slog.Logger) (*Consumer, error) {
+	if g == nil || w == nil || log == nil {
+		return nil, errors.New("consume: group, writer and logger are required")
 	}
+	cfg = cfg.withDefaults()
 	return &Consumer{
-		rdb: rdb, w: w, cfg: cfg, log: log.With("consumer", cfg.Consumer),
+		g: g, w: w, cfg: cfg, log: log,
 		buf: batch.New[held](cfg.BatchSize, cfg.FlushInterval),
 		ids: make(map[string]struct{}, cfg.BatchSize),
 	}, nil
@@ -130,7 +142,7 @@ func New(rdb redis.UniversalClient, w Writer, cfg Config, log *slog.Logger) (*Co
 // (within the shutdown grace) before returning. It returns nil after a
 // clean shutdown.
 func (c *Consumer) Run(ctx context.Context) error {
-	err := c.retry(ctx, "create consumer group", c.ensureGroup)
+	err := c.retry(ctx, "create consumer group", c.g.CreateGroup)
 	if err == nil {
 		err = c.loop(ctx)
 	}
@@ -141,14 +153,6 @@ func (c *Consumer) Run(ctx context.Context) error {
 		err = errors.Join(err, ferr)
 	}
 	return err
-}
-
-func (c *Consumer) ensureGroup(ctx context.Context) error {
-	err := c.rdb.XGroupCreateMkStream(ctx, c.cfg.Stream, c.cfg.Group, "0").Err()
-	if err != nil && !strings.HasPrefix(err.Error(), "BUSYGROUP") {
-		return fmt.Errorf("create group %s on %s: %w", c.cfg.Group, c.cfg.Stream, err)
-	}
-	return nil
 }
 
 func (c *Consumer) loop(ctx context.Context) error {
@@ -203,11 +207,9 @@ func (c *Consumer) loop(ctx context.Context) error {
 				return ctx.Err()
 			}
 			d := readFail.Next()
+			// A group Redis lost (restarted without its data) was
+			// created again by the failed read.
 			c.log.Warn("read report stream failed; retrying", "retry_in", d.String(), "err", err)
-			if isNoGroup(err) {
-				// Redis lost the group (restarted without its data).
-				_ = c.ensureGroup(ctx)
-			}
 			if err := sleep.For(ctx, d); err != nil {
 				return err
 			}
@@ -231,7 +233,7 @@ func (c *Consumer) drainOwn(ctx context.Context) error {
 				return err
 			}
 		}
-		var msgs []redis.XMessage
+		var msgs []redis.Entry
 		err := c.retry(ctx, "read own pending reports", func(ctx context.Context) error {
 			var err error
 			msgs, err = c.read(ctx, last, -1)
@@ -261,19 +263,9 @@ func (c *Consumer) claim(ctx context.Context) error {
 				return err
 			}
 		}
-		msgs, next, err := c.rdb.XAutoClaim(ctx, &redis.XAutoClaimArgs{
-			Stream:   c.cfg.Stream,
-			Group:    c.cfg.Group,
-			Consumer: c.cfg.Consumer,
-			MinIdle:  c.cfg.ClaimIdle,
-			Start:    start,
-			Count:    int64(c.buf.Room()),
-		}).Result()
+		msgs, next, err := c.g.Claim(ctx, start, c.cfg.ClaimIdle, c.buf.Room())
 		if err != nil {
-			if isNoGroup(err) {
-				return c.ensureGroup(ctx)
-			}
-			return fmt.Errorf("autoclaim from %s: %w", start, err)
+			return err
 		}
 		if len(msgs) > 0 {
 			c.log.Info("claimed abandoned reports", "count", len(msgs))
@@ -288,25 +280,6 @@ func (c *Consumer) claim(ctx context.Context) error {
 	}
 }
 
-// pruneScript deletes from the group (KEYS[1] the stream, ARGV[1] the
-// group) every consumer other than ARGV[3] that has nothing pending and
-// has been idle at least ARGV[2] milliseconds, and returns their names.
-// Checking and deleting in one script means no consumer can read an entry
-// in between: DELCONSUMER drops a consumer's pending entries with it, and
-// those would then never be delivered again.
-var pruneScript = redis.NewScript(`
-local deleted = {}
-for _, c in ipairs(redis.call('XINFO', 'CONSUMERS', KEYS[1], ARGV[1])) do
-  local f = {}
-  for i = 1, #c, 2 do f[c[i]] = c[i + 1] end
-  if f['name'] ~= ARGV[3] and f['pending'] == 0 and f['idle'] >= tonumber(ARGV[2]) then
-    redis.call('XGROUP', 'DELCONSUMER', KEYS[1], ARGV[1], f['name'])
-    table.insert(deleted, f['name'])
-  end
-end
-return deleted
-`)
-
 // prune deletes the consumers that dead workers left in the group: each
 // worker joins under a name of its own (host and pid), which outlives it.
 // A consumer is deleted only with nothing pending (claim moves a dead
@@ -314,12 +287,9 @@ return deleted
 // longer than a live one, which reads at least every second, is ever
 // quiet. It returns the names deleted.
 func (c *Consumer) prune(ctx context.Context) ([]string, error) {
-	res, err := pruneScript.Run(ctx, c.rdb, []string{c.cfg.Stream}, c.cfg.Group, c.cfg.PruneIdle.Milliseconds(), c.cfg.Consumer).StringSlice()
+	res, err := c.g.Prune(ctx, c.cfg.PruneIdle)
 	if err != nil {
-		if isNoGroup(err) || strings.Contains(strings.ToLower(err.Error()), "no such key") {
-			return nil, nil // no stream or group, no consumers; reading makes them again
-		}
-		return nil, fmt.Errorf("remove consumers idle for %s from %s: %w", c.cfg.PruneIdle, c.cfg.Group, err)
+		return nil, err
 	}
 	if len(res) > 0 {
 		c.log.Info("removed idle consumers from the group", "count", len(res), "consumers", res)
@@ -329,31 +299,14 @@ func (c *Consumer) prune(ctx context.Context) ([]string, error) {
 
 // read reads up to the buffer's room from the group, starting after id
 // (">" for new entries), blocking up to block (-1: not at all).
-func (c *Consumer) read(ctx context.Context, id string, block time.Duration) ([]redis.XMessage, error) {
-	res, err := c.rdb.XReadGroup(ctx, &redis.XReadGroupArgs{
-		Group:    c.cfg.Group,
-		Consumer: c.cfg.Consumer,
-		Streams:  []string{c.cfg.Stream, id},
-		Count:    int64(max(c.buf.Room(), 1)),
-		Block:    block,
-	}).Result()
-	if errors.Is(err, redis.Nil) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("read %s from %s: %w", id, c.cfg.Stream, err)
-	}
-	var msgs []redis.XMessage
-	for _, s := range res {
-		msgs = append(msgs, s.Messages...)
-	}
-	return msgs, nil
+func (c *Consumer) read(ctx context.Context, id string, block time.Duration) ([]redis.Entry, error) {
+	return c.g.Read(ctx, id, max(c.buf.Room(), 1), block)
 }
 
 // take holds the good entries and dead-letters the rest at once, so a bad
 // entry never waits for, or holds up, a batch.
-func (c *Consumer) take(ctx context.Context, msgs []redis.XMessage) error {
-	var dead []Dead
+func (c *Consumer) take(ctx context.Context, msgs []redis.Entry) error {
+	var dead []redis.Dead
 	now := time.Now()
 	for i, v := range classifyAll(msgs) {
 		m := msgs[i]
@@ -376,8 +329,8 @@ func (c *Consumer) take(ctx context.Context, msgs []redis.XMessage) error {
 }
 
 type verdict struct {
-	rep  report.Report
-	dead *Dead
+	rep  lapor.Report
+	dead *redis.Dead
 }
 
 // parallelMin is the smallest read worth decoding on several cores.
@@ -386,7 +339,7 @@ const parallelMin = 1024
 // classifyAll classifies msgs in order. Large reads are decoded on every
 // core: decoding is most of the worker's own CPU time, and while it runs
 // Redis and ClickHouse are idle anyway.
-func classifyAll(msgs []redis.XMessage) []verdict {
+func classifyAll(msgs []redis.Entry) []verdict {
 	out := make([]verdict, len(msgs))
 	workers := min(runtime.GOMAXPROCS(0), len(msgs)/(parallelMin/2))
 	if workers < 2 {
@@ -409,26 +362,10 @@ func classifyAll(msgs []redis.XMessage) []verdict {
 	return out
 }
 
-// deadLetter copies entries to the dead-letter stream and acks and deletes
-// them, in one transaction so that none is lost or left behind.
-func (c *Consumer) deadLetter(ctx context.Context, dead []Dead) error {
-	ids := make([]string, len(dead))
-	_, err := c.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		for i, d := range dead {
-			ids[i] = d.ID
-			p.XAdd(ctx, &redis.XAddArgs{
-				Stream: c.cfg.DeadLetter,
-				MaxLen: c.cfg.DeadLetterMax,
-				Approx: true,
-				Values: []any{DeadIDField, d.ID, DeadRawField, d.Raw, DeadReasonField, d.Reason},
-			})
-		}
-		p.XAck(ctx, c.cfg.Stream, c.cfg.Group, ids...)
-		p.XDel(ctx, c.cfg.Stream, ids...)
-		return nil
-	})
-	if err != nil && !isNoGroup(err) {
-		return fmt.Errorf("dead-letter %d entries: %w", len(dead), err)
+// deadLetter moves entries to the dead-letter stream and says so.
+func (c *Consumer) deadLetter(ctx context.Context, dead []redis.Dead) error {
+	if err := c.g.DeadLetter(ctx, dead); err != nil {
+		return err
 	}
 	for _, d := range dead {
 		c.log.Warn("dead-lettered report entry", "entry", d.ID, "reason", d.Reason)
@@ -479,28 +416,11 @@ func (c *Consumer) flush(ctx context.Context) error {
 
 // ack acknowledges and deletes entries; deleting keeps the stream's length
 // equal to the backlog, which ingest reads for backpressure.
-func (c *Consumer) ack(ctx context.Context, ids []string) error {
-	_, err := c.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		p.XAck(ctx, c.cfg.Stream, c.cfg.Group, ids...)
-		p.XDel(ctx, c.cfg.Stream, ids...)
-		return nil
-	})
-	if isNoGroup(err) {
-		// The group, and with it any pending state, is gone: nothing to ack.
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("ack %d entries: %w", len(ids), err)
-	}
-	return nil
-}
+func (c *Consumer) ack(ctx context.Context, ids []string) error { return c.g.Ack(ctx, ids) }
 
 // touch resets the idle time of entries this consumer holds.
 func (c *Consumer) touch(ctx context.Context, ids []string) {
-	err := c.rdb.XClaimJustID(ctx, &redis.XClaimArgs{
-		Stream: c.cfg.Stream, Group: c.cfg.Group, Consumer: c.cfg.Consumer, Messages: ids,
-	}).Err()
-	if err != nil && !errors.Is(err, redis.Nil) {
+	if err := c.g.Touch(ctx, ids); err != nil {
 		c.log.Warn("refresh held entries", "count", len(ids), "err", err)
 	}
 }
@@ -555,8 +475,4 @@ func (c *Consumer) beat() {
 	if c.cfg.Beat != nil {
 		c.cfg.Beat()
 	}
-}
-
-func isNoGroup(err error) bool {
-	return err != nil && strings.Contains(err.Error(), "NOGROUP")
 }

@@ -11,14 +11,13 @@ import (
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
-	"github.com/redis/go-redis/v9"
+	goredis "github.com/redis/go-redis/v9"
 
+	lapor "github.com/lapor/lapor/services/shared"
 	"github.com/lapor/lapor/services/shared/clickhouse"
 	"github.com/lapor/lapor/services/shared/config"
 	"github.com/lapor/lapor/services/shared/logging"
-	"github.com/lapor/lapor/services/shared/redisclient"
-	"github.com/lapor/lapor/services/shared/report"
-	"github.com/lapor/lapor/services/shared/stream"
+	"github.com/lapor/lapor/services/shared/redis"
 	"github.com/lapor/lapor/services/shared/testenv"
 )
 
@@ -29,7 +28,7 @@ func TestMain(m *testing.M) { os.Exit(testenv.Main(m, &env)) }
 // fixture is a clean Redis database and a migrated ClickHouse database.
 type fixture struct {
 	ctx   context.Context
-	rdb   redis.UniversalClient
+	rdb   goredis.UniversalClient
 	conn  driver.Conn
 	store Writer // saves to conn
 }
@@ -43,7 +42,7 @@ func setup(t testing.TB) *fixture {
 func setupWith(t testing.TB, cfg config.Common) *fixture {
 	t.Helper()
 	ctx := testenv.Ctx(t)
-	rdb, err := redisclient.New(ctx, cfg)
+	rdb, err := redis.Open(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,18 +63,18 @@ func setupWith(t testing.TB, cfg config.Common) *fixture {
 
 // saveReports is the Writer the worker runs with.
 func saveReports(conn driver.Conn) Writer {
-	return WriterFunc(func(ctx context.Context, reps []report.Report) error { return clickhouse.SaveReports(ctx, conn, reps) })
+	return WriterFunc(func(ctx context.Context, reps []lapor.Report) error { return clickhouse.SaveReports(ctx, conn, reps) })
 }
 
 // makeReports builds n reports spread over services and symptoms, and the
 // count expected for each service+symptom.
-func makeReports(prefix string, n int) ([]report.Report, map[testenv.ReportGroup]uint64) {
+func makeReports(prefix string, n int) ([]lapor.Report, map[testenv.ReportGroup]uint64) {
 	services := []string{"gojek", "bca", "whatsapp", "tokopedia"}
 	symptoms := []string{"login", "app", "payments"}
 	now := time.Now().UTC().Truncate(time.Second)
-	out := make([]report.Report, n)
+	out := make([]lapor.Report, n)
 	for i := range out {
-		out[i] = report.Report{
+		out[i] = lapor.Report{
 			ID:       fmt.Sprintf("%s-%06d", prefix, i),
 			Service:  services[i%len(services)],
 			Symptom:  symptoms[(i/len(services))%len(symptoms)],
@@ -88,7 +87,7 @@ func makeReports(prefix string, n int) ([]report.Report, map[testenv.ReportGroup
 	return out, testenv.WantReports(out)
 }
 
-func addAll(t testing.TB, f *fixture, reps []report.Report) {
+func addAll(t testing.TB, f *fixture, reps []lapor.Report) {
 	t.Helper()
 	const chunk = 2000
 	for lo := 0; lo < len(reps); lo += chunk {
@@ -98,7 +97,7 @@ func addAll(t testing.TB, f *fixture, reps []report.Report) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			p.XAdd(f.ctx, &redis.XAddArgs{Stream: stream.Reports, Values: []any{stream.ReportField, v}})
+			p.XAdd(f.ctx, &goredis.XAddArgs{Stream: redis.Reports, Values: []any{redis.ReportField, v}})
 		}
 		if _, err := p.Exec(f.ctx); err != nil {
 			t.Fatal(err)
@@ -122,9 +121,9 @@ type running struct {
 	done   chan error
 }
 
-func start(t testing.TB, f *fixture, w Writer, cfg Config) *running {
+func start(t testing.TB, f *fixture, w Writer, cfg testConfig) *running {
 	t.Helper()
-	c, err := New(f.rdb, w, cfg, logging.Discard())
+	c, err := New(f.group(t, cfg.Consumer), w, cfg.Config, logging.Discard())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -165,7 +164,7 @@ func waitFor(t testing.TB, what string, d time.Duration, cond func() bool) {
 
 func (f *fixture) xlen(t testing.TB) int64 {
 	t.Helper()
-	n, err := f.rdb.XLen(f.ctx, stream.Reports).Result()
+	n, err := f.rdb.XLen(f.ctx, redis.Reports).Result()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -174,7 +173,7 @@ func (f *fixture) xlen(t testing.TB) int64 {
 
 func (f *fixture) pending(t testing.TB) int64 {
 	t.Helper()
-	p, err := f.rdb.XPending(f.ctx, stream.Reports, stream.ReportsGroup).Result()
+	p, err := f.rdb.XPending(f.ctx, redis.Reports, redis.ReportsGroup).Result()
 	if err != nil {
 		if strings.Contains(err.Error(), "NOGROUP") {
 			return 0
@@ -206,9 +205,24 @@ func (f *fixture) checkExact(t testing.TB, want map[testenv.ReportGroup]uint64) 
 	}
 }
 
-func fastConfig(name string) Config {
-	return Config{
-		Consumer:      name,
+// testConfig is a Consumer's Config and the name it reads the group as.
+type testConfig struct {
+	Config
+	Consumer string
+}
+
+// group is the default report stream's group as consumer name.
+func (f *fixture) group(t testing.TB, name string) *redis.ReportGroup {
+	t.Helper()
+	g, err := redis.NewReportGroup(f.rdb, redis.GroupConfig{Consumer: name})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g
+}
+
+func fastConfig(name string) testConfig {
+	return testConfig{Consumer: name, Config: Config{
 		BatchSize:     1000,
 		FlushInterval: 50 * time.Millisecond,
 		ClaimInterval: 100 * time.Millisecond,
@@ -216,7 +230,7 @@ func fastConfig(name string) Config {
 		RetryMin:      20 * time.Millisecond,
 		RetryMax:      200 * time.Millisecond,
 		ShutdownGrace: 5 * time.Second,
-	}
+	}}
 }
 
 func TestWritesEveryReportExactlyOnce(t *testing.T) {
@@ -301,11 +315,11 @@ func TestDeadConsumerIsReclaimed(t *testing.T) {
 	reps, want := makeReports("r", 1500)
 	addAll(t, f, reps)
 	// Consumer A reads everything and dies without acking.
-	if err := f.rdb.XGroupCreateMkStream(f.ctx, stream.Reports, stream.ReportsGroup, "0").Err(); err != nil {
+	if err := f.rdb.XGroupCreateMkStream(f.ctx, redis.Reports, redis.ReportsGroup, "0").Err(); err != nil {
 		t.Fatal(err)
 	}
-	res, err := f.rdb.XReadGroup(f.ctx, &redis.XReadGroupArgs{
-		Group: stream.ReportsGroup, Consumer: "A", Streams: []string{stream.Reports, ">"}, Count: 1000000, Block: -1,
+	res, err := f.rdb.XReadGroup(f.ctx, &goredis.XReadGroupArgs{
+		Group: redis.ReportsGroup, Consumer: "A", Streams: []string{redis.Reports, ">"}, Count: 1000000, Block: -1,
 	}).Result()
 	if err != nil || len(res[0].Messages) != len(reps) {
 		t.Fatalf("consumer A read %v, err %v", len(res), err)
@@ -332,7 +346,7 @@ type lostAck struct {
 	lost  atomic.Int32
 }
 
-func (l *lostAck) Write(ctx context.Context, reps []report.Report) error {
+func (l *lostAck) Write(ctx context.Context, reps []lapor.Report) error {
 	l.calls.Add(1)
 	if err := l.w.Write(ctx, reps); err != nil {
 		return err
@@ -365,7 +379,7 @@ func TestResumesOwnPendingAfterRestart(t *testing.T) {
 	addAll(t, f, reps)
 	// A consumer whose storage is down holds a batch and is shut down: its
 	// grace runs out, so the batch is left pending, not lost.
-	down := WriterFunc(func(context.Context, []report.Report) error { return errors.New("clickhouse down") })
+	down := WriterFunc(func(context.Context, []lapor.Report) error { return errors.New("clickhouse down") })
 	cfg := fastConfig("c1")
 	cfg.BatchSize = 300
 	cfg.ShutdownGrace = 200 * time.Millisecond
@@ -401,17 +415,17 @@ func TestBadEntriesAreDeadLettered(t *testing.T) {
 		reason string
 	}
 	bads := []badEntry{
-		{values: []any{stream.ReportField, "not json"}, reason: "decode report"},
-		{values: []any{stream.ReportField, encode(t, bad)}, reason: "symptom missing"},
+		{values: []any{redis.ReportField, "not json"}, reason: "decode report"},
+		{values: []any{redis.ReportField, encode(t, bad)}, reason: "symptom missing"},
 		{values: []any{"something", "else"}, reason: `no "r" field`},
 	}
 	// Bad entries are spread among the good ones, inside the same batches.
 	ids := map[string]badEntry{}
 	for i, r := range reps {
-		addAll(t, f, []report.Report{r})
+		addAll(t, f, []lapor.Report{r})
 		if i%10 == 5 {
 			b := bads[i/10]
-			id, err := f.rdb.XAdd(f.ctx, &redis.XAddArgs{Stream: stream.Reports, Values: b.values}).Result()
+			id, err := f.rdb.XAdd(f.ctx, &goredis.XAddArgs{Stream: redis.Reports, Values: b.values}).Result()
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -427,7 +441,7 @@ func TestBadEntriesAreDeadLettered(t *testing.T) {
 	}
 	f.checkExact(t, want)
 
-	dead, err := f.rdb.XRange(f.ctx, stream.DeadLetter(stream.Reports), "-", "+").Result()
+	dead, err := f.rdb.XRange(f.ctx, redis.DeadLetter(redis.Reports), "-", "+").Result()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -435,18 +449,18 @@ func TestBadEntriesAreDeadLettered(t *testing.T) {
 		t.Fatalf("dead-letter stream has %d entries, want %d", len(dead), len(bads))
 	}
 	for _, d := range dead {
-		id, _ := d.Values[DeadIDField].(string)
+		id, _ := d.Values[redis.DeadIDField].(string)
 		b, ok := ids[id]
 		if !ok {
 			t.Errorf("dead letter for unknown entry %q: %v", id, d.Values)
 			continue
 		}
-		reason, _ := d.Values[DeadReasonField].(string)
+		reason, _ := d.Values[redis.DeadReasonField].(string)
 		if !strings.Contains(reason, b.reason) {
 			t.Errorf("entry %s: reason %q, want it to contain %q", id, reason, b.reason)
 		}
-		raw, _ := d.Values[DeadRawField].(string)
-		if b.values[0] == stream.ReportField && raw != b.values[1] {
+		raw, _ := d.Values[redis.DeadRawField].(string)
+		if b.values[0] == redis.ReportField && raw != b.values[1] {
 			t.Errorf("entry %s: raw %q, want %q", id, raw, b.values[1])
 		}
 	}
@@ -513,7 +527,7 @@ func TestRedisRestartWithAppendOnlyFile(t *testing.T) {
 // consumers lists the group's consumers by name, with their pending counts.
 func (f *fixture) consumers(t testing.TB) map[string]int64 {
 	t.Helper()
-	list, err := f.rdb.XInfoConsumers(f.ctx, stream.Reports, stream.ReportsGroup).Result()
+	list, err := f.rdb.XInfoConsumers(f.ctx, redis.Reports, redis.ReportsGroup).Result()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -529,13 +543,13 @@ func (f *fixture) consumers(t testing.TB) map[string]int64 {
 func (f *fixture) joinGroup(t testing.TB, name string, n int64) {
 	t.Helper()
 	if n == 0 {
-		if err := f.rdb.XGroupCreateConsumer(f.ctx, stream.Reports, stream.ReportsGroup, name).Err(); err != nil {
+		if err := f.rdb.XGroupCreateConsumer(f.ctx, redis.Reports, redis.ReportsGroup, name).Err(); err != nil {
 			t.Fatal(err)
 		}
 		return
 	}
-	res, err := f.rdb.XReadGroup(f.ctx, &redis.XReadGroupArgs{
-		Group: stream.ReportsGroup, Consumer: name, Streams: []string{stream.Reports, ">"}, Count: n, Block: -1,
+	res, err := f.rdb.XReadGroup(f.ctx, &goredis.XReadGroupArgs{
+		Group: redis.ReportsGroup, Consumer: name, Streams: []string{redis.Reports, ">"}, Count: n, Block: -1,
 	}).Result()
 	if err != nil || len(res) != 1 || int64(len(res[0].Messages)) != n {
 		t.Fatalf("consumer %s read %v, err %v; want %d entries", name, res, err, n)
@@ -548,7 +562,7 @@ func TestIdleConsumersAreRemoved(t *testing.T) {
 	f := setup(t)
 	reps, _ := makeReports("r", 20)
 	addAll(t, f, reps)
-	if err := f.rdb.XGroupCreateMkStream(f.ctx, stream.Reports, stream.ReportsGroup, "0").Err(); err != nil {
+	if err := f.rdb.XGroupCreateMkStream(f.ctx, redis.Reports, redis.ReportsGroup, "0").Err(); err != nil {
 		t.Fatal(err)
 	}
 	cfg := fastConfig("self")
@@ -576,7 +590,7 @@ func TestIdleConsumersAreRemoved(t *testing.T) {
 			time.Sleep(cfg.PruneIdle + 200*time.Millisecond)
 		}
 	}
-	c, err := New(f.rdb, f.store, cfg, logging.Discard())
+	c, err := New(f.group(t, cfg.Consumer), f.store, cfg.Config, logging.Discard())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -607,7 +621,7 @@ func TestRunRemovesDeadConsumers(t *testing.T) {
 	f := setup(t)
 	reps, want := makeReports("r", 50)
 	addAll(t, f, reps)
-	if err := f.rdb.XGroupCreateMkStream(f.ctx, stream.Reports, stream.ReportsGroup, "0").Err(); err != nil {
+	if err := f.rdb.XGroupCreateMkStream(f.ctx, redis.Reports, redis.ReportsGroup, "0").Err(); err != nil {
 		t.Fatal(err)
 	}
 	f.joinGroup(t, "dead-with-pending", 30)
@@ -637,7 +651,7 @@ func TestBeatsWhileItGoesRound(t *testing.T) {
 	var beats atomic.Int64
 	cfg := fastConfig("beat")
 	cfg.Beat = func() { beats.Add(1) }
-	refuse := WriterFunc(func(context.Context, []report.Report) error { return errors.New("storage down") })
+	refuse := WriterFunc(func(context.Context, []lapor.Report) error { return errors.New("storage down") })
 	r := start(t, f, refuse, cfg)
 	waitFor(t, "beats while quiet", 10*time.Second, func() bool { return beats.Load() >= 3 })
 	reps, _ := makeReports("beat", 10)

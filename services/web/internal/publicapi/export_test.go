@@ -1,0 +1,7 @@
+package publicapi
+
+// Internals the external tests check directly.
+var (
+	UnitName = unitName
+	Elevated = elevated
+)

@@ -1,0 +1,4 @@
+package server
+
+// IsAPIPath is isAPIPath, for the external tests.
+var IsAPIPath = isAPIPath
