@@ -28,14 +28,9 @@ const (
 // seriesRequest reads the service and range a series request asks for,
 // answering 404 or 400 itself when they are wrong.
 func (p *Pages) seriesRequest(c *gin.Context) (lapor.Service, read.Range, bool) {
-	svc, found := p.catalog.Get(c.Param("slug"))
-	if !found {
-		httpapi.Abort(c, http.StatusNotFound, "unknown_service", "no service with this slug", "slug")
-		return svc, read.Range{}, false
-	}
-	r, perr := read.ParseRange(c.Query("from"), c.Query("to"), c.Query("step"), p.now())
+	svc, r, perr := read.ParseSeriesRequest(p.catalog, c.Param("slug"), c.Query("from"), c.Query("to"), c.Query("step"), p.now())
 	if perr != nil {
-		httpapi.Abort(c, http.StatusBadRequest, perr.Code, perr.Message, perr.Field)
+		httpapi.Abort(c, perr.HTTPStatus(), perr.Code, perr.Message, perr.Field)
 		return svc, r, false
 	}
 	return svc, r, true

@@ -116,14 +116,9 @@ func (a *API) seriesOf(c *gin.Context) (lapor.Service, read.Range, []read.Point,
 // seriesRequest reads the service and range a series request asks for,
 // answering 404 or 400 itself when they are wrong.
 func (a *API) seriesRequest(c *gin.Context) (lapor.Service, read.Range, bool) {
-	svc, found := a.catalog.Get(c.Param("slug"))
-	if !found {
-		httpapi.Abort(c, http.StatusNotFound, "unknown_service", "no service with this slug", "slug")
-		return svc, read.Range{}, false
-	}
-	r, perr := read.ParseRange(c.Query("from"), c.Query("to"), c.Query("step"), a.now())
+	svc, r, perr := read.ParseSeriesRequest(a.catalog, c.Param("slug"), c.Query("from"), c.Query("to"), c.Query("step"), a.now())
 	if perr != nil {
-		httpapi.Abort(c, http.StatusBadRequest, perr.Code, perr.Message, perr.Field)
+		httpapi.Abort(c, perr.HTTPStatus(), perr.Code, perr.Message, perr.Field)
 		return svc, r, false
 	}
 	return svc, r, true

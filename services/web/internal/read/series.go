@@ -5,8 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"net/http"
 	"strconv"
 	"time"
+
+	lapor "github.com/lapor/lapor/services/shared"
+	"github.com/lapor/lapor/services/shared/catalog"
 )
 
 // Limits of a series request: the series API, its CSV and the chart PNG
@@ -26,10 +30,31 @@ type Range struct {
 	Points   int64 // the buckets from From to To
 }
 
-// ParamError is a query parameter the client got wrong, as the APIs
-// answer it (400 with Code, Message and Field).
+// ParamError is a request parameter the client got wrong, as the APIs
+// answer it: Status (400 when zero) with Code, Message and Field.
 type ParamError struct {
+	Status               int
 	Code, Field, Message string
+}
+
+// HTTPStatus is the status to answer with.
+func (e *ParamError) HTTPStatus() int {
+	if e.Status == 0 {
+		return http.StatusBadRequest
+	}
+	return e.Status
+}
+
+// ParseSeriesRequest finds the service a series request names (slug) and
+// checks its range (ParseRange): the series API, its CSV and the chart
+// PNG take the same request.
+func ParseSeriesRequest(cat *catalog.Catalog, slug, fromS, toS, stepS string, now time.Time) (lapor.Service, Range, *ParamError) {
+	svc, found := cat.Get(slug)
+	if !found {
+		return svc, Range{}, &ParamError{Status: http.StatusNotFound, Code: "unknown_service", Message: "no service with this slug", Field: "slug"}
+	}
+	r, perr := ParseRange(fromS, toS, stepS, now)
+	return svc, r, perr
 }
 
 // Invalid is the ParamError of a malformed parameter.
