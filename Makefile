@@ -48,3 +48,13 @@ eval:
 reliability:
 	LAPOR_RELIABILITY=full LAPOR_RELIABILITY_OUT=docs/reliability.md \
 		go test -count=1 -timeout 15m -v -run '^TestReliability$$' ./services/stack/reliability/
+
+# Each stage of Lapor measured against a reference in the same run (the
+# README's Performance): builds the services, starts them with a private
+# Redis and ClickHouse, prints the figures and ratios (a few minutes on 2
+# cores). BENCH_ARGS=-short is CI's run; BENCH_ARGS=-h lists the options.
+# exec, as for run: a SIGTERM to make reaches bench, which stops everything.
+.PHONY: bench
+bench:
+	go build -o $(BIN)/bench ./services/stack/cmd/bench
+	exec $(BIN)/bench $(BENCH_ARGS)

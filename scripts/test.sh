@@ -23,6 +23,9 @@ go vet github.com/lapor/lapor/services/...
 echo "== go test"
 go test -count=1 -timeout 45m github.com/lapor/lapor/services/...
 
+echo "== benchmarks (short: only keeps them working, asserts no timing; 'make bench' runs the full one)"
+go run ./services/stack/cmd/bench -short
+
 echo "== deployment files (chart rendered with Helm's engine, compose parsed)"
 # Its own module, outside the workspace: Helm's dependencies stay out of the services.
 (cd services/deploy && GOWORK=off go vet ./... && GOWORK=off go test -count=1 ./...)

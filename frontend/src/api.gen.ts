@@ -204,7 +204,8 @@ export interface paths {
      * @description Buckets start at multiples of their size since the Unix epoch (UTC);
      * `from` is moved back to a bucket start, and every bucket starting
      * before `to` is listed (the last one may still be filling). `reports`
-     * counts reports, `reporters` distinct people, `expected` the reports
+     * counts reports, `reporters` distinct people over the bucket (exact for
+     * small counts, within about 1% for large ones), `expected` the reports
      * the detector expected for that bucket (as in the page API's series;
      * null where it judged nothing).
      * `symptoms` breaks the reports down by symptom over the whole range
@@ -519,7 +520,7 @@ export interface components {
       incident?: components["schemas"]["Incident"];
       last_hour: {
         reports: number;
-        /** @description Distinct reporters. */
+        /** @description Distinct reporters over the span: exact for small counts, within about 1% for large ones. */
         reporters: number;
         /** @description Largest first. */
         symptoms: {
@@ -569,7 +570,7 @@ export interface components {
           /** @description The bucket ends by `final_until`, so its numbers will not change; false for a bucket still filling or settling. */
           final: boolean;
           reports: number;
-          /** @description Distinct reporters in the bucket. */
+          /** @description Distinct reporters in the bucket: exact for small counts, within about 1% for large ones. */
           reporters: number;
           /** @description Reports the detector expected in this bucket (up to `to` for one cut short); null where it judged nothing. */
           expected: number | null;
@@ -1616,7 +1617,8 @@ export interface operations {
    * @description Buckets start at multiples of their size since the Unix epoch (UTC);
    * `from` is moved back to a bucket start, and every bucket starting
    * before `to` is listed (the last one may still be filling). `reports`
-   * counts reports, `reporters` distinct people, `expected` the reports
+   * counts reports, `reporters` distinct people over the bucket (exact for
+   * small counts, within about 1% for large ones), `expected` the reports
    * the detector expected for that bucket (as in the page API's series;
    * null where it judged nothing).
    * `symptoms` breaks the reports down by symptom over the whole range

@@ -94,7 +94,17 @@ SELECT service, minute, symptom, country,
     arrayReduce('uniqExactState', arrayMap(i -> concat('bfr/', service, '/', toString(toUInt32(minute)), '/', symptom, '/', country, '/', toString(i)), range(n)))
 FROM `
 
-// Write stages counts, expands them into reports_minute and empties the
+// sketch writes the synthetic reporters of expand again, as the
+// uniqCombined sketches that reads of reporters over more than a minute
+// merge (see finalRows): there are no raw reports to make them from.
+const sketch = `INSERT INTO reports_minute_sketch (service, minute, symptom, country, reporters)
+SELECT service, minute, symptom, country,
+    arrayReduce('uniqCombinedState', arrayMap(i -> concat('bfr/', service, '/', toString(toUInt32(minute)), '/', symptom, '/', country, '/', toString(i)), range(n)))
+FROM `
+
+// Write stages counts, expands them into reports_minute and their
+// reporters' sketches into reports_minute_sketch, finalises again
+// the minutes that were final already (Refinalize) and empties the
 // staging table. Counts must hold each rollup key at most once. It
 // returns the synthetic reports written.
 func (s *BackfillStage) Write(ctx context.Context, counts []MinuteCount) (int, error) {
@@ -129,8 +139,41 @@ func (s *BackfillStage) Write(ctx context.Context, counts []MinuteCount) (int, e
 	if err := s.conn.Exec(ctx, expand+s.table); err != nil {
 		return 0, fmt.Errorf("expand %d rows into %d reports: %w", len(counts), reports, err)
 	}
+	if err := s.conn.Exec(ctx, sketch+s.table); err != nil {
+		return 0, fmt.Errorf("sketch the reporters of %d rows: %w", len(counts), err)
+	}
 	if err := s.conn.Exec(ctx, "TRUNCATE TABLE "+s.table); err != nil {
 		return 0, fmt.Errorf("empty staging table: %w", err)
 	}
+	// History written behind the final counts' watermark (a detector
+	// that ran before the backfill) is finalised again; what is after it
+	// the finalizer reaches in its turn.
+	first, last := minutes[0], minutes[0]
+	seen := make(map[string]bool)
+	var names []string
+	for i, m := range minutes {
+		first, last = minTime(first, m), maxTime(last, m)
+		if !seen[services[i]] {
+			seen[services[i]] = true
+			names = append(names, services[i])
+		}
+	}
+	if err := Refinalize(ctx, s.conn, first, last.Add(time.Minute), names); err != nil {
+		return 0, fmt.Errorf("finalise backfilled minutes again: %w", err)
+	}
 	return reports, nil
+}
+
+func minTime(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
 }

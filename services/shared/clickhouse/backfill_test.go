@@ -10,7 +10,8 @@ import (
 
 // TestBackfillStage checks that staged counts become that many distinct
 // reports and reporters in the rollup, that the rollup's history reads
-// back, and that a stage leaves no table behind.
+// back, that reads over more than a minute count the reporters, and that
+// a stage leaves no table behind.
 func TestBackfillStage(t *testing.T) {
 	conn := env.Migrated(t)
 	ctx := testenv.Ctx(t)
@@ -61,6 +62,23 @@ func TestBackfillStage(t *testing.T) {
 	}
 	if h.Through != 3 || h.Total != 4 || !h.First.Equal(m) {
 		t.Errorf("history through %s: %+v, want 3 of 4 rows from %s", m.Add(time.Minute), h, m)
+	}
+
+	// Reporters over more than a minute come from sketches, which a
+	// backfill writes itself (it has no raw reports): every synthetic
+	// reporter counts, before its minutes are final and after.
+	p := clickhouse.NewPageStore(conn)
+	for _, step := range []string{"open", "final"} {
+		if step == "final" {
+			if _, err := clickhouse.FinalizeBefore(ctx, conn, m.Add(time.Hour)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for svc, want := range map[string]clickhouse.ReportCounts{"bca": {Reports: 9, Reporters: 9}, "gojek": {Reports: 7, Reporters: 7}} {
+			if all, _, err := p.Recent(ctx, svc, "", m); err != nil || all != want {
+				t.Errorf("%s: recent reports of %s = %+v, %v; want %+v", step, svc, all, err, want)
+			}
+		}
 	}
 
 	var tables uint64

@@ -33,6 +33,12 @@ func (s *DetectorStore) Incidents(ctx context.Context, f IncidentFilter) ([]lapo
 	return Incidents(ctx, s.conn, f)
 }
 
+// FinalizeBefore is FinalizeBefore over the store's connection: the
+// detector's leader finalises the minutes whose reports are all written.
+func (s *DetectorStore) FinalizeBefore(ctx context.Context, before time.Time) (time.Time, error) {
+	return FinalizeBefore(ctx, s.conn, before)
+}
+
 // SaveExpectations is SaveExpectations over the store's connection.
 func (s *DetectorStore) SaveExpectations(ctx context.Context, rows []Expectation, at time.Time) error {
 	return SaveExpectations(ctx, s.conn, rows, at)
@@ -62,10 +68,12 @@ func bucketExpr(bucket time.Duration) string {
 
 // Reporters reads the distinct reporters per service and bucket over the
 // rollup minutes q selects, in one query, and hands each (service, bucket
-// start in Unix seconds, reporters) to row as it is read. Merging the
-// reporter states across a service's symptom and country rows counts
-// each person once. Rows are streamed rather than returned: a cycle over
-// ten thousand services reads hundreds of thousands of them.
+// start in Unix seconds, reporters) to row as it is read. Each person
+// counts once across a bucket's symptoms and countries, and across its
+// minutes: exactly in a one-minute bucket, from the reporters' sketches
+// (exact for small counts, see finalRows) in a longer one. Rows are
+// streamed rather than returned: a cycle over ten thousand services reads
+// hundreds of thousands of them.
 func (s *DetectorStore) Reporters(ctx context.Context, q ReporterQuery, row func(service string, bucket int64, reporters uint64)) error {
 	if len(q.Ranges) == 0 {
 		return fmt.Errorf("read reporters per bucket: no time range")
@@ -93,8 +101,13 @@ func (s *DetectorStore) Reporters(ctx context.Context, q ReporterQuery, row func
 	for _, r := range q.Ranges {
 		args = append(args, r.From.Unix(), r.To.Unix())
 	}
-	sql := "SELECT service, " + bucketExpr(q.Bucket) + " AS b, uniqExactMerge(reporters) AS n" +
-		" FROM reports_minute WHERE " + strings.Join(conds, " AND ") + " GROUP BY service, b"
+	until, err := FinalUntil(ctx, s.conn)
+	if err != nil {
+		return err
+	}
+	sketch := q.Bucket > time.Minute
+	src, args := finalRows(grainTotal, strings.Join(conds, " AND "), args, until, sketch)
+	sql := "SELECT service, " + bucketExpr(q.Bucket) + " AS b, " + reportersOver(sketch) + " AS n FROM " + src + " GROUP BY service, b"
 	rows, err := s.conn.Query(ctx, sql, args...)
 	if err != nil {
 		return fmt.Errorf("query reporters per bucket: %w", err)
@@ -124,9 +137,15 @@ func (s *DetectorStore) Reporters(ctx context.Context, q ReporterQuery, row func
 // returned as it is.
 func (s *DetectorStore) ReportersBefore(ctx context.Context, bucket time.Duration, before time.Time, row func(service string, bucket int64, reporters uint64) error) error {
 	sec := int64(bucket / time.Second)
-	q := fmt.Sprintf(`SELECT service, toInt64(intDiv(toUInt32(minute), %d) * %d) AS b, uniqExactMerge(reporters)
-FROM reports_minute WHERE minute < toDateTime(?) GROUP BY service, b ORDER BY service, b`, sec, sec)
-	rows, err := s.conn.Query(ctx, q, before.Unix())
+	until, err := FinalUntil(ctx, s.conn)
+	if err != nil {
+		return err
+	}
+	sketch := bucket > time.Minute
+	src, args := finalRows(grainTotal, "minute < toDateTime(?)", []any{before.Unix()}, until, sketch)
+	q := fmt.Sprintf(`SELECT service, toInt64(intDiv(toUInt32(minute), %d) * %d) AS b, `+reportersOver(sketch)+`
+FROM `+src+` GROUP BY service, b ORDER BY service, b`, sec, sec)
+	rows, err := s.conn.Query(ctx, q, args...)
 	if err != nil {
 		return fmt.Errorf("query history to replay: %w", err)
 	}
@@ -154,7 +173,12 @@ FROM reports_minute WHERE minute < toDateTime(?) GROUP BY service, b ORDER BY se
 // after since. It scans everything since then, so callers look back no
 // further than they need.
 func (s *DetectorStore) HistoryStarts(ctx context.Context, since time.Time) (map[string]time.Time, error) {
-	rows, err := s.conn.Query(ctx, "SELECT service, min(minute) FROM reports_minute WHERE minute >= toDateTime(?) GROUP BY service", since.Unix())
+	until, err := FinalUntil(ctx, s.conn)
+	if err != nil {
+		return nil, err
+	}
+	src, args := finalRows(grainTotal, "minute >= toDateTime(?)", []any{since.Unix()}, until, false)
+	rows, err := s.conn.Query(ctx, "SELECT service, min(minute) FROM "+src+" GROUP BY service", args...)
 	if err != nil {
 		return nil, fmt.Errorf("query history start: %w", err)
 	}
@@ -197,8 +221,12 @@ func (s *DetectorStore) ReportsBySymptomAndCountry(ctx context.Context, since ma
 		where += " AND minute < toDateTime(?)"
 		args = append(args, until.Unix())
 	}
-	q := "SELECT service, symptom, country, uniqExactMerge(reports) AS n FROM reports_minute WHERE " +
-		where + " GROUP BY service, symptom, country"
+	mark, err := FinalUntil(ctx, s.conn)
+	if err != nil {
+		return nil, err
+	}
+	src, args := finalRows(grainDetail, where, args, mark, false)
+	q := "SELECT service, sym, ctry, sum(n_reports) AS n FROM " + src + " GROUP BY service, sym, ctry"
 	rows, err := s.conn.Query(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("query incident breakdown: %w", err)

@@ -178,6 +178,8 @@ func checkNodes(ctx context.Context, t *testing.T, c *testenv.ClickHouseCluster,
 		"reports": "ReplacingMergeTree", "reports_minute": "AggregatingMergeTree", "incidents": "ReplacingMergeTree",
 		"alert_events": "ReplacingMergeTree", "api_keys": "ReplacingMergeTree", "webhooks": "ReplacingMergeTree",
 		"webhook_deliveries": "MergeTree", "expectations": "ReplacingMergeTree", "comment_hidden": "ReplacingMergeTree",
+		"reports_minute_final": "ReplacingMergeTree", "reports_minute_final_mark": "ReplacingMergeTree",
+		"reports_minute_sketch": "AggregatingMergeTree",
 	}
 	for _, n := range c.Nodes {
 		got := tables(ctx, t, n.Addr, db)

@@ -67,10 +67,16 @@ type Activity struct {
 
 // Activity returns report counts per service since the given time, with
 // each service's breakdown by symptom and by country, largest first.
+// Reporters are distinct over the span (see finalRows).
 func (s *PageStore) Activity(ctx context.Context, since time.Time) (Activity, error) {
 	a := Activity{Totals: map[string]ReportCounts{}, Symptoms: map[string][]ReportBreakdown{}, Countries: map[string][]ReportBreakdown{}}
-	const where = " FROM reports_minute WHERE minute >= toDateTime(?) "
-	rows, err := s.conn.Query(ctx, "SELECT service, uniqExactMerge(reports), uniqExactMerge(reporters)"+where+"GROUP BY service", since.Unix())
+	until, err := FinalUntil(ctx, s.conn)
+	if err != nil {
+		return a, err
+	}
+	const cond = "minute >= toDateTime(?)"
+	from, args := finalRows(grainTotal, cond, []any{since.Unix()}, until, true)
+	rows, err := s.conn.Query(ctx, "SELECT service, sum(n_reports), "+reportersOver(true)+" FROM "+from+" GROUP BY service", args...)
 	if err != nil {
 		return a, fmt.Errorf("query recent reports per service: %w", err)
 	}
@@ -88,20 +94,22 @@ func (s *PageStore) Activity(ctx context.Context, since time.Time) (Activity, er
 		return a, fmt.Errorf("read recent reports per service: %w", err)
 	}
 	for _, dim := range []struct {
-		col  string
-		dest map[string][]ReportBreakdown
-	}{{"symptom", a.Symptoms}, {"country", a.Countries}} {
-		q := "SELECT service, " + dim.col + ", uniqExactMerge(reports) AS r, uniqExactMerge(reporters)" + where +
-			"GROUP BY service, " + dim.col + " ORDER BY service, r DESC, " + dim.col
-		if err := s.breakdown(ctx, q, since, dim.dest); err != nil {
-			return a, fmt.Errorf("recent reports by %s: %w", dim.col, err)
+		name, col string
+		g         grain
+		dest      map[string][]ReportBreakdown
+	}{{"symptom", "sym", grainSymptom, a.Symptoms}, {"country", "ctry", grainCountry, a.Countries}} {
+		from, args := finalRows(dim.g, cond, []any{since.Unix()}, until, true)
+		q := "SELECT service, " + dim.col + ", sum(n_reports) AS r, " + reportersOver(true) + " FROM " + from +
+			" GROUP BY service, " + dim.col + " ORDER BY service, r DESC, " + dim.col
+		if err := s.breakdown(ctx, q, args, dim.dest); err != nil {
+			return a, fmt.Errorf("recent reports by %s: %w", dim.name, err)
 		}
 	}
 	return a, nil
 }
 
-func (s *PageStore) breakdown(ctx context.Context, q string, since time.Time, dest map[string][]ReportBreakdown) error {
-	rows, err := s.conn.Query(ctx, q, since.Unix())
+func (s *PageStore) breakdown(ctx context.Context, q string, args []any, dest map[string][]ReportBreakdown) error {
+	rows, err := s.conn.Query(ctx, q, args...)
 	if err != nil {
 		return fmt.Errorf("query: %w", err)
 	}
@@ -122,15 +130,21 @@ func (s *PageStore) breakdown(ctx context.Context, q string, since time.Time, de
 
 // ReportSeries returns a service's reports in n buckets of step starting
 // at from (which must be aligned to step), oldest first. Buckets without
-// reports are zero.
+// reports are zero. Reporters are distinct in each bucket: exact in a
+// minute's, from the sketches in longer ones (see finalRows).
 func (s *PageStore) ReportSeries(ctx context.Context, service string, from time.Time, step time.Duration, n int) ([]ReportCounts, error) {
 	stepSec := int64(step / time.Second)
 	end := from.Unix() + int64(n)*stepSec
-
-	const q = `SELECT toInt64(intDiv(toInt64(toUInt32(minute)) - ?, ?)) AS i, uniqExactMerge(reports), uniqExactMerge(reporters)
-FROM reports_minute WHERE service = ? AND minute >= toDateTime(?) AND minute < toDateTime(?)
-GROUP BY i`
-	rows, err := s.conn.Query(ctx, q, from.Unix(), stepSec, service, from.Unix(), end)
+	until, err := FinalUntil(ctx, s.conn)
+	if err != nil {
+		return nil, err
+	}
+	sketch := step > time.Minute
+	src, args := finalRows(grainTotal, "service = ? AND minute >= toDateTime(?) AND minute < toDateTime(?)",
+		[]any{service, from.Unix(), end}, until, sketch)
+	q := `SELECT toInt64(intDiv(toInt64(toUInt32(minute)) - ?, ?)) AS i, sum(n_reports), ` + reportersOver(sketch) + `
+FROM ` + src + ` GROUP BY i`
+	rows, err := s.conn.Query(ctx, q, append([]any{from.Unix(), stepSec}, args...)...)
 	if err != nil {
 		return nil, fmt.Errorf("query series of %s: %w", service, err)
 	}
@@ -158,10 +172,14 @@ GROUP BY i`
 func (s *PageStore) Sparklines(ctx context.Context, from time.Time, step time.Duration, n int) (map[string][]uint64, error) {
 	stepSec := int64(step / time.Second)
 	end := from.Unix() + int64(n)*stepSec
-	const q = `SELECT service, toUInt32(intDiv(toUInt32(minute) - ?, ?)) AS i, uniqExactMerge(reports)
-FROM reports_minute WHERE minute >= toDateTime(?) AND minute < toDateTime(?)
-GROUP BY service, i`
-	rows, err := s.conn.Query(ctx, q, from.Unix(), stepSec, from.Unix(), end)
+	until, err := FinalUntil(ctx, s.conn)
+	if err != nil {
+		return nil, err
+	}
+	src, args := finalRows(grainTotal, "minute >= toDateTime(?) AND minute < toDateTime(?)", []any{from.Unix(), end}, until, false)
+	q := `SELECT service, toUInt32(intDiv(toUInt32(minute) - ?, ?)) AS i, sum(n_reports)
+FROM ` + src + ` GROUP BY service, i`
+	rows, err := s.conn.Query(ctx, q, append([]any{from.Unix(), stepSec}, args...)...)
 	if err != nil {
 		return nil, fmt.Errorf("query sparklines: %w", err)
 	}
@@ -199,16 +217,24 @@ const (
 
 // Breakdown returns a service's reports from from to to by one dimension,
 // largest first. The rollup is per minute, so the range is taken to whole
-// minutes.
+// minutes. Reporters are distinct over the range (see finalRows).
 func (s *PageStore) Breakdown(ctx context.Context, service string, by Dimension, from, to time.Time) ([]ReportBreakdown, error) {
 	if by != ByCountry && by != BySymptom {
 		return nil, fmt.Errorf("break reports down by %q: not a dimension", by)
 	}
-	// by is one of the constants above, never user input.
-	q := `SELECT ` + string(by) + `, uniqExactMerge(reports) AS r, uniqExactMerge(reporters)
-FROM reports_minute WHERE service = ? AND minute >= toDateTime(?) AND minute < toDateTime(?)
-GROUP BY ` + string(by) + ` ORDER BY r DESC, ` + string(by)
-	rows, err := s.conn.Query(ctx, q, service, from.Unix(), to.Unix())
+	g, col := grainSymptom, "sym"
+	if by == ByCountry {
+		g, col = grainCountry, "ctry"
+	}
+	until, err := FinalUntil(ctx, s.conn)
+	if err != nil {
+		return nil, err
+	}
+	src, args := finalRows(g, "service = ? AND minute >= toDateTime(?) AND minute < toDateTime(?)",
+		[]any{service, from.Unix(), to.Unix()}, until, true)
+	q := `SELECT ` + col + `, sum(n_reports) AS r, ` + reportersOver(true) + ` FROM ` + src + `
+GROUP BY ` + col + ` ORDER BY r DESC, ` + col
+	rows, err := s.conn.Query(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("query reports of %s by %s: %w", service, by, err)
 	}
@@ -227,18 +253,24 @@ GROUP BY ` + string(by) + ` ORDER BY r DESC, ` + string(by)
 	return out, nil
 }
 
-// Recent returns a service's reports and distinct reporters since from,
-// in all and (when country is not empty) from that country alone.
+// Recent returns a service's reports and reporters (distinct over the
+// span, see finalRows) since from, in all and (when country is not
+// empty) from that country alone.
 func (s *PageStore) Recent(ctx context.Context, service, country string, from time.Time) (all, inCountry ReportCounts, err error) {
-	const q = `SELECT uniqExactMerge(reports), uniqExactMerge(reporters)
-FROM reports_minute WHERE service = ? AND minute >= toDateTime(?)`
-	if err := s.conn.QueryRow(ctx, q, service, from.Unix()).Scan(&all.Reports, &all.Reporters); err != nil {
+	until, err := FinalUntil(ctx, s.conn)
+	if err != nil {
+		return all, inCountry, err
+	}
+	const cond = "service = ? AND minute >= toDateTime(?)"
+	src, args := finalRows(grainTotal, cond, []any{service, from.Unix()}, until, true)
+	if err := s.conn.QueryRow(ctx, "SELECT sum(n_reports), "+reportersOver(true)+" FROM "+src, args...).Scan(&all.Reports, &all.Reporters); err != nil {
 		return all, inCountry, fmt.Errorf("query recent reports of %s: %w", service, err)
 	}
 	if country == "" {
 		return all, inCountry, nil
 	}
-	if err := s.conn.QueryRow(ctx, q+" AND country = ?", service, from.Unix(), country).Scan(&inCountry.Reports, &inCountry.Reporters); err != nil {
+	src, args = finalRows(grainCountry, cond+" AND country = ?", []any{service, from.Unix(), country}, until, true)
+	if err := s.conn.QueryRow(ctx, "SELECT sum(n_reports), "+reportersOver(true)+" FROM "+src, args...).Scan(&inCountry.Reports, &inCountry.Reporters); err != nil {
 		return all, inCountry, fmt.Errorf("query recent reports of %s from %s: %w", service, country, err)
 	}
 	return all, inCountry, nil
@@ -261,16 +293,15 @@ type CountryWindow struct {
 // copies that land in the window, so the row for (k, country) counts that
 // country's reports in the window k days before. Windows longer than a
 // day overlap their neighbours; the copies keep each whole.
-func countryWindowsQuery(days int) string {
+func countryWindowsQuery(days int, src string) string {
 	ks := make([]string, 0, days+1)
 	for d := 0; d <= days; d++ {
 		ks = append(ks, strconv.Itoa(d))
 	}
-	return `SELECT k, country, uniqExactMerge(reports), uniqExactMerge(reporters)
-FROM reports_minute ARRAY JOIN [` + strings.Join(ks, ", ") + `] AS k
-WHERE service = ? AND minute >= toDateTime(?) AND minute < toDateTime(?)
-	AND toUInt32(minute) + k * ? >= ? AND toUInt32(minute) + k * ? < ?
-GROUP BY k, country`
+	return `SELECT k, ctry, sum(n_reports), ` + reportersOver(true) + `
+FROM ` + src + ` ARRAY JOIN [` + strings.Join(ks, ", ") + `] AS k
+WHERE toUInt32(minute) + k * ? >= ? AND toUInt32(minute) + k * ? < ?
+GROUP BY k, ctry`
 }
 
 // CountryWindows returns a service's reports by country in [from, to)
@@ -282,8 +313,13 @@ func (s *PageStore) CountryWindows(ctx context.Context, service string, from, to
 		return nil, fmt.Errorf("read reports of %s by country: %d past days is not in [0, %d]", service, days, MaxCountryDays)
 	}
 	day := int64(24 * time.Hour / time.Second)
-	rows, err := s.conn.Query(ctx, countryWindowsQuery(days), service,
-		from.Unix()-int64(days)*day, to.Unix(), day, from.Unix(), day, to.Unix())
+	until, err := FinalUntil(ctx, s.conn)
+	if err != nil {
+		return nil, err
+	}
+	src, args := finalRows(grainCountry, "service = ? AND minute >= toDateTime(?) AND minute < toDateTime(?)",
+		[]any{service, from.Unix() - int64(days)*day, to.Unix()}, until, true)
+	rows, err := s.conn.Query(ctx, countryWindowsQuery(days, src), append(args, day, from.Unix(), day, to.Unix())...)
 	if err != nil {
 		return nil, fmt.Errorf("query reports of %s by country: %w", service, err)
 	}
@@ -308,7 +344,12 @@ func (s *PageStore) CountryWindows(ctx context.Context, service string, from, to
 // false when it has none.
 func (s *PageStore) HistoryStart(ctx context.Context, service string) (first time.Time, known bool, err error) {
 	var n uint64
-	row := s.conn.QueryRow(ctx, "SELECT min(minute), count() FROM reports_minute WHERE service = ?", service)
+	until, err := FinalUntil(ctx, s.conn)
+	if err != nil {
+		return time.Time{}, false, err
+	}
+	src, args := finalRows(grainTotal, "service = ?", []any{service}, until, false)
+	row := s.conn.QueryRow(ctx, "SELECT min(minute), count() FROM "+src, args...)
 	if err := row.Scan(&first, &n); err != nil {
 		return time.Time{}, false, fmt.Errorf("query first report of %s: %w", service, err)
 	}

@@ -24,7 +24,9 @@
 //     incident states and clear script, and its learnt records
 //     (DetectorState).
 //   - limits.go and webhooks.go: the rate limiters' key prefixes and the
-//     webhook dispatcher's lease key.
+//     webhook dispatcher's lease key; ratelimit.go: ingest's rate-limit
+//     script and keys; ingest_batch.go: a batch of ingest requests' limits
+//     and appends in two pipelines (Appender.Ingest).
 //
 // Key names and script semantics are what earlier releases wrote and
 // read: change them only with a migration.

@@ -91,7 +91,7 @@ func (o AppendOutcome) String() string {
 // under a limit and a refused report leaves no trace. The keys of that
 // script are all in the hash slot of the service's stream.
 type Appender struct {
-	rdb        goredis.Scripter
+	rdb        AppendClient
 	streams    []string
 	field      string
 	maxBacklog int64
@@ -110,8 +110,16 @@ type AppenderConfig struct {
 	NetCap int64
 }
 
+// AppendClient is what an Appender needs of a client: scripts, and
+// pipelines for Ingest. *goredis.Client and *goredis.ClusterClient are
+// ones.
+type AppendClient interface {
+	goredis.Scripter
+	Pipeline() goredis.Pipeliner
+}
+
 // NewAppender returns an Appender.
-func NewAppender(rdb goredis.Scripter, c AppenderConfig) (*Appender, error) {
+func NewAppender(rdb AppendClient, c AppenderConfig) (*Appender, error) {
 	switch {
 	case len(c.Streams) == 0 || slices.Contains(c.Streams, "") || c.Field == "":
 		return nil, errors.New("report appender: streams and field are required")
@@ -186,10 +194,22 @@ type AppendResult struct {
 // counts again.
 func (a *Appender) Submit(ctx context.Context, c ReportCount, value string) (AppendResult, error) {
 	st := a.StreamFor(c.Service)
-	res, err := appendScript.Run(ctx, a.rdb,
-		[]string{st, DedupeKey(st, c.Reporter, c.Service), NetworkKey(st, c.Network, c.Service, WindowIndex(c.At, a.window))},
-		a.maxBacklog, a.window.Milliseconds(), a.field, value, a.netCap,
-	).Result()
+	res, err := appendScript.Run(ctx, a.rdb, a.appendKeys(st, c), a.appendArgs(value)...).Result()
+	return parseAppend(st, res, err)
+}
+
+// appendKeys are appendScript's keys for c, whose stream is st.
+func (a *Appender) appendKeys(st string, c ReportCount) []string {
+	return []string{st, DedupeKey(st, c.Reporter, c.Service), NetworkKey(st, c.Network, c.Service, WindowIndex(c.At, a.window))}
+}
+
+// appendArgs are appendScript's arguments for value.
+func (a *Appender) appendArgs(value string) []any {
+	return []any{a.maxBacklog, a.window.Milliseconds(), a.field, value, a.netCap}
+}
+
+// parseAppend reads appendScript's reply res (or its error) on stream st.
+func parseAppend(st string, res any, err error) (AppendResult, error) {
 	if err != nil {
 		return AppendResult{}, fmt.Errorf("append to stream %s: %w", st, err)
 	}
@@ -410,19 +430,30 @@ func (g *ReportGroup) DeadLetter(ctx context.Context, dead []Dead) error {
 	return nil
 }
 
-// Ack acknowledges and deletes entries, in one transaction.
+// ackChunk is how many entries one acknowledging transaction takes: a
+// worker's batch may hold a hundred thousand, and Redis serves nobody else
+// (ingest included) while it runs a transaction.
+const ackChunk = 10000
+
+// Ack acknowledges and deletes entries, each chunk of ackChunk in one
+// transaction, so that no entry is ever acknowledged but left in the
+// stream. Acknowledging an entry twice is harmless, so a failed Ack is
+// simply retried whole.
 func (g *ReportGroup) Ack(ctx context.Context, ids []string) error {
-	_, err := g.rdb.TxPipelined(ctx, func(p goredis.Pipeliner) error {
-		p.XAck(ctx, g.cfg.Stream, g.cfg.Group, ids...)
-		p.XDel(ctx, g.cfg.Stream, ids...)
-		return nil
-	})
-	if isNoGroup(err) {
-		// The group, and with it any pending state, is gone: nothing to ack.
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("ack %d entries: %w", len(ids), err)
+	for lo := 0; lo < len(ids); lo += ackChunk {
+		chunk := ids[lo:min(lo+ackChunk, len(ids))]
+		_, err := g.rdb.TxPipelined(ctx, func(p goredis.Pipeliner) error {
+			p.XAck(ctx, g.cfg.Stream, g.cfg.Group, chunk...)
+			p.XDel(ctx, g.cfg.Stream, chunk...)
+			return nil
+		})
+		if isNoGroup(err) {
+			// The group, and with it any pending state, is gone: nothing to ack.
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("ack %d entries: %w", len(ids), err)
+		}
 	}
 	return nil
 }

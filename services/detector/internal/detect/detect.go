@@ -395,6 +395,16 @@ func (d *Detector) lead(ctx context.Context) {
 				d.loaded.Store(false)
 				return
 			}
+			// After the cycle, so that a long first run over weeks of
+			// history never delays one; it keeps what it did when cut
+			// short and goes on next time.
+			if err := d.withCycleCtx(ctx, func(ctx context.Context) error {
+				until, err := d.finalize(ctx, d.now())
+				d.log.Debug("final counts", "until", until)
+				return err
+			}); err != nil {
+				d.log.Warn("final counts not moved on; reads count the open minutes from the rollup", "err", err)
+			}
 		}
 		select {
 		case <-ctx.Done():

@@ -27,6 +27,10 @@ type Store interface {
 	ReportsBySymptomAndCountry(ctx context.Context, since map[string]time.Time, until time.Time) ([]clickhouse.SymptomCountryCount, error)
 	// ReportersByNetwork is the network check's count (see withhold).
 	ReportersByNetwork(ctx context.Context, since map[string]time.Time, to time.Time) (map[string]clickhouse.NetworkReporters, error)
+	// FinalizeBefore finalises the counts of the minutes before a time
+	// whose reports are all written, and returns the watermark (see
+	// finalize).
+	FinalizeBefore(ctx context.Context, before time.Time) (time.Time, error)
 
 	SaveIncidents(ctx context.Context, incs []lapor.Incident) error
 	Incidents(ctx context.Context, f clickhouse.IncidentFilter) ([]lapor.Incident, error)

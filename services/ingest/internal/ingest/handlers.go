@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -66,68 +67,55 @@ const (
 	ReasonNetworkCap = "network_cap"
 )
 
+// handleReport answers a report. Every request is charged to its
+// client's and network's rate limits, whatever it holds, and a request
+// over a limit is answered 429 whatever it holds, as when the limits ran
+// first; so the request is read and checked first, and then charged and,
+// when valid and allowed, appended, in one batch with the concurrent
+// requests (server.submit).
 func (s *server) handleReport() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		if p := checkContentType(c.GetHeader("Content-Type")); p != nil {
-			abort(c, p)
-			return
-		}
-		if c.Request.ContentLength > MaxBody {
-			abort(c, tooLarge)
-			return
-		}
-		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, MaxBody)
-		req, p := decodeRequest(c.Request.Body)
-		if p == nil {
-			p = validate(req, s.cat)
-		}
-		if p != nil {
-			abort(c, p)
-			return
-		}
-
-		now := s.now().UTC()
 		addr := clientaddr.From(c)
-		id, err := uuid.NewV7()
+		req := redis.IngestRequest{Limit: s.limits.Check(addr)}
+		r, p, err := s.readReport(c, addr)
 		if err != nil {
 			httpapi.Unavailable(c, s.log, retryUnavailable, "make report id", err)
 			return
 		}
-		loc := s.geo.Locate(addr)
-		r := lapor.Report{
-			ID:       id.String(),
-			Service:  req.Service,
-			Symptom:  req.Symptom,
-			Time:     now,
-			Country:  loc.Country,
-			Region:   loc.Region,
-			City:     loc.City,
-			ASN:      loc.ASN,
-			ISP:      loc.ISP,
-			Platform: req.Platform,
-			Reporter: s.keyer.Key(now, addr),
-			// The key the network cap counts by: the detector checks that
-			// no single network carries an incident with the same one.
-			Network: s.keyer.Network(now, addr),
-			Comment: req.Comment,
+		var invalid error
+		if p == nil {
+			req.Count = redis.ReportCount{Service: r.Service, Reporter: r.Reporter, Network: r.Network, At: r.Time}
+			req.Value, invalid = encode(&r)
 		}
-		value, err := encode(&r)
-		if err != nil {
-			// Validation above should make this impossible; refuse rather
-			// than put something the worker would reject into the stream.
-			s.log.Error("built an invalid report", "service", r.Service, "err", err)
+
+		res, err := s.submit.Do(c.Request.Context(), req)
+		switch {
+		case err != nil:
+			// The client has gone; the batch may still append the report.
+			httpapi.Unavailable(c, s.log, retryUnavailable, "submit report", err)
+			return
+		case res.LimitErr != nil:
+			s.limits.Unavailable(c, res.LimitErr)
+			return
+		case !s.limits.Allow(c, res.Limit):
+			return
+		case p != nil:
+			abort(c, p)
+			return
+		case invalid != nil:
+			// Validation should make this impossible; refuse rather than
+			// put something the worker would reject into the stream.
+			s.log.Error("built an invalid report", "service", r.Service, "err", invalid)
 			httpapi.Abort(c, http.StatusUnprocessableEntity, "invalid_report", "the report could not be accepted", "")
 			return
 		}
 
-		who := redis.ReportCount{Service: r.Service, Reporter: r.Reporter, Network: r.Network, At: now}
-		res, err := s.appender.Submit(c.Request.Context(), who, value)
-		outcome := res.Outcome
-		switch {
-		case err != nil:
-			httpapi.Unavailable(c, s.log.With("service_slug", r.Service), retryUnavailable, "append report", err)
+		now := r.Time
+		switch outcome := res.Append.Outcome; {
+		case res.AppendErr != nil:
+			httpapi.Unavailable(c, s.log.With("service_slug", r.Service), retryUnavailable, "append report", res.AppendErr)
 		case outcome == redis.Duplicate:
-			c.JSON(http.StatusOK, reportResponse{Counted: false, Reason: ReasonDuplicate, RetryAt: retryAt(now, res.CountsAgainIn), Country: r.Country})
+			c.JSON(http.StatusOK, reportResponse{Counted: false, Reason: ReasonDuplicate, RetryAt: retryAt(now, res.Append.CountsAgainIn), Country: r.Country})
 		case outcome == redis.Capped:
 			// Answered like a repeat: the report is fine, it just adds
 			// nothing its network has not already said.
@@ -136,10 +124,55 @@ func (s *server) handleReport() gin.HandlerFunc {
 		case outcome == redis.Full:
 			s.log.Warn("report backlog full; refusing reports")
 			httpapi.AbortRetry(c, http.StatusServiceUnavailable, retryOverloaded, "overloaded", "too many reports waiting to be processed; retry later")
-		default:
+		case outcome == redis.Appended:
 			c.JSON(http.StatusAccepted, reportResponse{ID: r.ID, Counted: true, Country: r.Country})
+		default:
+			httpapi.Unavailable(c, s.log.With("service_slug", r.Service), retryUnavailable, "append report", fmt.Errorf("no append outcome (%v)", outcome))
 		}
 	}
+}
+
+// readReport reads, checks and completes the report in c's body: the
+// report, or the problem with the request, or an error should no report
+// id be made.
+func (s *server) readReport(c *gin.Context, addr netip.Addr) (lapor.Report, *problem, error) {
+	if p := checkContentType(c.GetHeader("Content-Type")); p != nil {
+		return lapor.Report{}, p, nil
+	}
+	if c.Request.ContentLength > MaxBody {
+		return lapor.Report{}, tooLarge, nil
+	}
+	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, MaxBody)
+	req, p := decodeRequest(c.Request.Body)
+	if p == nil {
+		p = validate(req, s.cat)
+	}
+	if p != nil {
+		return lapor.Report{}, p, nil
+	}
+	now := s.now().UTC()
+	id, err := uuid.NewV7()
+	if err != nil {
+		return lapor.Report{}, nil, err
+	}
+	loc := s.geo.Locate(addr)
+	return lapor.Report{
+		ID:       id.String(),
+		Service:  req.Service,
+		Symptom:  req.Symptom,
+		Time:     now,
+		Country:  loc.Country,
+		Region:   loc.Region,
+		City:     loc.City,
+		ASN:      loc.ASN,
+		ISP:      loc.ISP,
+		Platform: req.Platform,
+		Reporter: s.keyer.Key(now, addr),
+		// The key the network cap counts by: the detector checks that no
+		// single network carries an incident with the same one.
+		Network: s.keyer.Network(now, addr),
+		Comment: req.Comment,
+	}, nil, nil
 }
 
 func encode(r *lapor.Report) (string, error) {

@@ -13,9 +13,8 @@ import (
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
-	"github.com/ulule/limiter/v3"
-	redisstore "github.com/ulule/limiter/v3/drivers/store/redis"
 
+	"github.com/lapor/lapor/services/ingest/internal/batch"
 	"github.com/lapor/lapor/services/ingest/internal/geo"
 	"github.com/lapor/lapor/services/ingest/internal/ratelimit"
 	"github.com/lapor/lapor/services/ingest/internal/reporter"
@@ -64,6 +63,9 @@ type Deps struct {
 	NetCap int
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Batch tunes how concurrent requests are gathered into one Redis
+	// pipeline; zero fields take package batch's defaults.
+	Batch batch.Options
 }
 
 // Defaults for Deps fields left empty.
@@ -82,27 +84,35 @@ const (
 	DefaultNetCap = 20
 )
 
-// appender appends a report to its service's report stream, unless the
-// reporter or its network has already counted or the backlog is full
-// (redis.Appender).
-type appender interface {
-	Submit(ctx context.Context, c redis.ReportCount, value string) (redis.AppendResult, error)
+// submitter charges a request's rate limits and appends its report if they
+// allow: batch.Batcher over redis.Appender.Ingest, so that the requests
+// that arrive together share one round trip to Redis per step.
+type submitter interface {
+	Do(ctx context.Context, req redis.IngestRequest) (redis.IngestResult, error)
 }
 
 type server struct {
-	log      *slog.Logger
-	rdb      goredis.UniversalClient
-	cat      *catalog.Catalog
-	keyer    *reporter.Keyer
-	forward  *forward.Signer
-	geo      geo.Locator
-	limits   *ratelimit.Limits
-	appender appender
-	now      func() time.Time
+	log     *slog.Logger
+	rdb     goredis.UniversalClient
+	cat     *catalog.Catalog
+	keyer   *reporter.Keyer
+	forward *forward.Signer
+	geo     geo.Locator
+	limits  *ratelimit.Limits
+	submit  submitter
+	now     func() time.Time
 }
 
-// NewServer returns the ingest HTTP handler. It needs Redis reachable, to
-// load the rate limiter's scripts.
+// NewServer returns the ingest HTTP handler.
+//
+// Each report request costs Redis two script calls, the rate limits' and
+// the append's, and the requests that arrive together are sent together:
+// the limits of a batch in one pipeline, then the appends of those allowed
+// in another (see package batch for when a batch goes, and
+// redis.Appender.Ingest). The limit keys of a request share their
+// network's hash slot and the append's keys their stream's, so this holds
+// on a Redis Cluster too, whose client splits each pipeline per node. A
+// report is answered 202 only once its append's reply is in.
 func NewServer(d Deps) (http.Handler, error) {
 	switch {
 	case d.Log == nil:
@@ -140,10 +150,6 @@ func NewServer(d Deps) (http.Handler, error) {
 	if err != nil {
 		return nil, fmt.Errorf("per-network rate limit: %w", err)
 	}
-	store, err := redisstore.NewStoreWithOptions(d.Redis, limiter.StoreOptions{Prefix: redis.RateLimitPrefix})
-	if err != nil {
-		return nil, fmt.Errorf("create rate limit store: %w", err)
-	}
 	if d.NetCap == 0 {
 		d.NetCap = DefaultNetCap
 	}
@@ -160,16 +166,23 @@ func NewServer(d Deps) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
+	run := func(ctx context.Context, reqs []redis.IngestRequest, out []batch.Result[redis.IngestResult]) {
+		res := make([]redis.IngestResult, len(reqs))
+		app.Ingest(ctx, reqs, res)
+		for i := range res {
+			out[i].Val = res[i]
+		}
+	}
 	s := &server{
-		log:      d.Log,
-		rdb:      d.Redis,
-		cat:      d.Catalog,
-		keyer:    d.Reporter,
-		forward:  d.Forward,
-		geo:      d.Geo,
-		limits:   ratelimit.New(store, ipRate, netRate, d.Reporter, d.Log),
-		appender: app,
-		now:      d.Now,
+		log:     d.Log,
+		rdb:     d.Redis,
+		cat:     d.Catalog,
+		keyer:   d.Reporter,
+		forward: d.Forward,
+		geo:     d.Geo,
+		limits:  ratelimit.New(ipRate, netRate, d.Reporter, d.Log),
+		submit:  batch.New(run, d.Batch),
+		now:     d.Now,
 	}
 	r, err := httpapi.NewEngine(d.Log, d.TrustedProxies)
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"net/netip"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -51,7 +52,7 @@ type fixture struct {
 	keyer *reporter.Keyer
 }
 
-func newFixture(t *testing.T, rdb *goredis.Client, edit func(*ingest.Deps)) *fixture {
+func newFixture(t testing.TB, rdb *goredis.Client, edit func(*ingest.Deps)) *fixture {
 	t.Helper()
 	cat, err := catalog.Load()
 	if err != nil {
@@ -517,5 +518,32 @@ func TestDuplicateSaysWhenItCountsAgain(t *testing.T) {
 				t.Fatalf("retry_at %s, want whole seconds UTC in [%s, %s]", *r.RetryAt, tc.want.Add(-slack), tc.want)
 			}
 		})
+	}
+}
+
+// TestConcurrentReportsEachGetTheirOwnAnswer: reports sent together share
+// Redis round trips, and still each get their own answer: of many
+// reporters each reporting twice at once, exactly one of each pair counts.
+func TestConcurrentReportsEachGetTheirOwnAnswer(t *testing.T) {
+	f := newFixture(t, env.RedisClient(t), nil)
+	const reporters = 100
+	codes := make([]int, 2*reporters)
+	var wg sync.WaitGroup
+	for i := range codes {
+		wg.Go(func() {
+			remote := fmt.Sprintf("198.%d.%d.1:1", 18+(i/2)/256, (i/2)%256) // a /24 each
+			codes[i] = f.post(remote, "ua", `{"service":"whatsapp","symptom":"app"}`).Code
+		})
+	}
+	wg.Wait()
+	for r := range reporters {
+		got := []int{codes[2*r], codes[2*r+1]}
+		slices.Sort(got)
+		if got[0] != http.StatusOK || got[1] != http.StatusAccepted {
+			t.Errorf("reporter %d: answers %v, want one 202 and one 200", r, got)
+		}
+	}
+	if n := f.streamLen(t); n != reporters {
+		t.Fatalf("stream holds %d, want %d", n, reporters)
 	}
 }

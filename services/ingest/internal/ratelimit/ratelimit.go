@@ -1,8 +1,8 @@
 // Package ratelimit limits how often one client, and one network, may
 // report. Clients are the address package clientaddr resolved, limited per
 // host (IPv4 address, IPv6 /64: one host usually holds a whole /64) and per
-// network (IPv4 /24, IPv6 /48). The limiter's Redis keys are the keyed
-// hashes of package reporter, so the store never holds an address.
+// network (IPv4 /24, IPv6 /48). The limits' Redis keys are the keyed
+// hashes of package reporter, so Redis never holds an address.
 package ratelimit
 
 import (
@@ -15,8 +15,8 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/ulule/limiter/v3"
 
-	"github.com/lapor/lapor/services/ingest/internal/clientaddr"
 	"github.com/lapor/lapor/services/shared/httpapi"
+	"github.com/lapor/lapor/services/shared/redis"
 )
 
 // unavailableRetry is what clients are told to wait when the limiter's
@@ -37,76 +37,58 @@ func IPKey(k Keyer, at time.Time, addr netip.Addr) string { return "ip:" + k.Key
 // NetKey is the per-network limiter key: the network's keyed hash.
 func NetKey(k Keyer, at time.Time, addr netip.Addr) string { return "net:" + k.Network(at, addr) }
 
-// Limits holds the per-client and per-network limiters.
+// Limits holds the per-client and per-network rates. It names what a
+// request is charged (Check), and answers by what Redis said
+// (redis.Appender.Ingest counts both limits of a request in one script,
+// with ulule/limiter's semantics: fixed windows, its limiter.Context).
 type Limits struct {
-	ip, net *limiter.Limiter
+	ip, net limiter.Rate
 	keys    Keyer
 	log     *slog.Logger
 	now     func() time.Time
 }
 
-// New returns Limits with the two rates over one store, keyed by keys.
-func New(store limiter.Store, ipRate, netRate limiter.Rate, keys Keyer, log *slog.Logger) *Limits {
-	return &Limits{
-		ip:   limiter.New(store, ipRate),
-		net:  limiter.New(store, netRate),
-		keys: keys,
-		log:  log,
-		now:  time.Now,
+// New returns Limits with the two rates, keyed by keys.
+func New(ipRate, netRate limiter.Rate, keys Keyer, log *slog.Logger) *Limits {
+	return &Limits{ip: ipRate, net: netRate, keys: keys, log: log, now: time.Now}
+}
+
+// Check is what a request from addr is charged: one against the client's
+// limit and, unless the client is over it, one against its network's, so
+// that one noisy address cannot lock out its neighbours on its own.
+func (l *Limits) Check(addr netip.Addr) redis.LimitCheck {
+	now := l.now()
+	return redis.LimitCheck{
+		Prefix:      redis.RateLimitPrefix,
+		Host:        IPKey(l.keys, now, addr),
+		Network:     NetKey(l.keys, now, addr),
+		HostRate:    l.ip,
+		NetworkRate: l.net,
 	}
 }
 
-// Middleware counts the request against the client's and its network's
-// limits. Over a limit it answers 429 rate_limited with Retry-After; when the
-// store fails it answers 503 unavailable. A client over its own limit is not
-// counted against its network, so one noisy address cannot lock out its
-// neighbours on its own.
-func (l *Limits) Middleware() gin.HandlerFunc {
-	return func(c *gin.Context) {
-		addr := clientaddr.From(c)
-		ctx := c.Request.Context()
-		now := l.now()
-
-		ipCtx, err := l.ip.Get(ctx, IPKey(l.keys, now, addr))
-		if err != nil {
-			l.unavailable(c, err)
-			return
-		}
-		if ipCtx.Reached {
-			l.refuse(c, ipCtx)
-			return
-		}
-		netCtx, err := l.net.Get(ctx, NetKey(l.keys, now, addr))
-		if err != nil {
-			l.unavailable(c, err)
-			return
-		}
-		if netCtx.Reached {
-			l.refuse(c, netCtx)
-			return
-		}
-		// Tell the client about whichever limit it is closer to.
-		tight := ipCtx
-		if netCtx.Remaining < ipCtx.Remaining {
-			tight = netCtx
-		}
-		l.headers(c, tight)
-		c.Next()
+// Allow tells the client, in X-RateLimit-* headers, about the limit it is
+// closest to, and reports whether r lets the request through; when it does
+// not, it has answered 429 rate_limited with Retry-After.
+func (l *Limits) Allow(c *gin.Context, r redis.LimitResult) bool {
+	lc := r.Binding()
+	l.headers(c, lc)
+	if !r.Reached() {
+		return true
 	}
+	wait := time.Unix(lc.Reset, 0).Sub(l.now())
+	httpapi.AbortRetry(c, http.StatusTooManyRequests, wait, "rate_limited", "too many reports from your address or network; retry later")
+	return false
+}
+
+// Unavailable answers 503 unavailable for limits that could not be
+// checked.
+func (l *Limits) Unavailable(c *gin.Context, err error) {
+	httpapi.Unavailable(c, l.log, unavailableRetry, "rate limiter store failed", err)
 }
 
 func (l *Limits) headers(c *gin.Context, lc limiter.Context) {
 	c.Header("X-RateLimit-Limit", strconv.FormatInt(lc.Limit, 10))
 	c.Header("X-RateLimit-Remaining", strconv.FormatInt(lc.Remaining, 10))
 	c.Header("X-RateLimit-Reset", strconv.FormatInt(lc.Reset, 10))
-}
-
-func (l *Limits) refuse(c *gin.Context, lc limiter.Context) {
-	l.headers(c, lc)
-	wait := time.Unix(lc.Reset, 0).Sub(l.now())
-	httpapi.AbortRetry(c, http.StatusTooManyRequests, wait, "rate_limited", "too many reports from your address or network; retry later")
-}
-
-func (l *Limits) unavailable(c *gin.Context, err error) {
-	httpapi.Unavailable(c, l.log, unavailableRetry, "rate limiter store failed", err)
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/lapor/lapor/services/shared/httpapi"
 	"github.com/lapor/lapor/services/shared/logging"
 	"github.com/lapor/lapor/services/shared/rate"
+	"github.com/lapor/lapor/services/shared/redis"
 	"github.com/lapor/lapor/services/shared/testenv"
 )
 
@@ -71,12 +72,10 @@ func TestKeys(t *testing.T) {
 	}
 }
 
+// newEngine answers 204 to a request its limits allow, as the ingest
+// does: the limits charged through redis.Appender.Ingest, with no report.
 func newEngine(t *testing.T, rdb *goredis.Client, ipRate, netRate string) http.Handler {
 	t.Helper()
-	store, err := redisstore.NewStoreWithOptions(rdb, limiter.StoreOptions{Prefix: "test:rl"})
-	if err != nil {
-		t.Fatal(err)
-	}
 	ip, err := rate.Parse(ipRate)
 	if err != nil {
 		t.Fatal(err)
@@ -89,12 +88,27 @@ func newEngine(t *testing.T, rdb *goredis.Client, ipRate, netRate string) http.H
 	if err != nil {
 		t.Fatal(err)
 	}
+	app, err := redis.NewAppender(rdb, redis.AppenderConfig{Streams: []string{"test:reports"}, Field: "r", MaxBacklog: 10, Window: time.Minute, NetCap: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	limits := ratelimit.New(ip, nt, keys, logging.Discard())
 	r, err := httpapi.NewEngine(logging.Discard(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	r.Use(clientaddr.Middleware(nil))
-	r.GET("/", ratelimit.New(store, ip, nt, keys, logging.Discard()).Middleware(), func(c *gin.Context) { c.Status(http.StatusNoContent) })
+	r.GET("/", func(c *gin.Context) {
+		out := make([]redis.IngestResult, 1)
+		app.Ingest(c.Request.Context(), []redis.IngestRequest{{Limit: limits.Check(clientaddr.From(c))}}, out)
+		if out[0].LimitErr != nil {
+			limits.Unavailable(c, out[0].LimitErr)
+			return
+		}
+		if limits.Allow(c, out[0].Limit) {
+			c.Status(http.StatusNoContent)
+		}
+	})
 	return r
 }
 
@@ -196,5 +210,60 @@ func assertRetry(t *testing.T, w *httptest.ResponseRecorder, code string, maxSec
 	}
 	if body.Error.Code != code {
 		t.Errorf("error code %q, want %q", body.Error.Code, code)
+	}
+}
+
+// TestSameAnswersAsTheLimiter sends the same requests through ulule/limiter
+// with its own Redis store, as the ingest once did (the client's limit,
+// then, unless over it, its network's), and through Limits over
+// redis.Appender.Ingest, and checks that both answer alike: the same
+// limit, remaining and reached for the client and its network, and resets
+// within a second of each other.
+func TestSameAnswersAsTheLimiter(t *testing.T) {
+	rdb := env.RedisClient(t)
+	ctx := testenv.Ctx(t)
+	ipRate, netRate := limiter.Rate{Period: time.Minute, Limit: 3}, limiter.Rate{Period: time.Minute, Limit: 5}
+	keys, err := reporter.New([]byte("test-secret"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	store, err := redisstore.NewStoreWithOptions(rdb, limiter.StoreOptions{Prefix: "test:ulule"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ipLim, netLim := limiter.New(store, ipRate), limiter.New(store, netRate)
+	app, err := redis.NewAppender(rdb, redis.AppenderConfig{Streams: []string{"test:reports"}, Field: "r", MaxBacklog: 10, Window: time.Minute, NetCap: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	limits := ratelimit.New(ipRate, netRate, keys, logging.Discard())
+	same := func(a, b limiter.Context) bool {
+		d := a.Reset - b.Reset
+		return a.Limit == b.Limit && a.Remaining == b.Remaining && a.Reached == b.Reached && d >= -1 && d <= 1
+	}
+	for i, s := range []string{
+		"203.0.113.1", "203.0.113.1", "203.0.113.1", "203.0.113.1", "203.0.113.1",
+		"203.0.113.2", "203.0.113.3", "203.0.113.4", "203.0.113.5", "203.0.113.1", "198.51.100.1",
+	} {
+		addr := netip.MustParseAddr(s)
+		now := time.Now()
+		wantIP, err := ipLim.Get(ctx, ratelimit.IPKey(keys, now, addr))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var wantNet limiter.Context
+		if !wantIP.Reached {
+			if wantNet, err = netLim.Get(ctx, ratelimit.NetKey(keys, now, addr)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		out := make([]redis.IngestResult, 1)
+		app.Ingest(ctx, []redis.IngestRequest{{Limit: limits.Check(addr)}}, out)
+		if out[0].LimitErr != nil {
+			t.Fatal(out[0].LimitErr)
+		}
+		if got := out[0].Limit; !same(got.Host, wantIP) || !same(got.Network, wantNet) {
+			t.Fatalf("request %d from %s: client %+v network %+v, the limiter says %+v and %+v", i, s, got.Host, got.Network, wantIP, wantNet)
+		}
 	}
 }

@@ -157,7 +157,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return fmt.Errorf("set up webhook API: %w", err)
 	}
-	h, err := server.NewHandler(server.Options{
+	h, err := server.NewHandler(ctx, server.Options{
 		Log: log, Store: clickhouse.NewPageStore(conn), Catalog: cat, IngestURL: ingest,
 		TrustedProxies: cfg.TrustedProxies, CacheTTL: cfg.CacheTTL, PublicURL: cfg.PublicURL,
 		Partner: partnerOpts, Webhooks: hooksAPI, Forward: signer, Backlog: redis.NewBacklog(rdb, streams),

@@ -5,6 +5,7 @@ package contract
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"fmt"
 	"io"
@@ -52,9 +53,28 @@ func load() (routers.Router, error) {
 }
 
 // Check fails t when the response (status, header, body) to req does not
-// match the contract.
+// match the contract. A gzip-encoded body is checked as what it decodes
+// to. A 304 (Not Modified) is HTTP's answer to a conditional GET of any
+// resource (RFC 9110, 15.4.5), not an answer of the contract's: it is
+// checked for having its validator and no body.
 func Check(t testing.TB, req *http.Request, status int, header http.Header, body []byte) {
 	t.Helper()
+	if status == http.StatusNotModified {
+		if req.Method != http.MethodGet || req.Header.Get("If-None-Match") == "" || header.Get("ETag") == "" || len(body) != 0 {
+			t.Errorf("%s %s: 304 to a request without If-None-Match, or without ETag, or with a body (%d bytes)", req.Method, req.URL, len(body))
+		}
+		return
+	}
+	if header.Get("Content-Encoding") == "gzip" {
+		zr, err := gzip.NewReader(bytes.NewReader(body))
+		if err == nil {
+			body, err = io.ReadAll(zr)
+		}
+		if err != nil {
+			t.Errorf("%s %s: gzip body does not decode: %v", req.Method, req.URL, err)
+			return
+		}
+	}
 	r, err := load()
 	if err != nil {
 		t.Fatal(err)

@@ -70,7 +70,7 @@ func New(o Options) (*Pages, error) {
 	return &Pages{
 		log: o.Log, read: o.Read, catalog: o.Catalog, now: o.Now, ui: o.UI,
 		publicURL: strings.TrimRight(o.PublicURL, "/"),
-		charts:    read.NewCaches[[]byte](chartCacheTTL, o.Now, read.MaxCacheKeys),
-		sitemap:   read.NewCache[[]byte](sitemapCacheTTL, o.Now),
+		charts:    read.NewCaches[[]byte](o.Read.CacheConfig(chartCacheTTL)),
+		sitemap:   read.NewCache[[]byte](o.Read.CacheConfig(sitemapCacheTTL)),
 	}, nil
 }

@@ -36,7 +36,7 @@ func seoHandler(t *testing.T, publicURL string, u *ui.UI) http.Handler {
 	if u == nil {
 		u = webtest.UI(t)
 	}
-	h, err := server.NewHandler(server.Options{
+	h, err := server.NewHandler(t.Context(), server.Options{
 		Log: logging.Discard(), Store: clickhouse.NewPageStore(noConn{}), Catalog: cat,
 		IngestURL: &url.URL{Scheme: "http", Host: "127.0.0.1:1"},
 		UI:        u, PublicURL: publicURL,

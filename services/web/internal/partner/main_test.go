@@ -85,7 +85,7 @@ func newFixture(t *testing.T, opts ...func(*server.Options)) *fixture {
 	for _, opt := range opts {
 		opt(&o)
 	}
-	h, err := server.NewHandler(o)
+	h, err := server.NewHandler(sctx, o)
 	if err != nil {
 		t.Fatal(err)
 	}

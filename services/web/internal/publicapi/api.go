@@ -11,7 +11,6 @@ package publicapi
 import (
 	"errors"
 	"log/slog"
-	"net/http"
 	"net/http/httputil"
 	"net/url"
 	"regexp"
@@ -73,20 +72,15 @@ func New(o Options) (*API, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	cfg := o.Read.CacheConfig(read.CacheTTL)
 	return &API{
 		log: o.Log, read: o.Read, catalog: o.Catalog, now: o.Now,
 		proxy:      newIngestProxy(o.IngestURL, o.Forward, o.Log),
-		sparklines: read.NewCaches[sparklinesJSON](read.CacheTTL, o.Now, read.MaxCacheKeys),
-		countries:  read.NewCaches[countriesJSON](read.CacheTTL, o.Now, read.MaxCacheKeys),
-		comments:   read.NewCaches[commentsJSON](read.CacheTTL, o.Now, read.MaxCacheKeys),
-		recent:     read.NewCaches[recentJSON](read.CacheTTL, o.Now, read.MaxCacheKeys),
+		sparklines: read.NewCaches[sparklinesJSON](cfg),
+		countries:  read.NewCaches[countriesJSON](cfg),
+		comments:   read.NewCaches[commentsJSON](cfg),
+		recent:     read.NewCaches[recentJSON](cfg),
 	}, nil
-}
-
-// ok answers 200 with a cacheable JSON body.
-func ok(c *gin.Context, body any) {
-	c.Header("Cache-Control", cacheControl)
-	c.JSON(http.StatusOK, body)
 }
 
 // storeError answers a failed read: 503 with Retry-After, as the store is

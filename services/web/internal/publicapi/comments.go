@@ -3,6 +3,7 @@ package publicapi
 import (
 	"context"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -52,18 +53,15 @@ func (a *API) HandleComments(c *gin.Context) {
 	if !valid {
 		return
 	}
-	all, err := a.comments.Get(c.Request.Context(), svc.Slug, func(ctx context.Context) (commentsJSON, error) {
+	b, err := a.comments.Body(c.Request.Context(), svc.Slug, strconv.Itoa(limit), func(ctx context.Context) (commentsJSON, error) {
 		return a.loadComments(ctx, svc.Slug)
+	}, func(all commentsJSON) (any, error) {
+		if len(all.Comments) > limit {
+			all.Comments = all.Comments[:limit]
+		}
+		return all, nil
 	})
-	if err != nil {
-		a.storeError(c, "read comments", err)
-		return
-	}
-	out := all
-	if len(out.Comments) > limit {
-		out.Comments = out.Comments[:limit]
-	}
-	ok(c, out)
+	a.answer(c, "read comments", b, err)
 }
 
 func (a *API) loadComments(ctx context.Context, slug string) (commentsJSON, error) {

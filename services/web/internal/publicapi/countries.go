@@ -47,7 +47,7 @@ func (a *API) HandleCountries(c *gin.Context) {
 		return
 	}
 	key := svc.Slug + "/" + strconv.Itoa(hours)
-	out, err := a.countries.Get(c.Request.Context(), key, func(ctx context.Context) (countriesJSON, error) {
+	b, err := a.countries.Body(c.Request.Context(), key, "", func(ctx context.Context) (countriesJSON, error) {
 		to := a.now().UTC().Truncate(time.Second)
 		span := time.Duration(hours) * time.Hour
 		// The rollup's minute that holds "now" is still filling; the
@@ -72,10 +72,6 @@ func (a *API) HandleCountries(c *gin.Context) {
 			out.Countries = append(out.Countries, j)
 		}
 		return out, nil
-	})
-	if err != nil {
-		a.storeError(c, "read reports by country", err)
-		return
-	}
-	ok(c, out)
+	}, asIs)
+	a.answer(c, "read reports by country", b, err)
 }

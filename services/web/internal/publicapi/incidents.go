@@ -46,7 +46,7 @@ func (a *API) HandleIncidents(c *gin.Context) {
 			}
 		}
 		if len(f.Services) == 0 {
-			ok(c, gin.H{"incidents": []lapor.Incident{}}) // no service, so no incident
+			a.ok(c, gin.H{"incidents": []lapor.Incident{}}) // no service, so no incident
 			return
 		}
 	}
@@ -58,7 +58,7 @@ func (a *API) HandleIncidents(c *gin.Context) {
 	if list == nil {
 		list = []lapor.Incident{}
 	}
-	ok(c, gin.H{"incidents": list})
+	a.ok(c, gin.H{"incidents": list})
 }
 
 // HandleIncident answers GET /api/v1/incidents/{id}.
@@ -77,5 +77,5 @@ func (a *API) HandleIncident(c *gin.Context) {
 		httpapi.Abort(c, http.StatusNotFound, "not_found", "no incident with this id", "id")
 		return
 	}
-	ok(c, list[0])
+	a.ok(c, list[0])
 }

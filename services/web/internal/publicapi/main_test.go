@@ -26,6 +26,7 @@ var (
 	settableClock = webtest.SettableClock
 	decodeError   = webtest.DecodeError
 	v7            = webtest.V7
+	eventually    = webtest.Eventually
 )
 
 type errorDetail = webtest.ErrorDetail

@@ -41,7 +41,7 @@ func (a *API) HandleRecent(c *gin.Context) {
 		return
 	}
 	country = strings.ToUpper(country)
-	out, err := a.recent.Get(c.Request.Context(), svc.Slug+"/"+country, func(ctx context.Context) (recentJSON, error) {
+	b, err := a.recent.Body(c.Request.Context(), svc.Slug+"/"+country, "", func(ctx context.Context) (recentJSON, error) {
 		now := a.now().UTC()
 		from := now.Truncate(time.Minute).Add(-(RecentMinutes - 1) * time.Minute)
 		all, in, err := a.read.Recent(ctx, svc.Slug, country, from)
@@ -53,10 +53,6 @@ func (a *API) HandleRecent(c *gin.Context) {
 			out.Country = &countryCountJSON{Country: country, Reports: in.Reports, Reporters: in.Reporters}
 		}
 		return out, nil
-	})
-	if err != nil {
-		a.storeError(c, "read recent reports", err)
-		return
-	}
-	ok(c, out)
+	}, asIs)
+	a.answer(c, "read recent reports", b, err)
 }

@@ -85,16 +85,25 @@ func unitName(step time.Duration) string {
 // reports per bucket against what the detector expected, and which
 // buckets are final.
 func (a *API) HandleSeries(c *gin.Context) {
-	svc, r, pts, found := a.seriesOf(c)
+	svc, r, found := a.seriesRequest(c)
 	if !found {
 		return
 	}
-	out := seriesJSON{
-		Service: svc.Slug, From: r.From, To: r.To, Step: int64(r.Step / time.Second),
-		Unit: "reports per " + unitName(r.Step),
-	}
-	out.Points, out.FinalUntil = finalPoints(r, pts, a.read.FinalBefore(c.Request.Context()))
-	ok(c, out)
+	ctx := c.Request.Context()
+	final := a.read.FinalBefore(ctx)
+	// The points are shared by every range that reads the same buckets;
+	// what else the answer holds is the range's exact end and which
+	// buckets are final, so each of those is encoded once per read.
+	view := fmt.Sprintf("%d.%d/%d.%d", r.To.Unix(), r.To.Nanosecond(), final.Unix(), final.Nanosecond())
+	b, err := a.read.PointsBody(ctx, svc.Slug, r, view, func(pts []read.Point) (any, error) {
+		out := seriesJSON{
+			Service: svc.Slug, From: r.From, To: r.To, Step: int64(r.Step / time.Second),
+			Unit: "reports per " + unitName(r.Step),
+		}
+		out.Points, out.FinalUntil = finalPoints(r, pts, final)
+		return out, nil
+	})
+	a.answer(c, "read series", b, err)
 }
 
 // seriesOf checks a series request for the service in the path and reads

@@ -1,7 +1,6 @@
 package publicapi
 
 import (
-	"context"
 	"fmt"
 	"math"
 	"net/http"
@@ -145,13 +144,9 @@ func containsFold(xs []string, x string) bool {
 	return false
 }
 
-// services returns the matching services with their status, services with
-// problems first (worst first), then by name.
-func (a *API) services(ctx context.Context, f serviceFilter) ([]serviceJSON, error) {
-	st, err := a.read.Status(ctx)
-	if err != nil {
-		return nil, err
-	}
+// services returns the services of the status that match f, services
+// with problems first (worst first), then by name.
+func (a *API) services(st read.Status, f serviceFilter) []serviceJSON {
 	out := []serviceJSON{}
 	for _, svc := range a.catalog.All() { // sorted by name
 		if f.match(svc) {
@@ -167,7 +162,7 @@ func (a *API) services(ctx context.Context, f serviceFilter) ([]serviceJSON, err
 		return r
 	}
 	sort.SliceStable(out, func(i, j int) bool { return rank(out[i]) < rank(out[j]) })
-	return out, nil
+	return out
 }
 
 // HandleServices answers GET /api/v1/services: the catalog's services
@@ -189,12 +184,13 @@ func (a *API) HandleServices(c *gin.Context) {
 		httpapi.Abort(c, http.StatusBadRequest, "invalid_parameter", "country must be a two-letter ISO 3166 code", "country")
 		return
 	}
-	list, err := a.services(c.Request.Context(), f)
-	if err != nil {
-		a.storeError(c, "list services", err)
-		return
-	}
-	ok(c, gin.H{"services": list})
+	// Each status read is encoded once per filter, and every request
+	// with that filter until the next read gets the same bytes.
+	view := "services\x00" + f.q + "\x00" + f.category + "\x00" + f.country
+	b, err := a.read.StatusBody(c.Request.Context(), view, func(st read.Status) (any, error) {
+		return gin.H{"services": a.services(st, f)}, nil
+	})
+	a.answer(c, "list services", b, err)
 }
 
 type symptomCountJSON struct {
@@ -230,11 +226,14 @@ func (a *API) HandleService(c *gin.Context) {
 		httpapi.Abort(c, http.StatusNotFound, "unknown_service", "no service with this slug", "slug")
 		return
 	}
-	st, err := a.read.Status(c.Request.Context())
-	if err != nil {
-		a.storeError(c, "read service status", err)
-		return
-	}
+	b, err := a.read.StatusBody(c.Request.Context(), "service\x00"+svc.Slug, func(st read.Status) (any, error) {
+		return serviceDetail(st, svc), nil
+	})
+	a.answer(c, "read service status", b, err)
+}
+
+// serviceDetail is one service as its page shows it, from the status.
+func serviceDetail(st read.Status, svc lapor.Service) serviceDetailJSON {
 	tot := st.Activity.Totals[svc.Slug]
 	out := serviceDetailJSON{
 		serviceJSON: serviceStatus(st, svc),
@@ -249,5 +248,5 @@ func (a *API) HandleService(c *gin.Context) {
 	if in, open := st.Open[svc.Slug]; open {
 		out.Incident = &in
 	}
-	ok(c, out)
+	return out
 }

@@ -63,14 +63,10 @@ func (a *API) HandleSparklines(c *gin.Context) {
 		step = d
 	}
 	key := fmt.Sprintf("%d/%d", hours, step/time.Second)
-	out, err := a.sparklines.Get(c.Request.Context(), key, func(ctx context.Context) (sparklinesJSON, error) {
+	b, err := a.sparklines.Body(c.Request.Context(), key, "", func(ctx context.Context) (sparklinesJSON, error) {
 		return a.loadSparklines(ctx, hours, step)
-	})
-	if err != nil {
-		a.storeError(c, "read sparklines", err)
-		return
-	}
-	ok(c, out)
+	}, asIs)
+	a.answer(c, "read sparklines", b, err)
 }
 
 // loadSparklines reads every catalog service's last hours in buckets of

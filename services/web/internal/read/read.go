@@ -4,8 +4,9 @@
 // disagree. It holds the storage interface the web declares (PageStorage,
 // implemented by clickhouse.PageStore), the derived reads (Series,
 // Countries, CommentByID), the short-lived caches that let many pollers
-// share one query, the services' status, and which buckets are final.
-// It serves no HTTP itself.
+// share one query (refreshed in the background, and holding each answer
+// encoded once: Cache, Body), the services' status, and which buckets are
+// final. It serves no HTTP itself.
 package read
 
 import (
@@ -28,7 +29,9 @@ const (
 	MaxIDLength = 64
 	// RetryAfter is what clients are told to wait when the store is down.
 	RetryAfter = 5 * time.Second
-	// CacheTTL is how long the answers that pages poll are shared.
+	// CacheTTL is how long the answers that pages poll are shared, and
+	// then served stale for as long again while they are read anew (see
+	// Reader.CacheConfig).
 	CacheTTL = 5 * time.Second
 	// MaxCacheKeys bounds each set of per-query caches.
 	MaxCacheKeys = 256
@@ -181,9 +184,11 @@ type Options struct {
 
 // Reader is the Store with what every audience shares over it: the
 // services' status, series points and which buckets are final, each
-// cached for a moment so that many pages polling at once cost one query.
+// cached for a moment so that many pages polling at once cost one query,
+// and refreshed in the background so that no reader waits on a refresh.
 type Reader struct {
 	*Store
+	ctx     context.Context // the server's: background loads end with it
 	log     *slog.Logger
 	now     func() time.Time
 	status  *Cache[Status]
@@ -192,15 +197,28 @@ type Reader struct {
 	final   *Cache[time.Time] // FinalBefore, shared for a moment
 }
 
-// New returns a Reader; Log, Store and Now are required.
-func New(o Options) *Reader {
-	return &Reader{
-		Store:   NewStore(o.Store),
-		log:     o.Log,
-		now:     o.Now,
-		status:  NewCache[Status](o.StatusTTL, o.Now),
-		series:  NewCaches[[]Point](CacheTTL, o.Now, MaxCacheKeys),
-		backlog: o.Backlog,
-		final:   NewCache[time.Time](time.Second, o.Now),
+// New returns a Reader whose caches load in the background under ctx
+// (the server's: they stop with it); Log, Store and Now are required.
+func New(ctx context.Context, o Options) *Reader {
+	r := &Reader{Store: NewStore(o.Store), ctx: ctx, log: o.Log, now: o.Now, backlog: o.Backlog}
+	r.status = NewCache[Status](r.CacheConfig(o.StatusTTL))
+	r.series = NewCaches[[]Point](r.CacheConfig(CacheTTL))
+	// Which buckets are final may be answered from a stale value too: an
+	// older answer is earlier, so it only calls fewer buckets final.
+	r.final = NewCache[time.Time](r.CacheConfig(time.Second))
+	return r
+}
+
+// CacheConfig is how the web's caches keep what they load for ttl: under
+// the reader's context, log and clock, served stale for another ttl while
+// one background load refreshes it (so a value read while the store
+// answers is at most twice ttl old, and about ttl plus one load when it is
+// read continually), for DefaultStaleIfError past ttl while the store
+// fails, with at most MaxCacheKeys keys.
+func (r *Reader) CacheConfig(ttl time.Duration) CacheConfig {
+	return CacheConfig{
+		Ctx: r.ctx, Log: r.log, Now: r.now,
+		TTL: ttl, StaleWhileRevalidate: ttl, StaleIfError: DefaultStaleIfError,
+		MaxKeys: MaxCacheKeys,
 	}
 }

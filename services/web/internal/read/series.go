@@ -145,7 +145,20 @@ func (r Range) Key(service string) string {
 // whole minutes, so any end within a minute reads the same rows and
 // buckets as that minute's end; the query uses it, and the key holds it.
 func (r *Reader) Points(ctx context.Context, service string, rg Range) ([]Point, error) {
-	return r.series.Get(ctx, rg.Key(service), func(ctx context.Context) ([]Point, error) {
+	return r.series.Get(ctx, rg.Key(service), r.loadPoints(service, rg))
+}
+
+// PointsBody is Points, encoded: the JSON of render's answer from the
+// range's points, encoded once per view (what else the answer holds: the
+// range's exact end, which buckets are final) each time the points are
+// read again, and shared by every request until then.
+func (r *Reader) PointsBody(ctx context.Context, service string, rg Range, view string, render func([]Point) (any, error)) (*Body, error) {
+	return r.series.Body(ctx, rg.Key(service), view, r.loadPoints(service, rg), render)
+}
+
+// loadPoints reads a range's points: the buckets up to its ReadTo.
+func (r *Reader) loadPoints(service string, rg Range) func(context.Context) ([]Point, error) {
+	return func(ctx context.Context) ([]Point, error) {
 		return r.Series(ctx, service, rg.From, rg.ReadTo(), rg.Step)
-	})
+	}
 }

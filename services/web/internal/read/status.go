@@ -28,6 +28,14 @@ func (r *Reader) Status(ctx context.Context) (Status, error) {
 	return r.status.Get(ctx, r.loadStatus)
 }
 
+// StatusBody is the JSON of render's answer from the services' status:
+// encoded once per view (what render makes of it: a filter, a service)
+// each time the status is read again, and shared by every request until
+// then.
+func (r *Reader) StatusBody(ctx context.Context, view string, render func(Status) (any, error)) (*Body, error) {
+	return r.status.Body(ctx, view, r.loadStatus, render)
+}
+
 func (r *Reader) loadStatus(ctx context.Context) (Status, error) {
 	now := r.now()
 	open, err := r.Incidents(ctx, clickhouse.IncidentFilter{Status: lapor.StatusOpen, Limit: MaxIncidents})

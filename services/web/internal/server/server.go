@@ -7,6 +7,7 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -71,8 +72,9 @@ type handlers struct {
 	webhooks *webhook.API // nil when webhooks are off
 }
 
-// NewHandler returns the web's HTTP handler.
-func NewHandler(o Options) (http.Handler, error) {
+// NewHandler returns the web's HTTP handler. Its caches refresh in the
+// background under ctx, which should end with the server.
+func NewHandler(ctx context.Context, o Options) (http.Handler, error) {
 	if o.Log == nil || o.Store == nil || o.Catalog == nil || o.IngestURL == nil {
 		return nil, errors.New("server: log, store, catalog and ingest URL are required")
 	}
@@ -80,7 +82,7 @@ func NewHandler(o Options) (http.Handler, error) {
 		o.Now = time.Now
 	}
 	ro := read.Options{Log: o.Log, Store: o.Store, Now: o.Now, StatusTTL: o.CacheTTL, Backlog: o.Backlog}
-	h := handlers{log: o.Log, read: read.New(ro)}
+	h := handlers{log: o.Log, read: read.New(ctx, ro)}
 	var err error
 	h.pages, err = pages.New(pages.Options{Log: o.Log, Read: h.read, Catalog: o.Catalog, Now: o.Now, UI: o.UI, PublicURL: o.PublicURL})
 	if err != nil {

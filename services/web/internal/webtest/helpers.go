@@ -61,3 +61,14 @@ func V7(ts time.Time, n int) string {
 	ms := ts.UnixMilli()
 	return fmt.Sprintf("%08x-%04x-7%03x-8000-%012x", ms>>16, ms&0xffff, n, n)
 }
+
+// Eventually calls cond until it holds, failing t if it does not within
+// a few seconds: for what a cache refreshes in the background.
+func Eventually(t testing.TB, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); !cond(); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not within 5s", what)
+		}
+	}
+}

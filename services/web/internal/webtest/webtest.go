@@ -81,7 +81,7 @@ type Fixture struct {
 
 // New returns a Fixture: the handler runs at Now over the test catalog
 // and build, with ingest unreachable, as opts leave it.
-func New(t *testing.T, opts ...func(*server.Options)) *Fixture {
+func New(t testing.TB, opts ...func(*server.Options)) *Fixture {
 	t.Helper()
 	conn := Env.Migrated(t)
 	ctx := testenv.Ctx(t)
@@ -94,7 +94,7 @@ func New(t *testing.T, opts ...func(*server.Options)) *Fixture {
 	for _, opt := range opts {
 		opt(&o)
 	}
-	h, err := server.NewHandler(o)
+	h, err := server.NewHandler(ctx, o)
 	if err != nil {
 		t.Fatal(err)
 	}

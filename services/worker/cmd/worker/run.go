@@ -48,7 +48,8 @@ func load(args []string, getenv func(string) string, stderr io.Writer) (settings
 	l.Bool(&s.migrateOnStart, "migrate-on-start", false, "apply ClickHouse migrations before consuming")
 	c := &s.consume
 	l.String(&s.group.Consumer, "consumer", defaultConsumer(), "this worker's consumer name in the group (unique per process)")
-	l.Int(&c.BatchSize, "batch-size", 5000, "reports per ClickHouse insert")
+	l.Int(&c.BatchSize, "batch-size", 5000, "reports per ClickHouse insert while the stream is quiet, and the smallest adaptive batch")
+	l.Int(&c.BatchMax, "batch-max", 100000, "largest batch, which batches double toward while a backlog lasts (at most two are held; below batch-size: batch-size)")
 	l.Duration(&c.FlushInterval, "flush-interval", 500*time.Millisecond, "longest a report waits for its batch")
 	l.Duration(&c.ClaimInterval, "claim-interval", 15*time.Second, "how often to claim reports abandoned by dead workers")
 	l.Duration(&c.ClaimIdle, "claim-idle", 30*time.Second, "how long a report is pending before it counts as abandoned")
@@ -65,6 +66,8 @@ func load(args []string, getenv func(string) string, stderr io.Writer) (settings
 		return s, false, errors.New("consumer must not be empty")
 	case c.BatchSize < 1:
 		return s, false, fmt.Errorf("batch-size must be at least 1, got %d", c.BatchSize)
+	case c.BatchMax < 1:
+		return s, false, fmt.Errorf("batch-max must be at least 1, got %d", c.BatchMax)
 	case c.FlushInterval <= 0 || c.ClaimInterval <= 0 || c.ClaimIdle <= 0 || c.RetryMax <= 0 || c.ShutdownGrace <= 0:
 		return s, false, errors.New("flush-interval, claim-interval, claim-idle, retry-max and shutdown-grace must be positive")
 	case s.deadLetterMax < 1:
@@ -163,6 +166,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 
 	log.Info("worker started", "consumer", s.group.Consumer, "streams", len(streams), "batch_size", s.consume.BatchSize,
+		"batch_max", max(s.consume.BatchMax, s.consume.BatchSize),
 		"flush_interval", s.consume.FlushInterval.String())
 	err = httpapi.ServeAlongside(ctx, ln, handler, log, func(ctx context.Context) error {
 		errs := make([]error, len(consumers))

@@ -43,7 +43,7 @@ func TestLoad(t *testing.T) {
 			name: "defaults",
 			check: func(t *testing.T, s settings) {
 				c := s.consume
-				if s.httpAddr != "127.0.0.1:8082" || c.BatchSize != 5000 || c.FlushInterval != 500*time.Millisecond ||
+				if s.httpAddr != "127.0.0.1:8082" || c.BatchSize != 5000 || c.BatchMax != 100000 || c.FlushInterval != 500*time.Millisecond ||
 					c.ClaimInterval != 15*time.Second || c.ClaimIdle != 30*time.Second || c.ShutdownGrace != 10*time.Second || s.migrateOnStart {
 					t.Errorf("defaults = %+v", s)
 				}
@@ -75,6 +75,7 @@ func TestLoad(t *testing.T) {
 		{name: "migrate after flags", args: []string{"-clickhouse-db", "x", "migrate"}, wantMigrate: true},
 		{name: "unknown subcommand", args: []string{"serve"}, wantErr: "unexpected arguments"},
 		{name: "bad batch size", args: []string{"-batch-size", "0"}, wantErr: "batch-size"},
+		{name: "bad batch max", env: map[string]string{"LAPOR_BATCH_MAX": "0"}, wantErr: "batch-max"},
 		{name: "bad duration in environment", env: map[string]string{"LAPOR_CLAIM_IDLE": "soon"}, wantErr: "LAPOR_CLAIM_IDLE"},
 		{name: "non-positive duration", args: []string{"-flush-interval", "0s"}, wantErr: "must be positive"},
 		{name: "empty consumer", args: []string{"-consumer", ""}, wantErr: "consumer"},

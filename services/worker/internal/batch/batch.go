@@ -69,6 +69,24 @@ func (b *Buffer[T]) Wait(now time.Time) time.Duration {
 // Items returns the held items. The slice is reused after Reset.
 func (b *Buffer[T]) Items() []T { return b.items }
 
+// Size is how many items make the buffer full.
+func (b *Buffer[T]) Size() int { return b.size }
+
+// SetSize changes how many items make the buffer full; a size below one is
+// treated as one. Items already held stay, even past the new size.
+func (b *Buffer[T]) SetSize(size int) { b.size = max(size, 1) }
+
+// Swap hands out the held items and starts afresh on spare (emptied), so
+// that a caller can write one batch while it fills the next without
+// copying or allocating: it passes back the slice it was handed last time.
+func (b *Buffer[T]) Swap(spare []T) []T {
+	out := b.items
+	clear(spare)
+	b.items = spare[:0]
+	b.first = time.Time{}
+	return out
+}
+
 // Reset drops the held items once they are written.
 func (b *Buffer[T]) Reset() {
 	clear(b.items)

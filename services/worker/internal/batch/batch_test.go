@@ -112,3 +112,34 @@ func TestBufferRoomAndReset(t *testing.T) {
 		t.Fatal("not due maxWait after the new first item")
 	}
 }
+
+// TestSetSizeAndSwap checks resizing a buffer that holds items, and handing
+// its items out for a spare slice.
+func TestSetSizeAndSwap(t *testing.T) {
+	t0 := time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
+	b := New[int](2, time.Second)
+	b.Add(t0, 1, 2)
+	if !b.Full() {
+		t.Fatal("not full at its size")
+	}
+	b.SetSize(4)
+	if b.Full() || b.Room() != 2 || b.Size() != 4 {
+		t.Fatalf("after growing to 4: full %v, room %d, size %d", b.Full(), b.Room(), b.Size())
+	}
+	b.SetSize(0)
+	if b.Size() != 1 || !b.Full() || b.Len() != 2 {
+		t.Fatalf("after shrinking below one: size %d, full %v, len %d", b.Size(), b.Full(), b.Len())
+	}
+	spare := []int{9, 9, 9}
+	out := b.Swap(spare)
+	if len(out) != 2 || out[0] != 1 || out[1] != 2 {
+		t.Errorf("Swap handed out %v, want [1 2]", out)
+	}
+	if b.Len() != 0 || b.Due(t0.Add(time.Hour)) || b.Wait(t0) != time.Second {
+		t.Errorf("after Swap: len %d, due %v, wait %s; want an empty buffer", b.Len(), b.Due(t0.Add(time.Hour)), b.Wait(t0))
+	}
+	b.Add(t0, 7)
+	if got := b.Items(); len(got) != 1 || got[0] != 7 || cap(got) != 3 {
+		t.Errorf("items after Swap %v (cap %d), want [7] in the spare's memory", got, cap(got))
+	}
+}

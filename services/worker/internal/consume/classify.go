@@ -37,7 +37,7 @@ func Classify(msg redis.Entry) (lapor.Report, *redis.Dead) {
 	if !ok {
 		return dead(fmt.Sprint(v), fmt.Sprintf("field %q is not a string", redis.ReportField))
 	}
-	rep, err := lapor.DecodeReport(raw)
+	rep, err := decodeReport(raw)
 	if err != nil {
 		return dead(raw, err.Error())
 	}

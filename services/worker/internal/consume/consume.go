@@ -1,6 +1,8 @@
 // Package consume moves reports from the Redis report stream into a Writer:
 // it reads in a consumer group, holds reports until a batch is due, writes
-// it, and only then acknowledges and deletes the entries. Entries that can
+// it, and only then acknowledges and deletes the entries. Reading and
+// decoding the next batch overlaps writing the last one (see Consumer), and
+// batches grow while a backlog lasts. Entries that can
 // never be written go to a dead-letter stream; entries a dead consumer left
 // pending are claimed and written here, and the dead consumer is then
 // deleted from the group. The Redis commands are redis.ReportGroup's,
@@ -15,6 +17,7 @@ import (
 	"log/slog"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	lapor "github.com/lapor/lapor/services/shared"
@@ -67,7 +70,16 @@ var _ Group = (*redis.ReportGroup)(nil)
 // stream, group and consumer name it reads as are the Group's
 // (redis.GroupConfig).
 type Config struct {
-	BatchSize     int           // reports per write; default 5000
+	// BatchSize is the batch a quiet stream is written in (or sooner, by
+	// FlushInterval), and the smallest the adaptive size shrinks back to;
+	// default 5000.
+	BatchSize int
+	// BatchMax is the largest batch: while reads keep filling batches (a
+	// backlog), each next batch is twice the last, up to BatchMax. At most
+	// two batches are held at once (one being written, one being read), so
+	// it also bounds memory. Default 100000; never below BatchSize (equal:
+	// a fixed batch size).
+	BatchMax      int
 	FlushInterval time.Duration // longest a report is held before a write; default 500ms
 	ClaimInterval time.Duration // how often to look for abandoned entries; default 15s
 	ClaimIdle     time.Duration // how long an entry is pending before it counts as abandoned; default 30s
@@ -89,6 +101,10 @@ func (c Config) withDefaults() Config {
 	if c.BatchSize <= 0 {
 		c.BatchSize = 5000
 	}
+	if c.BatchMax <= 0 {
+		c.BatchMax = 100000
+	}
+	c.BatchMax = max(c.BatchMax, c.BatchSize)
 	defDur(&c.FlushInterval, 500*time.Millisecond)
 	defDur(&c.ClaimInterval, 15*time.Second)
 	defDur(&c.ClaimIdle, 30*time.Second)
@@ -103,6 +119,12 @@ func (c Config) withDefaults() Config {
 // even with a long flush interval.
 const maxBlock = time.Second
 
+// maxRead caps the entries one XREADGROUP asks for: a large batch is read
+// in several round trips, so that no single reply keeps Redis (and with it
+// ingest) busy for long, and decoding starts on the first part while the
+// rest is still to come.
+const maxRead = 10000
+
 // held is a report waiting to be written, with its stream entry id.
 type held struct {
 	id  string
@@ -111,6 +133,28 @@ type held struct {
 
 // Consumer is one member of the worker consumer group. It is not safe for
 // concurrent use; run several Consumers (with distinct names) instead.
+//
+// Its loop reads, decodes and holds entries; a batch that is due is handed
+// to a writer goroutine (a flight), which writes it, retrying until storage
+// takes it, and only then hands its entry ids to the acknowledging
+// goroutine, which acknowledges and deletes them while the next batch is
+// written. While a flight is out the loop reads and decodes the next
+// batch, so Redis, the decoding and ClickHouse work at the same time; the
+// next batch waits for the flight to land before it flies, and a flight
+// lands once the batch before it is acknowledged, so at most two batches
+// are held (and the ids of a third, being acknowledged).
+// While storage refuses a flight (and until a first flight has landed) the
+// loop reads nothing more, holding at most what it had read by then.
+//
+// A batch that fills up means a backlog: the next one is twice as large,
+// up to BatchMax, since ClickHouse takes large inserts far faster per row.
+// A batch written before it is full, because it waited FlushInterval or
+// because the backlog ran out (a read came back short while it held at
+// least BatchSize), halves the size again, down to BatchSize, when the
+// stream is quiet (the last read came back short). A batch due by time
+// while the one before it is still being written and reads still come back
+// full goes on filling until that one lands, so a report waits at most
+// FlushInterval or one insert, whichever is longer.
 type Consumer struct {
 	g   Group
 	w   Writer
@@ -119,10 +163,34 @@ type Consumer struct {
 
 	buf       *batch.Buffer[held]
 	ids       map[string]struct{} // entry ids in buf, so a re-delivery is not held twice
-	written   bool                // buf is in storage and only needs acking
 	lastClaim time.Time
-	reps      []lapor.Report
-	entryIDs  []string
+	lastTouch time.Time // when buf's entries were last touched while waiting for a flight
+	caughtUp  bool      // the last read of new entries came back short: no backlog
+
+	fl       *flight // the batch being written, when flying
+	flying   bool
+	landedOK bool // a flight has landed, and the last one wrote its batch
+	// wctx is what flights write and acknowledge under: it outlives Run's
+	// context by the shutdown grace, so a batch in flight at shutdown is
+	// still written and acknowledged.
+	wctx    context.Context
+	cancelW context.CancelFunc
+	// acks takes a written batch's entry ids to the acknowledging
+	// goroutine; it is unbuffered, so a flight lands only once the batch
+	// before it is acknowledged, and the next insert overlaps this ack.
+	acks       chan []string
+	acked      chan error // what the acknowledging goroutine gave up on, once acks is closed
+	ackFailing atomic.Bool
+}
+
+// flight is a batch handed to the writer goroutine.
+type flight struct {
+	items    []held
+	ids      map[string]struct{} // entry ids of items, so a re-delivery is not held again
+	reps     []lapor.Report
+	entryIDs []string
+	failing  atomic.Bool // storage or Redis refused it at least once
+	done     chan error  // nil once written and acknowledged
 }
 
 // New returns a Consumer reading as g and writing to w.
@@ -135,6 +203,7 @@ func New(g Group, w Writer, cfg Config, log *slog.Logger) (*Consumer, error) {
 		g: g, w: w, cfg: cfg, log: log,
 		buf: batch.New[held](cfg.BatchSize, cfg.FlushInterval),
 		ids: make(map[string]struct{}, cfg.BatchSize),
+		fl:  &flight{ids: make(map[string]struct{}, cfg.BatchSize), done: make(chan error, 1)},
 	}, nil
 }
 
@@ -142,6 +211,10 @@ func New(g Group, w Writer, cfg Config, log *slog.Logger) (*Consumer, error) {
 // (within the shutdown grace) before returning. It returns nil after a
 // clean shutdown.
 func (c *Consumer) Run(ctx context.Context) error {
+	c.wctx, c.cancelW = context.WithCancel(context.WithoutCancel(ctx))
+	defer c.cancelW()
+	c.acks, c.acked = make(chan []string), make(chan error, 1)
+	go c.ackAll(c.wctx)
 	err := c.retry(ctx, "create consumer group", c.g.CreateGroup)
 	if err == nil {
 		err = c.loop(ctx)
@@ -149,7 +222,7 @@ func (c *Consumer) Run(ctx context.Context) error {
 	if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
 		err = nil
 	}
-	if ferr := c.finalFlush(ctx); ferr != nil {
+	if ferr := c.finalFlush(); ferr != nil {
 		err = errors.Join(err, ferr)
 	}
 	return err
@@ -175,8 +248,14 @@ func (c *Consumer) loop(ctx context.Context) error {
 			}
 			resync = false
 		}
+		if err := c.poll(ctx); err != nil {
+			return err
+		}
 		now := time.Now()
-		if c.buf.Due(now) {
+		if c.due(now) && (c.buf.Full() || !c.flying || c.caughtUp) {
+			// A batch due by time while the last one is still being
+			// written and the backlog lasts goes on filling until
+			// that one lands: it could not fly sooner anyway.
 			if err := c.flush(ctx); err != nil {
 				return err
 			}
@@ -201,6 +280,7 @@ func (c *Consumer) loop(ctx context.Context) error {
 		block := min(c.buf.Wait(now), c.cfg.ClaimInterval-now.Sub(c.lastClaim), maxBlock)
 		// BLOCK 0 would mean forever.
 		block = max(block, time.Millisecond)
+		asked := c.readCount()
 		msgs, err := c.read(ctx, ">", block)
 		if err != nil {
 			if ctx.Err() != nil {
@@ -217,11 +297,44 @@ func (c *Consumer) loop(ctx context.Context) error {
 			continue
 		}
 		readFail.Reset()
+		c.caughtUp = len(msgs) < asked
 		if err := c.take(ctx, msgs); err != nil {
 			return err
 		}
 	}
 	return ctx.Err()
+}
+
+// due reports whether buf should be written now: it is full or has waited
+// FlushInterval, or the backlog that grew the batch size ran out while it
+// held at least BatchSize (waiting for more would only delay those).
+func (c *Consumer) due(now time.Time) bool {
+	return c.buf.Due(now) || (c.caughtUp && c.buf.Len() >= c.cfg.BatchSize)
+}
+
+// poll lands the flight if it has landed, without waiting; while storage
+// refuses it (or before a first flight landed) it waits for it instead,
+// so that nothing more is read meanwhile.
+func (c *Consumer) poll(ctx context.Context) error {
+	if !c.flying {
+		return nil
+	}
+	if !c.readAhead() {
+		return c.land(ctx)
+	}
+	select {
+	case err := <-c.fl.done:
+		return c.landed(err)
+	default:
+		return nil
+	}
+}
+
+// readAhead reports whether the loop may read the next batch while the
+// flight is out: a flight has landed, the last one wrote its batch, and
+// neither the one out nor the last acknowledgement has been refused.
+func (c *Consumer) readAhead() bool {
+	return c.landedOK && !(c.flying && c.fl.failing.Load()) && !c.ackFailing.Load()
 }
 
 // drainOwn processes the entries already pending for this consumer.
@@ -297,10 +410,14 @@ func (c *Consumer) prune(ctx context.Context) ([]string, error) {
 	return res, nil
 }
 
-// read reads up to the buffer's room from the group, starting after id
+// readCount is how many entries the next read asks for: the buffer's
+// room, at most maxRead, at least one.
+func (c *Consumer) readCount() int { return max(min(c.buf.Room(), maxRead), 1) }
+
+// read reads up to readCount entries from the group, starting after id
 // (">" for new entries), blocking up to block (-1: not at all).
 func (c *Consumer) read(ctx context.Context, id string, block time.Duration) ([]redis.Entry, error) {
-	return c.g.Read(ctx, id, max(c.buf.Room(), 1), block)
+	return c.g.Read(ctx, id, c.readCount(), block)
 }
 
 // take holds the good entries and dead-letters the rest at once, so a bad
@@ -310,7 +427,7 @@ func (c *Consumer) take(ctx context.Context, msgs []redis.Entry) error {
 	now := time.Now()
 	for i, v := range classifyAll(msgs) {
 		m := msgs[i]
-		if _, ok := c.ids[m.ID]; ok {
+		if c.holds(m.ID) {
 			continue
 		}
 		if v.dead != nil {
@@ -326,6 +443,18 @@ func (c *Consumer) take(ctx context.Context, msgs []redis.Entry) error {
 	return c.retry(ctx, "dead-letter reports", func(ctx context.Context) error {
 		return c.deadLetter(ctx, dead)
 	})
+}
+
+// holds reports whether entry id is held already, in buf or in flight.
+func (c *Consumer) holds(id string) bool {
+	if _, ok := c.ids[id]; ok {
+		return true
+	}
+	if !c.flying {
+		return false
+	}
+	_, ok := c.fl.ids[id]
+	return ok
 }
 
 type verdict struct {
@@ -373,44 +502,151 @@ func (c *Consumer) deadLetter(ctx context.Context, dead []redis.Dead) error {
 	return nil
 }
 
-// flush writes the held reports, retrying until storage takes them, then
-// acks and deletes their entries. It returns only when that is done or ctx
-// ends; meanwhile nothing more is read.
+// flush hands the held reports to the writer goroutine, once the flight
+// before them has landed, and adapts the batch size: a full batch means a
+// backlog, so the next may be twice as large (while storage takes batches
+// as they come); a batch written before it was full halves it. It returns
+// when the flight is off, or, while the writer is not known to keep up
+// (nothing landed yet, or its flight refused), when it has landed.
 func (c *Consumer) flush(ctx context.Context) error {
-	items := c.buf.Items()
-	if len(items) == 0 {
+	if c.buf.Len() == 0 {
 		return nil
 	}
-	c.reps, c.entryIDs = c.reps[:0], c.entryIDs[:0]
-	for _, h := range items {
-		c.reps = append(c.reps, h.rep)
-		c.entryIDs = append(c.entryIDs, h.id)
+	if err := c.land(ctx); err != nil {
+		return err
+	}
+	size := c.buf.Size()
+	switch full := c.buf.Len() >= size; {
+	case full && c.readAhead():
+		c.buf.SetSize(min(2*size, c.cfg.BatchMax))
+	case !full && c.caughtUp:
+		// Due by time or at the end of a backlog, with the stream quiet:
+		// a batch written by time while reads still come back full
+		// means only that reading is the slower half, so it keeps its size.
+		c.buf.SetSize(max(size/2, c.cfg.BatchSize))
+	}
+	c.takeOff(c.wctx)
+	c.caughtUp = false
+	if !c.readAhead() {
+		return c.land(ctx)
+	}
+	return nil
+}
+
+// takeOff moves the held reports into the flight and starts writing them.
+func (c *Consumer) takeOff(wctx context.Context) {
+	fl := c.fl
+	fl.items = c.buf.Swap(fl.items)
+	fl.ids, c.ids = c.ids, fl.ids
+	clear(c.ids)
+	fl.failing.Store(false)
+	c.flying = true
+	c.lastTouch = time.Now()
+	go func() { fl.done <- c.write(wctx, fl) }()
+}
+
+// write writes a flight's batch, retrying until storage takes it, then
+// hands its entry ids to ackAll; it runs on its own goroutine.
+func (c *Consumer) write(ctx context.Context, fl *flight) error {
+	fl.reps, fl.entryIDs = fl.reps[:0], fl.entryIDs[:0]
+	for _, h := range fl.items {
+		fl.reps = append(fl.reps, h.rep)
+		fl.entryIDs = append(fl.entryIDs, h.id)
 	}
 	start := time.Now()
-	if !c.written {
-		lastTouch := start
-		err := c.retry(ctx, "write batch", func(ctx context.Context) error {
-			err := c.w.Write(ctx, c.reps)
-			if err != nil && time.Since(lastTouch) >= c.cfg.ClaimIdle/2 {
-				// Keep the held entries from looking abandoned to other
+	lastTouch := start
+	err := c.retry(ctx, "write batch", func(ctx context.Context) error {
+		err := c.w.Write(ctx, fl.reps)
+		if err != nil {
+			fl.failing.Store(true)
+			if time.Since(lastTouch) >= c.cfg.ClaimIdle/2 {
+				// Keep the entries from looking abandoned to other
 				// consumers while storage is away.
 				lastTouch = time.Now()
-				c.touch(ctx, c.entryIDs)
+				c.touch(ctx, fl.entryIDs)
 			}
+		}
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	c.log.Debug("wrote batch", "reports", len(fl.reps), "write_ms", time.Since(start).Milliseconds())
+	// Acknowledging overlaps the next insert; the ids go with it, and the
+	// next flight builds its own.
+	ids := fl.entryIDs
+	fl.entryIDs = nil
+	select {
+	case c.acks <- ids:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("hand %d written reports to be acknowledged: %w", len(ids), ctx.Err())
+	}
+}
+
+// ackAll acknowledges and deletes the entries of each written batch it is
+// handed, retrying until Redis takes them, until acks is closed; then it
+// sends what it gave up on (only once ctx, the shutdown grace, ended) to
+// acked. An entry written but not yet acknowledged is no longer held: read
+// again (after a failed read) it is written again, which is harmless.
+func (c *Consumer) ackAll(ctx context.Context) {
+	var errs []error
+	for ids := range c.acks {
+		start := time.Now()
+		err := c.retry(ctx, "ack batch", func(ctx context.Context) error {
+			err := c.ack(ctx, ids)
+			c.ackFailing.Store(err != nil)
 			return err
 		})
 		if err != nil {
-			return err
+			errs = append(errs, err)
+			continue
 		}
-		c.written = true
+		c.log.Debug("acked batch", "reports", len(ids), "took_ms", time.Since(start).Milliseconds())
 	}
-	if err := c.retry(ctx, "ack batch", func(ctx context.Context) error { return c.ack(ctx, c.entryIDs) }); err != nil {
+	c.acked <- errors.Join(errs...)
+}
+
+// land waits for the flight, if one is out, going round the liveness check
+// and keeping the entries held in buf from looking abandoned meanwhile. It
+// returns early only when ctx ends; the flight then goes on, under the
+// shutdown grace (finalFlush waits for it).
+func (c *Consumer) land(ctx context.Context) error {
+	if !c.flying {
+		return nil
+	}
+	tick := time.NewTicker(min(time.Second, c.cfg.ClaimIdle/2))
+	defer tick.Stop()
+	for {
+		select {
+		case err := <-c.fl.done:
+			return c.landed(err)
+		case <-ctx.Done():
+			return ctx.Err()
+		case now := <-tick.C:
+			c.beat()
+			if c.buf.Len() > 0 && now.Sub(c.lastTouch) >= c.cfg.ClaimIdle/2 {
+				c.lastTouch = now
+				ids := make([]string, 0, c.buf.Len())
+				for _, h := range c.buf.Items() {
+					ids = append(ids, h.id)
+				}
+				c.touch(ctx, ids)
+			}
+		}
+	}
+}
+
+// landed records a flight's outcome; err is set only when the flight gave
+// up, which it does only once the shutdown grace is over.
+func (c *Consumer) landed(err error) error {
+	c.flying = false
+	if err != nil {
+		c.landedOK = false
 		return err
 	}
-	c.log.Debug("wrote batch", "reports", len(items), "took_ms", time.Since(start).Milliseconds())
-	c.buf.Reset()
-	clear(c.ids)
-	c.written = false
+	c.landedOK = true
+	clear(c.fl.ids)
 	return nil
 }
 
@@ -425,17 +661,36 @@ func (c *Consumer) touch(ctx context.Context, ids []string) {
 	}
 }
 
-// finalFlush writes what is held after ctx ended, on a fresh context
-// bounded by the shutdown grace. What it cannot write stays pending and is
-// written by this consumer's next run or claimed by another.
-func (c *Consumer) finalFlush(parent context.Context) error {
-	n := c.buf.Len()
-	if n == 0 {
-		return nil
+// finalFlush, after ctx ended, waits for the flight and writes what is
+// held, all within the shutdown grace. What it cannot write stays pending
+// and is written by this consumer's next run or claimed by another.
+func (c *Consumer) finalFlush() error {
+	stop := time.AfterFunc(c.cfg.ShutdownGrace, c.cancelW)
+	defer stop.Stop()
+	if !c.flying && c.buf.Len() == 0 {
+		close(c.acks)
+		return <-c.acked
 	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(parent), c.cfg.ShutdownGrace)
-	defer cancel()
-	if err := c.flush(ctx); err != nil {
+	var errs []error
+	n := 0
+	if c.flying {
+		n += len(c.fl.items)
+		if err := c.landed(<-c.fl.done); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if held := c.buf.Len(); held > 0 {
+		n += held
+		c.takeOff(c.wctx)
+		if err := c.landed(<-c.fl.done); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	close(c.acks)
+	if err := <-c.acked; err != nil {
+		errs = append(errs, err)
+	}
+	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("flush %d held reports on shutdown (left pending): %w", n, err)
 	}
 	c.log.Info("flushed held reports on shutdown", "reports", n)

@@ -4,8 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
+	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -123,7 +126,11 @@ type running struct {
 
 func start(t testing.TB, f *fixture, w Writer, cfg testConfig) *running {
 	t.Helper()
-	c, err := New(f.group(t, cfg.Consumer), w, cfg.Config, logging.Discard())
+	log := cfg.Log
+	if log == nil {
+		log = logging.Discard()
+	}
+	c, err := New(f.group(t, cfg.Consumer), w, cfg.Config, log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -209,6 +216,7 @@ func (f *fixture) checkExact(t testing.TB, want map[testenv.ReportGroup]uint64) 
 type testConfig struct {
 	Config
 	Consumer string
+	Log      *slog.Logger // nil: logs are discarded
 }
 
 // group is the default report stream's group as consumer name.
@@ -280,7 +288,8 @@ func TestClickHouseDownMidRun(t *testing.T) {
 	before, want1 := makeReports("before", 500)
 	during, want2 := makeReports("during", 700)
 	ccfg := fastConfig("c1")
-	ccfg.BatchSize = 200
+	// A fixed batch size, so that what is held is known exactly.
+	ccfg.BatchSize, ccfg.BatchMax = 200, 200
 	// Storage is down longer than this: the consumer must keep its held
 	// entries from looking abandoned and still write them once.
 	ccfg.ClaimIdle = 300 * time.Millisecond
@@ -290,14 +299,15 @@ func TestClickHouseDownMidRun(t *testing.T) {
 
 	ch.Kill()
 	addAll(t, f, during)
-	// The consumer holds one batch and reads nothing more until it is written.
+	// The consumer holds the batch it is writing and at most the one it
+	// read meanwhile, and reads nothing more until storage takes them.
 	waitFor(t, "a batch read and held", 10*time.Second, func() bool { return f.pending(t) > 0 })
 	time.Sleep(time.Second)
 	if n := f.xlen(t); n != int64(len(during)) {
 		t.Errorf("XLEN with ClickHouse down = %d, want %d (nothing acked)", n, len(during))
 	}
-	if n := f.pending(t); n < 1 || n > int64(ccfg.BatchSize) {
-		t.Errorf("pending with ClickHouse down = %d, want at most one batch of %d", n, ccfg.BatchSize)
+	if n := f.pending(t); n < 1 || n > 2*int64(ccfg.BatchSize) {
+		t.Errorf("pending with ClickHouse down = %d, want at most two batches of %d", n, ccfg.BatchSize)
 	}
 
 	if err := ch.Start(); err != nil {
@@ -664,5 +674,68 @@ func TestBeatsWhileItGoesRound(t *testing.T) {
 	time.Sleep(300 * time.Millisecond)
 	if got := beats.Load(); got != after {
 		t.Errorf("%d beats after Run returned", got-after)
+	}
+}
+
+// gatedWriter records each batch's size and holds the batches from the
+// gated-th on until open is closed.
+type gatedWriter struct {
+	w     Writer
+	gated int
+	open  chan struct{}
+	mu    sync.Mutex
+	sizes []int
+}
+
+func (g *gatedWriter) Write(ctx context.Context, reps []lapor.Report) error {
+	g.mu.Lock()
+	g.sizes = append(g.sizes, len(reps))
+	n := len(g.sizes)
+	g.mu.Unlock()
+	if n >= g.gated {
+		select {
+		case <-g.open:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return g.w.Write(ctx, reps)
+}
+
+func (g *gatedWriter) batches() []int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return slices.Clone(g.sizes)
+}
+
+// TestReadsAheadAndGrowsBatchesWithBacklog checks the pipeline and the
+// adaptive size: while a batch is being written the next one is read (and
+// no more), batches double while the backlog lasts up to BatchMax, and the
+// end of the backlog is written without waiting for FlushInterval.
+func TestReadsAheadAndGrowsBatchesWithBacklog(t *testing.T) {
+	f := setup(t)
+	reps, want := makeReports("r", 3000)
+	addAll(t, f, reps)
+	w := &gatedWriter{w: f.store, gated: 2, open: make(chan struct{})}
+	cfg := fastConfig("c1")
+	cfg.BatchSize, cfg.BatchMax, cfg.FlushInterval = 100, 400, time.Hour
+	r := start(t, f, w, cfg)
+	// The first batch is written alone; the second (still 100: a first
+	// flight must land before batches grow) is held at the gate while the
+	// third, twice as large, is read, and nothing more.
+	waitFor(t, "the third batch read while the second is written", 10*time.Second, func() bool { return f.pending(t) == 300 })
+	time.Sleep(200 * time.Millisecond)
+	if n := f.pending(t); n != 300 {
+		t.Fatalf("pending while a batch is being written = %d, want 300 (that batch and the one read meanwhile)", n)
+	}
+	close(w.open)
+	waitFor(t, "stream drained", 30*time.Second, f.drained(t))
+	if err := r.stop(t); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	f.checkExact(t, want)
+	wantSizes := []int{100, 100, 200, 400, 400, 400, 400, 400, 400, 200}
+	if got := w.batches(); !slices.Equal(got, wantSizes) {
+		t.Errorf("batch sizes %v, want %v", got, wantSizes)
 	}
 }
