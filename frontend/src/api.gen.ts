@@ -641,6 +641,13 @@ export interface components {
     };
   };
   responses: {
+    /** @description The answer has not changed since the one whose ETag was sent in `If-None-Match`; no body. */
+    NotModified: {
+      headers: {
+        ETag: components["headers"]["ETag"];
+      };
+      content: never;
+    };
     /** @description The API key is missing, malformed, unknown or revoked (`unauthorized`). */
     Unauthorized: {
       headers: {
@@ -769,6 +776,8 @@ export interface components {
     RateLimitReset: number;
     /** @description How long the response may be reused. */
     CacheControl: string;
+    /** @description A weak validator of the answer (the same for its plain and gzip forms): send it back in `If-None-Match` to get 304 while the answer has not changed. Answers are sent gzip-compressed (`Content-Encoding: gzip`, `Vary: Accept-Encoding`) to clients that accept it. */
+    ETag: string;
     /** @description The Content-Security-Policy; embed pages allow any `frame-ancestors`. */
     CSP: string;
     /** @description Pages are revalidated every time; their assets are cached for a year. */
@@ -806,6 +815,7 @@ export interface operations {
       200: {
         headers: {
           "Cache-Control": components["headers"]["CacheControl"];
+          ETag: components["headers"]["ETag"];
         };
         content: {
           "application/json": {
@@ -813,6 +823,7 @@ export interface operations {
           };
         };
       };
+      304: components["responses"]["NotModified"];
       400: components["responses"]["BadRequest"];
       503: components["responses"]["Unavailable"];
     };
@@ -829,11 +840,13 @@ export interface operations {
       200: {
         headers: {
           "Cache-Control": components["headers"]["CacheControl"];
+          ETag: components["headers"]["ETag"];
         };
         content: {
           "application/json": components["schemas"]["ServiceDetail"];
         };
       };
+      304: components["responses"]["NotModified"];
       404: components["responses"]["UnknownService"];
       503: components["responses"]["Unavailable"];
     };
@@ -876,11 +889,13 @@ export interface operations {
       200: {
         headers: {
           "Cache-Control": components["headers"]["CacheControl"];
+          ETag: components["headers"]["ETag"];
         };
         content: {
           "application/json": components["schemas"]["Series"];
         };
       };
+      304: components["responses"]["NotModified"];
       /**
        * @description A parameter is malformed (`invalid_parameter`, with `field`) or
        * the range has more than 2000 points at this step (`range_too_large`).
@@ -960,6 +975,7 @@ export interface operations {
       200: {
         headers: {
           "Cache-Control": components["headers"]["CacheControl"];
+          ETag: components["headers"]["ETag"];
         };
         content: {
           "application/json": {
@@ -985,6 +1001,7 @@ export interface operations {
           };
         };
       };
+      304: components["responses"]["NotModified"];
       400: components["responses"]["BadRequest"];
       404: components["responses"]["UnknownService"];
       503: components["responses"]["Unavailable"];
@@ -1015,6 +1032,7 @@ export interface operations {
       200: {
         headers: {
           "Cache-Control": components["headers"]["CacheControl"];
+          ETag: components["headers"]["ETag"];
         };
         content: {
           "application/json": {
@@ -1040,6 +1058,7 @@ export interface operations {
           };
         };
       };
+      304: components["responses"]["NotModified"];
       400: components["responses"]["BadRequest"];
       404: components["responses"]["UnknownService"];
       503: components["responses"]["Unavailable"];
@@ -1068,6 +1087,7 @@ export interface operations {
       200: {
         headers: {
           "Cache-Control": components["headers"]["CacheControl"];
+          ETag: components["headers"]["ETag"];
         };
         content: {
           "application/json": {
@@ -1091,6 +1111,7 @@ export interface operations {
           };
         };
       };
+      304: components["responses"]["NotModified"];
       400: components["responses"]["BadRequest"];
       404: components["responses"]["UnknownService"];
       503: components["responses"]["Unavailable"];
@@ -1115,6 +1136,7 @@ export interface operations {
       200: {
         headers: {
           "Cache-Control": components["headers"]["CacheControl"];
+          ETag: components["headers"]["ETag"];
         };
         content: {
           "application/json": {
@@ -1134,6 +1156,7 @@ export interface operations {
           };
         };
       };
+      304: components["responses"]["NotModified"];
       400: components["responses"]["BadRequest"];
       503: components["responses"]["Unavailable"];
     };
@@ -1157,6 +1180,7 @@ export interface operations {
       200: {
         headers: {
           "Cache-Control": components["headers"]["CacheControl"];
+          ETag: components["headers"]["ETag"];
         };
         content: {
           "application/json": {
@@ -1164,6 +1188,7 @@ export interface operations {
           };
         };
       };
+      304: components["responses"]["NotModified"];
       400: components["responses"]["BadRequest"];
       503: components["responses"]["Unavailable"];
     };
@@ -1180,11 +1205,13 @@ export interface operations {
       200: {
         headers: {
           "Cache-Control": components["headers"]["CacheControl"];
+          ETag: components["headers"]["ETag"];
         };
         content: {
           "application/json": components["schemas"]["Incident"];
         };
       };
+      304: components["responses"]["NotModified"];
       /** @description No incident with this id (`not_found`). */
       404: {
         content: {

@@ -19,6 +19,14 @@ const minGzip = 512
 // (a NaN, say): the server's fault, not the store's.
 var ErrEncode = errors.New("encode answer")
 
+// gzipWriters are reused: a gzip.Writer allocates most of a megabyte,
+// which uncached answers (a new range each request) would otherwise
+// allocate per request.
+var gzipWriters = sync.Pool{New: func() any {
+	zw, _ := gzip.NewWriterLevel(nil, gzip.DefaultCompression) // a valid level never fails
+	return zw
+}}
+
 // Body is an answer encoded once, to be written as it is by every request
 // that asks for it: its JSON (exactly json.Marshal's bytes, as gin's
 // c.JSON writes them), an ETag naming those bytes, and its gzip, made on
@@ -51,10 +59,12 @@ func (b *Body) Gzip() []byte {
 			return
 		}
 		var buf bytes.Buffer
-		zw, _ := gzip.NewWriterLevel(&buf, gzip.DefaultCompression) // a valid level never fails
+		zw := gzipWriters.Get().(*gzip.Writer)
+		zw.Reset(&buf)
 		// Writes to a bytes.Buffer do not fail.
 		zw.Write(b.JSON)
 		zw.Close()
+		gzipWriters.Put(zw)
 		if buf.Len() < len(b.JSON) {
 			b.gz = buf.Bytes()
 		}
