@@ -305,8 +305,18 @@ func (r *runner) reference(ctx context.Context, manifest string) (addr string, s
 		logf.Close()
 		return "", nil, fmt.Errorf("start reference: %w", err)
 	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait(); logf.Close() }()
+	// done closes when the reference has exited, with exitErr set.
+	var exitErr error
+	done := make(chan struct{})
+	go func() { exitErr = cmd.Wait(); logf.Close(); close(done) }()
+	exited := func() (bool, error) {
+		select {
+		case <-done:
+			return true, exitErr
+		default:
+			return false, nil
+		}
+	}
 	stop = func() {
 		_ = cmd.Process.Signal(syscall.SIGTERM)
 		select {
@@ -316,7 +326,7 @@ func (r *runner) reference(ctx context.Context, manifest string) (addr string, s
 			<-done
 		}
 	}
-	if err := waitHTTP(ctx, "http://"+addr+"/healthz", done, 15*time.Second); err != nil {
+	if err := stack.WaitOK(ctx, "http://"+addr+"/healthz", exited, 15*time.Second); err != nil {
 		stop()
 		return "", nil, fmt.Errorf("reference not answering: %w", err)
 	}

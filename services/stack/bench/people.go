@@ -3,12 +3,10 @@ package bench
 import (
 	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"net/netip"
 	"strconv"
 	"sync/atomic"
-	"time"
 
 	goredis "github.com/redis/go-redis/v9"
 
@@ -81,39 +79,4 @@ func (r *runner) redis(ctx context.Context) (*goredis.Client, error) {
 		return nil, fmt.Errorf("connect to Redis: %w", err)
 	}
 	return rdb, nil
-}
-
-// waitHTTP polls url until it answers 200, d passes, or exited says the
-// server has ended.
-func waitHTTP(ctx context.Context, url string, exited <-chan error, d time.Duration) error {
-	deadline := time.Now().Add(d)
-	client := &http.Client{Timeout: time.Second}
-	for {
-		select {
-		case err := <-exited:
-			return fmt.Errorf("exited: %v", err)
-		default:
-		}
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-		if err != nil {
-			return fmt.Errorf("make request: %w", err)
-		}
-		resp, err := client.Do(req)
-		if err == nil {
-			io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
-			err = fmt.Errorf("status %d", resp.StatusCode)
-		}
-		if time.Now().After(deadline) {
-			return err
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
 }

@@ -418,7 +418,24 @@ func (s *Stack) start(ctx context.Context, name, proc string, extra []string) er
 	if old, ok := s.Procs[proc]; ok && port == 0 {
 		port, _ = strconv.Atoi(old.Addr[len("127.0.0.1:"):])
 	}
-	port = portOr(port)
+	// A port found free can be taken before the service binds it (by any
+	// process's outgoing connection, whose local port comes from the same
+	// range): a port the stack chose itself is chosen again then.
+	chosen := port == 0
+	for attempt := 1; ; attempt++ {
+		err := s.startOn(ctx, name, proc, portOr(port), extra)
+		if err == nil || !chosen || attempt == 3 || !errors.Is(err, errPortTaken) {
+			return err
+		}
+	}
+}
+
+// errPortTaken marks a service that exited because its port was taken.
+var errPortTaken = errors.New("port taken")
+
+// startOn starts service name as process proc on port and waits for its
+// /readyz.
+func (s *Stack) startOn(ctx context.Context, name, proc string, port int, extra []string) error {
 	addr := "127.0.0.1:" + strconv.Itoa(port)
 	env := append(s.env(name), "LAPOR_HTTP_ADDR="+addr)
 	if name == "web" {
@@ -436,8 +453,12 @@ func (s *Stack) start(ctx context.Context, name, proc string, extra []string) er
 	}
 	p.Addr = addr
 	s.Procs[proc] = p
-	if err := waitReady(ctx, p, "http://"+addr+"/readyz", 30*time.Second); err != nil {
-		return fmt.Errorf("%s not ready: %w\n%s", proc, err, logTail(logPath))
+	if err := WaitOK(ctx, "http://"+addr+"/readyz", p.Exited, 30*time.Second); err != nil {
+		tail := logTail(logPath)
+		if exited, _ := p.Exited(); exited && bytes.Contains(tail, []byte("address already in use")) {
+			err = fmt.Errorf("%w: %w", errPortTaken, err)
+		}
+		return fmt.Errorf("%s not ready: %w\n%s", proc, err, tail)
 	}
 	return nil
 }
@@ -451,11 +472,13 @@ func logTail(path string) []byte {
 	return tail
 }
 
-func waitReady(ctx context.Context, p *Proc, url string, d time.Duration) error {
+// WaitOK polls url until it answers 200, d passes, or exited says the
+// process that should answer has ended.
+func WaitOK(ctx context.Context, url string, exited func() (bool, error), d time.Duration) error {
 	deadline := time.Now().Add(d)
 	client := &http.Client{Timeout: time.Second}
 	for {
-		if done, err := p.Exited(); done {
+		if done, err := exited(); done {
 			return fmt.Errorf("exited: %v", err)
 		}
 		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
