@@ -4,8 +4,10 @@
 // chunk at a time while workers hand the chunks before to ClickHouse
 // (clickhouse.BackfillStage), which expands every count into that many
 // synthetic reports and reporters and aggregates them into reports_minute
-// on the server. Raw reports are not written: everything that reads
-// history reads the rollup.
+// (and the reporters' sketches into reports_minute_sketch) on the server,
+// re-finalising any minutes already final. Raw reports are not written:
+// everything that reads history reads the rollup, its sketches and the
+// final counts made from them.
 package backfill
 
 import (
