@@ -14,8 +14,7 @@ import (
 //
 // reports_minute keeps exact-distinct states of report ids and reporters,
 // which is what makes a retried batch harmless, but merging them costs in
-// proportion to the reports they hold: 13M reports in an hour made a cold
-// read of every service take seconds. So each closed minute's counts are
+// proportion to the reports they hold, which an outage multiplies. So each closed minute's counts are
 // finalised once into reports_minute_final, plain numbers by service and
 // minute at four grains (the whole minute, by symptom, by country, by
 // both), and reports_minute_final_mark records the watermark: every minute

@@ -130,9 +130,10 @@ func (r *runner) benchReport(i int, base time.Time) lapor.Report {
 	}
 }
 
-// rawInsert writes the queued reports again, with clickhouse-go's
-// PrepareBatch, column appends and Send, into a fresh database with the
-// same schema, and returns rows a second of the inserts alone.
+// rawInsert writes the queued reports again, straight through
+// clickhouse.SaveReports (clickhouse-go's PrepareBatch, column appends and
+// Send) with no stream in between, into a fresh database with the same
+// schema, and returns rows a second of the inserts alone.
 func (r *runner) rawInsert(ctx context.Context, base time.Time) (float64, error) {
 	c := config.Common{ClickHouseAddr: r.stack.ClickHouse.Addr, ClickHouseDB: rawDatabase, ClickHouseUser: "default"}
 	conn, err := clickhouse.Open(ctx, c)
@@ -147,9 +148,12 @@ func (r *runner) rawInsert(ctx context.Context, base time.Time) (float64, error)
 	var spent time.Duration
 	for from := 0; from < r.cfg.Backlog; from += r.cfg.RawBatch {
 		to := min(from+r.cfg.RawBatch, r.cfg.Backlog)
-		cols := r.columns(from, to, base)
+		reps := make([]lapor.Report, 0, to-from)
+		for i := from; i < to; i++ {
+			reps = append(reps, r.benchReport(i, base))
+		}
 		began := time.Now()
-		if err := insertColumns(ctx, conn, cols); err != nil {
+		if err := clickhouse.SaveReports(ctx, conn, reps); err != nil {
 			return 0, err
 		}
 		spent += time.Since(began)
@@ -162,47 +166,6 @@ func (r *runner) rawInsert(ctx context.Context, base time.Time) (float64, error)
 		return 0, fmt.Errorf("%s holds %d reports, want %d", rawDatabase, n, r.cfg.Backlog)
 	}
 	return float64(r.cfg.Backlog) / spent.Seconds(), nil
-}
-
-// rawInsertSQL names the reports table's columns, as the worker's insert does.
-const rawInsertSQL = "INSERT INTO reports (id, service, symptom, ts, country, region, city, asn, isp, platform, reporter, network, comment)"
-
-// columns are reports from..to, column by column, in rawInsertSQL's order.
-func (r *runner) columns(from, to int, base time.Time) []any {
-	n := to - from
-	var (
-		ids, services, symptoms = make([]string, n), make([]string, n), make([]string, n)
-		ts                      = make([]time.Time, n)
-		countries, regions      = make([]string, n), make([]string, n)
-		cities, isps            = make([]string, n), make([]string, n)
-		asns                    = make([]uint32, n)
-		platforms, reporters    = make([]string, n), make([]string, n)
-		networks, comments      = make([]string, n), make([]string, n)
-	)
-	for k := range n {
-		rep := r.benchReport(from+k, base)
-		ids[k], services[k], symptoms[k], ts[k] = rep.ID, rep.Service, rep.Symptom, rep.Time
-		countries[k], platforms[k], reporters[k], networks[k] = rep.Country, rep.Platform, rep.Reporter, rep.Network
-	}
-	return []any{ids, services, symptoms, ts, countries, regions, cities, asns, isps, platforms, reporters, networks, comments}
-}
-
-// insertColumns is one batch.
-func insertColumns(ctx context.Context, conn driver.Conn, cols []any) error {
-	b, err := conn.PrepareBatch(ctx, rawInsertSQL)
-	if err != nil {
-		return fmt.Errorf("prepare batch: %w", err)
-	}
-	defer b.Close()
-	for i, col := range cols {
-		if err := b.Column(i).Append(col); err != nil {
-			return fmt.Errorf("append column %d: %w", i, err)
-		}
-	}
-	if err := b.Send(); err != nil {
-		return fmt.Errorf("send batch: %w", err)
-	}
-	return nil
 }
 
 // distinctReports counts the reports in conn's database, each once.
