@@ -112,28 +112,39 @@ func ExpectationSeries(ctx context.Context, conn driver.Conn, service string, fr
 	out := make([]ExpectationBucket, n)
 	stepSec := int64(step / time.Second)
 	start, end := from.Unix(), from.Unix()+int64(n)*stepSec
-	const sums = `SELECT toInt64(intDiv(toInt64(toUInt32(bucket)) - ?, ?)) AS i, sum(e), toUInt64(sum(secs)) FROM (
+	// Each minute's expectation is summed here, in time order: a float sum
+	// in ClickHouse depends on the order its threads meet the rows, and a
+	// stable link must read the same numbers twice.
+	const sums = `SELECT toInt64(intDiv(toInt64(toUInt32(bucket)) - ?, ?)) AS i, e, secs FROM (
 	SELECT bucket, ` + newest + ` FROM expectations
 	WHERE service = ? AND bucket >= toDateTime(?) AND bucket < toDateTime(?)
 	GROUP BY bucket)
-GROUP BY i`
+ORDER BY bucket`
 	rows, err := conn.Query(ctx, sums, start, stepSec, service, start, end)
 	if err != nil {
 		return nil, fmt.Errorf("query expected counts of %s: %w", service, err)
 	}
+	sum := make([]float64, n)
+	judged := make([]uint64, n)
 	for rows.Next() {
 		var (
 			i    int64
 			e    float64
-			secs uint64
+			secs uint32
 		)
 		if err := rows.Scan(&i, &e, &secs); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("scan expected counts of %s: %w", service, err)
 		}
-		if i >= 0 && i < int64(n) && secs > 0 {
-			out[i].Judged = time.Duration(secs) * time.Second
-			out[i].Rate = e / float64(secs)
+		if i >= 0 && i < int64(n) {
+			sum[i] += e
+			judged[i] += uint64(secs)
+		}
+	}
+	for i := range out {
+		if judged[i] > 0 {
+			out[i].Judged = time.Duration(judged[i]) * time.Second
+			out[i].Rate = sum[i] / float64(judged[i])
 		}
 	}
 	rows.Close()
